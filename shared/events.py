@@ -1,0 +1,229 @@
+"""Events on the wire, format v1 (DESIGN §3): the models and every rejection rule.
+
+A record either becomes one of the four models or a :class:`Rejection` whose
+``field`` names what is wrong, so an HTTP client and the dead-letter table can
+both say exactly which field to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Literal, Union
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+PLATFORMS = ("x", "facebook", "instagram", "linkedin", "youtube", "tiktok", "web")
+PLATFORM_ALIASES = {"twitter": "x"}
+RECORD_TYPES = ("post", "metrics", "interaction", "mention")
+EVENT_SLUG = r"^[a-z0-9-]{1,64}$"
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MAX_AHEAD = timedelta(hours=24)
+
+# The counters a metrics snapshot may carry, in a fixed order used everywhere.
+COUNTERS = ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", "saves")
+INTERACTION_KINDS = ("like", "comment", "share", "click", "save", "view")
+
+NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
+Text = Annotated[StrictStr, Field(min_length=1)]
+
+
+def _timestamp(value: object, info: ValidationInfo) -> datetime:
+    """RFC 3339 with an offset, not before 2000, at most 24 h after arrival; UTC out."""
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 timestamp string with an offset")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an RFC 3339 timestamp") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset (add Z or +hh:mm)")
+    parsed = parsed.astimezone(timezone.utc)
+    if parsed < EARLIEST:
+        raise ValueError(f"{value!r} is before 2000-01-01")
+    now = (info.context or {}).get("now") or datetime.now(timezone.utc)
+    if parsed > now + MAX_AHEAD:
+        raise ValueError(f"{value!r} is more than 24 hours ahead of its arrival")
+    return parsed
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+
+
+def normalise_url(url: str) -> str:
+    """The identity of a press mention: lower-case scheme and host, no fragment,
+    no ``utm_*`` parameters, no trailing slash on the path."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"{url!r} is not an absolute URL")
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not k.lower().startswith("utm_")])
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), query, ""))
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event: Annotated[StrictStr, Field(pattern=EVENT_SLUG)]
+    platform: Literal["x", "facebook", "instagram", "linkedin", "youtube", "tiktok", "web"]
+
+    @field_validator("platform", mode="before")
+    @classmethod
+    def _alias(cls, value: object) -> object:
+        return PLATFORM_ALIASES.get(value, value) if isinstance(value, str) else value
+
+    def to_json(self) -> bytes:
+        """The canonical wire form: known fields only, UTC timestamps, no nulls."""
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class Post(_Record):
+    type: Literal["post"] = "post"
+    post_id: Text
+    created_at: Timestamp
+    account: StrictStr | None = None
+    author: StrictStr | None = None
+    text: StrictStr | None = None
+    lang: StrictStr | None = None
+    hashtags: list[StrictStr] | None = None
+    url: StrictStr | None = None
+    media: Literal["text", "image", "video", "link", "carousel", "live"] | None = None
+    followers: NonNegativeInt | None = None
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.platform}:{self.post_id}".encode()
+
+
+class Metrics(_Record):
+    type: Literal["metrics"] = "metrics"
+    post_id: Text
+    observed_at: Timestamp
+    impressions: NonNegativeInt | None = None
+    reach: NonNegativeInt | None = None
+    views: NonNegativeInt | None = None
+    likes: NonNegativeInt | None = None
+    comments: NonNegativeInt | None = None
+    shares: NonNegativeInt | None = None
+    clicks: NonNegativeInt | None = None
+    saves: NonNegativeInt | None = None
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.platform}:{self.post_id}".encode()
+
+
+class Interaction(_Record):
+    type: Literal["interaction"] = "interaction"
+    post_id: Text
+    interaction_id: Text
+    kind: Literal["like", "comment", "share", "click", "save", "view"]
+    occurred_at: Timestamp
+    actor: StrictStr | None = None
+    text: StrictStr | None = None
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.platform}:{self.post_id}".encode()
+
+
+class Mention(_Record):
+    type: Literal["mention"] = "mention"
+    url: Text
+    published_at: Timestamp
+    outlet: StrictStr | None = None
+    country: Annotated[StrictStr, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    lang: StrictStr | None = None
+    title: StrictStr | None = None
+    audience: NonNegativeInt | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        normalise_url(value)
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+    @property
+    def normalised_url(self) -> str:
+        return normalise_url(self.url)
+
+    @property
+    def key(self) -> bytes:
+        return self.normalised_url.encode()
+
+
+Record = Union[Post, Metrics, Interaction, Mention]
+MODELS: dict[str, type[_Record]] = {"post": Post, "metrics": Metrics, "interaction": Interaction,
+                                    "mention": Mention}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a record was refused; ``field`` is the JSON field at fault ("" for the whole line)."""
+
+    field: str
+    reason: str
+    event: str = ""
+
+    def message(self) -> str:
+        return f"{self.field}: {self.reason}" if self.field else self.reason
+
+
+def _first_error(error: ValidationError) -> tuple[str, str]:
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "missing":
+        return field, "required field is missing"
+    message = first["msg"].removeprefix("Value error, ")
+    return field, message
+
+
+def parse_record(raw: bytes, now: datetime | None = None) -> Record | Rejection:
+    """Decode one line of format v1; ``now`` is the arrival time for the 24-hour rule."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejection("", f"invalid UTF-8 at byte {exc.start}")
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        return Rejection("", f"invalid JSON: {exc}")
+    return validate_object(obj, now)
+
+
+def validate_object(obj: object, now: datetime | None = None) -> Record | Rejection:
+    """Validate an already decoded JSON value as a format v1 record."""
+    if not isinstance(obj, dict):
+        return Rejection("", "a record must be a JSON object")
+    event = obj.get("event")
+    readable_event = event if isinstance(event, str) and len(event) <= 64 else ""
+    kind = obj.get("type")
+    model = MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        reason = "required field is missing" if kind is None else \
+            f"unknown type {kind!r}; expected one of {', '.join(RECORD_TYPES)}"
+        return Rejection("type", reason, readable_event)
+    try:
+        return model.model_validate(obj, context={"now": now or datetime.now(timezone.utc)})
+    except ValidationError as exc:
+        field, reason = _first_error(exc)
+        if field == "platform" and "platform" in obj:
+            reason = f"unknown platform {obj['platform']!r}; expected one of {', '.join(PLATFORMS)}"
+        return Rejection(field, reason, readable_event if field != "event" else "")

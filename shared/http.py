@@ -1,0 +1,60 @@
+"""What every service's HTTP side shares: health, readiness, Prometheus metrics, OpenAPI.
+
+A service passes a ``readiness`` callable returning its checks by name; the
+service is ready when all of them are true, and ``/readyz`` says which are not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import resources
+from typing import Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+Readiness = Callable[[], dict[str, bool]]
+
+
+def error(status: int, message: str, **details: object) -> web.Response:
+    """Every error answer has the same shape: ``{"error": …, …details}``."""
+    return web.json_response({"error": message, **details}, status=status)
+
+
+def add_service_routes(app: web.Application, service: str, registry: CollectorRegistry,
+                       readiness: Readiness, openapi_package: str) -> None:
+    spec = json.loads(resources.files(openapi_package).joinpath("openapi.json").read_text("utf-8"))
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "service": service})
+
+    async def readyz(_: web.Request) -> web.Response:
+        checks = await asyncio.to_thread(readiness)
+        ready = all(checks.values())
+        return web.json_response({"ready": ready, "service": service, "checks": checks},
+                                 status=200 if ready else 503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        response = web.Response(body=generate_latest(registry))
+        response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+        return response
+
+    async def openapi(_: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/openapi.json", openapi)
+
+
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
+    """Serve ``app``; port 0 picks a free one. Returns the runner and the base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    return runner, f"http://{host}:{bound}"

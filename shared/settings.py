@@ -1,0 +1,82 @@
+"""The one settings object, read from ``SADA_*`` environment variables.
+
+It is built once at the edge (the command line, a test fixture) and passed to
+every service; nothing reads the environment behind its back.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class Settings(BaseSettings):
+    """Every knob of sada. Defaults give a working local mode."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_", extra="ignore")
+
+    # Where local mode keeps its embedded ClickHouse.
+    data_dir: Path = Path(".sada")
+
+    # Kafka. Empty bootstrap = local mode starts its own broker (port 0 = a free one).
+    kafka_bootstrap: str = ""
+    local_broker_port: int = 0
+    kafka_partitions: int = Field(3, ge=1)
+    kafka_topic_prefix: str = "sada."
+    kafka_linger_ms: int = 5
+    kafka_request_timeout_ms: int = 5_000
+    kafka_delivery_timeout_ms: int = 10_000
+    kafka_max_block_ms: int = 5_000
+    consumer_group: str = "sada-aggregator"
+    consumer_session_timeout_ms: int = 6_000
+    consumer_heartbeat_interval_ms: int = 2_000
+    consumer_max_poll_records: int = 5_000
+
+    # ClickHouse. Empty URL = embedded chDB under data_dir.
+    clickhouse_url: str = ""
+    clickhouse_database: str = "sada"
+
+    # Collector HTTP. Port 0 = pick a free port.
+    collector_host: str = "127.0.0.1"
+    collector_port: int = 0
+    ingest_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = 16 * 1024 * 1024
+    produce_retry_after_s: int = 5
+
+    # Aggregator.
+    aggregator_host: str = "127.0.0.1"
+    aggregator_port: int = 0
+    batch_max_records: int = 5_000
+    batch_max_age_ms: int = 250
+    store_retry_initial_ms: int = 200
+    store_retry_max_ms: int = 5_000
+
+    # Reporter HTTP.
+    reporter_host: str = "127.0.0.1"
+    reporter_port: int = 0
+    top_posts: int = 10
+
+    @field_validator("ingest_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        """Accept ``SADA_INGEST_TOKENS=a,b`` as well as a list."""
+        if isinstance(value, str):
+            return [token.strip() for token in value.split(",") if token.strip()]
+        return value
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
+    def clickhouse_dsn(self) -> str:
+        if self.clickhouse_url:
+            return self.clickhouse_url
+        return f"chdb://{(self.data_dir / 'clickhouse').resolve()}"
+
+    def token_is_valid(self, presented: str) -> bool:
+        """Constant-time check of a bearer token against the configured ones."""
+        return any(hmac.compare_digest(presented.encode(), t.get_secret_value().encode())
+                   for t in self.ingest_tokens)
