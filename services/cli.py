@@ -1,0 +1,287 @@
+"""``sada``: one program; the sub-command picks which services run (as Loki's ``-target``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from shared.settings import Settings
+
+log = logging.getLogger("sada")
+
+
+def say(message: str) -> None:
+    """Progress for people: stderr, so stdout stays machine-readable."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _throttled(every_s: float = 1.0):
+    last = [0.0]
+
+    def progress(message: str) -> None:
+        if time.monotonic() - last[0] >= every_s:
+            last[0] = time.monotonic()
+            say(message)
+
+    return progress
+
+
+async def _until_interrupted() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def _announce(urls: dict[str, str], settings: Settings, token: str) -> None:
+    for name, url in urls.items():
+        say(f"  {name:<10} {url}")
+    if settings.ingest_tokens:
+        say("  ingest token: the one in SADA_INGEST_TOKENS")
+    else:
+        say(f"  ingest token (generated for this run; set SADA_INGEST_TOKENS to choose one): {token}")
+
+
+async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
+    from services.local import LocalMode
+
+    local = await LocalMode(settings).start()
+    say(f"sada is up (local mode, data in {settings.data_dir}):")
+    _announce(local.urls, settings, local.token)
+    say("Ctrl-C stops it.")
+    try:
+        await _until_interrupted()
+    finally:
+        await local.stop()
+    return 0
+
+
+def write_outputs(store, out: Path, events: list[str] | None = None) -> list[Path]:
+    """``summary-<event>.json`` per event and ``rejected.ndjson``, as ``sada run`` promises."""
+    from services.reporter.summary import list_events, rejected_records, summary
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for event in events or list_events(store):
+        path = out / f"summary-{event}.json"
+        path.write_text(json.dumps(summary(store, event), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        written.append(path)
+    path = out / "rejected.ndjson"
+    with path.open("w", encoding="utf-8") as sink:
+        for record in rejected_records(store):
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+    written.append(path)
+    return written
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from services.collector.client import ingest_files
+    from services.local import LocalMode
+
+    missing = [f for f in args.input if not f.is_file()]
+    if missing:
+        say(f"sada run: no such file: {', '.join(map(str, missing))}")
+        return 2
+    scratch = None
+    if args.data:
+        data_dir = args.data
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="sada-run-"))
+        data_dir = scratch
+    settings = settings.model_copy(update={"data_dir": data_dir})
+    say(f"sada run: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})")
+    local = await LocalMode(settings).start()
+    try:
+        report = await ingest_files(local.urls["collector"], local.token, args.input,
+                                    progress=_throttled())
+        say(f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
+            "waiting until every record is stored")
+        await local.drain(progress=_throttled())
+        written = await asyncio.to_thread(write_outputs, local.reporter_store, args.out)
+        for path in written:
+            say(f"  wrote {path}")
+    finally:
+        await local.stop()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from services.collector.client import post_chunk
+    from services.collector.simulator import EVENT, seed_event
+    from services.local import LocalMode
+    from services.reporter.summary import summary
+
+    records = seed_event()
+    say(f"sada demo: replaying {EVENT} (3 days, {len(records)} records) in about {args.seconds:.0f} s")
+    local = await LocalMode(settings).start()
+    _announce(local.urls, settings, local.token)
+    try:
+        steps = max(1, int(args.seconds * 4))
+        per_step = -(-len(records) // steps)
+        progress = _throttled(2.0)
+        async with aiohttp.ClientSession() as session:
+            for first in range(0, len(records), per_step):
+                chunk = records[first:first + per_step]
+                body = "\n".join(json.dumps(r, ensure_ascii=False) for r in chunk).encode()
+                await post_chunk(session, local.urls["collector"], local.token, body, "demo", first + 1)
+                progress(f"  {first + len(chunk)}/{len(records)} records sent; live summary: "
+                         f"{local.urls['reporter']}/v1/events/{EVENT}/summary")
+                await asyncio.sleep(args.seconds / steps)
+        await local.drain(progress=_throttled())
+        written = await asyncio.to_thread(write_outputs, local.reporter_store, args.out, [EVENT])
+        for path in written:
+            say(f"  wrote {path}")
+        print(json.dumps(await asyncio.to_thread(summary, local.reporter_store, EVENT),
+                         ensure_ascii=False, indent=2))
+        if args.keep_running:
+            say("sada demo: still up, Ctrl-C stops it.")
+            await _until_interrupted()
+    finally:
+        await local.stop()
+    return 0
+
+
+async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from services.collector.client import IngestError, ingest_files
+
+    token = args.token or os.environ.get("SADA_TOKEN") or \
+        (settings.ingest_tokens[0].get_secret_value() if settings.ingest_tokens else "")
+    if not token:
+        say("sada ingest: no token; pass --token or set SADA_TOKEN")
+        return 2
+    try:
+        report = await ingest_files(args.url, token, args.files, progress=_throttled())
+    except (IngestError, aiohttp.ClientError) as exc:
+        say(f"sada ingest: {exc}")
+        return 1
+    print(json.dumps({"accepted": report.accepted, "rejected": report.rejected}, ensure_ascii=False))
+    return 0
+
+
+async def _serve(settings: Settings, name: str) -> int:
+    from shared.http import start_site
+    from shared.store import Store, connect, migrate
+
+    if name == "collector":
+        from services.collector.app import create_app
+        from services.collector.publisher import Publisher
+
+        publisher = Publisher(settings)
+        app, host, port = create_app(settings, publisher), settings.collector_host, settings.collector_port
+    elif name == "aggregator":
+        from services.aggregator.service import Aggregator, create_app
+
+        client = connect(settings)
+        migrate(client)
+        aggregator = Aggregator(settings, Store(client)).start()
+        app, host, port = create_app(aggregator), settings.aggregator_host, settings.aggregator_port
+        app.on_cleanup.append(lambda _: asyncio.to_thread(aggregator.close))
+    else:
+        from services.reporter.app import create_app
+
+        store = Store(connect(settings))
+        app, host, port = create_app(settings, store), settings.reporter_host, settings.reporter_port
+    runner, url = await start_site(app, host, port)
+    say(f"sada {name}: serving on {url}")
+    try:
+        await _until_interrupted()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.kafka_bootstrap and args.command != "reporter":
+        say(f"sada {args.command}: set SADA_KAFKA_BOOTSTRAP (host:port,…); `sada up` runs local mode")
+        return 2
+    if args.command != "reporter":
+        from shared.bus import ensure_topics
+
+        await asyncio.to_thread(ensure_topics, settings)
+    return await _serve(settings, args.command)
+
+
+async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    if args.url:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{args.url}/v1/events/{args.event}/summary") as response:
+                body = await response.json(content_type=None)
+                if response.status != 200:
+                    say(f"sada report: HTTP {response.status}: {body.get('error')}")
+                    return 1
+    else:
+        from services.reporter.summary import summary
+        from shared.store import Store, connect
+
+        body = summary(Store(connect(settings)), args.event)
+    print(json.dumps(body, ensure_ascii=False, indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="sada", description="Engagement analytics for live events.")
+    top.add_argument("-v", "--verbose", action="store_true", help="log what every service does")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("up", help="local mode: broker, collector, aggregator, reporter in one process")
+
+    run = commands.add_parser("run", help="push files through a fresh local pipeline and write the outputs")
+    run.add_argument("--input", nargs="+", type=Path, required=True, metavar="FILE")
+    run.add_argument("--out", type=Path, required=True, metavar="DIR")
+    run.add_argument("--data", type=Path, metavar="DIR",
+                     help="keep the ClickHouse data here (default: a temporary directory, removed)")
+
+    demo = commands.add_parser("demo", help="local mode plus a simulated live event, then the summary")
+    demo.add_argument("--seconds", type=float, default=15.0, help="how long the replay lasts")
+    demo.add_argument("--out", type=Path, default=Path("sada-demo"), metavar="DIR")
+    demo.add_argument("--keep-running", action="store_true", help="stay up after the replay")
+
+    ingest = commands.add_parser("ingest", help="send NDJSON files to a running collector")
+    ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ingest.add_argument("--url", default="http://127.0.0.1:8080", help="the collector's base URL")
+    ingest.add_argument("--token", help="ingest token (default: $SADA_TOKEN or the first SADA_INGEST_TOKENS)")
+
+    for name in ("collector", "aggregator", "reporter"):
+        commands.add_parser(name, help=f"run the {name} alone (distributed mode)")
+
+    report = commands.add_parser("report", help="read a report from a running reporter or the store")
+    kinds = report.add_subparsers(dest="kind", required=True)
+    summary = kinds.add_parser("summary", help="the event summary as JSON")
+    summary.add_argument("--event", required=True)
+    summary.add_argument("--url", help="a running reporter's base URL (default: open the store directly)")
+    return top
+
+
+COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "ingest": cmd_ingest, "collector": cmd_service,
+            "aggregator": cmd_service, "reporter": cmd_service, "report": cmd_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not args.verbose:
+        logging.getLogger("kafka").setLevel(logging.ERROR)
+    settings = Settings()
+    try:
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
