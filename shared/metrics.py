@@ -57,14 +57,19 @@ class _PostState:
         return sum(1 for kind in self.interactions.values() if kind == INTERACTION_KIND_OF[name])
 
 
-def _totals(posts: dict[tuple[str, str], _PostState]) -> tuple[dict[str, int], dict[str, float | None]]:
+def _figures(state: _PostState) -> dict[str, int]:
+    values = {name: state.counter(name) for name in COUNTERS}
+    values["engagements"] = sum(values[c] for c in ENGAGEMENT_COUNTERS)
+    values["followers"] = (state.post.followers or 0) if state.post else 0
+    values["declared"] = int(state.post is not None)
+    return values
+
+
+def _totals(figures: Iterable[dict[str, int]]) -> tuple[dict[str, int], dict[str, float | None]]:
     totals = dict.fromkeys(TOTAL_KEYS, 0)
     sums = {name: {"engagements": 0, "denominator": 0} for name in RATES}
-    for state in posts.values():
-        values = {name: state.counter(name) for name in COUNTERS}
-        values["engagements"] = sum(values[c] for c in ENGAGEMENT_COUNTERS)
-        values["followers"] = (state.post.followers or 0) if state.post else 0
-        totals["posts"] += state.post is not None
+    for values in figures:
+        totals["posts"] += values["declared"]
         for name in (*COUNTERS, "engagements"):
             totals[name] += values[name]
         for rate, denominator in RATES.items():
@@ -74,12 +79,9 @@ def _totals(posts: dict[tuple[str, str], _PostState]) -> tuple[dict[str, int], d
     return totals, engagement_rates(sums)
 
 
-def reference_summary(records: Iterable[Record], event: str, rejected: int = 0) -> dict:
-    """The summary of DESIGN §5 for ``event``, computed from records in arrival order.
-
-    ``top_posts`` is left out: its order among equal engagements is a choice of
-    presentation, not of meaning; the per-post figures it shows are tested apart.
-    """
+def reference_post_figures(records: Iterable[Record], event: str) -> tuple[dict, dict[str, Mention]]:
+    """Per-post figures of ``event`` — {(platform, post_id): counters, engagements,
+    followers, declared} — and its mentions by normalised URL, from records in arrival order."""
     posts: dict[tuple[str, str], _PostState] = defaultdict(_PostState)
     mentions: dict[str, Mention] = {}
     interaction_owner: dict[tuple[str, str], tuple[str, str]] = {}
@@ -101,10 +103,21 @@ def reference_summary(records: Iterable[Record], event: str, rejected: int = 0) 
                 posts[previous].interactions.pop(record.interaction_id, None)
             interaction_owner[identity] = key
             posts[key].interactions[record.interaction_id] = record.kind
-    totals, rates = _totals(posts)
+    return {key: _figures(state) for key, state in posts.items()}, mentions
+
+
+def reference_summary(records: Iterable[Record], event: str, rejected: int = 0) -> dict:
+    """The summary of DESIGN §5 for ``event``, computed from records in arrival order.
+
+    ``top_posts`` is left out: its order among equal engagements is a choice of
+    presentation, not of meaning; :func:`reference_post_figures` gives the
+    per-post figures it shows.
+    """
+    figures, mentions = reference_post_figures(records, event)
+    totals, rates = _totals(figures.values())
     platforms = {}
-    for platform in sorted({p for p, _ in posts}):
-        p_totals, p_rates = _totals({k: v for k, v in posts.items() if k[0] == platform})
+    for platform in sorted({p for p, _ in figures}):
+        p_totals, p_rates = _totals(v for k, v in figures.items() if k[0] == platform)
         platforms[platform] = {"totals": p_totals, "engagement_rate": p_rates}
     return {
         "event": event,

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from shared.settings import Settings
 
@@ -100,7 +101,7 @@ class Store:
             with self._lock:
                 self.client.insert(spec.name, rows, column_names=list(spec.columns),
                                    settings={"insert_deduplication_token": token, "async_insert": 0})
-        except Exception as exc:  # the driver raises several types; all mean "not stored"
+        except ClickHouseError as exc:
             raise StoreUnavailable(f"insert into {table} failed: {exc}") from exc
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:

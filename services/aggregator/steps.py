@@ -8,6 +8,7 @@ and commit) is harmless because each table keeps one version per identity.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -21,14 +22,14 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from shared import bus
-from shared.events import COUNTERS, Interaction, Mention, Metrics, Post, Record, Rejection, parse_record
+from shared.events import (COUNTERS, Interaction, Mention, Metrics, Post, Record, Rejection, parse_record,
+                           reject_id)
 from shared.settings import Settings
 from shared.store import Store, StoreUnavailable
 
 log = logging.getLogger("sada.aggregator")
 
-# Deterministic ids for records rejected here, so a re-read record is stored once.
-_REJECT_NAMESPACE = uuid.UUID("6f1d7c1e-54a3-4d0c-9a55-5ada0e5ada01")
+LINE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _text(headers: list[tuple[str, bytes]] | None, name: str) -> str:
@@ -49,32 +50,31 @@ class Decoder:
         arrival = datetime.fromtimestamp(received_ns / 1e9, tz=timezone.utc)
         outcome = parse_record(message.value or b"", arrival)
         if isinstance(outcome, Rejection):
-            reject_id = uuid.uuid5(_REJECT_NAMESPACE,
-                                   f"{message.topic}:{message.partition}:{message.offset}:{received_ns}")
-            return "rejected", [reject_id, arrival, outcome.event, f"kafka:{message.topic}", 0,
+            origin = f"kafka:{message.topic}:{message.partition}:{message.offset}"
+            return "rejected", [reject_id(origin, 0, message.value or b""), arrival, outcome.event, f"kafka:{message.topic}", 0,
                                 outcome.field, outcome.reason, message.value or b""]
         return record_row(outcome, received_ns)
 
     @staticmethod
     def _received_ns(message: ConsumerRecord) -> int:
         stamped = bus.header(message.headers, bus.RECEIVED_NS)
-        if stamped is not None and stamped.isdigit():
+        if stamped is not None and re.fullmatch(rb"[0-9]{1,19}", stamped) and int(stamped) < 2**63:
             return int(stamped)
         return max(message.timestamp, 0) * 1_000_000
 
     @staticmethod
     def _dead_letter(message: ConsumerRecord, received_ns: int) -> list[Any]:
         headers = message.headers
-        reject_id = _text(headers, "sada-reject-id")
-        try:
-            parsed_id = uuid.UUID(reject_id)
-        except ValueError:
-            parsed_id = uuid.uuid5(_REJECT_NAMESPACE, f"{message.topic}:{message.partition}:"
-                                                      f"{message.offset}:{received_ns}")
         line = _text(headers, "sada-line")
+        line_number = int(line) if LINE_NUMBER.fullmatch(line) else 0
+        try:
+            parsed_id = uuid.UUID(_text(headers, "sada-reject-id"))
+        except ValueError:
+            origin = f"kafka:{message.topic}:{message.partition}:{message.offset}"
+            parsed_id = reject_id(origin, line_number, message.value or b"")
         return [parsed_id, datetime.fromtimestamp(received_ns / 1e9, tz=timezone.utc),
-                _text(headers, "sada-event"), _text(headers, "sada-source"),
-                int(line) if line.isdigit() else 0, _text(headers, "sada-field"),
+                _text(headers, "sada-event"), _text(headers, "sada-source"), line_number,
+                _text(headers, "sada-field"),
                 _text(headers, "sada-reason"), message.value or b""]
 
 

@@ -10,6 +10,7 @@ rejected, otherwise 200 with the accepted count and each rejected line.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,6 +23,7 @@ from shared.http import add_service_routes, error
 from shared.settings import Settings
 
 PUBLISHER = web.AppKey("publisher", Publisher)
+FIRST_LINE = re.compile(r"[0-9]{1,9}")
 
 
 class CollectorMetrics:
@@ -51,11 +53,13 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         return response
 
     async def ingest(request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "")
-        if not auth.startswith("Bearer "):
-            return answer(error(401, "missing bearer token: send 'Authorization: Bearer <token>' "
-                                     "with a token from SADA_INGEST_TOKENS"))
-        if not settings.token_is_valid(auth.removeprefix("Bearer ").strip()):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            response = error(401, "missing bearer token: send 'Authorization: Bearer <token>' "
+                                  "with a token from SADA_INGEST_TOKENS")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="sada"'
+            return answer(response)
+        if not settings.token_is_valid(token.strip()):
             return answer(error(403, "this token is not allowed to ingest"))
         content_type = request.content_type
         if content_type not in NDJSON_TYPES + JSON_TYPES:
@@ -71,8 +75,8 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         loop = asyncio.get_running_loop()
         source = request.headers.get("X-Sada-Source", "http")[:200]
         first_line = request.headers.get("X-Sada-First-Line", "1")
-        if not first_line.isdigit() or int(first_line) < 1:
-            return answer(error(400, "X-Sada-First-Line must be a line number >= 1"))
+        if not FIRST_LINE.fullmatch(first_line) or int(first_line) < 1:
+            return answer(error(400, "X-Sada-First-Line must be a line number from 1 to 999999999"))
         try:
             intake = validate_body(body, content_type, first_line=int(first_line))
         except BodyError as exc:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 
 from services.collector.intake import Intake
 from shared import bus
+from shared.events import reject_id
 from shared.settings import Settings
 
 log = logging.getLogger("sada.collector")
@@ -23,6 +23,12 @@ log = logging.getLogger("sada.collector")
 
 class KafkaUnavailable(RuntimeError):
     """Kafka did not acknowledge the records; the client should retry later."""
+
+
+def version_header(received_ns: int, index: int) -> tuple[str, bytes]:
+    """The record's version: arrival time in ns, plus its index so that two
+    versions of one record in the same body keep their order."""
+    return bus.RECEIVED_NS, str(received_ns + index).encode()
 
 
 class Publisher:
@@ -54,16 +60,16 @@ class Publisher:
     def publish(self, intake: Intake, source: str) -> None:
         """Produce every accepted record to its topic and every rejection to the dead-letter topic."""
         producer = self._get_producer()
-        received = [(bus.RECEIVED_NS, str(intake.received_ns).encode())]
         futures = []
         try:
-            for _, record in intake.accepted:
+            for index, (_, record) in enumerate(intake.accepted):
                 topic = self.settings.topic(bus.RECORD_TOPICS[record.type])
                 futures.append(producer.send(topic, key=record.key, value=record.to_json(),
-                                             headers=received))
+                                             headers=[version_header(intake.received_ns, index)]))
             for line, rejection in intake.rejected:
-                headers = received + [
-                    ("sada-reject-id", str(uuid.uuid4()).encode()),
+                headers = [
+                    version_header(intake.received_ns, 0),
+                    ("sada-reject-id", str(reject_id(source, line.number, line.raw)).encode()),
                     ("sada-reason", rejection.reason.encode()),
                     ("sada-field", rejection.field.encode()),
                     ("sada-line", str(line.number).encode()),

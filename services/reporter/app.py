@@ -7,6 +7,7 @@ import re
 import time
 
 from aiohttp import web
+from clickhouse_connect.driver.exceptions import ClickHouseError
 from prometheus_client import CollectorRegistry, Histogram
 
 from services.reporter.summary import list_events, summary
@@ -30,7 +31,10 @@ def create_app(settings: Settings, store: Store) -> web.Application:
         if not re.fullmatch(EVENT_SLUG, event):
             return error(400, f"{event!r} is not an event slug ([a-z0-9-]{{1,64}})")
         started = time.perf_counter()
-        body = await asyncio.to_thread(summary, store, event, settings.top_posts)
+        try:
+            body = await asyncio.to_thread(summary, store, event, settings.top_posts)
+        except ClickHouseError as exc:
+            return error(503, f"the store cannot answer now: {exc}")
         latency.labels("summary").observe(time.perf_counter() - started)
         return web.json_response(body)
 
@@ -38,7 +42,7 @@ def create_app(settings: Settings, store: Store) -> web.Application:
         try:
             store.query("SELECT 1")
             return {"store": True}
-        except Exception:  # any driver error means the store cannot answer now
+        except ClickHouseError:
             return {"store": False}
 
     app.router.add_get("/v1/events", events)

@@ -19,6 +19,9 @@ def sql(name: str) -> str:
 
 
 def _rfc3339(value: datetime) -> str:
+    """The driver may hand back naive datetimes; the columns are UTC, so they are UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 

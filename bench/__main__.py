@@ -1,0 +1,249 @@
+"""``python -m bench [--scale X]``: raw bounds, pipeline rate, freshness, memory; one table.
+
+Order: the raw Kafka figures (own broker), the raw ClickHouse insert, then the
+pipeline twice in LocalMode (end-to-end rate, then freshness under a steady
+stream). chDB allows one data path per process, so the whole run shares one
+temporary data directory and isolates each step by database name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import inputs
+from bench.pipeline import end_to_end, freshness, local_mode
+from bench.raw import Rate, raw_consume, raw_insert, raw_produce
+from bench.report import Figure, percentile, table, write_json
+from services.collector.client import post_chunk
+from services.local import LocalMode
+from shared import bus
+from shared.settings import Settings
+
+BASE_RECORDS = 100_000
+FRESH_RATE = 2_000  # records/s
+FRESH_INTERVAL_S = 0.1
+FRESH_SECONDS = 15.0
+CHUNK_LINES = 2_000
+CONCURRENCY = 4
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def throttled(every_s: float = 1.0) -> Callable[[str], None]:
+    last = [0.0]
+
+    def progress(message: str) -> None:
+        if time.monotonic() - last[0] >= every_s:
+            last[0] = time.monotonic()
+            say(message)
+
+    return progress
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("SADA_BENCH_SCALE", "1")),
+                        help="multiplier for record counts and the freshness duration "
+                             "(default: $SADA_BENCH_SCALE or 1; 0.1 for a quick run)")
+    parser.add_argument("--keep-data", action="store_true", help="keep the temporary chDB data directory")
+    return parser.parse_args(argv)
+
+
+def bench_settings(data_dir: Path) -> Settings:
+    """The pipeline's settings (SADA_* still apply), forced local, with test-speed group joins."""
+    return Settings().model_copy(update={
+        "data_dir": data_dir, "kafka_bootstrap": "", "clickhouse_url": "", "ingest_tokens": [],
+        "consumer_session_timeout_ms": 2_000, "consumer_heartbeat_interval_ms": 500,
+    })
+
+
+def measure_kafka(base: Settings, count: int) -> dict[str, Any]:
+    """Raw produce then consume of the same messages, on a broker of their own."""
+    messages = inputs.kafka_messages(count)
+    broker = bus.LocalBroker().start()
+    try:
+        settings = base.model_copy(update={"kafka_bootstrap": broker.bootstrap,
+                                           "kafka_topic_prefix": "bench-raw."})
+        bus.ensure_topics(settings)
+        topic = settings.topic("posts")
+        say(f"[1/5] raw kafka-python produce: {count} messages to {topic} "
+            f"({settings.kafka_partitions} partitions)")
+        produce = raw_produce(settings, topic, messages, throttled())
+        say(f"      {produce.per_s:,.0f} records/s")
+        say("[2/5] raw kafka-python consume in a consumer group")
+        consume = raw_consume(settings, topic, count, throttled())
+        say(f"      {consume.rate.per_s:,.0f} records/s (group join {consume.join_s:.1f} s, excluded)")
+    finally:
+        broker.stop()
+    return {"produce": produce, "consume": consume,
+            "message_bytes_avg": sum(len(v) for _, v in messages) / len(messages)}
+
+
+async def warm_up(local: LocalMode) -> None:
+    """One record of another event, drained: the aggregator has joined its group and the
+    collector's producer is connected before any clock starts (as in a running service)."""
+    import aiohttp
+
+    body = inputs.ndjson(inputs.groups(1, event="bench-warmup")[0])
+    async with aiohttp.ClientSession() as session:
+        await post_chunk(session, local.urls["collector"], local.token, body, "bench-warmup", 1)
+    await local.drain(timeout_s=60)
+
+
+async def measure_pipeline(base: Settings, records: int, fresh_seconds: float) -> dict[str, Any]:
+    """LocalMode twice, each on its own database: the bulk rate, then freshness."""
+    rss_before = peak_rss_mib()
+    bodies = inputs.bodies(inputs.groups(records // inputs.GROUP), CHUNK_LINES // inputs.GROUP)
+    say(f"[4/5] pipeline end-to-end: {sum(b.records for b in bodies)} records in {len(bodies)} "
+        f"POSTs of {CHUNK_LINES} lines, {CONCURRENCY} in flight, until drain()")
+    async with local_mode(base.model_copy(update={"clickhouse_database": "bench_e2e"})) as local:
+        await warm_up(local)
+        e2e = await end_to_end(local, bodies, CONCURRENCY, throttled())
+    say(f"      {e2e.rate.per_s:,.0f} records/s")
+
+    per_body = int(FRESH_RATE * FRESH_INTERVAL_S)
+    count = max(1, round(fresh_seconds / FRESH_INTERVAL_S))
+    stream = inputs.bodies(inputs.groups(count * per_body // inputs.GROUP), per_body // inputs.GROUP)
+    say(f"[5/5] freshness: {per_body} records every {FRESH_INTERVAL_S * 1000:.0f} ms for "
+        f"{fresh_seconds:.0f} s while polling the summary")
+    async with local_mode(base.model_copy(update={"clickhouse_database": "bench_fresh"})) as local:
+        await warm_up(local)
+        fresh = await freshness(local, stream, FRESH_INTERVAL_S, throttled())
+    return {"e2e": e2e, "fresh": fresh, "rss_before_mib": rss_before}
+
+
+def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> list[Figure]:
+    """The table. The pipeline does all three raw steps itself, in one process, so besides the
+    target's bound (the slowest of consume and insert) it is shown against the slowest of all three
+    and against doing the three one after the other (1 / Σ 1/rate: one core, one GIL)."""
+    produce, consume = kafka["produce"].per_s, kafka["consume"].rate.per_s
+    e2e, fresh = pipe["e2e"].rate.per_s, pipe["fresh"]
+    delays = fresh.delays
+    p95 = percentile(delays, 95)
+    strict = min(consume, insert_rate)
+    honest = min(produce, consume, insert_rate)
+    serial = 1 / (1 / produce + 1 / consume + 1 / insert_rate)
+    return [
+        Figure("raw produce (kafka-python, acks=all)", produce, "records/s"),
+        Figure("raw consume (group, 1st->last msg)", consume, "records/s"),
+        Figure("raw insert (chDB, Store.insert)", insert_rate, "records/s"),
+        Figure("pipeline end-to-end", e2e, "records/s", "min(consume, insert)", strict, ">= 0.80",
+               e2e >= 0.8 * strict),
+        Figure("pipeline end-to-end (honest bound)", e2e, "records/s", "min(produce, consume, insert)",
+               honest, "(info)"),
+        Figure("pipeline end-to-end (serial bound)", e2e, "records/s", "1/(1/produce+1/consume+1/insert)",
+               serial, "(info)"),
+        Figure("freshness p50", percentile(delays, 50), "s"),
+        Figure("freshness p95", p95, "s", target="<= 2 s", passed=bool(p95 <= 2.0)),
+        Figure("freshness send rate achieved", fresh.achieved_rate, "records/s", "scheduled rate",
+               fresh.scheduled_rate),
+        Figure("peak RSS, bench process", peak_rss_mib(), "MiB"),
+        Figure("peak RSS, largest broker child", peak_rss_mib(resource.RUSAGE_CHILDREN), "MiB"),
+    ]
+
+
+def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings, load: tuple[float, ...]) -> list[str]:
+    fresh = pipe["fresh"]
+    return [
+        (f"{os.cpu_count()} CPUs; 1-min load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} "
+         "at the end (anything else running skews every figure)."),
+        (f"messages average {kafka['message_bytes_avg']:.0f} B (the collector's canonical JSON: posts, "
+         f"metrics snapshots, comments); {base.kafka_partitions} partitions per topic."),
+        (f"raw consume excludes the consumer-group join ({kafka['consume'].join_s:.1f} s here); the "
+         "pipeline steps join (and connect the producer) on a warm-up record before their clock starts."),
+        f"raw insert: batches of {base.batch_max_records} rows (batch_max_records) into metrics.",
+        (f"peak RSS was {pipe['rss_before_mib']:.0f} MiB before the pipeline steps (chDB, raw steps and "
+         "their inputs); the process includes the bench's pre-built inputs and embedded ClickHouse."),
+        (f"end-to-end: every POST acknowledged after {pipe['e2e'].acked_s:.1f} s of "
+         f"{pipe['e2e'].rate.seconds:.1f} s; stored (FINAL, event 'bench'): {pipe['e2e'].stored}; "
+         f"aggregator stored {pipe['e2e'].aggregator_batches} batches."),
+        ("freshness: a body counts as visible at the end of the first summary poll whose totals reach "
+         "the cumulative posts, views and comments sent through it (one figure per raw table; an "
+         "approximation: a later body's records could make up for a missing earlier one)."),
+        (f"freshness: {sum(v is not None for v in fresh.visible)}/{len(fresh.visible)} bodies seen, "
+         f"{fresh.polls} polls, mean poll {fresh.poll_seconds / max(1, fresh.polls) * 1000:.0f} ms "
+         f"(the resolution of the figure), {fresh.late_sends} sends more than one interval late."),
+    ]
+
+
+def details(args: argparse.Namespace, base: Settings, kafka: dict[str, Any], insert: Rate,
+            pipe: dict[str, Any], notes_: list[str], load: tuple[float, ...]) -> dict[str, Any]:
+    fresh = pipe["fresh"]
+    return {
+        "scale": args.scale,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(),
+                    "load_average_1m_start_end": [load[0], os.getloadavg()[0]]},
+        "settings": base.model_dump(include={"kafka_partitions", "kafka_linger_ms", "batch_max_records",
+                                             "batch_max_age_ms", "consumer_max_poll_records",
+                                             "consumer_session_timeout_ms",
+                                             "consumer_heartbeat_interval_ms"}),
+        "raw": {"produce": vars(kafka["produce"]), "consume": vars(kafka["consume"].rate),
+                "consume_join_s": kafka["consume"].join_s, "insert": vars(insert),
+                "message_bytes_avg": kafka["message_bytes_avg"]},
+        "rss_before_pipeline_mib": pipe["rss_before_mib"],
+        "end_to_end": {**vars(pipe["e2e"].rate), "acked_s": pipe["e2e"].acked_s,
+                       "stored": pipe["e2e"].stored,
+                       "aggregator_batches": pipe["e2e"].aggregator_batches},
+        "freshness": {"delays_s": fresh.delays, "bodies": len(fresh.visible),
+                      "visible": sum(v is not None for v in fresh.visible), "polls": fresh.polls,
+                      "poll_seconds_total": fresh.poll_seconds, "late_sends": fresh.late_sends,
+                      "records_acked": fresh.records_acked, "send_seconds": fresh.send_seconds},
+        "notes": notes_,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    records = max(1_000, round(BASE_RECORDS * args.scale))
+    fresh_seconds = max(3.0, FRESH_SECONDS * args.scale)
+    load = os.getloadavg()
+    data_dir = Path(tempfile.mkdtemp(prefix="sada-bench-"))
+    base = bench_settings(data_dir)
+    say(f"sada bench: scale {args.scale} ({records} records per rate figure), data in {data_dir}")
+    try:
+        kafka = measure_kafka(base, records)
+        say(f"[3/5] raw ClickHouse insert: {records} metrics rows in batches of {base.batch_max_records}")
+        insert = raw_insert(base, "bench_raw", inputs.metrics_rows(records), base.batch_max_records,
+                            throttled())
+        say(f"      {insert.per_s:,.0f} rows/s")
+        pipe = asyncio.run(measure_pipeline(base, records, fresh_seconds))
+    finally:
+        if args.keep_data:
+            say(f"data kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    rows = figures(kafka, insert.per_s, pipe)
+    notes_ = notes(kafka, pipe, base, load)
+    print(table(rows))
+    print()
+    for note in notes_:
+        print(f"- {note}")
+    path = write_json(RESULTS, rows, details(args, base, kafka, insert, pipe, notes_, load))
+    print(f"\nwritten: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

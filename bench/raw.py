@@ -1,0 +1,104 @@
+"""The raw bounds: each client alone, with the pipeline's own settings.
+
+These are the ceilings the pipeline is compared with. Each runs with the
+whole machine to itself, which the pipeline (all services in one process)
+never has.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared import bus
+from shared.settings import Settings
+from shared.store import Store, connect, migrate
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: float
+
+    @property
+    def per_s(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else float("nan")
+
+
+def raw_produce(settings: Settings, topic: str, messages: list[tuple[bytes, bytes]],
+                progress: Progress) -> Rate:
+    """kafka-python with the collector's producer (acks=all, idempotent, gzip, linger), keyed as
+    the collector keys, with its header; timed from the first send until every ack is in."""
+    producer = bus.make_producer(settings)
+    headers = [(bus.RECEIVED_NS, str(time.time_ns()).encode())]
+    try:
+        producer.partitions_for(topic)  # metadata outside the clock
+        started = time.perf_counter()
+        futures = []
+        for n, (key, value) in enumerate(messages, start=1):
+            futures.append(producer.send(topic, key=key, value=value, headers=headers))
+            if n % 20_000 == 0:
+                progress(f"  produce: {n}/{len(messages)} sent")
+        timeout = settings.kafka_delivery_timeout_ms / 1000 + 1
+        for future in futures:
+            future.get(timeout=timeout)
+        return Rate(len(messages), time.perf_counter() - started)
+    finally:
+        producer.close(timeout=5)
+
+
+@dataclass(frozen=True)
+class ConsumeResult:
+    rate: Rate
+    join_s: float  # subscribe -> first message: the group join, excluded from the rate
+
+
+def raw_consume(settings: Settings, topic: str, expected: int, progress: Progress,
+                timeout_s: float = 300.0) -> ConsumeResult:
+    """kafka-python in a fresh consumer group with the aggregator's consumer settings.
+
+    Timed from the first message to the last: the group join (session_timeout / 2 on
+    Tansu) is reported apart, since a running aggregator pays it once, not per record.
+    """
+    consumer = bus.make_consumer(settings, group=f"bench-raw-{uuid.uuid4().hex[:8]}")
+    try:
+        subscribed = time.perf_counter()
+        consumer.subscribe([topic])
+        first = last = 0.0
+        seen = 0
+        deadline = time.monotonic() + timeout_s
+        while seen < expected and time.monotonic() < deadline:
+            polled = consumer.poll(timeout_ms=500)
+            for messages in polled.values():
+                if messages and not first:
+                    first = time.perf_counter()
+                seen += len(messages)
+            if polled:
+                last = time.perf_counter()
+                if seen // 20_000 != (seen - sum(map(len, polled.values()))) // 20_000:
+                    progress(f"  consume: {seen}/{expected} received")
+        if seen < expected:
+            raise RuntimeError(f"consumed only {seen} of {expected} messages in {timeout_s:.0f} s")
+        return ConsumeResult(Rate(seen, last - first), first - subscribed)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def raw_insert(settings: Settings, database: str, rows: list[list[Any]], batch: int,
+               progress: Progress) -> Rate:
+    """``Store.insert`` (row tuples, dedup token, async_insert=0) into ``metrics`` of its own
+    database, in the aggregator's batch size; one batch per call, as the aggregator does."""
+    client = connect(settings, database=database)
+    migrate(client)
+    store = Store(client)
+    started = time.perf_counter()
+    for first in range(0, len(rows), batch):
+        store.insert("metrics", rows[first:first + batch], token=f"bench-raw:{first}")
+        if (first // batch) % 5 == 4:
+            progress(f"  insert: {first + batch}/{len(rows)} rows")
+    return Rate(len(rows), time.perf_counter() - started)

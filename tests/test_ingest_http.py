@@ -1,0 +1,172 @@
+"""Every rejection rule of DESIGN §3 and every whole-request answer, through the HTTP API
+of a running pipeline: the status, a reason naming the field, the dead letter stored
+with its original bytes, and the rest of the batch stored."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import ndjson, wait_for
+
+from shared import bus
+
+EVENT = "rules-2026"
+
+
+def good_post(post_id: str) -> dict:
+    return {"type": "post", "event": EVENT, "platform": "linkedin", "post_id": post_id,
+            "created_at": "2026-10-26T09:00:00+01:00", "text": "صدى المؤتمر"}
+
+
+def metrics(**fields) -> dict:
+    return {"type": "metrics", "event": EVENT, "platform": "x", "post_id": "m1",
+            "observed_at": "2026-10-26T10:00:00Z", **fields}
+
+
+TOO_LATE = (datetime.now(timezone.utc) + timedelta(hours=25)).isoformat()
+SOON = (datetime.now(timezone.utc) + timedelta(hours=23)).isoformat()
+
+# (case, raw line, field the answer must name, a word the reason must contain)
+BAD_LINES = [
+    ("invalid JSON", b'{"type": "post", "event": ', "", "JSON"),
+    ("invalid UTF-8", b'{"type": "post", "text": "\xff\xfe"}', "", "UTF-8"),
+    ("not an object", b'["post"]', "", "object"),
+    ("unknown type", json.dumps({**good_post("p"), "type": "story"}).encode(), "type", "story"),
+    ("missing type", json.dumps({k: v for k, v in good_post("p").items() if k != "type"}).encode(),
+     "type", "missing"),
+    ("unknown platform", json.dumps({**good_post("p"), "platform": "myspace"}).encode(), "platform",
+     "myspace"),
+    ("missing platform", json.dumps({k: v for k, v in good_post("p").items() if k != "platform"}).encode(),
+     "platform", "missing"),
+    ("bad event slug", json.dumps({**good_post("p"), "event": "AUSIM 2022"}).encode(), "event", "pattern"),
+    ("missing event", json.dumps({k: v for k, v in good_post("p").items() if k != "event"}).encode(),
+     "event", "missing"),
+    ("post without post_id", json.dumps({k: v for k, v in good_post("p").items() if k != "post_id"}).encode(),
+     "post_id", "missing"),
+    ("post without created_at",
+     json.dumps({k: v for k, v in good_post("p").items() if k != "created_at"}).encode(), "created_at",
+     "missing"),
+    ("metrics without observed_at", json.dumps({k: v for k, v in metrics().items() if k != "observed_at"})
+     .encode(), "observed_at", "missing"),
+    ("interaction without kind", json.dumps({"type": "interaction", "event": EVENT, "platform": "x",
+                                              "post_id": "p", "interaction_id": "i",
+                                              "occurred_at": "2026-10-26T10:00:00Z"}).encode(), "kind",
+     "missing"),
+    ("interaction with unknown kind", json.dumps({"type": "interaction", "event": EVENT, "platform": "x",
+                                                   "post_id": "p", "interaction_id": "i", "kind": "wow",
+                                                   "occurred_at": "2026-10-26T10:00:00Z"}).encode(), "kind",
+     "like"),
+    ("mention without url", json.dumps({"type": "mention", "event": EVENT, "platform": "web",
+                                         "published_at": "2026-10-26T10:00:00Z"}).encode(), "url", "missing"),
+    ("mention with a relative url", json.dumps({"type": "mention", "event": EVENT, "platform": "web",
+                                                 "url": "/news/1", "published_at": "2026-10-26T10:00:00Z"})
+     .encode(), "url", "absolute"),
+    ("negative counter", json.dumps(metrics(likes=-3)).encode(), "likes", "greater than or equal to 0"),
+    ("fractional counter", json.dumps(metrics(views=2.5)).encode(), "views", "integer"),
+    ("counter as a string", json.dumps(metrics(shares="12")).encode(), "shares", "integer"),
+    ("counter as a boolean", json.dumps(metrics(saves=True)).encode(), "saves", "integer"),
+    ("timestamp before 2000", json.dumps(metrics(observed_at="1999-12-31T23:59:59Z")).encode(),
+     "observed_at", "2000"),
+    ("timestamp more than 24 h ahead", json.dumps(metrics(observed_at=TOO_LATE)).encode(), "observed_at",
+     "24 hours"),
+    ("timestamp without offset", json.dumps(metrics(observed_at="2026-10-26T10:00:00")).encode(),
+     "observed_at", "offset"),
+    ("timestamp that is not a date", json.dumps(metrics(observed_at="yesterday")).encode(), "observed_at",
+     "RFC 3339"),
+    ("timestamp as a number", json.dumps(metrics(observed_at=1761472800)).encode(), "observed_at",
+     "RFC 3339"),
+]
+
+
+def test_every_rejection_rule_answers_and_keeps_the_rest(pipeline):
+    lines = []
+    for n, (_, raw, _, _) in enumerate(BAD_LINES):
+        lines += [json.dumps(good_post(f"ok-{n}")).encode(), raw]
+    lines.append(json.dumps(metrics(observed_at=SOON, likes=0)).encode())  # 23 h ahead is allowed
+    status, answer, _ = pipeline.post(ndjson(lines))
+
+    assert status == 200
+    assert answer["accepted"] == len(BAD_LINES) + 1
+    by_line = {item["line"]: item for item in answer["rejected"]}
+    assert sorted(by_line) == [2 * (n + 1) for n in range(len(BAD_LINES))]
+    for n, (case, _, field, word) in enumerate(BAD_LINES):
+        item = by_line[2 * (n + 1)]
+        assert item["field"] == field, case
+        assert word.lower() in item["reason"].lower(), (case, item["reason"])
+
+    pipeline.drain()
+    summary = pipeline.store.query("SELECT count() AS n FROM posts FINAL WHERE event = {e:String}",
+                                   {"e": EVENT})[0]
+    assert summary["n"] == len(BAD_LINES)
+    stored = pipeline.store.query("SELECT line, field, reason, base64Encode(raw) AS raw FROM rejected FINAL")
+    import base64
+
+    stored_by_line = {row["line"]: row for row in stored}
+    for n, (case, raw, field, _) in enumerate(BAD_LINES):
+        row = stored_by_line[2 * (n + 1)]
+        assert base64.b64decode(row["raw"]) == raw, case
+        assert row["field"] == field, case
+        assert row["reason"] == by_line[2 * (n + 1)]["reason"]
+
+
+def test_dead_letters_reach_the_rejected_topic_with_reason_and_original_bytes(pipeline, settings):
+    raw = b'{"type":"metrics","event":"rules-2026","platform":"x","post_id":"m","likes":-1,' \
+          b'"observed_at":"2026-10-26T10:00:00Z"}'
+    status, answer, _ = pipeline.post(raw, headers={"X-Sada-Source": "upload.ndjson",
+                                                    "X-Sada-First-Line": "41"})
+    assert status == 422
+    assert answer == {"accepted": 0, "rejected": [
+        {"line": 41, "field": "likes", "reason": "Input should be greater than or equal to 0"}]}
+    consumer = bus.make_consumer(settings, group=f"{settings.consumer_group}-reader")
+    consumer.subscribe([settings.topic(bus.REJECTED)])
+    found = wait_for(lambda: [m for batch in consumer.poll(500).values() for m in batch], 30,
+                     "the dead letter on the rejected topic")
+    consumer.close()
+    message = found[0]
+    headers = dict(message.headers)
+    assert message.value == raw
+    assert headers["sada-field"] == b"likes"
+    assert headers["sada-line"] == b"41"
+    assert headers["sada-source"] == b"upload.ndjson"
+    assert headers["sada-event"] == b"rules-2026"
+
+
+@pytest.mark.parametrize("content_type", ["application/json"])
+def test_a_json_array_is_accepted_like_ndjson(pipeline, content_type):
+    body = json.dumps([good_post("a1"), good_post("a2"), {"type": "post"}]).encode()
+    status, answer, _ = pipeline.post(body, content_type=content_type)
+    assert status == 200
+    assert answer["accepted"] == 2
+    assert [item["line"] for item in answer["rejected"]] == [3]
+
+
+def test_whole_request_answers(pipeline, settings):
+    body = ndjson([good_post("x")])
+    assert pipeline.post(body, token=None)[0] == 401
+    assert pipeline.post(body, token="not-a-token")[0] == 403
+    status, answer, _ = pipeline.post(body, content_type="text/csv")
+    assert status == 415 and "application/x-ndjson" in answer["error"]
+    status, answer, _ = pipeline.post(b"[1, 2", content_type="application/json")
+    assert status == 400 and "JSON" in answer["error"]
+    assert pipeline.post(b"\n\n")[0] == 400
+    status, answer, _ = pipeline.post(b"x" * (settings.max_body_bytes + 1))
+    assert status == 413 and "SADA_MAX_BODY_BYTES" in answer["error"]
+    status, answer, _ = pipeline.post(body, headers={"X-Sada-First-Line": "zero"})
+    assert status == 400 and "X-Sada-First-Line" in answer["error"]
+
+
+def test_service_routes(pipeline):
+    for url in pipeline.local.urls.values():
+        assert pipeline.get(f"{url}/healthz")[0] == 200
+        status, ready = pipeline.get(f"{url}/readyz")
+        assert status == 200 and ready["ready"] is True
+        status, spec = pipeline.get(f"{url}/openapi.json")
+        assert status == 200 and spec["openapi"].startswith("3.")
+    pipeline.post(ndjson([good_post("counted")]))
+    import urllib.request
+
+    with urllib.request.urlopen(f"{pipeline.collector}/metrics") as response:
+        text = response.read().decode()
+    assert 'sada_collector_records_total{outcome="accepted"} 1.0' in text
