@@ -11,8 +11,8 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -23,9 +23,9 @@ from services.collector.app import create_app as collector_app
 from services.collector.publisher import Publisher
 from services.reporter.app import create_app as reporter_app
 from shared import bus
+from shared.http import start_site
 from shared.settings import Settings
 from shared.store import Store, connect, migrate
-from shared.http import start_site
 
 log = logging.getLogger("sada.local")
 
@@ -41,7 +41,7 @@ class LocalMode:
     urls: dict[str, str] = field(default_factory=dict)
     _runners: list[web.AppRunner] = field(default_factory=list)
 
-    async def start(self) -> "LocalMode":
+    async def start(self) -> LocalMode:
         settings = self.settings
         if not settings.kafka_bootstrap:
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)

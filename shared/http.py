@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from importlib import resources
-from typing import Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest

@@ -10,9 +10,10 @@ hold one against the other.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from zoneinfo import ZoneInfo
 
 from shared.events import COUNTERS, Interaction, Mention, Metrics, Post, Record
 
@@ -46,7 +47,7 @@ class _PostState:
 
     post: Post | None = None
     snapshots: dict[datetime, Metrics] = field(default_factory=dict)
-    interactions: dict[str, str] = field(default_factory=dict)  # interaction_id -> kind
+    interactions: dict[str, Interaction] = field(default_factory=dict)  # by interaction_id
 
     def counter(self, name: str) -> int:
         reporting = [s for s in self.snapshots.values() if getattr(s, name) is not None]
@@ -54,7 +55,7 @@ class _PostState:
             return getattr(max(reporting, key=lambda s: s.observed_at), name)
         if name in SNAPSHOT_ONLY:
             return 0
-        return sum(1 for kind in self.interactions.values() if kind == INTERACTION_KIND_OF[name])
+        return sum(1 for i in self.interactions.values() if i.kind == INTERACTION_KIND_OF[name])
 
 
 def _figures(state: _PostState) -> dict[str, int]:
@@ -79,9 +80,10 @@ def _totals(figures: Iterable[dict[str, int]]) -> tuple[dict[str, int], dict[str
     return totals, engagement_rates(sums)
 
 
-def reference_post_figures(records: Iterable[Record], event: str) -> tuple[dict, dict[str, Mention]]:
-    """Per-post figures of ``event`` — {(platform, post_id): counters, engagements,
-    followers, declared} — and its mentions by normalised URL, from records in arrival order."""
+def _states(records: Iterable[Record], event: str) -> tuple[dict[tuple[str, str], _PostState],
+                                                              dict[str, Mention]]:
+    """Everything known of each post of ``event``, and its mentions, applying identity
+    rules (DESIGN §3) to records in arrival order: the latest version wins."""
     posts: dict[tuple[str, str], _PostState] = defaultdict(_PostState)
     mentions: dict[str, Mention] = {}
     interaction_owner: dict[tuple[str, str], tuple[str, str]] = {}
@@ -102,8 +104,89 @@ def reference_post_figures(records: Iterable[Record], event: str) -> tuple[dict,
             if previous is not None:
                 posts[previous].interactions.pop(record.interaction_id, None)
             interaction_owner[identity] = key
-            posts[key].interactions[record.interaction_id] = record.kind
+            posts[key].interactions[record.interaction_id] = record
+    return posts, mentions
+
+
+def reference_post_figures(records: Iterable[Record], event: str) -> tuple[dict, dict[str, Mention]]:
+    """Per-post figures of ``event`` — {(platform, post_id): counters, engagements,
+    followers, declared} — and its mentions by normalised URL."""
+    posts, mentions = _states(records, event)
     return {key: _figures(state) for key, state in posts.items()}, mentions
+
+
+def _changes(state: _PostState) -> Iterable[tuple[datetime, str, int]]:
+    """(moment, counter, change) of one post: the pieces a time series adds up."""
+    if state.post is not None:
+        yield state.post.created_at, "posts", 1
+    for name in COUNTERS:
+        reporting = sorted((s for s in state.snapshots.values() if getattr(s, name) is not None),
+                           key=lambda s: s.observed_at)
+        previous = 0
+        for snapshot in reporting:
+            yield snapshot.observed_at, name, getattr(snapshot, name) - previous
+            previous = getattr(snapshot, name)
+        if not reporting and name not in SNAPSHOT_ONLY:
+            for interaction in state.interactions.values():
+                if interaction.kind == INTERACTION_KIND_OF[name]:
+                    yield interaction.occurred_at, name, 1
+
+
+def bucket_start(moment: datetime, bucket: str, zone: ZoneInfo) -> datetime:
+    """The start of the minute, hour or day holding ``moment``, on the clock of ``zone``."""
+    local = moment.astimezone(zone)
+    if bucket == "minute":
+        start = local.replace(second=0, microsecond=0)
+    elif bucket == "hour":
+        start = local.replace(minute=0, second=0, microsecond=0)
+    elif bucket == "day":
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
+    else:
+        raise ValueError(f"unknown bucket {bucket!r}; expected minute, hour or day")
+    return start.astimezone(zone)
+
+
+def reference_series(records: Iterable[Record], event: str, bucket: str, zone: ZoneInfo,
+                     platform: str | None = None) -> list[dict]:
+    """The time series of DESIGN §4: per bucket and platform, counter changes, posts and
+    rates; a bucket's rate divides its engagement changes by its denominator changes
+    over posts whose total denominator is > 0 (followers: of the posts whose
+    engagements changed in the bucket)."""
+    posts, _ = _states(records, event)
+    per_post: dict[tuple[int, str, str], dict[str, int]] = {}
+    for (post_platform, post_id), state in posts.items():
+        if platform and post_platform != platform:
+            continue
+        for moment, name, change in _changes(state):
+            start = int(bucket_start(moment, bucket, zone).timestamp())
+            row = per_post.setdefault((start, post_platform, post_id), dict.fromkeys(("posts", *COUNTERS), 0))
+            row[name] += change
+    totals = {key: _figures(state) for key, state in posts.items()}
+    rows: dict[tuple[int, str], dict] = {}
+    for (start, post_platform, post_id), changes in per_post.items():
+        total = totals[(post_platform, post_id)]
+        engagements = sum(changes[c] for c in ENGAGEMENT_COUNTERS)
+        row = rows.setdefault((start, post_platform), {
+            **dict.fromkeys(("posts", *COUNTERS, "engagements"), 0),
+            "sums": {name: {"engagements": 0, "denominator": 0} for name in RATES}})
+        for name in ("posts", *COUNTERS):
+            row[name] += changes[name]
+        row["engagements"] += engagements
+        for rate, denominator in RATES.items():
+            if total[denominator] > 0:
+                row["sums"][rate]["engagements"] += engagements
+                if denominator == "followers":
+                    row["sums"][rate]["denominator"] += total["followers"] if engagements else 0
+                else:
+                    row["sums"][rate]["denominator"] += changes[denominator]
+    series = []
+    for (start, post_platform), row in sorted(rows.items()):
+        sums = row.pop("sums")
+        rates = {name: (s["engagements"] / s["denominator"] if s["denominator"] > 0 else None)
+                 for name, s in sums.items()}
+        series.append({"bucket": datetime.fromtimestamp(start, zone).isoformat(), "platform": post_platform,
+                       **row, "engagement_rate": rates})
+    return series
 
 
 def reference_summary(records: Iterable[Record], event: str, rejected: int = 0) -> dict:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 
 class Settings(BaseSettings):
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     batch_max_age_ms: int = 250
     store_retry_initial_ms: int = 200
     store_retry_max_ms: int = 5_000
+
+    # The event registry (TOML); unset = every event in UTC, named by its slug.
+    events_file: Path | None = None
 
     # Reporter HTTP.
     reporter_host: str = "127.0.0.1"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
@@ -75,7 +76,7 @@ class Table:
 
 TABLES = {
     "posts": Table("posts", ("event", "platform", "post_id", "created_at", "account", "author", "text",
-                             "lang", "hashtags", "url", "media", "followers", "version")),
+                             "lang", "hashtags", "hashtag_keys", "url", "media", "followers", "version")),
     "metrics": Table("metrics", ("event", "platform", "post_id", "observed_at", "impressions", "reach",
                                  "views", "likes", "comments", "shares", "clicks", "saves", "version")),
     "interactions": Table("interactions", ("event", "platform", "interaction_id", "post_id", "kind",

@@ -8,15 +8,16 @@ a test that needs its own store runs ``sada`` in a subprocess.
 from __future__ import annotations
 
 import asyncio
-import threading
 import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -144,9 +145,8 @@ class RunningPipeline:
 
     def get(self, url: str) -> tuple[int, Any]:
         async def fetch():
-            async with aiohttp.ClientSession() as session:
-                async with session.get(url) as response:
-                    return response.status, await response.json(content_type=None)
+            async with aiohttp.ClientSession() as session, session.get(url) as response:
+                return response.status, await response.json(content_type=None)
         return self._call(fetch())
 
     def close(self) -> None:

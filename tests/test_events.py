@@ -4,14 +4,24 @@ rejection says. (The same rules over HTTP are in test_ingest_http.py.)"""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from shared.events import Interaction, Mention, Metrics, Post, Rejection, normalise_url, parse_record, reject_id
+from shared.events import (
+    Interaction,
+    Mention,
+    Metrics,
+    Post,
+    Rejection,
+    normalise_url,
+    parse_record,
+    reject_id,
+)
 
-ARRIVAL = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+ARRIVAL = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def parse(obj: dict):
@@ -23,7 +33,7 @@ def test_a_post_is_normalised_to_utc_and_its_platform_alias_resolved():
                   "created_at": "2022-10-26T10:30:00+01:00", "hashtags": ["#AUSIM"], "unknown": {"x": 1}})
     assert isinstance(post, Post)
     assert post.platform == "x"
-    assert post.created_at == datetime(2022, 10, 26, 9, 30, tzinfo=timezone.utc)
+    assert post.created_at == datetime(2022, 10, 26, 9, 30, tzinfo=UTC)
     assert post.key == b"x:42"
     assert json.loads(post.to_json()) == {"type": "post", "event": "ausim-2022", "platform": "x",
                                           "post_id": "42", "created_at": "2022-10-26T09:30:00Z",

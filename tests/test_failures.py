@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RunningPipeline, TOKEN, env_of, ndjson, post, run, sada, wait_for
+from conftest import TOKEN, RunningPipeline, env_of, ndjson, post, sada, wait_for
 
 from services.collector.app import create_app as collector_app
 from services.collector.publisher import Publisher
@@ -170,9 +170,8 @@ def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
 async def _get(url: str):
     import aiohttp
 
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url) as response:
-            return response.status, await response.json(content_type=None)
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.json(content_type=None)
 
 
 @pytest.mark.slow

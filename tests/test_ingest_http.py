@@ -5,7 +5,7 @@ with its original bytes, and the rest of the batch stored."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import ndjson, wait_for
@@ -25,8 +25,8 @@ def metrics(**fields) -> dict:
             "observed_at": "2026-10-26T10:00:00Z", **fields}
 
 
-TOO_LATE = (datetime.now(timezone.utc) + timedelta(hours=25)).isoformat()
-SOON = (datetime.now(timezone.utc) + timedelta(hours=23)).isoformat()
+TOO_LATE = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
+SOON = (datetime.now(UTC) + timedelta(hours=23)).isoformat()
 
 # (case, raw line, field the answer must name, a word the reason must contain)
 BAD_LINES = [

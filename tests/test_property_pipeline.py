@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import ndjson
-from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
+from services.reporter.series import BUCKETS, series
 from services.reporter.summary import summary
 from shared.events import COUNTERS, validate_object
-from shared.metrics import reference_post_figures, reference_summary
+from shared.metrics import reference_post_figures, reference_series, reference_summary
 
 _examples = itertools.count()
-BASE = datetime(2024, 3, 30, 22, 0, tzinfo=timezone.utc)
+BASE = datetime(2024, 3, 30, 22, 0, tzinfo=UTC)
 PLATFORMS = st.sampled_from(["x", "linkedin", "youtube", "twitter"])
 POST_IDS = st.sampled_from(["a", "b", "c", "d", "e"])
-MOMENTS = st.integers(0, 12).map(lambda h: (BASE + timedelta(hours=h)).isoformat())
+# 22:00 UTC on 30 March 2024 + up to 12 h: crosses midnight in every zone below and
+# the daylight-saving change of Europe/Paris (01:00 UTC on the 31st).
+MOMENTS = st.integers(0, 12 * 60).map(lambda m: (BASE + timedelta(minutes=m)).isoformat())
+ZONES = st.sampled_from(["Europe/Paris", "Africa/Casablanca", "Asia/Kolkata", "America/St_Johns", "UTC"])
 COUNTER = st.one_of(st.none(), st.integers(0, 5_000))
 
 
@@ -83,7 +90,7 @@ def core(summary_: dict) -> dict:
 
 
 @pytest.mark.slow
-def test_clickhouse_summary_equals_the_reference(pipeline):
+def test_clickhouse_summary_and_series_equal_the_reference(pipeline):
     # each example runs the whole pipeline (about a second), so no shrinking: the
     # failing stream is printed as drawn
     @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck),
@@ -107,5 +114,16 @@ def test_clickhouse_summary_equals_the_reference(pipeline):
                                   key=lambda item: (-item[0], item[1]))
             assert [(p["engagements"], (p["platform"], p["post_id"])) for p in got["top_posts"]] == \
                 expected_top
+            zone = ZoneInfo(data.draw(ZONES))
+            for bucket in BUCKETS:
+                rows = series(pipeline.store, slug, bucket, zone)
+                assert rows == reference_series(records, slug, bucket, zone)
+                for platform, block in got["platforms"].items():
+                    mine = [r for r in rows if r["platform"] == platform]
+                    for name in ("posts", *COUNTERS, "engagements"):
+                        assert sum(r[name] for r in mine) == block["totals"][name]
+            platform = data.draw(PLATFORMS.map(lambda p: "x" if p == "twitter" else p))
+            assert series(pipeline.store, slug, "hour", zone, platform) == \
+                reference_series(records, slug, "hour", zone, platform)
 
     check()

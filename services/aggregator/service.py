@@ -116,7 +116,7 @@ class Aggregator:
                 lag += max(0, high - self.consumer.position(tp))
         self.metrics.lag.set(lag)
 
-    def start(self) -> "Aggregator":
+    def start(self) -> Aggregator:
         self._thread = threading.Thread(target=self._run_logged, name="sada-aggregator", daemon=True)
         self._thread.start()
         return self

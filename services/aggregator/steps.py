@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -22,8 +22,18 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from shared import bus
-from shared.events import (COUNTERS, Interaction, Mention, Metrics, Post, Record, Rejection, parse_record,
-                           reject_id)
+from shared.events import (
+    COUNTERS,
+    Interaction,
+    Mention,
+    Metrics,
+    Post,
+    Record,
+    Rejection,
+    parse_record,
+    reject_id,
+)
+from shared.hashtags import hashtag_key, hashtags_in
 from shared.settings import Settings
 from shared.store import Store, StoreUnavailable
 
@@ -47,7 +57,7 @@ class Decoder:
         received_ns = self._received_ns(message)
         if message.topic == self.rejected_topic:
             return "rejected", self._dead_letter(message, received_ns)
-        arrival = datetime.fromtimestamp(received_ns / 1e9, tz=timezone.utc)
+        arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
         outcome = parse_record(message.value or b"", arrival)
         if isinstance(outcome, Rejection):
             origin = f"kafka:{message.topic}:{message.partition}:{message.offset}"
@@ -72,7 +82,7 @@ class Decoder:
         except ValueError:
             origin = f"kafka:{message.topic}:{message.partition}:{message.offset}"
             parsed_id = reject_id(origin, line_number, message.value or b"")
-        return [parsed_id, datetime.fromtimestamp(received_ns / 1e9, tz=timezone.utc),
+        return [parsed_id, datetime.fromtimestamp(received_ns / 1e9, tz=UTC),
                 _text(headers, "sada-event"), _text(headers, "sada-source"), line_number,
                 _text(headers, "sada-field"),
                 _text(headers, "sada-reason"), message.value or b""]
@@ -81,9 +91,10 @@ class Decoder:
 def record_row(record: Record, version: int) -> tuple[str, list[Any]]:
     """The row of a valid record, in the column order of ``shared.store.TABLES``."""
     if isinstance(record, Post):
+        tags = list(record.hashtags) if record.hashtags is not None else hashtags_in(record.text or "")
         return "posts", [record.event, record.platform, record.post_id, record.created_at, record.account,
-                         record.author, record.text, record.lang, list(record.hashtags or ()), record.url,
-                         record.media, record.followers, version]
+                         record.author, record.text, record.lang, tags, [hashtag_key(t) for t in tags],
+                         record.url, record.media, record.followers, version]
     if isinstance(record, Metrics):
         return "metrics", [record.event, record.platform, record.post_id, record.observed_at,
                            *(getattr(record, c) for c in COUNTERS), version]

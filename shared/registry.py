@@ -1,0 +1,164 @@
+"""The event registry: which events exist, their names, time zone, agenda and what to track.
+
+A TOML file (``SADA_EVENTS_FILE``) with one ``[[events]]`` table per event;
+see ``examples/events.toml``. An event the registry does not know still works,
+in UTC, named by its slug.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from shared.events import EVENT_SLUG, PLATFORMS
+
+Lang = Literal["ar", "fr", "en"]
+LANGS: tuple[Lang, ...] = ("ar", "fr", "en")
+
+
+class RegistryError(ValueError):
+    """The registry file is wrong; the message names the file, the line and the field."""
+
+
+class Session(BaseModel):
+    """One slot of the agenda: a keynote, a panel, a workshop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    start: datetime
+    end: datetime
+    titles: dict[Lang, str] = Field(min_length=1)
+    room: str | None = None
+    speakers: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Session:
+        _check_window(self.start, self.end)
+        return self
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or next(iter(self.titles.values()))
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str = Field(pattern=EVENT_SLUG)
+    names: dict[Lang, str] = Field(default_factory=dict)
+    timezone: str = "UTC"
+    start: datetime | None = None
+    end: datetime | None = None
+    hashtags: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    accounts: dict[str, list[str]] = Field(default_factory=dict)
+    agenda: list[Session] = Field(default_factory=list)
+    previous: str | None = Field(None, pattern=EVENT_SLUG)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (like Africa/Casablanca)") from None
+        return value
+
+    @field_validator("accounts")
+    @classmethod
+    def _platforms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(PLATFORMS))
+        if unknown:
+            raise ValueError(f"unknown platform(s) {', '.join(unknown)}; expected {', '.join(PLATFORMS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Event:
+        if self.start and self.end:
+            _check_window(self.start, self.end)
+        ids = [s.id for s in self.agenda]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"agenda session ids must be unique: {', '.join(duplicated)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names.get("en") or self.slug
+
+
+def _check_window(start: datetime, end: datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end need a UTC offset (like 2024-10-23T09:00:00+01:00)")
+    if end <= start:
+        raise ValueError("end must come after start")
+
+
+class Registry(BaseModel):
+    events: dict[str, Event] = Field(default_factory=dict)
+
+    def get(self, slug: str) -> Event:
+        """The registered event, or a bare one (UTC, named by its slug) for an unknown slug."""
+        return self.events.get(slug) or Event(slug=slug)
+
+
+def load_registry(path: Path | None) -> Registry:
+    """Read and check the registry; no path means an empty registry."""
+    if path is None:
+        return Registry()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read the event registry: {exc.strerror}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path}: {exc}") from None
+    tables = _table_lines(text)
+    events: dict[str, Event] = {}
+    for index, raw in enumerate(document.get("events", [])):
+        line = tables["events"][index] if index < len(tables["events"]) else 0
+        try:
+            event = Event.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
+            if first["loc"][:1] == ("agenda",) and len(first["loc"]) > 1:
+                agenda_lines = [n for n in tables["events.agenda"] if n > line]
+                position = first["loc"][1]
+                if isinstance(position, int) and position < len(agenda_lines):
+                    line = agenda_lines[position]
+            message = first["msg"].removeprefix("Value error, ")
+            raise RegistryError(f"{path}:{line}: events[{index}].{where}: {message}") from None
+        if event.slug in events:
+            raise RegistryError(f"{path}:{line}: event {event.slug!r} is declared twice")
+        events[event.slug] = event
+    unknown = {e.previous for e in events.values() if e.previous and e.previous not in events}
+    for event in events.values():
+        if event.previous in unknown:
+            raise RegistryError(f"{path}: event {event.slug!r} names previous edition {event.previous!r}, "
+                                "which the registry does not declare")
+    return Registry(events=events)
+
+
+def _table_lines(text: str) -> dict[str, list[int]]:
+    """Line numbers of ``[[events]]`` and ``[[events.agenda]]`` headers, to point at errors."""
+    lines: dict[str, list[int]] = {"events": [], "events.agenda": []}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*\[\[\s*([\w.]+)\s*\]\]", line)
+        if match and match.group(1) in lines:
+            lines[match.group(1)].append(number)
+    return lines
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
