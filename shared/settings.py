@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     produce_retry_after_s: int = 5
 
+    # Platform webhooks (services/collector/webhooks.py). Unset = that platform's
+    # webhook answers 503 naming the variable to set.
+    meta_app_secret: SecretStr | None = None
+    meta_verify_token: SecretStr | None = None
+    x_consumer_secret: SecretStr | None = None
+    linkedin_client_secret: SecretStr | None = None
+    tiktok_client_secret: SecretStr | None = None
+    # How far a TikTok-Signature timestamp may be from now (replay protection).
+    webhook_tolerance_s: int = Field(300, ge=1)
+
     # Aggregator.
     aggregator_host: str = "127.0.0.1"
     aggregator_port: int = 0

@@ -20,6 +20,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from shared.settings import Settings
 
 MIGRATIONS = "shared.migrations"
+VIEWS = "shared.views"
 _VERSION = re.compile(r"^(\d+)_.*\.sql$")
 
 
@@ -49,7 +50,11 @@ def _statements(sql: str) -> list[str]:
 
 
 def migrate(client: Client) -> list[str]:
-    """Apply the numbered ``.sql`` files not yet applied, in order; return their names."""
+    """Apply the numbered ``.sql`` files not yet applied, in order; return their names.
+
+    Then re-create every view of ``shared/views``: views hold no data, so the
+    file in the tree is always the definition in force.
+    """
     client.command(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
         "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version")
@@ -65,6 +70,10 @@ def migrate(client: Client) -> list[str]:
             client.command(statement)
         client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         applied.append(file.name)
+    for file in sorted((f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")),
+                       key=lambda f: f.name):
+        for statement in _statements(file.read_text(encoding="utf-8")):
+            client.command(statement)
     return applied
 
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from services.reporter.analytics import block, breakdown, top_posts
+from services.reporter.queries import sql
 from shared.events import COUNTERS
 from shared.metrics import RATE_FORMULAS, RATES
+from shared.registry import Event
 from shared.store import Store
-
-
-@cache
-def sql(name: str) -> str:
-    return resources.files("services.reporter.sql").joinpath(f"{name}.sql").read_text("utf-8")
 
 
 def _rfc3339(value: datetime) -> str:
@@ -25,13 +21,6 @@ def _rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _block(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "totals": {key: int(row[key]) for key in ("posts", *COUNTERS, "engagements")},
-        "engagement_rate": {name: row[name] for name in RATES},
-    }
-
-
 def list_events(store: Store) -> list[str]:
     return [row["event"] for row in store.query(sql("events"))]
 
@@ -39,26 +28,23 @@ def list_events(store: Store) -> list[str]:
 def summary(store: Store, event: str, top: int = 10) -> dict[str, Any]:
     """Totals, rates, per-platform figures, top posts, mentions and rejects of one event."""
     params = {"event": event}
-    rows = store.query(sql("totals"), params)
-    overall = next((row for row in rows if row["platform"] == ""), None)
+    bare = Event(slug=event)
+    whole = breakdown(store, bare, "event")
     window = store.query(sql("window"), params)[0]
     empty = {"posts": 0, **dict.fromkeys(COUNTERS, 0), "engagements": 0, **dict.fromkeys(RATES)}
-    top_posts = [
-        {"platform": row["platform"], "post_id": row["post_id"], "url": row["url"], "text": row["text"],
-         "engagements": int(row["engagements"]),
-         "engagement_rate": {name: row[name] for name in RATES}}
-        for row in store.query(sql("top_posts"), {**params, "limit": top})
-    ]
     mentions = store.query(sql("mentions"), params)[0]
     return {
         "event": event,
         "from": _rfc3339(window["first"]) if window["records"] else None,
         "to": _rfc3339(window["last"]) if window["records"] else None,
-        **_block(overall or empty),
+        **({k: v for k, v in whole[0].items() if k != "key"} if whole else block(empty)),
         "formulas": RATE_FORMULAS,
-        "platforms": {row["platform"]: _block(row) for row in rows if row["platform"] != ""},
+        "platforms": {row["key"]: {k: v for k, v in row.items() if k != "key"}
+                      for row in sorted(breakdown(store, bare, "platform"), key=lambda r: r["key"])},
         "mentions": {key: int(mentions[key]) for key in ("articles", "outlets", "countries")},
-        "top_posts": top_posts,
+        "top_posts": [{key: post[key] for key in ("platform", "post_id", "url", "text", "engagements",
+                                                  "engagement_rate")}
+                      for post in top_posts(store, event, "engagements", top)],
         "rejected": int(store.query(sql("rejected"), params)[0]["rejected"]),
     }
 

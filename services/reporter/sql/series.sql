@@ -1,50 +1,12 @@
--- Time series (DESIGN §4), one row per bucket and platform.
--- A snapshot contributes the change since the previous snapshot of the same
--- post that reports the counter (its first one contributes its full value),
--- in the bucket of observed_at. Interactions count in the bucket of
--- occurred_at, only for counters no snapshot of their post reports. So the
--- buckets of a series add up to the total of post_figures.
+-- Time series (DESIGN §4), one row per bucket and platform: the changes of
+-- engagement_changes summed per bucket, so the buckets of a series add up to
+-- the totals of post_figures.
 -- Buckets start at minute, hour or day boundaries of the {tz} time zone.
 -- A bucket's rate: Σ engagement changes / Σ denominator changes, over the posts
 -- whose total denominator is > 0 (as for the totals); by_followers divides by
 -- the followers of the posts whose engagements changed in the bucket. NULL
 -- unless the bucket's denominator is > 0.
 WITH
-    snapshot_values AS (
-        SELECT platform, post_id, observed_at AS at, counter, value
-        FROM metrics FINAL
-        ARRAY JOIN
-            ['impressions', 'reach', 'views', 'likes', 'comments', 'shares', 'clicks', 'saves'] AS counter,
-            [impressions, reach, views, likes, comments, shares, clicks, saves] AS value
-        WHERE event = {event:String} AND value IS NOT NULL
-    ),
-    reported AS (
-        SELECT DISTINCT platform, post_id, counter FROM snapshot_values
-    ),
-    changes AS (
-        SELECT
-            platform, post_id, at, counter,
-            toInt64(assumeNotNull(value)) - toInt64(ifNull(lagInFrame(value, 1, 0) OVER (
-                PARTITION BY platform, post_id, counter ORDER BY at
-                ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), 0)) AS change
-        FROM snapshot_values
-        UNION ALL
-        SELECT i.platform, i.post_id, i.at, i.counter, 1 AS change
-        FROM
-        (
-            SELECT platform, post_id, occurred_at AS at,
-                   multiIf(kind = 'like', 'likes', kind = 'comment', 'comments', kind = 'share', 'shares',
-                           kind = 'click', 'clicks', kind = 'save', 'saves', 'views') AS counter
-            FROM interactions FINAL
-            WHERE event = {event:String}
-        ) AS i
-        LEFT ANTI JOIN reported AS r
-            ON r.platform = i.platform AND r.post_id = i.post_id AND r.counter = i.counter
-        UNION ALL
-        SELECT platform, post_id, created_at AS at, 'posts' AS counter, 1 AS change
-        FROM posts FINAL
-        WHERE event = {event:String}
-    ),
     denominators AS (
         SELECT platform, post_id, impressions > 0 AS has_impressions, reach > 0 AS has_reach,
                views > 0 AS has_views, followers
@@ -72,9 +34,10 @@ WITH
             any(d.has_reach) AS has_reach,
             any(d.has_views) AS has_views,
             any(d.followers) AS followers
-        FROM changes AS c
+        FROM engagement_changes(event = {event:String}) AS c
         LEFT JOIN denominators AS d ON d.platform = c.platform AND d.post_id = c.post_id
-        WHERE {platform:String} = '' OR c.platform = {platform:String}
+        WHERE ({platform:String} = '' OR c.platform = {platform:String})
+          AND c.at >= {from:DateTime64(6)} AND c.at < {to:DateTime64(6)}
         GROUP BY bucket_start, c.platform, c.post_id
     )
 SELECT

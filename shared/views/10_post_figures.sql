@@ -4,6 +4,8 @@
 -- For each counter: the value of the latest snapshot (by observed_at) that
 -- reports it; otherwise the number of distinct interactions of that kind.
 -- impressions and reach come from snapshots only.
+-- Views are re-created at every start (shared/store.py), so this file is the
+-- one definition in force.
 
 CREATE OR REPLACE VIEW post_figures AS
 WITH
@@ -46,7 +48,8 @@ WITH
         GROUP BY platform, post_id
     ),
     declared AS (
-        SELECT platform, post_id, 1 AS declared, followers, url, text, created_at
+        SELECT platform, post_id, 1 AS declared, followers, url, text, created_at, account, author, lang,
+               media, hashtags, hashtag_keys
         FROM posts FINAL
         WHERE event = {event:String}
     ),
@@ -62,6 +65,13 @@ SELECT
     ifNull(d.followers, 0) AS followers,
     d.url AS url,
     d.text AS text,
+    d.created_at AS created_at,
+    d.account AS account,
+    d.author AS author,
+    d.lang AS lang,
+    d.media AS media,
+    d.hashtags AS hashtags,
+    d.hashtag_keys AS hashtag_keys,
     s.snapshot_impressions AS impressions,
     s.snapshot_reach AS reach,
     if(s.reports_views, s.snapshot_views, i.counted_views) AS views,

@@ -1,0 +1,47 @@
+-- Totals and weighted engagement rates (DESIGN §4) per value of one dimension:
+-- 'event' (one row, key ''), 'platform', 'account', 'author', 'lang', 'media',
+-- 'hashtag' (normalised key; a post counts under each of its tags) or
+-- 'session' (agenda sessions during which the post was created; the sessions
+-- come as arrays of ids, starts and ends).
+-- A rate is Σ engagements / Σ denominator over the posts whose denominator
+-- is > 0, and NULL when that sum is 0: never a mean of per-post rates.
+-- With windowed = 1 only posts created at from ≤ t < to count.
+SELECT
+    key,
+    countIf(f.declared) AS posts,
+    sum(f.impressions) AS impressions,
+    sum(f.reach) AS reach,
+    sum(f.views) AS views,
+    sum(f.likes) AS likes,
+    sum(f.comments) AS comments,
+    sum(f.shares) AS shares,
+    sum(f.clicks) AS clicks,
+    sum(f.saves) AS saves,
+    sum(f.engagements) AS engagements,
+    if(sum(f.impressions) > 0, sumIf(f.engagements, f.impressions > 0) / sum(f.impressions), NULL)
+        AS by_impressions,
+    if(sum(f.reach) > 0, sumIf(f.engagements, f.reach > 0) / sum(f.reach), NULL) AS by_reach,
+    if(sum(f.views) > 0, sumIf(f.engagements, f.views > 0) / sum(f.views), NULL) AS by_views,
+    if(sum(f.followers) > 0, sumIf(f.engagements, f.followers > 0) / sum(f.followers), NULL)
+        AS by_followers
+FROM post_figures(event = {event:String}) AS f
+ARRAY JOIN multiIf(
+    {dimension:String} = 'hashtag', f.hashtag_keys,
+    {dimension:String} = 'session',
+        arrayMap(i -> {session_ids:Array(String)}[i],
+                 arrayFilter(i -> f.declared
+                                  AND f.created_at >= {session_starts:Array(DateTime64(6))}[i]
+                                  AND f.created_at < {session_ends:Array(DateTime64(6))}[i],
+                             arrayEnumerate({session_ids:Array(String)}))),
+    [multiIf({dimension:String} = 'event', '',
+             {dimension:String} = 'platform', f.platform,
+             {dimension:String} = 'account', ifNull(f.account, ''),
+             {dimension:String} = 'author', ifNull(f.author, ''),
+             {dimension:String} = 'lang', ifNull(f.lang, ''),
+             ifNull(f.media, ''))]) AS key
+WHERE ({platform:String} = '' OR f.platform = {platform:String})
+  AND ({windowed:UInt8} = 0 OR (f.declared AND f.created_at >= {from:DateTime64(6)}
+                                AND f.created_at < {to:DateTime64(6)}))
+GROUP BY key
+ORDER BY engagements DESC, key
+LIMIT {limit:UInt32}

@@ -1,0 +1,35 @@
+-- What is moving now: engagements and new posts in the latest window
+-- [at - window, at) against the trailing baseline [at - window - baseline,
+-- at - window), per platform and for the whole event (platform = '').
+-- Volumes are compared per minute; a spike is a latest rate at least
+-- {threshold} times the baseline's (or any activity over an empty baseline),
+-- with at least {min_count} in the latest window.
+-- A Grafana alert rule can run this query as it is, with $__toTime as {at}.
+SELECT
+    platform,
+    metric,
+    latest,
+    baseline,
+    latest / ({window_s:UInt32} / 60) AS latest_per_minute,
+    baseline / ({baseline_s:UInt32} / 60) AS baseline_per_minute,
+    if(baseline > 0, latest_per_minute / baseline_per_minute, NULL) AS ratio,
+    latest >= {min_count:UInt64} AND (baseline <= 0 OR ratio >= {threshold:Float64}) AS spike
+FROM
+(
+    SELECT
+        platform,
+        metric,
+        sumIf(amount, at >= {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32})) AS latest,
+        sumIf(amount, at < {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32})) AS baseline
+    FROM
+    (
+        SELECT platform, at, if(counter = 'posts', 'posts', 'engagements') AS metric, change AS amount
+        FROM engagement_changes(event = {event:String})
+        WHERE counter IN ('posts', 'likes', 'comments', 'shares', 'clicks', 'saves')
+          AND at >= {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32} + {baseline_s:UInt32})
+          AND at < {at:DateTime64(6)}
+    )
+    GROUP BY ROLLUP(metric, platform)
+    HAVING metric != ''
+)
+ORDER BY platform, metric
