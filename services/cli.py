@@ -16,9 +16,11 @@ from pathlib import Path
 
 import aiohttp
 
+from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
 
 log = logging.getLogger("sada")
+DEMO_REGISTRY = Path(__file__).parent / "collector" / "demo_events.toml"
 
 
 def say(message: str) -> None:
@@ -57,7 +59,7 @@ def _announce(urls: dict[str, str], settings: Settings, token: str) -> None:
 async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
     from services.local import LocalMode
 
-    local = await LocalMode(settings).start()
+    local = await LocalMode(settings, load_registry(settings.events_file)).start()
     say(f"sada is up (local mode, data in {settings.data_dir}):")
     _announce(local.urls, settings, local.token)
     say("Ctrl-C stops it.")
@@ -102,7 +104,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         data_dir = scratch
     settings = settings.model_copy(update={"data_dir": data_dir})
     say(f"sada run: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})")
-    local = await LocalMode(settings).start()
+    local = await LocalMode(settings, load_registry(settings.events_file)).start()
     try:
         report = await ingest_files(local.urls["collector"], local.token, args.input,
                                     progress=_throttled())
@@ -127,7 +129,8 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     records = seed_event()
     say(f"sada demo: replaying {EVENT} (3 days, {len(records)} records) in about {args.seconds:.0f} s")
-    local = await LocalMode(settings).start()
+    registry = load_registry(settings.events_file or DEMO_REGISTRY)
+    local = await LocalMode(settings, registry).start()
     _announce(local.urls, settings, local.token)
     try:
         steps = max(1, int(args.seconds * 4))
@@ -200,7 +203,8 @@ async def _serve(settings: Settings, name: str) -> int:
         client = connect(settings)
         migrate(client)
         store = Store(client)
-        app, host, port = create_app(settings, store), settings.reporter_host, settings.reporter_port
+        app = create_app(settings, store, load_registry(settings.events_file))
+        host, port = settings.reporter_host, settings.reporter_port
     runner, url = await start_site(app, host, port)
     say(f"sada {name}: serving on {url}")
     try:
@@ -222,19 +226,52 @@ async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Ask a running reporter (``--url``) or open the store directly; same JSON either way."""
     if args.url:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{args.url}/v1/events/{args.event}/summary") as response:
-                body = await response.json(content_type=None)
-                if response.status != 200:
-                    say(f"sada report: HTTP {response.status}: {body.get('error')}")
-                    return 1
+        query = {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
+        async with aiohttp.ClientSession() as session, session.get(
+                f"{args.url}/v1/events/{args.event}/{args.kind}",
+                params={k: v for k, v in query.items() if v}) as response:
+            body = await response.json(content_type=None)
+        if response.status != 200:
+            say(f"sada report: HTTP {response.status}: {body.get('error')}")
+            return 1
+        if args.kind == "series":
+            body = body["series"]
     else:
-        from services.reporter.summary import summary
-        from shared.store import Store, connect
+        from zoneinfo import ZoneInfo
 
-        body = summary(Store(connect(settings)), args.event, settings.top_posts)
+        from services.reporter.series import series
+        from services.reporter.summary import summary
+        from shared.store import Store, connect, migrate
+
+        client = connect(settings)
+        migrate(client)
+        store = Store(client)
+        if args.kind == "summary":
+            body = summary(store, args.event, settings.top_posts)
+        else:
+            event = load_registry(settings.events_file).get(args.event)
+            body = series(store, args.event, args.bucket, ZoneInfo(args.tz or event.timezone), args.platform)
     print(json.dumps(body, ensure_ascii=False, indent=2))
+    return 0
+
+
+async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
+    """``list``, ``show SLUG`` or ``check [FILE]`` the event registry."""
+    path = args.file or settings.events_file
+    registry = load_registry(path)
+    if args.action == "check":
+        say(f"{path}: {len(registry.events)} events, all valid" if path else
+            "no registry file (SADA_EVENTS_FILE unset): every event works in UTC")
+    elif args.action == "list":
+        for event in registry.events.values():
+            print(f"{event.slug}\t{event.timezone}\t{event.name(args.lang)}")
+    else:
+        if args.slug not in registry.events:
+            say(f"sada events: {args.slug!r} is not in the registry ({path or 'none configured'})")
+            return 1
+        print(registry.events[args.slug].model_dump_json(indent=2))
     return 0
 
 
@@ -267,13 +304,28 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="read a report from a running reporter or the store")
     kinds = report.add_subparsers(dest="kind", required=True)
     summary = kinds.add_parser("summary", help="the event summary as JSON")
-    summary.add_argument("--event", required=True)
-    summary.add_argument("--url", help="a running reporter's base URL (default: open the store directly)")
+    series = kinds.add_parser("series", help="engagement over time as JSON")
+    series.add_argument("--bucket", choices=("minute", "hour", "day"), default="hour")
+    series.add_argument("--platform", help="one platform (default: all, one row per platform)")
+    series.add_argument("--tz", help="IANA time zone of the buckets (default: the event's)")
+    series.add_argument("--format", choices=("json",), default="json")
+    for kind in (summary, series):
+        kind.add_argument("--event", required=True)
+        kind.add_argument("--url", help="a running reporter's base URL (default: open the store directly)")
+
+    events = commands.add_parser("events", help="the event registry (SADA_EVENTS_FILE)")
+    actions = events.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="one line per event").add_argument("--lang", default="en",
+                                                                       choices=("ar", "fr", "en"))
+    actions.add_parser("show", help="one event in full").add_argument("slug")
+    actions.add_parser("check", help="validate a registry file; errors name the line")
+    for action in actions.choices.values():
+        action.add_argument("--file", type=Path, help="the registry (default: $SADA_EVENTS_FILE)")
     return top
 
 
 COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "ingest": cmd_ingest, "collector": cmd_service,
-            "aggregator": cmd_service, "reporter": cmd_service, "report": cmd_report}
+            "aggregator": cmd_service, "reporter": cmd_service, "report": cmd_report, "events": cmd_events}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
+    except RegistryError as exc:
+        say(f"sada: {exc}")
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -24,6 +24,7 @@ from services.collector.publisher import Publisher
 from services.reporter.app import create_app as reporter_app
 from shared import bus
 from shared.http import start_site
+from shared.registry import Registry
 from shared.settings import Settings
 from shared.store import Store, connect, migrate
 
@@ -33,6 +34,7 @@ log = logging.getLogger("sada.local")
 @dataclass
 class LocalMode:
     settings: Settings
+    registry: Registry = field(default_factory=Registry)
     broker: bus.LocalBroker | None = None
     publisher: Publisher | None = None
     aggregator: Aggregator | None = None
@@ -62,7 +64,7 @@ class LocalMode:
             ("collector", collector_app(settings, self.publisher), settings.collector_host,
              settings.collector_port),
             ("aggregator", aggregator_app(self.aggregator), settings.aggregator_host, settings.aggregator_port),
-            ("reporter", reporter_app(settings, self.reporter_store), settings.reporter_host,
+            ("reporter", reporter_app(settings, self.reporter_store, self.registry), settings.reporter_host,
              settings.reporter_port),
         ):
             runner, url = await start_site(app, host, port)

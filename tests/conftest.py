@@ -114,13 +114,14 @@ class RunningPipeline:
     """Local mode on the shared broker and store, its event loop in a background thread,
     so synchronous tests (and hypothesis) can drive it over HTTP."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, registry=None):
         from services.local import LocalMode
+        from shared.registry import Registry
 
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.local = self._call(LocalMode(settings).start())
+        self.local = self._call(LocalMode(settings, registry or Registry()).start())
 
     def _call(self, coro, timeout: float = 120):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -143,9 +144,9 @@ class RunningPipeline:
     def post(self, body: bytes, **kwargs) -> tuple[int, dict, dict]:
         return self._call(post(self.collector, body, **kwargs))
 
-    def get(self, url: str) -> tuple[int, Any]:
+    def get(self, url: str, **params: Any) -> tuple[int, Any]:
         async def fetch():
-            async with aiohttp.ClientSession() as session, session.get(url) as response:
+            async with aiohttp.ClientSession() as session, session.get(url, params=params) as response:
                 return response.status, await response.json(content_type=None)
         return self._call(fetch())
 
