@@ -15,6 +15,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -23,11 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import inputs
-from bench.pipeline import end_to_end, freshness, local_mode
+from bench.pipeline import end_to_end, freshness, local_mode, warm_up
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
 from bench.report import Figure, percentile, table, write_json
-from services.collector.client import post_chunk
-from services.local import LocalMode
 from shared import bus
 from shared.settings import Settings
 
@@ -74,6 +73,7 @@ def bench_settings(data_dir: Path) -> Settings:
 
 def measure_kafka(base: Settings, count: int) -> dict[str, Any]:
     """Raw produce then consume of the same messages, on a broker of their own."""
+    say(f"building {count} messages (validated and serialised as the collector does)")
     messages = inputs.kafka_messages(count)
     broker = bus.LocalBroker().start()
     try:
@@ -92,17 +92,6 @@ def measure_kafka(base: Settings, count: int) -> dict[str, Any]:
         broker.stop()
     return {"produce": produce, "consume": consume,
             "message_bytes_avg": sum(len(v) for _, v in messages) / len(messages)}
-
-
-async def warm_up(local: LocalMode) -> None:
-    """One record of another event, drained: the aggregator has joined its group and the
-    collector's producer is connected before any clock starts (as in a running service)."""
-    import aiohttp
-
-    body = inputs.ndjson(inputs.groups(1, event="bench-warmup")[0])
-    async with aiohttp.ClientSession() as session:
-        await post_chunk(session, local.urls["collector"], local.token, body, "bench-warmup", 1)
-    await local.drain(timeout_s=60)
 
 
 async def measure_pipeline(base: Settings, records: int, fresh_seconds: float) -> dict[str, Any]:
@@ -175,7 +164,8 @@ def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings, load: tup
          "their inputs); the process includes the bench's pre-built inputs and embedded ClickHouse."),
         (f"end-to-end: every POST acknowledged after {pipe['e2e'].acked_s:.1f} s of "
          f"{pipe['e2e'].rate.seconds:.1f} s; stored (FINAL, event 'bench'): {pipe['e2e'].stored}; "
-         f"aggregator stored {pipe['e2e'].aggregator_batches} batches."),
+         f"aggregator stored {pipe['e2e'].aggregator_batches} batches; one summary() over them took "
+         f"{pipe['e2e'].summary_s * 1000:.0f} ms."),
         ("freshness: a body counts as visible at the end of the first summary poll whose totals reach "
          "the cumulative posts, views and comments sent through it (one figure per raw table; an "
          "approximation: a later body's records could make up for a missing earlier one)."),
@@ -203,7 +193,8 @@ def details(args: argparse.Namespace, base: Settings, kafka: dict[str, Any], ins
         "rss_before_pipeline_mib": pipe["rss_before_mib"],
         "end_to_end": {**vars(pipe["e2e"].rate), "acked_s": pipe["e2e"].acked_s,
                        "stored": pipe["e2e"].stored,
-                       "aggregator_batches": pipe["e2e"].aggregator_batches},
+                       "aggregator_batches": pipe["e2e"].aggregator_batches,
+                       "summary_s": pipe["e2e"].summary_s},
         "freshness": {"delays_s": fresh.delays, "bodies": len(fresh.visible),
                       "visible": sum(v is not None for v in fresh.visible), "polls": fresh.polls,
                       "poll_seconds_total": fresh.poll_seconds, "late_sends": fresh.late_sends,
@@ -212,8 +203,14 @@ def details(args: argparse.Namespace, base: Settings, kafka: dict[str, Any], ins
     }
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A CI timeout sends SIGTERM: unwind as Ctrl-C does, so the finally blocks stop the brokers.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     records = max(1_000, round(BASE_RECORDS * args.scale))

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import partial
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from services.collector.exports.endpoint import add_import_route
 from services.collector.intake import JSON_TYPES, NDJSON_TYPES, BodyError, validate_body
 from services.collector.publisher import KafkaUnavailable, Publisher
+from services.collector.webhooks import add_webhook_routes
 from shared.http import add_service_routes, error
 from shared.settings import Settings
 
@@ -78,7 +81,8 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         if not FIRST_LINE.fullmatch(first_line) or int(first_line) < 1:
             return answer(error(400, "X-Sada-First-Line must be a line number from 1 to 999999999"))
         try:
-            intake = validate_body(body, content_type, first_line=int(first_line))
+            intake = await loop.run_in_executor(executor, partial(validate_body, body, content_type,
+                                                                  first_line=int(first_line)))
         except BodyError as exc:
             return answer(error(400, str(exc)))
         if intake.total == 0:
@@ -114,6 +118,8 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
 
     app.router.add_post("/v1/events", ingest)
     app.router.add_get("/v1/produced", produced)
+    add_webhook_routes(app, settings, publisher, metrics.registry)
+    add_import_route(app, settings, publisher, metrics.registry)
     app.on_cleanup.append(close_executor)
     add_service_routes(app, "collector", metrics.registry,
                        lambda: {"kafka": publisher.available or publisher.check()},
