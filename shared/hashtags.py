@@ -2,15 +2,14 @@
 
 Arabic hashtags are written with and without diacritics, with tatweel for
 emphasis, and with interchangeable letter forms; Latin ones vary in case and
-accents. The key folds all of that; the display form is the variant used most.
+accents. The key folds all of that. (The display form, the spelling used most,
+is chosen in SQL: services/reporter/sql/hashtag_display.sql.)
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable
 
 # Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef) and Quranic marks.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
@@ -36,15 +35,6 @@ def hashtag_key(tag: str) -> str:
     text = _DIACRITICS.sub("", text).replace(_TATWEEL, "").translate(_LETTERS)
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", _LATIN_MARKS.sub("", decomposed))
-
-
-def display_forms(tags: Iterable[str]) -> dict[str, str]:
-    """key -> the most used spelling (ties: the first seen), with its ``#``."""
-    counts: dict[str, Counter[str]] = {}
-    for tag in tags:
-        shown = "#" + tag.strip().lstrip("#＃")
-        counts.setdefault(hashtag_key(tag), Counter())[shown] += 1
-    return {key: variants.most_common(1)[0][0] for key, variants in counts.items()}
 
 
 HASHTAG = re.compile(r"[#＃]([\w\u0600-\u06ff]+)")

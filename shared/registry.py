@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -159,6 +159,3 @@ def _table_lines(text: str) -> dict[str, list[int]]:
             lines[match.group(1)].append(number)
     return lines
 
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)

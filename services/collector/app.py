@@ -25,7 +25,6 @@ from services.collector.webhooks import add_webhook_routes
 from shared.http import add_service_routes, error
 from shared.settings import Settings
 
-PUBLISHER = web.AppKey("publisher", Publisher)
 FIRST_LINE = re.compile(r"[0-9]{1,9}")
 
 
@@ -47,7 +46,6 @@ class CollectorMetrics:
 
 def create_app(settings: Settings, publisher: Publisher) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes)
-    app[PUBLISHER] = publisher
     metrics = CollectorMetrics()
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sada-produce")
 
