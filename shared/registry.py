@@ -1,8 +1,8 @@
 """The event registry: which events exist, their names, time zone, agenda and what to track.
 
 A TOML file (``SADA_EVENTS_FILE``) with one ``[[events]]`` table per event;
-see ``examples/events.toml``. An event the registry does not know still works,
-in UTC, named by its slug.
+see ``services/collector/demo_events.toml``. An event the registry does not
+know still works, in UTC, named by its slug.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ class Session(BaseModel):
     room: str | None = None
     speakers: list[str] = Field(default_factory=list)
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _offset(cls, value: object) -> object:
+        return _with_offset(value)
+
     @model_validator(mode="after")
     def _ordered(self) -> Session:
         _check_window(self.start, self.end)
@@ -60,6 +65,11 @@ class Event(BaseModel):
     accounts: dict[str, list[str]] = Field(default_factory=dict)
     agenda: list[Session] = Field(default_factory=list)
     previous: str | None = Field(None, pattern=EVENT_SLUG)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _offset(cls, value: object) -> object:
+        return _with_offset(value)
 
     @field_validator("timezone")
     @classmethod
@@ -96,9 +106,14 @@ class Event(BaseModel):
         return self.names.get(lang) or self.names.get("en") or self.slug
 
 
+def _with_offset(value: object) -> object:
+    """TOML gives a naive datetime (or a date) when the offset is left out: refuse it."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError("needs a date, a time and a UTC offset (like 2024-10-23T09:00:00+01:00)")
+    return value
+
+
 def _check_window(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("start and end need a UTC offset (like 2024-10-23T09:00:00+01:00)")
     if end <= start:
         raise ValueError("end must come after start")
 
@@ -131,14 +146,16 @@ def load_registry(path: Path | None) -> Registry:
             event = Event.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
+            where = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in first["loc"])
             if first["loc"][:1] == ("agenda",) and len(first["loc"]) > 1:
                 agenda_lines = [n for n in tables["events.agenda"] if n > line]
                 position = first["loc"][1]
                 if isinstance(position, int) and position < len(agenda_lines):
                     line = agenda_lines[position]
             message = first["msg"].removeprefix("Value error, ")
-            raise RegistryError(f"{path}:{line}: events[{index}].{where}: {message}") from None
+            raise RegistryError(f"{path}:{line}: events[{index}]{where}: {message}") from None
+        if event.previous == event.slug:
+            raise RegistryError(f"{path}:{line}: event {event.slug!r} names itself as its previous edition")
         if event.slug in events:
             raise RegistryError(f"{path}:{line}: event {event.slug!r} is declared twice")
         events[event.slug] = event

@@ -97,8 +97,9 @@ def trends(store: Store, event: str, at: datetime, window_s: int = 900, baseline
             "window_s": window_s, "baseline_s": baseline_s, "threshold": threshold, "min_count": min_count,
             "trends": platforms, "hashtags": hashtags,
             "method": f"per-minute volume in the last {window_s // 60} min against the "
-                      f"{baseline_s // 60} min before it; a spike is ≥ {threshold:g}× the baseline "
-                      f"with at least {min_count} in the window"}
+                      f"{baseline_s // 60} min before it; a spike is at least {min_count} in the window "
+                      f"and ≥ {threshold:g}× the baseline's rate (or any such activity after a silent "
+                      "baseline)"}
 
 
 def _event_days(store: Store, event: Event) -> list[dict[str, Any]]:

@@ -174,12 +174,15 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
         if other is None:
             raise BadParameter("with", f"name the event to compare with; {event.slug!r} has no previous "
                                        "edition in the registry")
-        if not re.fullmatch(EVENT_SLUG, other):
-            raise BadParameter("with", f"{other!r} is not an event slug")
+        if not re.fullmatch(EVENT_SLUG, other) or other == event.slug:
+            raise BadParameter("with", f"{other!r} is not another event's slug")
         return analytics.compare(store, event, registry.get(other))
 
     async def events(_: web.Request) -> web.Response:
-        stored = await asyncio.to_thread(list_events, store)
+        try:
+            stored = await asyncio.to_thread(list_events, store)
+        except ClickHouseError as exc:
+            return error(503, f"the store cannot answer now: {exc}")
         return web.json_response({"events": sorted(set(stored) | set(registry.events))})
 
     def readiness() -> dict[str, bool]:

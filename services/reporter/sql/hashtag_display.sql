@@ -1,6 +1,6 @@
 -- The display form of each normalised hashtag: its most used spelling
 -- (ties: the greatest string, so the answer does not change between runs).
-SELECT key, argMax(tag, (uses, tag)) AS display
+SELECT key, concat('#', argMax(trim(LEADING '#' FROM tag), (uses, tag))) AS display
 FROM
 (
     SELECT key, tag, count() AS uses

@@ -1,5 +1,5 @@
--- Hashtags by new posts and engagements in the latest window [at - window, at)
--- against the trailing baseline, as trends.sql does for platforms.
+-- Hashtags by new posts in the latest window [at - window, at) against the
+-- trailing baseline, with the spike rule of trends.sql.
 SELECT
     key,
     countIf(p.created_at >= {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32})) AS latest_posts,

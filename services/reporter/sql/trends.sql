@@ -4,7 +4,8 @@
 -- Volumes are compared per minute; a spike is a latest rate at least
 -- {threshold} times the baseline's (or any activity over an empty baseline),
 -- with at least {min_count} in the latest window.
--- A Grafana alert rule can run this query as it is, with $__toTime as {at}.
+-- A Grafana alert rule runs the same query with its parameters written as
+-- Grafana macros and variables ({at} as $__toTime).
 SELECT
     platform,
     metric,
