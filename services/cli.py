@@ -168,11 +168,13 @@ async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         say("sada ingest: no token; pass --token or set SADA_TOKEN")
         return 2
     try:
-        report = await ingest_files(args.url, token, args.files, progress=_throttled())
+        report = await ingest_files(args.url, token, args.files, progress=_throttled(), event=args.event,
+                                    tz=args.tz)
     except (IngestError, aiohttp.ClientError) as exc:
         say(f"sada ingest: {exc}")
         return 1
-    print(json.dumps({"accepted": report.accepted, "rejected": report.rejected}, ensure_ascii=False))
+    print(json.dumps({"accepted": report.accepted, "rejected": report.rejected, "imports": report.imports},
+                     ensure_ascii=False))
     return 0
 
 
@@ -239,7 +241,7 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         if args.kind == "series":
             body = body["series"]
     else:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         from services.reporter.series import series
         from services.reporter.summary import summary
@@ -252,7 +254,12 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
             body = summary(store, args.event, settings.top_posts)
         else:
             event = load_registry(settings.events_file).get(args.event)
-            body = series(store, args.event, args.bucket, ZoneInfo(args.tz or event.timezone), args.platform)
+            try:
+                zone = ZoneInfo(args.tz or event.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                say(f"sada report series: unknown IANA time zone {args.tz!r} (like Africa/Casablanca)")
+                return 2
+            body = series(store, args.event, args.bucket, zone, args.platform)
     print(json.dumps(body, ensure_ascii=False, indent=2))
     return 0
 
@@ -297,6 +304,8 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument("--url", required=True, help="the collector's base URL (`sada up` prints it)")
     ingest.add_argument("--token", help="ingest token (default: $SADA_TOKEN or the first SADA_INGEST_TOKENS)")
+    ingest.add_argument("--event", help="the event slug export files belong to (NDJSON records name their own)")
+    ingest.add_argument("--tz", help="IANA time zone of export times written without an offset (default UTC)")
 
     for name in ("collector", "aggregator", "reporter"):
         commands.add_parser(name, help=f"run the {name} alone (distributed mode)")

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from functools import partial
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from services.collector.answers import bearer_refusal, publish_acked
 from services.collector.exports.endpoint import add_import_route
 from services.collector.intake import JSON_TYPES, NDJSON_TYPES, BodyError, validate_body
-from services.collector.publisher import KafkaUnavailable, Publisher
+from services.collector.publisher import Publisher
 from services.collector.webhooks import add_webhook_routes
 from shared.http import add_service_routes, error
 from shared.settings import Settings
@@ -54,14 +55,9 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         return response
 
     async def ingest(request: web.Request) -> web.Response:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            response = error(401, "missing bearer token: send 'Authorization: Bearer <token>' "
-                                  "with a token from SADA_INGEST_TOKENS")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="sada"'
-            return answer(response)
-        if not settings.token_is_valid(token.strip()):
-            return answer(error(403, "this token is not allowed to ingest"))
+        refusal = bearer_refusal(request, settings)
+        if refusal is not None:
+            return answer(refusal)
         content_type = request.content_type
         if content_type not in NDJSON_TYPES + JSON_TYPES:
             return answer(error(415, f"unsupported content type {content_type!r}; send "
@@ -86,15 +82,10 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         if intake.total == 0:
             return answer(error(400, "the body holds no records"))
         started = time.perf_counter()
-        try:
-            await loop.run_in_executor(executor, publisher.publish, intake, source)
-        except KafkaUnavailable as exc:
-            metrics.kafka_up.set(0)
-            response = error(503, f"{exc}; nothing in this request is guaranteed stored, retry it "
-                                  "(records already stored are not counted twice)")
-            response.headers["Retry-After"] = str(settings.produce_retry_after_s)
-            return answer(response)
-        metrics.kafka_up.set(1)
+        unavailable = await publish_acked(publisher, intake, source, settings)
+        metrics.kafka_up.set(0 if unavailable else 1)
+        if unavailable is not None:
+            return answer(unavailable)
         metrics.publish_seconds.observe(time.perf_counter() - started)
         metrics.records.labels("accepted").inc(len(intake.accepted))
         metrics.records.labels("rejected").inc(len(intake.rejected))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from shared.events import Record, Rejection, parse_record, validate_object
 
@@ -79,7 +79,7 @@ def validate_body(body: bytes, content_type: str, received_ns: int | None = None
     chunks gets (and the dead-letter table keeps) the file's own line numbers.
     """
     received_ns = received_ns or now_ns()
-    arrival = datetime.fromtimestamp(received_ns / 1e9, tz=timezone.utc)
+    arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
     intake = Intake(received_ns)
     if content_type in JSON_TYPES:
         pairs = [(line, validate_object(obj, arrival)) for line, obj in split_json_array(body, first_line)]

@@ -1,0 +1,114 @@
+"""``POST /v1/imports``: a platform export file (or NDJSON) as the raw request body.
+
+Query: ``event`` (the slug the rows belong to; required for exports, ignored
+for NDJSON whose records name their own), ``format`` (``ndjson``, ``x``,
+``linkedin``, ``facebook``, ``instagram``, ``youtube``; detected from the
+header when absent), ``tz`` (IANA zone of times written without an offset;
+default UTC) and ``observed_at`` (RFC 3339 with offset: when the figures were
+read, default the upload). ``X-Sada-Source`` names the file in dead letters.
+
+Answers, in order: 401/403 bearer token (as ``POST /v1/events``), 400 for a
+bad parameter, 413 above ``SADA_MAX_BODY_BYTES``, 400 for a file that cannot
+be read or matches no known header (the message lists what is missing),
+503 + ``Retry-After`` while Kafka does not acknowledge, 422 when no row
+became records, else 200 with the account of every row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter
+
+from services.collector.answers import bearer_refusal, publish_acked
+from services.collector.exports.importer import FORMATS, ImportRefused, import_file
+from services.collector.exports.layout import Context
+from services.collector.intake import now_ns
+from services.collector.publisher import Publisher
+from shared.events import EVENT_SLUG
+from shared.http import error
+from shared.settings import Settings
+
+PATH = "/v1/imports"
+
+
+def context_of(query: dict[str, str], received_ns: int) -> Context | None:
+    """The import's context from the query; raises :class:`ImportRefused` for a bad parameter."""
+    event = query.get("event")
+    if event is None:
+        return None
+    if not re.fullmatch(EVENT_SLUG, event):
+        raise ImportRefused(f"event {event!r} must match {EVENT_SLUG}")
+    try:
+        zone = ZoneInfo(query.get("tz") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImportRefused(f"tz {query.get('tz')!r} is not an IANA time zone (like Africa/Casablanca)") from None
+    observed = query.get("observed_at")
+    if observed is None:
+        observed = datetime.fromtimestamp(received_ns / 1e9, tz=UTC).isoformat()
+    else:
+        try:
+            moment = datetime.fromisoformat(observed)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise ImportRefused(f"observed_at {observed!r} must be RFC 3339 with an offset "
+                                "(like 2022-10-27T18:00:00+01:00)")
+    return Context(event, zone, observed)
+
+
+def add_import_route(app: web.Application, settings: Settings, publisher: Publisher,
+                     registry: CollectorRegistry) -> None:
+    rows = Counter("sada_collector_import_rows",
+                   "Rows of uploaded files, by format and outcome (imported, skipped, dead_letter)",
+                   ["format", "outcome"], registry=registry)
+
+    async def upload(request: web.Request) -> web.Response:
+        refused = bearer_refusal(request, settings)
+        if refused:
+            return refused
+        fmt = request.query.get("format") or None
+        if fmt is not None and fmt not in FORMATS:
+            return error(400, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} "
+                              "(or none, to detect it from the header)")
+        received_ns = now_ns()
+        try:
+            context = context_of(dict(request.query), received_ns)
+        except ImportRefused as exc:
+            return error(400, str(exc))
+        if (request.content_length or 0) > settings.max_body_bytes:
+            return _too_large(settings)
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _too_large(settings)
+        if not body.strip():
+            return error(400, "the body is empty: send the export file itself as the body")
+        try:
+            result = await asyncio.to_thread(import_file, body, fmt, context, received_ns)
+        except ImportRefused as exc:
+            return error(400, str(exc))
+        if result.rows == 0:
+            return error(400, f"the {result.format} file has no rows under its header")
+        source = request.headers.get("X-Sada-Source", "import")[:200]
+        unavailable = await publish_acked(publisher, result.intake, source, settings)
+        if unavailable:
+            return unavailable
+        dead = sum(1 for s in result.skipped if s.dead_letter)
+        rows.labels(result.format, "imported").inc(result.rows - len(result.skipped))
+        rows.labels(result.format, "skipped").inc(len(result.skipped) - dead)
+        rows.labels(result.format, "dead_letter").inc(dead)
+        event = context.event if context and result.format != "ndjson" else None
+        status = 200 if result.intake.accepted else 422
+        return web.json_response({"source": source, **result.answer(event)}, status=status)
+
+    app.router.add_post(PATH, upload)
+
+
+def _too_large(settings: Settings) -> web.Response:
+    return error(413, f"file larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); split it "
+                      "or raise the limit")

@@ -1,0 +1,103 @@
+"""One uploaded file → an :class:`Intake` for the publisher, and the account of every row.
+
+A data row either becomes records (a post and a metrics snapshot), or is
+skipped with its row number and reason: a summary row ("Total", "Lifetime")
+is skipped and nothing else, a row holding data that cannot be read is also
+sent to the dead-letter topic (as a CSV line), like any rejected record.
+A row whose records fail format v1 validation is skipped whole, so a post is
+never stored without its snapshot or the other way round.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from services.collector.exports import detect, readers
+from services.collector.exports.layout import Context, Row, RowError, row_records
+from services.collector.intake import Intake, Line, validate_body
+from shared.events import Rejection, validate_object
+
+FORMATS = ("ndjson", *detect.BY_NAME)
+
+
+class ImportRefused(ValueError):
+    """The file as a whole cannot be imported; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    row: int
+    field: str
+    reason: str
+    dead_letter: bool
+
+
+@dataclass
+class ImportResult:
+    format: str
+    intake: Intake
+    rows: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def answer(self, event: str | None) -> dict:
+        """What the import endpoint answers once Kafka acknowledged the intake."""
+        records = Counter(record.type for _, record in self.intake.accepted)
+        return {"format": self.format, "event": event, "rows": self.rows, "records": dict(sorted(records.items())),
+                "accepted": len(self.intake.accepted),
+                "skipped": [{"row": s.row, "field": s.field, "reason": s.reason, "dead_letter": s.dead_letter}
+                            for s in self.skipped],
+                "dead_letters": len(self.intake.rejected)}
+
+
+def import_file(body: bytes, fmt: str | None, context: Context | None, received_ns: int) -> ImportResult:
+    """Read ``body`` as export ``fmt`` (detected when ``None``); ``context`` is needed for
+    every export and unused by NDJSON, whose records name their own event."""
+    if fmt == "ndjson" or (fmt is None and readers.container(body) == "ndjson"):
+        return _ndjson(body, received_ns)
+    try:
+        found = detect.find(readers.sheets(body), detect.BY_NAME[fmt] if fmt else None)
+    except (readers.UnreadableFile, detect.NotDetected) as exc:
+        raise ImportRefused(str(exc)) from None
+    if context is None:
+        raise ImportRefused(f"this is a {found.layout.title}: its rows need an event, pass event=<slug>")
+    return _rows(found, context, received_ns)
+
+
+def _ndjson(body: bytes, received_ns: int) -> ImportResult:
+    intake = validate_body(body, "application/x-ndjson", received_ns)
+    return ImportResult("ndjson", intake, intake.total,
+                        [Skipped(line.number, rejection.field, rejection.reason, True)
+                         for line, rejection in intake.rejected])
+
+
+def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResult:
+    arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
+    result = ImportResult(found.layout.name, Intake(received_ns))
+    for number, cells in found.data_rows():
+        row = Row(number, cells, found.header)
+        if row.is_blank():
+            continue
+        result.rows += 1
+        summary = found.layout.summary(row)
+        if summary:
+            result.skipped.append(Skipped(number, "", summary, False))
+            continue
+        line = Line(number, row.as_csv())
+        try:
+            outcomes = [validate_object(record, arrival) for record in row_records(found.layout, row, context)]
+        except RowError as exc:
+            _dead_letter(result, line, exc.column, exc.reason, context.event)
+            continue
+        refused = next((o for o in outcomes if isinstance(o, Rejection)), None)
+        if refused:
+            _dead_letter(result, line, refused.field, refused.reason, context.event)
+        else:
+            result.intake.accepted.extend((line, record) for record in outcomes)
+    return result
+
+
+def _dead_letter(result: ImportResult, line: Line, column: str, reason: str, event: str) -> None:
+    result.skipped.append(Skipped(line.number, column, reason, True))
+    result.intake.rejected.append((line, Rejection(column, reason, event)))

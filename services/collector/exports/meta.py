@@ -1,0 +1,122 @@
+"""Meta Business Suite post exports (Insights → Content → Export), Facebook and Instagram.
+
+Both are CSV in UTF-8 with a BOM, and their columns drift more than any other
+platform's (metrics are renamed as Meta deprecates them: impressions became
+views in 2025). Both may carry a "Lifetime" row naming the period of the
+figures instead of a post: a row whose post id is empty and one of whose
+cells says "Lifetime" is reported as skipped, never stored.
+
+Facebook: ``Post ID, Page ID, Page name, Title, Description, Duration (sec),
+Publish time, Caption type, Permalink, Post type, …, Views, Reach, "Reactions,
+Comments and Shares", Reactions, Comments, Shares, Total clicks, …``.
+Required: ``Post ID``, ``Publish time``, ``Reactions``.
+
+| format v1 | Facebook column |
+|---|---|
+| post_id | Post ID |
+| created_at | Publish time (``10/26/2022 09:12``, month first, in the import's time zone) |
+| text | Description, else Title |
+| url, account | Permalink, Page name |
+| media | Post type: Photos → image, Videos/Reels → video, Links → link, Text → text, Live → live, Albums → carousel |
+| impressions | Impressions (older exports) |
+| reach, views | Reach, Views |
+| likes | Reactions (every reaction, as the Graph API's reactions summary) |
+| comments, shares | Comments, Shares |
+| clicks | Total clicks |
+
+Instagram: ``Post ID, Permalink, Publish time, Description, Duration (sec),
+Reach, Views, Likes, Comments, Shares, Saves, Follows``.
+Required: ``Post ID``, ``Publish time``, ``Likes``.
+
+| format v1 | Instagram column |
+|---|---|
+| post_id | Post ID |
+| created_at | Publish time |
+| text, url, account | Description, Permalink, Account username |
+| media | Post type: IG image → image, IG carousel → carousel, IG reel/IG video → video |
+| impressions | Impressions (older exports) |
+| reach, views | Reach, Views |
+| likes, comments, shares, saves | Likes, Comments, Shares, Saves |
+
+Not counted: the combined "Reactions, Comments and Shares" column (it would
+count each action twice), follows, duration, watch time.
+"""
+
+from __future__ import annotations
+
+from services.collector.exports.layout import Layout, Row
+
+
+def _lifetime_row(row: Row) -> str | None:
+    if row.text("post_id") is None and any(str(v).strip().lower() == "lifetime" for v in row.cells):
+        return "Meta's 'Lifetime' row names the period of the figures; it is not a post"
+    return None
+
+
+FACEBOOK = Layout(
+    name="facebook",
+    platform="facebook",
+    title="Meta Business Suite Facebook posts CSV",
+    columns={
+        "post_id": ("post id",),
+        "created_at": ("publish time",),
+        "text": ("description", "title"),
+        "url": ("permalink",),
+        "account": ("page name",),
+        "media": ("post type",),
+        "impressions": ("impressions",),
+        "reach": ("reach",),
+        "views": ("views",),
+        "reactions": ("reactions",),
+        "comments": ("comments",),
+        "shares": ("shares",),
+        "clicks": ("total clicks",),
+    },
+    required=("post_id", "created_at", "reactions"),
+    counters={
+        "impressions": ("impressions",),
+        "reach": ("reach",),
+        "views": ("views",),
+        "likes": ("reactions",),
+        "comments": ("comments",),
+        "shares": ("shares",),
+        "clicks": ("clicks",),
+    },
+    media={"photos": "image", "photo": "image", "videos": "video", "video": "video", "reels": "video",
+           "reel": "video", "links": "link", "link": "link", "text": "text", "status": "text",
+           "live": "live", "albums": "carousel", "album": "carousel"},
+    summary=_lifetime_row,
+)
+
+INSTAGRAM = Layout(
+    name="instagram",
+    platform="instagram",
+    title="Meta Business Suite Instagram posts CSV",
+    columns={
+        "post_id": ("post id",),
+        "created_at": ("publish time",),
+        "text": ("description",),
+        "url": ("permalink",),
+        "account": ("account username",),
+        "media": ("post type",),
+        "impressions": ("impressions",),
+        "reach": ("reach",),
+        "views": ("views",),
+        "likes": ("likes",),
+        "comments": ("comments",),
+        "shares": ("shares",),
+        "saves": ("saves",),
+    },
+    required=("post_id", "created_at", "likes"),
+    counters={
+        "impressions": ("impressions",),
+        "reach": ("reach",),
+        "views": ("views",),
+        "likes": ("likes",),
+        "comments": ("comments",),
+        "shares": ("shares",),
+        "saves": ("saves",),
+    },
+    media={"ig image": "image", "ig carousel": "carousel", "ig reel": "video", "ig video": "video"},
+    summary=_lifetime_row,
+)

@@ -1,0 +1,66 @@
+"""YouTube Studio "Table data.csv", from Analytics → Advanced mode → Export (Content tab).
+
+Header: ``Content, Video title, Video publish time, Duration, Views, Engaged
+views, Watch time (hours), …, Impressions, Impressions click-through rate (%),
+Likes, Comments added, Shares, …``. The first data row is "Total" (the sum of
+the others): it is reported as skipped, never stored, so nothing counts twice.
+
+Required: ``Content`` (the video id), ``Video publish time``, ``Views``.
+
+| format v1 | column |
+|---|---|
+| post_id | Content |
+| created_at | Video publish time (``Oct 26, 2022``: midnight in the import's time zone) |
+| text | Video title |
+| url | ``https://www.youtube.com/watch?v=<Content>`` |
+| media | ``video`` |
+| views | Views |
+| impressions | Impressions (thumbnail impressions on YouTube) |
+| likes | Likes |
+| comments | Comments added |
+| shares | Shares |
+
+Not counted: engaged views, watch time, click-through rate, subscribers.
+"""
+
+from __future__ import annotations
+
+from services.collector.exports.layout import Layout, Row
+
+
+def _total_row(row: Row) -> str | None:
+    if (row.text("post_id") or "").lower() == "total":
+        return "YouTube's 'Total' row sums the other rows; it is not a video"
+    return None
+
+
+def _watch_url(_: Row, post_id: str) -> str:
+    return f"https://www.youtube.com/watch?v={post_id}"
+
+
+LAYOUT = Layout(
+    name="youtube",
+    platform="youtube",
+    title="YouTube Studio Table data.csv",
+    columns={
+        "post_id": ("content", "video"),
+        "created_at": ("video publish time",),
+        "text": ("video title",),
+        "views": ("views",),
+        "impressions": ("impressions",),
+        "likes": ("likes",),
+        "comments": ("comments added",),
+        "shares": ("shares",),
+    },
+    required=("post_id", "created_at", "views"),
+    counters={
+        "views": ("views",),
+        "impressions": ("impressions",),
+        "likes": ("likes",),
+        "comments": ("comments",),
+        "shares": ("shares",),
+    },
+    fixed_media="video",
+    summary=_total_row,
+    url=_watch_url,
+)
