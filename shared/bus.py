@@ -45,7 +45,8 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
     try:
         for name in topic_names(settings):
             try:
-                admin.create_topics([NewTopic(name, settings.kafka_partitions, 1)])
+                admin.create_topics([NewTopic(name, settings.kafka_partitions,
+                                              settings.kafka_replication_factor)])
             except TopicAlreadyExistsError:
                 pass
     finally:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = ""
     local_broker_port: int = 0
     kafka_partitions: int = Field(3, ge=1)
+    kafka_replication_factor: int = Field(1, ge=1)  # for topics sada creates; a cluster wants 3
     kafka_topic_prefix: str = "sada."
     kafka_linger_ms: int = 5
     kafka_request_timeout_ms: int = 5_000
@@ -72,6 +73,23 @@ class Settings(BaseSettings):
     reporter_host: str = "127.0.0.1"
     reporter_port: int = 0
     top_posts: int = 10
+
+    # PDF campaign reports (services/reporter/pdf): an image (PNG or JPEG) for the cover's logo slot.
+    report_logo: Path | None = None
+
+    # Grafana (services/reporter/dashboards). With a URL set, the reporter publishes the
+    # dashboards and spike alert rules at start; `sada dashboards publish` does it on demand.
+    grafana_url: str = ""
+    grafana_token: SecretStr | None = None
+    grafana_folder_uid: str = "sada"
+    grafana_folder_title: str = "sada"
+    grafana_lang: str = "en"
+    # ClickHouse as Grafana reaches it (http(s)://host:8123 or native(s)://host:9000, user in the
+    # URL); empty = SADA_CLICKHOUSE_URL when that is a server, else http://clickhouse:8123.
+    grafana_clickhouse_url: str = ""
+    grafana_clickhouse_password: SecretStr | None = None
+    # Prometheus scraping the services' /metrics, for the Pipeline health panels.
+    grafana_prometheus_url: str = "http://prometheus:9090"
 
     @field_validator("ingest_tokens", mode="before")
     @classmethod
