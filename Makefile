@@ -5,7 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean tools
+
+# pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests.
+tools:
+	@command -v pdftotext >/dev/null || { \
+	  echo "installing poppler-utils (pdftotext) for the PDF tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils >/dev/null; fi; }
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +23,7 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(VENV)/bin/sada demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) tools
 	$(PY) -m pytest -q
 
 bench: $(INSTALLED)

@@ -37,3 +37,16 @@ def test_different_tags_stay_apart(one, other):
 def test_hashtags_are_found_in_text_in_all_three_scripts():
     text = "Bravo à tous ! #AUSIM2022 #المغرب_الرقمي et #TransitionNumérique."
     assert hashtags_in(text) == ["#AUSIM2022", "#المغرب_الرقمي", "#TransitionNumérique"]
+
+
+def test_a_post_counts_once_under_a_tag_it_spells_twice():
+    from datetime import UTC, datetime
+
+    from services.aggregator.steps import record_row
+    from shared.events import Post
+
+    post = Post(event="e", platform="x", post_id="1", created_at=datetime(2024, 1, 1, tzinfo=UTC),
+                text="#AUSIM2022 et #ausim2022, #المغرب_الرقمي")
+    _, row = record_row(post, 1)
+    assert row[8] == ["#AUSIM2022", "#المغرب_الرقمي"]
+    assert row[9] == [hashtag_key("#AUSIM2022"), hashtag_key("#المغرب_الرقمي")]

@@ -91,9 +91,12 @@ class Decoder:
 def record_row(record: Record, version: int) -> tuple[str, list[Any]]:
     """The row of a valid record, in the column order of ``shared.store.TABLES``."""
     if isinstance(record, Post):
-        tags = list(record.hashtags) if record.hashtags is not None else hashtags_in(record.text or "")
+        written = list(record.hashtags) if record.hashtags is not None else hashtags_in(record.text or "")
+        tags: dict[str, str] = {}  # one spelling per normalised tag: a post counts once under each
+        for tag in written:
+            tags.setdefault(hashtag_key(tag), tag)
         return "posts", [record.event, record.platform, record.post_id, record.created_at, record.account,
-                         record.author, record.text, record.lang, tags, [hashtag_key(t) for t in tags],
+                         record.author, record.text, record.lang, list(tags.values()), list(tags),
                          record.url, record.media, record.followers, version]
     if isinstance(record, Metrics):
         return "metrics", [record.event, record.platform, record.post_id, record.observed_at,
