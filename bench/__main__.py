@@ -1,9 +1,12 @@
-"""``python -m bench [--scale X]``: raw bounds, pipeline rate, freshness, memory; one table.
+"""``python -m bench [--scale X] [--only pipeline|reporter]``: raw bounds, pipeline rate, freshness,
+memory, then the reporter's latency on a large store; one table each.
 
 Order: the raw Kafka figures (own broker), the raw ClickHouse insert, then the
 pipeline twice in LocalMode (end-to-end rate, then freshness under a steady
-stream). chDB allows one data path per process, so the whole run shares one
-temporary data directory and isolates each step by database name.
+stream), then the reporter's endpoints over a store filled server-side
+(bench/reporter.py). chDB allows one data path per process, so the whole run
+shares one temporary data directory and isolates each step by database name.
+``--only`` runs one part alone.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from typing import Any
 from bench import inputs
 from bench.pipeline import end_to_end, freshness, local_mode, warm_up
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
-from bench.report import Figure, percentile, table, write_json
+from bench.report import Figure, latency_table, percentile, table, write_json
+from bench.reporter import ReporterResult, measure_reporter, requests_for
 from shared import bus
 from shared.settings import Settings
 
@@ -37,6 +41,8 @@ FRESH_SECONDS = 15.0
 CHUNK_LINES = 2_000
 CONCURRENCY = 4
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
+PARTS = ("pipeline", "reporter")
+PIPELINE_STEPS = 5
 
 
 def say(message: str) -> None:
@@ -54,12 +60,23 @@ def throttled(every_s: float = 1.0) -> Callable[[str], None]:
     return progress
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", type=float, default=float(os.environ.get("SADA_BENCH_SCALE", "1")),
                         help="multiplier for record counts and the freshness duration "
                              "(default: $SADA_BENCH_SCALE or 1; 0.1 for a quick run)")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary chDB data directory")
+    parser.add_argument("--only", choices=PARTS, help="run one part alone: 'pipeline' (raw bounds, "
+                        "end-to-end rate, freshness) or 'reporter' (endpoint latency on a large store)")
+    parser.add_argument("--reporter-requests", type=_positive, default=None, metavar="N",
+                        help="timed requests per reporter endpoint (default: 20 x scale, at least 5)")
     return parser.parse_args(argv)
 
 
@@ -71,7 +88,7 @@ def bench_settings(data_dir: Path) -> Settings:
     })
 
 
-def measure_kafka(base: Settings, count: int) -> dict[str, Any]:
+def measure_kafka(base: Settings, count: int, steps: int) -> dict[str, Any]:
     """Raw produce then consume of the same messages, on a broker of their own."""
     say(f"building {count} messages (validated and serialised as the collector does)")
     messages = inputs.kafka_messages(count)
@@ -81,11 +98,11 @@ def measure_kafka(base: Settings, count: int) -> dict[str, Any]:
                                            "kafka_topic_prefix": "bench-raw."})
         bus.ensure_topics(settings)
         topic = settings.topic("posts")
-        say(f"[1/5] raw kafka-python produce: {count} messages to {topic} "
+        say(f"[1/{steps}] raw kafka-python produce: {count} messages to {topic} "
             f"({settings.kafka_partitions} partitions)")
         produce = raw_produce(settings, topic, messages, throttled())
         say(f"      {produce.per_s:,.0f} records/s")
-        say("[2/5] raw kafka-python consume in a consumer group")
+        say(f"[2/{steps}] raw kafka-python consume in a consumer group")
         consume = raw_consume(settings, topic, count, throttled())
         say(f"      {consume.rate.per_s:,.0f} records/s (group join {consume.join_s:.1f} s, excluded)")
     finally:
@@ -94,11 +111,11 @@ def measure_kafka(base: Settings, count: int) -> dict[str, Any]:
             "message_bytes_avg": sum(len(v) for _, v in messages) / len(messages)}
 
 
-async def measure_pipeline(base: Settings, records: int, fresh_seconds: float) -> dict[str, Any]:
+async def measure_pipeline(base: Settings, records: int, fresh_seconds: float, steps: int) -> dict[str, Any]:
     """LocalMode twice, each on its own database: the bulk rate, then freshness."""
     rss_before = peak_rss_mib()
     bodies = inputs.bodies(inputs.groups(records // inputs.GROUP), CHUNK_LINES // inputs.GROUP)
-    say(f"[4/5] pipeline end-to-end: {sum(b.records for b in bodies)} records in {len(bodies)} "
+    say(f"[4/{steps}] pipeline end-to-end: {sum(b.records for b in bodies)} records in {len(bodies)} "
         f"POSTs of {CHUNK_LINES} lines, {CONCURRENCY} in flight, until drain()")
     async with local_mode(base.model_copy(update={"clickhouse_database": "bench_e2e"})) as local:
         await warm_up(local)
@@ -108,7 +125,7 @@ async def measure_pipeline(base: Settings, records: int, fresh_seconds: float) -
     per_body = int(FRESH_RATE * FRESH_INTERVAL_S)
     count = max(1, round(fresh_seconds / FRESH_INTERVAL_S))
     stream = inputs.bodies(inputs.groups(count * per_body // inputs.GROUP), per_body // inputs.GROUP)
-    say(f"[5/5] freshness: {per_body} records every {FRESH_INTERVAL_S * 1000:.0f} ms for "
+    say(f"[5/{steps}] freshness: {per_body} records every {FRESH_INTERVAL_S * 1000:.0f} ms for "
         f"{fresh_seconds:.0f} s while polling the summary")
     async with local_mode(base.model_copy(update={"clickhouse_database": "bench_fresh"})) as local:
         await warm_up(local)
@@ -150,11 +167,14 @@ def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> 
     ]
 
 
-def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings, load: tuple[float, ...]) -> list[str]:
+def machine_note(load: tuple[float, ...]) -> str:
+    return (f"{os.cpu_count()} CPUs; 1-min load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} "
+            "at the end (anything else running skews every figure).")
+
+
+def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings) -> list[str]:
     fresh = pipe["fresh"]
     return [
-        (f"{os.cpu_count()} CPUs; 1-min load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} "
-         "at the end (anything else running skews every figure)."),
         (f"messages average {kafka['message_bytes_avg']:.0f} B (the collector's canonical JSON: posts, "
          f"metrics snapshots, comments); {base.kafka_partitions} partitions per topic."),
         (f"raw consume excludes the consumer-group join ({kafka['consume'].join_s:.1f} s here); the "
@@ -175,14 +195,15 @@ def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings, load: tup
     ]
 
 
-def details(args: argparse.Namespace, base: Settings, kafka: dict[str, Any], insert: Rate,
-            pipe: dict[str, Any], notes_: list[str], load: tuple[float, ...]) -> dict[str, Any]:
+def machine(load: tuple[float, ...]) -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "load_average_1m_start_end": [load[0], os.getloadavg()[0]]}
+
+
+def details(base: Settings, kafka: dict[str, Any], insert: Rate, pipe: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline part's figures in full."""
     fresh = pipe["fresh"]
     return {
-        "scale": args.scale,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(),
-                    "load_average_1m_start_end": [load[0], os.getloadavg()[0]]},
         "settings": base.model_dump(include={"kafka_partitions", "kafka_linger_ms", "batch_max_records",
                                              "batch_max_age_ms", "consumer_max_poll_records",
                                              "consumer_session_timeout_ms",
@@ -199,7 +220,6 @@ def details(args: argparse.Namespace, base: Settings, kafka: dict[str, Any], ins
                       "visible": sum(v is not None for v in fresh.visible), "polls": fresh.polls,
                       "poll_seconds_total": fresh.poll_seconds, "late_sends": fresh.late_sends,
                       "records_acked": fresh.records_acked, "send_seconds": fresh.send_seconds},
-        "notes": notes_,
     }
 
 
@@ -213,31 +233,53 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parts = [args.only] if args.only else list(PARTS)
+    steps = PIPELINE_STEPS * ("pipeline" in parts) + ("reporter" in parts)
     records = max(1_000, round(BASE_RECORDS * args.scale))
     fresh_seconds = max(3.0, FRESH_SECONDS * args.scale)
+    requests = args.reporter_requests or requests_for(args.scale)
     load = os.getloadavg()
     data_dir = Path(tempfile.mkdtemp(prefix="sada-bench-"))
     base = bench_settings(data_dir)
-    say(f"sada bench: scale {args.scale} ({records} records per rate figure), data in {data_dir}")
+    say(f"sada bench: scale {args.scale}, parts {', '.join(parts)} ({records} records per rate figure), "
+        f"data in {data_dir}")
+    rows: list[Figure] = []
+    notes_: list[str] = []
+    extra: dict[str, Any] = {}
+    reporter: ReporterResult | None = None
     try:
-        kafka = measure_kafka(base, records)
-        say(f"[3/5] raw ClickHouse insert: {records} metrics rows in batches of {base.batch_max_records}")
-        insert = raw_insert(base, "bench_raw", inputs.metrics_rows(records), base.batch_max_records,
-                            throttled())
-        say(f"      {insert.per_s:,.0f} rows/s")
-        pipe = asyncio.run(measure_pipeline(base, records, fresh_seconds))
+        if "pipeline" in parts:
+            kafka = measure_kafka(base, records, steps)
+            say(f"[3/{steps}] raw ClickHouse insert: {records} metrics rows in batches of "
+                f"{base.batch_max_records}")
+            insert = raw_insert(base, "bench_raw", inputs.metrics_rows(records), base.batch_max_records,
+                                throttled())
+            say(f"      {insert.per_s:,.0f} rows/s")
+            pipe = asyncio.run(measure_pipeline(base, records, fresh_seconds, steps))
+            rows = figures(kafka, insert.per_s, pipe)  # before the reporter step: its peak RSS is its own
+            notes_ += notes(kafka, pipe, base)
+            extra.update(details(base, kafka, insert, pipe))
+        if "reporter" in parts:
+            say(f"[{steps}/{steps}] reporter latency: each endpoint over HTTP on a large store")
+            reporter = asyncio.run(measure_reporter(base, args.scale, requests, throttled(), say))
+            notes_ += reporter.notes()
+            extra["reporter"] = reporter.details()
     finally:
         if args.keep_data:
             say(f"data kept in {data_dir}")
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
-    rows = figures(kafka, insert.per_s, pipe)
-    notes_ = notes(kafka, pipe, base, load)
-    print(table(rows))
-    print()
+    notes_.insert(0, machine_note(load))
+    if rows:
+        print(table(rows))
+        print()
+    if reporter:
+        print(latency_table(reporter.latencies))
+        print()
     for note in notes_:
         print(f"- {note}")
-    path = write_json(RESULTS, rows, details(args, base, kafka, insert, pipe, notes_, load))
+    path = write_json(RESULTS, rows, {"scale": args.scale, "parts": parts, "machine": machine(load),
+                                      **extra, "notes": notes_})
     print(f"\nwritten: {path}")
     return 0
 

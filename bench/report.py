@@ -50,11 +50,51 @@ HEADER = ["figure", "value", "unit", "limited by (raw bound)", "ratio", "target"
 
 
 def table(figures: list[Figure]) -> str:
-    rows = [HEADER] + [f.cells() for f in figures]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    return _grid(HEADER, [f.cells() for f in figures])
+
+
+def _grid(header: list[str], cells: list[list[str]]) -> str:
+    rows = [header] + cells
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """One reporter endpoint: client-side latency percentiles over ``requests`` timed requests."""
+
+    endpoint: str
+    request: str
+    p50_ms: float
+    p95_ms: float
+    requests: int
+    target_p95_ms: float
+    answer_bytes: int
+    times_ms: list[float]
+
+    @property
+    def passed(self) -> bool:
+        return self.p95_ms <= self.target_p95_ms
+
+    def cells(self) -> list[str]:
+        return [self.endpoint, _ms(self.p50_ms), _ms(self.p95_ms), f"<= {self.target_p95_ms:.0f} ms",
+                "PASS" if self.passed else "FAIL"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "passed": self.passed}
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
+LATENCY_HEADER = ["endpoint", "p50 ms", "p95 ms", "target p95", "result"]
+
+
+def latency_table(rows: list[Latency]) -> str:
+    return _grid(LATENCY_HEADER, [row.cells() for row in rows])
 
 
 def write_json(directory: Path, figures: list[Figure], details: dict[str, Any]) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
+from services.reporter.pdf.outputs import parse_langs
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
 
@@ -56,12 +57,21 @@ def _announce(urls: dict[str, str], settings: Settings, token: str) -> None:
         say(f"  ingest token (generated for this run; set SADA_INGEST_TOKENS to choose one): {token}")
 
 
+def _announce_pollers(settings: Settings, collector: str) -> None:
+    from services.collector.pollers.service import configured
+
+    names = configured(settings)
+    say(f"  pollers    {', '.join(names)} (state: {collector}/v1/pollers)" if names else
+        "  pollers    none configured (set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, …, SADA_PRESS_OUTLETS)")
+
+
 async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
     from services.local import LocalMode
 
-    local = await LocalMode(settings, load_registry(settings.events_file)).start()
+    local = await LocalMode(settings, load_registry(settings.events_file), collect=True).start()
     say(f"sada is up (local mode, data in {settings.data_dir}):")
     _announce(local.urls, settings, local.token)
+    _announce_pollers(settings, local.urls["collector"])
     say("Ctrl-C stops it.")
     try:
         await _until_interrupted()
@@ -70,13 +80,21 @@ async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def write_outputs(store, settings: Settings, out: Path, events: list[str] | None = None) -> list[Path]:
-    """``summary-<event>.json`` per event and ``rejected.ndjson``, as ``sada run`` promises."""
+def write_outputs(store, settings: Settings, out: Path, events: list[str] | None = None,
+                  langs: list[str] | None = None, registry=None) -> list[Path]:
+    """``summary-<event>.json`` and ``report-<event>-<lang>.pdf`` per event and ``rejected.ndjson``,
+    as ``sada run`` promises."""
     from services.reporter.summary import list_events, rejected_records, summary
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for event in events or list_events(store):
+    events = events or list_events(store)
+    if langs:
+        from services.reporter.pdf.outputs import write_reports
+
+        written += write_reports(store, settings, out, events, langs,
+                                 registry if registry is not None else load_registry(settings.events_file))
+    for event in events:
         path = out / f"summary-{event}.json"
         path.write_text(json.dumps(summary(store, event, settings.top_posts), ensure_ascii=False, indent=2) + "\n", "utf-8")
         written.append(path)
@@ -85,6 +103,9 @@ def write_outputs(store, settings: Settings, out: Path, events: list[str] | None
         for record in rejected_records(store):
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     written.append(path)
+    from services.reporter.dashboards.build import write_outputs as write_dashboards
+
+    written += write_dashboards(out, settings, store, registry)  # dashboards/*.json, provisioning/
     return written
 
 
@@ -92,10 +113,21 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from services.collector.client import ingest_files
     from services.local import LocalMode
 
-    missing = [f for f in args.input if not f.is_file()]
+    if not args.input and not args.collect:
+        say("sada run: pass --input FILE… and/or --collect P --once")
+        return 2
+    missing = [f for f in args.input or [] if not f.is_file()]
     if missing:
         say(f"sada run: no such file: {', '.join(map(str, missing))}")
         return 2
+    if args.collect:
+        from services.collector.pollers.cli import NothingToCollect, resolve
+
+        try:
+            connectors = resolve(settings, args.collect)
+        except NothingToCollect as exc:
+            say(f"sada run: {exc}")
+            return 2
     scratch = None
     if args.data:
         data_dir = args.data
@@ -106,12 +138,20 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     say(f"sada run: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})")
     local = await LocalMode(settings, load_registry(settings.events_file)).start()
     try:
-        report = await ingest_files(local.urls["collector"], local.token, args.input,
-                                    progress=_throttled())
-        say(f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
-            "waiting until every record is stored")
+        if args.input:
+            report = await ingest_files(local.urls["collector"], local.token, args.input,
+                                        progress=_throttled())
+            say(f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
+                "waiting until every record is stored")
+        if args.collect:
+            from services.collector.pollers.cli import collect_once, summarise
+
+            say(f"sada run: one pass of {', '.join(connectors)}")
+            summarise(await collect_once(local.settings, local.registry, connectors, local.publisher,
+                                         args.event))
         await local.drain(progress=_throttled())
-        written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out)
+        written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out, None,
+                                          args.lang, local.registry)
         for path in written:
             say(f"  wrote {path}")
     finally:
@@ -146,7 +186,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                 await asyncio.sleep(args.seconds / steps)
         await local.drain(progress=_throttled())
         written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out,
-                                          [EVENT])
+                                          [EVENT], args.lang, registry)
         for path in written:
             say(f"  wrote {path}")
         print(json.dumps(await asyncio.to_thread(summary, local.reporter_store, EVENT, settings.top_posts),
@@ -187,10 +227,12 @@ async def _serve(settings: Settings, name: str) -> int:
             say("sada collector: set SADA_INGEST_TOKENS (comma-separated); without one nobody could ingest")
             return 2
         from services.collector.app import create_app
+        from services.collector.pollers.service import attach_pollers
         from services.collector.publisher import Publisher
 
         publisher = Publisher(settings)
         app, host, port = create_app(settings, publisher), settings.collector_host, settings.collector_port
+        attach_pollers(app, settings, load_registry(settings.events_file), publisher)
     elif name == "aggregator":
         from services.aggregator.service import Aggregator, create_app
 
@@ -216,6 +258,12 @@ async def _serve(settings: Settings, name: str) -> int:
     return 0
 
 
+async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:
+    from services.collector.pollers.cli import cmd_collect as collect
+
+    return await collect(settings, args)
+
+
 async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.kafka_bootstrap and args.command != "reporter":
         say(f"sada {args.command}: set SADA_KAFKA_BOOTSTRAP (host:port,…); `sada up` runs local mode")
@@ -229,6 +277,10 @@ async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Ask a running reporter (``--url``) or open the store directly; same JSON either way."""
+    if args.kind == "pdf":
+        from services.reporter.pdf.outputs import report_pdf_command
+
+        return await report_pdf_command(settings, args)
     if args.url:
         query = {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
         async with aiohttp.ClientSession() as session, session.get(
@@ -264,6 +316,13 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_dashboards(settings: Settings, args: argparse.Namespace) -> int:
+    """``dashboards export|publish`` (services/reporter/dashboards/cli.py)."""
+    from services.reporter.dashboards.cli import run
+
+    return await run(settings, args)
+
+
 async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     """``list``, ``show SLUG`` or ``check [FILE]`` the event registry."""
     path = args.file or settings.events_file
@@ -290,8 +349,13 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("up", help="local mode: broker, collector, aggregator, reporter in one process")
 
     run = commands.add_parser("run", help="push files through a fresh local pipeline and write the outputs")
-    run.add_argument("--input", nargs="+", type=Path, required=True, metavar="FILE")
+    run.add_argument("--input", nargs="+", type=Path, metavar="FILE")
+    from services.collector.pollers.cli import add_arguments as add_collect_arguments
+
+    add_collect_arguments(run, "--collect", required=False)
     run.add_argument("--out", type=Path, required=True, metavar="DIR")
+    run.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
+                     help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)")
     run.add_argument("--data", type=Path, metavar="DIR",
                      help="keep the ClickHouse data here (default: a temporary directory, removed)")
 
@@ -299,6 +363,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=15.0, help="how long the replay lasts")
     demo.add_argument("--out", type=Path, default=Path("sada-demo"), metavar="DIR")
     demo.add_argument("--keep-running", action="store_true", help="stay up after the replay")
+    demo.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
+                      help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)")
 
     ingest = commands.add_parser("ingest", help="send NDJSON files to a running collector")
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -318,9 +384,23 @@ def parser() -> argparse.ArgumentParser:
     series.add_argument("--platform", help="one platform (default: all, one row per platform)")
     series.add_argument("--tz", help="IANA time zone of the buckets (default: the event's)")
     series.add_argument("--format", choices=("json",), default="json")
-    for kind in (summary, series):
+    pdf = kinds.add_parser("pdf", help="the campaign report as PDF, one file per language")
+    pdf.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
+                     help="ar, fr, en, comma-separated (default: en)")
+    pdf.add_argument("-o", "--out", type=Path, default=Path("."), metavar="DIR",
+                     help="where report-<event>-<lang>.pdf go (default: here)")
+    pdf.add_argument("--arabic-digits", action="store_true", help="Arabic-Indic digits in the Arabic report")
+    for kind in (summary, series, pdf):
         kind.add_argument("--event", required=True)
         kind.add_argument("--url", help="a running reporter's base URL (default: open the store directly)")
+
+    from services.reporter.dashboards.cli import add_parser as add_dashboards_parser
+
+    add_dashboards_parser(commands)
+
+    from services.collector.pollers.cli import add_parser as add_collect_parser
+
+    add_collect_parser(commands)
 
     events = commands.add_parser("events", help="the event registry (SADA_EVENTS_FILE)")
     actions = events.add_subparsers(dest="action", required=True)
@@ -334,7 +414,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "ingest": cmd_ingest, "collector": cmd_service,
-            "aggregator": cmd_service, "reporter": cmd_service, "report": cmd_report, "events": cmd_events}
+            "aggregator": cmd_service, "reporter": cmd_service, "report": cmd_report, "events": cmd_events,
+            "dashboards": cmd_dashboards, "collect": cmd_collect}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,7 @@ class LocalMode:
     aggregator: Aggregator | None = None
     reporter_store: Store | None = None
     token: str = ""
+    collect: bool = False  # run the configured platform pollers (services/collector/pollers)
     urls: dict[str, str] = field(default_factory=dict)
     _runners: list[web.AppRunner] = field(default_factory=list)
 
@@ -60,9 +61,13 @@ class LocalMode:
         self.publisher = Publisher(settings)
         self.aggregator = Aggregator(settings, Store(connect(settings))).start()
         self.reporter_store = Store(connect(settings))
+        collector = collector_app(settings, self.publisher)
+        if self.collect:
+            from services.collector.pollers.service import attach_pollers
+
+            attach_pollers(collector, settings, self.registry, self.publisher)
         for name, app, host, port in (
-            ("collector", collector_app(settings, self.publisher), settings.collector_host,
-             settings.collector_port),
+            ("collector", collector, settings.collector_host, settings.collector_port),
             ("aggregator", aggregator_app(self.aggregator), settings.aggregator_host, settings.aggregator_port),
             ("reporter", reporter_app(settings, self.reporter_store, self.registry), settings.reporter_host,
              settings.reporter_port),

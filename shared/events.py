@@ -63,7 +63,7 @@ Text = Annotated[StrictStr, Field(min_length=1), AfterValidator(_encodable)]
 def _timestamp(value: object, info: ValidationInfo) -> datetime:
     """RFC 3339 with an offset, not before 2000, at most 24 h after arrival; UTC out."""
     if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 timestamp string with an offset")
+        raise ValueError("must be an RFC 3339 timestamp string with an offset")  # noqa: TRY004 (pydantic reports ValueError)
     if not RFC3339.match(value):
         if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?$", value):
             raise ValueError(f"{value!r} has no UTC offset (add Z or +hh:mm)")

@@ -58,6 +58,38 @@ class Settings(BaseSettings):
     # How far a TikTok-Signature timestamp may be from now (replay protection).
     webhook_tolerance_s: int = Field(300, ge=1)
 
+    # Platform pollers (services/collector/pollers). A connector runs when its token is set
+    # (press: when SADA_PRESS_OUTLETS is); base URLs are settings so a proxy or a test server
+    # can stand in for the platform. Accounts and pages default to the registry's `accounts`.
+    x_base_url: str = "https://api.x.com/2"
+    x_token: SecretStr | None = None  # app bearer token
+    youtube_base_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_token: SecretStr | None = None  # API key
+    facebook_base_url: str = "https://graph.facebook.com/v23.0"
+    facebook_token: SecretStr | None = None  # Page access token
+    facebook_pages: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    instagram_base_url: str = "https://graph.facebook.com/v23.0"
+    instagram_token: SecretStr | None = None
+    instagram_user_id: str = ""  # the professional account hashtag searches run as
+    linkedin_base_url: str = "https://api.linkedin.com/rest"
+    linkedin_token: SecretStr | None = None
+    linkedin_version: str = "202507"  # the LinkedIn-Version header (YYYYMM)
+    tiktok_base_url: str = "https://open.tiktokapis.com/v2"
+    tiktok_token: SecretStr | None = None  # user access token (Display API)
+    # Press: a TOML or JSON list of outlets (feed url, outlet name, country, language).
+    press_outlets: Path | None = None
+    # Which events the pollers collect for (empty = every registry event not long over).
+    poll_events: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Checkpoints (cursors, known posts); empty = <data_dir>/pollers.
+    poll_state_dir: Path | None = None
+    poll_interval_s: float = Field(60.0, gt=0)  # how often a running poller wakes up
+    poll_timeout_s: float = Field(30.0, gt=0)  # one HTTP request
+    poll_retries: int = Field(3, ge=0)  # network errors and 5xx, per request
+    poll_backoff_initial_s: float = Field(5.0, ge=0)  # 429 without a reset time, doubling
+    poll_backoff_max_s: float = Field(900.0, ge=0)
+    # A longer wait (a daily quota) ends the pass; the poller resumes after the reset.
+    poll_max_wait_s: float = Field(900.0, ge=0)
+
     # Aggregator.
     aggregator_host: str = "127.0.0.1"
     aggregator_port: int = 0
@@ -91,10 +123,10 @@ class Settings(BaseSettings):
     # Prometheus scraping the services' /metrics, for the Pipeline health panels.
     grafana_prometheus_url: str = "http://prometheus:9090"
 
-    @field_validator("ingest_tokens", mode="before")
+    @field_validator("ingest_tokens", "facebook_pages", "poll_events", mode="before")
     @classmethod
     def _split_tokens(cls, value: object) -> object:
-        """Accept ``SADA_INGEST_TOKENS=a,b`` as well as a list."""
+        """Accept ``SADA_INGEST_TOKENS=a,b`` (and the other lists) as well as a list."""
         if isinstance(value, str):
             return [token.strip() for token in value.split(",") if token.strip()]
         return value

@@ -69,9 +69,11 @@ async def post(url: str, body: bytes, content_type: str = "application/x-ndjson"
     sent = {"Content-Type": content_type, **(headers or {})}
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{url}/v1/events", data=body, headers=sent) as response:
-            return response.status, await response.json(content_type=None), dict(response.headers)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{url}/v1/events", data=body, headers=sent) as response,
+    ):
+        return response.status, await response.json(content_type=None), dict(response.headers)
 
 
 def run(coro):

@@ -4,7 +4,7 @@ Expected figures are computed here from the records sent, with the reference."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from conftest import RunningPipeline, ndjson
@@ -16,7 +16,7 @@ from shared.hashtags import hashtag_key
 from shared.metrics import reference_post_figures, reference_series, reference_summary
 from shared.registry import load_registry
 
-AT = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 TAGGED = [("#المغرب_الرقمي", 3), ("#المغربُ_الرقمي", 1), ("#المـغرب_الرقمي", 1), ("#AUSIM2022", 2)]
 
 
@@ -47,7 +47,7 @@ def activity(event: str, per_minute_before: int, per_minute_latest: int) -> list
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    from conftest import Settings, TOKEN
+    from conftest import TOKEN, Settings
 
     settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, kafka_topic_prefix="api.",
                         consumer_group="api", clickhouse_database="api", consumer_session_timeout_ms=2_000,

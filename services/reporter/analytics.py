@@ -6,11 +6,11 @@ and every answer that prints a rate carries ``formulas`` (DESIGN §4).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from services.reporter.series import EVER, series
 from services.reporter.queries import sql
+from services.reporter.series import EVER, series
 from shared.events import COUNTERS
 from shared.metrics import RATE_FORMULAS, RATES
 from shared.registry import Event
@@ -40,8 +40,8 @@ def breakdown(store: Store, event: Event, dimension: str, platform: str | None =
         "event": event.slug, "dimension": dimension, "platform": platform or "",
         "windowed": int(window is not None), "from": (window or EVER)[0], "to": (window or EVER)[1],
         "limit": limit, "session_ids": [s.id for s in sessions],
-        "session_starts": [s.start.astimezone(timezone.utc) for s in sessions],
-        "session_ends": [s.end.astimezone(timezone.utc) for s in sessions],
+        "session_starts": [s.start.astimezone(UTC) for s in sessions],
+        "session_ends": [s.end.astimezone(UTC) for s in sessions],
     })
     answer = [{"key": row["key"], **block(row)} for row in rows]
     if dimension == "hashtag":
@@ -82,7 +82,7 @@ def mention_breakdown(store: Store, event: str, dimension: str, limit: int = 100
 def trends(store: Store, event: str, at: datetime, window_s: int = 900, baseline_s: int = 10_800,
            threshold: float = 3.0, min_count: int = 10, limit: int = 10) -> dict[str, Any]:
     """Engagements and posts now against the trailing baseline, flagged when they spike."""
-    params = {"event": event, "at": at.astimezone(timezone.utc), "window_s": window_s,
+    params = {"event": event, "at": at.astimezone(UTC), "window_s": window_s,
               "baseline_s": baseline_s, "threshold": threshold, "min_count": min_count, "limit": limit}
     fields = ("latest", "baseline", "latest_per_minute", "baseline_per_minute", "ratio", "spike")
     platforms = [{"platform": row["platform"] or None, "metric": row["metric"],
@@ -93,7 +93,7 @@ def trends(store: Store, event: str, at: datetime, window_s: int = 900, baseline
     hashtags = [{"key": row["key"], "latest_posts": int(row["latest_posts"]),
                  "baseline_posts": int(row["baseline_posts"]), "ratio": row["ratio"], "spike": bool(row["spike"])}
                 for row in store.query(sql("trending_hashtags"), params)]
-    return {"event": event, "at": at.astimezone(timezone.utc).isoformat(),
+    return {"event": event, "at": at.astimezone(UTC).isoformat(),
             "window_s": window_s, "baseline_s": baseline_s, "threshold": threshold, "min_count": min_count,
             "trends": platforms, "hashtags": hashtags,
             "method": f"per-minute volume in the last {window_s // 60} min against the "

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from prometheus_client import CollectorRegistry, Histogram
 
 from services.reporter import analytics
+from services.reporter.pdf.outputs import report_handler
 from services.reporter.series import BUCKETS, series
 from services.reporter.summary import list_events, summary
 from shared.events import EVENT_SLUG, PLATFORMS
@@ -66,14 +68,14 @@ def _moment(request: web.Request, name: str) -> datetime | None:
         raise BadParameter(name, f"{raw!r} is not an RFC 3339 time") from None
     if moment.tzinfo is None:
         raise BadParameter(name, "needs a UTC offset (Z or +hh:mm)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _window(request: web.Request) -> tuple[datetime, datetime] | None:
     start, end = _moment(request, "from"), _moment(request, "to")
     if start is None and end is None:
         return None
-    window = (start or datetime(2000, 1, 1, tzinfo=timezone.utc), end or datetime(2200, 1, 1, tzinfo=timezone.utc))
+    window = (start or datetime(2000, 1, 1, tzinfo=UTC), end or datetime(2200, 1, 1, tzinfo=UTC))
     if window[1] <= window[0]:
         raise BadParameter("to", "must come after from")
     return window
@@ -131,8 +133,8 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
         except (ZoneInfoNotFoundError, ValueError):
             raise BadParameter("tz", f"unknown IANA time zone {zone_name!r}") from None
         rows = series(store, event.slug, bucket, zone, _platform(request),
-                      _window(request) or (datetime(2000, 1, 1, tzinfo=timezone.utc),
-                                           datetime(2200, 1, 1, tzinfo=timezone.utc)))
+                      _window(request) or (datetime(2000, 1, 1, tzinfo=UTC),
+                                           datetime(2200, 1, 1, tzinfo=UTC)))
         return {"event": event.slug, "bucket": bucket, "tz": zone.key, "series": rows,
                 "formulas": RATE_FORMULAS}
 
@@ -164,7 +166,7 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
 
     def event_trends(request: web.Request, event: Event) -> dict[str, Any]:
         return analytics.trends(
-            store, event.slug, _moment(request, "at") or datetime.now(timezone.utc),
+            store, event.slug, _moment(request, "at") or datetime.now(UTC),
             _number(request, "window", 15, 1, 1440) * 60, _number(request, "baseline", 180, 1, 10_080) * 60,
             _number(request, "threshold", 3.0, 1.0, 1000.0, float), _number(request, "min_count", 10, 0, 10**9),
             _number(request, "limit", 10, 1, 1000))
@@ -204,5 +206,12 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
         ("/compare", "compare", event_compare),
     ):
         app.router.add_get(f"/v1/events/{{event}}{path}", endpoint(name, answer))
+    # the PDF campaign report (services/reporter/pdf): ?lang=ar|fr|en&digits=latin|arabic
+    app.router.add_get("/v1/events/{event}/report.pdf",
+                       report_handler(store, registry, settings, latency.labels("report.pdf").observe))
     add_service_routes(app, "reporter", metrics, readiness, "services.reporter")
+    if settings.grafana_url:  # dashboards and spike alerts into Grafana at start (services/reporter/dashboards)
+        from services.reporter.dashboards.publish import publish_in_background
+
+        app.on_startup.append(publish_in_background(settings, store, registry))
     return app

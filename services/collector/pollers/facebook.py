@@ -1,0 +1,170 @@
+"""Facebook Pages through the Graph API (PLATFORMS.md): the posts of watched Pages, their
+reactions, comments and shares, and their insights.
+
+- **Pages**: ``SADA_FACEBOOK_PAGES`` (ids, comma-separated), else the registry's
+  ``accounts.facebook``. There is no keyword search on Facebook: a Page's post counts when it
+  is about the event (``Poller.belongs``).
+- **Find**: ``GET /{page}/posts?fields=…&since=<unix>&limit=100``, following ``paging.next``
+  (kept in the checkpoint without its access token). The next pass asks ``since`` the newest
+  post seen; the first one from 7 days before the event's start.
+- **Figures**: ``GET /?ids=<≤50>&fields=shares,reactions.summary(true),comments.summary(true)``
+  (one post at a time when the batch fails, forgetting posts Facebook no longer has) plus
+  ``GET /{post}/insights`` with the metrics below, probed one by one (``meta.py``).
+- **Limits**: Meta's usage headers and throttling codes (``meta.py``).
+
+| format v1 | Facebook |
+|---|---|
+| post_id, created_at, text, url | id, created_time, message, permalink_url |
+| account, author | the Page id, from.name |
+| likes | reactions.summary.total_count (every reaction, as the export's "Reactions") |
+| comments, shares | comments.summary.total_count, shares.count |
+| views | insights post_media_view (since Nov 2025), else post_video_views |
+| impressions | insights post_impressions (before Nov 2025) |
+| reach | insights post_total_media_view_unique, else post_impressions_unique |
+| clicks | insights post_clicks |
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from yarl import URL
+
+from services.collector.pollers.base import (
+    ApiError,
+    Blocked,
+    Entry,
+    PollError,
+    as_dict,
+    as_list,
+    chunked,
+    compact,
+    counter,
+    entry,
+    need_id,
+    need_time,
+    parse_time,
+)
+from services.collector.pollers.meta import INVALID_PARAMETER, MetaPoller, counters_from
+from services.collector.webhooks import Unmappable
+
+POST_FIELDS = ("id,message,created_time,permalink_url,from,shares,"
+               "reactions.summary(true).limit(0),comments.summary(true).limit(0)")
+COUNT_FIELDS = "shares,reactions.summary(true).limit(0),comments.summary(true).limit(0)"
+INSIGHTS = (("post_media_view", "views"), ("post_impressions", "impressions"),
+            ("post_total_media_view_unique", "reach"), ("post_impressions_unique", "reach"),
+            ("post_clicks", "clicks"), ("post_video_views", "views"))
+
+
+def strip_token(url: str) -> str:
+    """``paging.next`` carries the access token; the checkpoint must not."""
+    parsed = URL(url)
+    return str(parsed.with_query({k: v for k, v in parsed.query.items() if k != "access_token"}))
+
+
+class FacebookPoller(MetaPoller):
+    name = "facebook"
+    platform = "facebook"
+    token_setting = "facebook_token"
+    discover_every = timedelta(minutes=5)
+    refresh_batch = 50
+
+    @property
+    def graph(self) -> str:
+        return self.settings.facebook_base_url.rstrip("/")
+
+    def counts(self, post_id: str, obj: dict, observed: str) -> dict[str, Any]:
+        return compact({
+            **self.base("metrics", post_id), "observed_at": observed,
+            "likes": counter(as_dict(as_dict(obj.get("reactions")).get("summary")).get("total_count")),
+            "comments": counter(as_dict(as_dict(obj.get("comments")).get("summary")).get("total_count")),
+            "shares": counter(as_dict(obj.get("shares")).get("count")),
+        })
+
+    def map_post(self, page: str, item: object, observed: str) -> tuple[dict, dict]:
+        if not isinstance(item, dict):
+            raise Unmappable("", "a post must be a JSON object")
+        post_id = need_id(item, "id")
+        post = compact({
+            **self.base("post", post_id), "created_at": need_time(item.get("created_time"), "created_time"),
+            "text": item.get("message") if isinstance(item.get("message"), str) else None,
+            "url": item.get("permalink_url") if isinstance(item.get("permalink_url"), str) else None,
+            "account": page, "author": as_dict(item.get("from")).get("name"),
+        })
+        return post, self.counts(post_id, item, observed)
+
+    # -- discover ---------------------------------------------------------------------------
+
+    async def discover(self) -> None:
+        pages = self.accounts(self.settings.facebook_pages)
+        if not pages:
+            raise PollError("no Page to follow: set SADA_FACEBOOK_PAGES or the event's accounts.facebook")
+        for page in pages:
+            await self.guarded("page", f"Page {page}", self.read_page(page))
+
+    async def read_page(self, page: str) -> None:
+        key = f"page:{page}"
+        state = dict(self.checkpoint.cursors.get(key) or {})
+        since = state.get("since") or int(self.since().timestamp())
+        next_url, pending = state.get("next"), state.get("pending")
+        while True:
+            if next_url:
+                body = await self.get(next_url)
+            else:
+                body = await self.get(f"{self.graph}/{page}/posts", fields=POST_FIELDS, since=since, limit=100)
+            observed = self.observed()
+            entries = []
+            for index, item in enumerate(as_list(body.get("data"))):
+                found = entry(f"data.{index}", item, partial(self.map_post, page, item, observed))
+                created = parse_time((found.post or {}).get("created_at"))
+                if created is not None:
+                    pending = max(pending or 0, int(created.timestamp()))
+                if found.post and not self.belongs(found.post.get("text"), created):
+                    continue
+                entries.append(found)
+            following = as_dict(body.get("paging")).get("next")
+            next_url = strip_token(following) if isinstance(following, str) and body.get("data") else None
+            cursor = {"since": since, "next": next_url, "pending": pending} if next_url else \
+                {"since": max(pending or 0, since)}
+            await self.take(entries, {key: cursor})
+            if not next_url:
+                return
+
+    # -- refresh ----------------------------------------------------------------------------
+
+    async def counts_of(self, post_ids: list[str]) -> dict[str, dict]:
+        try:
+            body = await self.get(f"{self.graph}/", ids=",".join(post_ids), fields=COUNT_FIELDS)
+            return {post_id: as_dict(body.get(post_id)) for post_id in post_ids if post_id in body}
+        except ApiError as exc:
+            if exc.code != INVALID_PARAMETER or len(post_ids) == 1:
+                raise
+        found, gone = {}, []
+        for post_id in post_ids:  # one post Facebook no longer has fails the whole batch
+            try:
+                found[post_id] = await self.get(f"{self.graph}/{post_id}", fields=COUNT_FIELDS)
+            except ApiError as exc:
+                if exc.code != INVALID_PARAMETER:
+                    raise
+                gone.append(post_id)
+        self.forget(gone)
+        return found
+
+    async def refresh(self, post_ids: list[str]) -> list[Entry]:
+        entries = []
+        for batch in chunked(post_ids, self.refresh_batch):
+            counts = await self.counts_of(batch)
+            for post_id, obj in counts.items():
+                observed = self.observed()
+                try:
+                    values = await self.insights(post_id, [metric for metric, _ in INSIGHTS])
+                except Blocked:
+                    raise
+                except PollError as exc:
+                    self.fail("metric", f"insights of {post_id}: {exc}")
+                    values = {}
+                metrics = {**self.counts(post_id, obj, observed), **counters_from(values, INSIGHTS)}
+                entries.append(entry(post_id, obj, partial(lambda m: (None, m), metrics)))
+        return entries

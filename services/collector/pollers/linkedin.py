@@ -1,0 +1,216 @@
+"""LinkedIn Community Management API (PLATFORMS.md): the tracked organisations' posts and their
+share statistics.
+
+- **Organisations**: the registry's ``accounts.linkedin`` (``urn:li:organization:<id>`` or
+  the bare id). LinkedIn has no public keyword or hashtag search: an organisation's post
+  counts when it is about the event (``Poller.belongs``).
+- **Find**: ``GET /posts?q=author&author=<urn>&count=50&start=<n>``, newest first, until the
+  newest post of the previous pass (or 7 days before the event's start). A pass in progress
+  keeps ``start`` in the checkpoint; posts published meanwhile only push older ones further
+  down, so resuming there skips nothing (a post read twice is known and skipped).
+- **Figures**: ``GET /organizationalEntityShareStatistics?q=organizationalEntity&
+  organizationalEntity=<urn>&shares=List(…)&ugcPosts=List(…)`` (Rest.li 2.0 lists, 20 posts a
+  call), for new posts at once and then on the refresh schedule.
+- **Limits**: daily and unpublished; a 429 has no headers, so the poller backs off
+  exponentially (``SADA_POLL_BACKOFF_INITIAL_S`` doubling up to ``SADA_POLL_BACKOFF_MAX_S``).
+- Headers: ``LinkedIn-Version: SADA_LINKEDIN_VERSION``, ``X-Restli-Protocol-Version: 2.0.0``.
+
+| format v1 | LinkedIn |
+|---|---|
+| post_id, created_at | id (``urn:li:share:…``/``urn:li:ugcPost:…``), publishedAt (else createdAt), ms |
+| text, account | commentary, author |
+| url | ``https://www.linkedin.com/feed/update/<id>`` |
+| media | content.media (video/image), multiImage → carousel, article → link, none → text |
+| impressions, reach | impressionCount, uniqueImpressionsCount |
+| clicks, likes, comments, shares | clickCount, likeCount, commentCount, shareCount |
+
+LinkedIn's own ``engagement`` ratio is not stored: sada computes its rates (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from yarl import URL
+
+from services.collector.pollers.base import (
+    ApiError,
+    Entry,
+    Poller,
+    PollError,
+    Response,
+    as_dict,
+    as_list,
+    chunked,
+    compact,
+    counter,
+    entry,
+    need_id,
+    need_time,
+    unix_time,
+)
+from services.collector.webhooks import Unmappable
+
+PAGE = 50
+STATISTICS = {"impressions": "impressionCount", "reach": "uniqueImpressionsCount", "clicks": "clickCount",
+              "likes": "likeCount", "comments": "commentCount", "shares": "shareCount"}
+
+
+def organisation(account: str) -> str:
+    account = account.strip()
+    return account if account.startswith("urn:") else f"urn:li:organization:{account}"
+
+
+def restli(value: str) -> str:
+    """A value inside a Rest.li 2.0 query (``:`` and ``,`` encoded, the list syntax not)."""
+    return quote(value, safe="")
+
+
+def media_kind(content: dict) -> str:
+    if not content:
+        return "text"
+    media_id = str(as_dict(content.get("media")).get("id", ""))
+    if ":video:" in media_id:
+        return "video"
+    if media_id:
+        return "image"
+    if "multiImage" in content or "carousel" in content:
+        return "carousel"
+    if "article" in content:
+        return "link"
+    return "text"
+
+
+class LinkedInPoller(Poller):
+    name = "linkedin"
+    platform = "linkedin"
+    token_setting = "linkedin_token"
+    discover_every = timedelta(minutes=5)
+    refresh_batch = 20
+
+    @property
+    def url(self) -> str:
+        return self.settings.linkedin_base_url.rstrip("/")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "LinkedIn-Version": self.settings.linkedin_version,
+                "X-Restli-Protocol-Version": "2.0.0"}
+
+    def rate_limit_wait(self, response: Response) -> float | None:
+        if response.status != 429:
+            return None
+        return self.retry_after(response) or self.backoff("429 (LinkedIn sends no reset time)")
+
+    async def get(self, path_and_query: str) -> dict[str, Any]:
+        response = await self.request("GET", URL(f"{self.url}/{path_and_query}", encoded=True),
+                                      headers=self.headers)
+        body = response.json()
+        if response.status == 200 and isinstance(body, dict):
+            return body
+        body = as_dict(body)
+        raise ApiError(response.status, str(body.get("message") or response.text[:200]),
+                       body.get("serviceErrorCode"))
+
+    # -- mapping ----------------------------------------------------------------------------
+
+    def map_post(self, org: str, item: object) -> tuple[dict, None]:
+        if not isinstance(item, dict):
+            raise Unmappable("", "a post must be a JSON object")
+        post_id = need_id(item, "id")
+        stamp = item.get("publishedAt") or item.get("createdAt")
+        post = compact({
+            **self.base("post", post_id), "created_at": need_time(stamp, "publishedAt", unix=True),
+            "text": item.get("commentary") if isinstance(item.get("commentary"), str) else None,
+            "account": item.get("author") if isinstance(item.get("author"), str) else org,
+            "url": f"https://www.linkedin.com/feed/update/{post_id}",
+            "media": media_kind(as_dict(item.get("content"))),
+        })
+        return post, None
+
+    def map_statistics(self, element: object, observed: str) -> tuple[None, dict]:
+        element = as_dict(element)
+        post_id = element.get("share") or element.get("ugcPost")
+        if not isinstance(post_id, str) or not post_id:
+            raise Unmappable("share", "names no share or ugcPost")
+        totals = as_dict(element.get("totalShareStatistics"))
+        values = {name: counter(totals.get(field)) for name, field in STATISTICS.items()}
+        return None, compact({**self.base("metrics", post_id), "observed_at": observed, **values})
+
+    async def statistics(self, org: str, post_ids: list[str]) -> list[Entry]:
+        entries = []
+        for batch in chunked(post_ids, self.refresh_batch):
+            shares = [p for p in batch if ":ugcPost:" not in p]
+            ugc = [p for p in batch if ":ugcPost:" in p]
+            query = f"q=organizationalEntity&organizationalEntity={restli(org)}"
+            if shares:
+                query += "&shares=List(" + ",".join(restli(p) for p in shares) + ")"
+            if ugc:
+                query += "&ugcPosts=List(" + ",".join(restli(p) for p in ugc) + ")"
+            body = await self.get(f"organizationalEntityShareStatistics?{query}")
+            observed = self.observed()
+            entries += [entry(f"elements.{i}", element, partial(self.map_statistics, element, observed))
+                        for i, element in enumerate(as_list(body.get("elements")))]
+        return [found for found in entries if found.reason or found.post_id in post_ids]
+
+    # -- discover and refresh ---------------------------------------------------------------
+
+    async def discover(self) -> None:
+        if not self.accounts():
+            raise PollError(f"no organisation to follow: set the event's accounts.linkedin ({self.event.slug})")
+        for account in self.accounts():
+            org = organisation(account)
+            await self.guarded("posts", org, self.posts(org))
+
+    async def posts(self, org: str) -> None:
+        key = f"posts:{org}"
+        state = dict(self.checkpoint.cursors.get(key) or {})
+        newest = state.get("newest")
+        floor = newest or int(self.since().timestamp() * 1000)
+        start, pending = state.get("start", 0), state.get("pending")
+        while True:
+            body = await self.get(f"posts?q=author&author={restli(org)}&count={PAGE}&start={start}")
+            elements = as_list(body.get("elements"))
+            found, reached = [], False
+            for index, item in enumerate(elements):
+                mapped = entry(f"elements.{start + index}", item, partial(self.map_post, org, item),
+                               extra={"org": org})
+                stamp = unix_time(as_dict(item).get("publishedAt") or as_dict(item).get("createdAt"))
+                if stamp is not None:
+                    millis = int(stamp.timestamp() * 1000)
+                    pending = max(pending or 0, millis)
+                    if millis <= floor:
+                        reached = True
+                        continue
+                if as_dict(item).get("lifecycleState", "PUBLISHED") != "PUBLISHED":
+                    continue
+                if mapped.post and not self.belongs(mapped.post.get("text"), stamp):
+                    continue
+                found.append(mapped)
+            new = [m.post_id for m in found if m.post_id and not self.known(m.post_id)]
+            stats = {s.post_id: s for s in await self.statistics(org, new)} if new else {}
+            entries = [Entry(m.path, m.raw, m.post, stats[m.post_id].metrics, extra=m.extra)
+                       if m.post_id in stats else m for m in found]
+            paging = as_dict(body.get("paging"))
+            start += len(elements)
+            total = paging.get("total")
+            more = bool(elements) and not reached and (not isinstance(total, int) or start < total)
+            cursor = {"newest": newest, "start": start, "pending": pending} if more else \
+                {"newest": max(pending or 0, newest or 0) or None}
+            await self.take(entries, {key: cursor})
+            if not more:
+                return
+
+    async def refresh(self, post_ids: list[str]) -> list[Entry]:
+        by_org: dict[str, list[str]] = {}
+        for post_id in post_ids:
+            org = self.checkpoint.posts.get(post_id, {}).get("org")
+            if org:
+                by_org.setdefault(org, []).append(post_id)
+        entries = []
+        for org, ids in by_org.items():
+            entries += await self.statistics(org, ids)
+        return entries

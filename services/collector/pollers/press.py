@@ -1,0 +1,304 @@
+"""Press and blogs: RSS 2.0 and Atom feeds of configured outlets → ``mention`` records.
+
+``SADA_PRESS_OUTLETS`` names a TOML or JSON file listing the outlets::
+
+    [[outlets]]
+    feed = "https://www.example.ma/rss.xml"   # also: url
+    name = "Example Maroc"                    # also: outlet
+    country = "MA"                            # ISO 3166-1 alpha-2
+    lang = "fr"                               # when the feed does not say; also: language
+    audience = 120000                         # optional
+
+(JSON: a list of such objects, or ``{"outlets": [...]}``.)
+
+Each pass reads every feed (``If-None-Match``/``If-Modified-Since`` from the last read, so
+an unchanged feed costs a 304) and keeps the items whose title, summary or categories name
+the event's hashtags or keywords in any spelling (``Terms``: case, accents and Arabic letter
+forms folded; a hashtag also matches its words written out). With a start and an end, the
+event keeps the items published from 30 days before its start to 30 days after its end.
+
+| format v1 (``mention``, platform ``web``) | RSS 2.0 | Atom |
+|---|---|---|
+| url | link (else a permalink guid) | link rel=alternate (or without rel) |
+| published_at | pubDate (RFC 822), else dc:date | published, else updated |
+| title | title | title |
+| lang | dc:language, else the channel's language, else the outlet's | xml:lang of entry or feed, else the outlet's |
+| outlet, country, audience | the outlets file | the outlets file |
+
+An item without a date is dated when first read. Mentions are deduplicated by normalised URL
+downstream; the checkpoint also remembers the URLs already published, so a restart sends
+each article once. A feed that cannot be fetched or parsed is counted and named in the
+status; the other feeds go on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from html import unescape
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.collector.pollers.base import Poller, PollError, Response, iso, parse_time, without_query
+from services.collector.webhooks import Item
+from shared.events import normalise_url
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MAX_FEED_BYTES = 10 * 1024 * 1024
+PRESS_WINDOW = timedelta(days=30)
+TAGS = re.compile(r"<[^>]+>")
+
+
+class OutletsError(ValueError):
+    """The outlets file is wrong; the message names the file and the entry."""
+
+
+class Outlet(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    feed: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    lang: str | None = None
+    audience: int | None = Field(None, ge=0)
+
+
+_ALIASES = {"url": "feed", "feed_url": "feed", "outlet": "name", "language": "lang"}
+
+
+def load_outlets(path: Path) -> list[Outlet]:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise OutletsError(f"{path}: cannot read the outlets file: {exc.strerror}") from None
+    try:
+        document: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise OutletsError(f"{path}: {exc}") from None
+    entries = document.get("outlets", []) if isinstance(document, dict) else document
+    if not isinstance(entries, list):
+        raise OutletsError(f"{path}: expected a list of outlets (or an 'outlets' list)")
+    outlets = []
+    for index, raw in enumerate(entries):
+        if not isinstance(raw, dict):
+            raise OutletsError(f"{path}: outlets[{index}] must be a table or object")
+        raw = {_ALIASES.get(key, key): value for key, value in raw.items()}
+        try:
+            outlets.append(Outlet.model_validate(raw))
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise OutletsError(f"{path}: outlets[{index}].{where}: {first['msg']}") from None
+    return outlets
+
+
+# --- feeds -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeedItem:
+    url: str | None
+    title: str | None
+    summary: str | None
+    categories: tuple[str, ...]
+    published: datetime | None
+    lang: str | None
+    raw: bytes
+
+
+def _text(element: ElementTree.Element | None) -> str | None:
+    if element is None:
+        return None
+    value = "".join(element.itertext()).strip()
+    return value or None
+
+
+def _plain(html: str | None) -> str | None:
+    """Feed summaries are often HTML: tags out, entities decoded."""
+    return " ".join(unescape(TAGS.sub(" ", html)).split()) or None if html else None
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        moment = parse_time(value.strip())
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _primary(lang: str | None) -> str | None:
+    """``fr-FR`` → ``fr``: the report groups by language, not by region."""
+    if not lang or not lang.strip():
+        return None
+    return re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower()
+
+
+def parse_feed(body: bytes) -> list[FeedItem]:
+    """The items of an RSS 2.0 or Atom document (raises ``ValueError`` for anything else)."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from None
+    if root.tag == f"{ATOM}feed":
+        return _atom(root)
+    if root.tag == "rss" or root.find("channel") is not None:
+        return _rss(root)
+    raise ValueError(f"neither RSS 2.0 nor Atom (root element {root.tag!r})")
+
+
+def _raw(element: ElementTree.Element) -> bytes:
+    return ElementTree.tostring(element, encoding="utf-8")
+
+
+def _rss(root: ElementTree.Element) -> list[FeedItem]:
+    channel = root.find("channel")
+    if channel is None:
+        return []
+    feed_lang = _text(channel.find("language")) or _text(channel.find(f"{DC}language"))
+    items = []
+    for item in channel.iter("item"):
+        link = _text(item.find("link"))
+        guid = item.find("guid")
+        if not link and guid is not None and guid.get("isPermaLink", "true") == "true":
+            link = _text(guid)
+        summary = _text(item.find("description")) or _text(item.find(f"{CONTENT}encoded"))
+        items.append(FeedItem(
+            url=link, title=_plain(_text(item.find("title"))), summary=_plain(summary),
+            categories=tuple(c for c in (_text(c) for c in item.findall("category")) if c),
+            published=_date(_text(item.find("pubDate")) or _text(item.find(f"{DC}date"))),
+            lang=_primary(_text(item.find(f"{DC}language")) or feed_lang), raw=_raw(item)))
+    return items
+
+
+def _atom(root: ElementTree.Element) -> list[FeedItem]:
+    feed_lang = root.get(XML_LANG)
+    items = []
+    for item in root.findall(f"{ATOM}entry"):
+        links = item.findall(f"{ATOM}link")
+        chosen = next((link for link in links if link.get("rel", "alternate") == "alternate"), None)
+        summary = _text(item.find(f"{ATOM}summary")) or _text(item.find(f"{ATOM}content"))
+        items.append(FeedItem(
+            url=chosen.get("href") if chosen is not None else None,
+            title=_plain(_text(item.find(f"{ATOM}title"))), summary=_plain(summary),
+            categories=tuple(c.get("term") for c in item.findall(f"{ATOM}category") if c.get("term")),
+            published=_date(_text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))),
+            lang=_primary(item.get(XML_LANG) or feed_lang), raw=_raw(item)))
+    return items
+
+
+# --- the poller ------------------------------------------------------------------------------------
+
+class PressPoller(Poller):
+    name = "press"
+    platform = "web"
+    token_setting = "press_outlets"
+    discover_every = timedelta(minutes=15)
+
+    @classmethod
+    def configured(cls, settings) -> bool:
+        return settings.press_outlets is not None
+
+    def outlets(self) -> list[Outlet]:
+        assert self.settings.press_outlets is not None
+        return load_outlets(self.settings.press_outlets)
+
+    def rate_limit_wait(self, response: Response) -> float | None:
+        if response.status not in (429, 503) or not response.headers.get("retry-after"):
+            return None if response.status != 429 else self.backoff("429")
+        self.limit.last_signal = f"{response.status} Retry-After"
+        return self.retry_after(response) or self.backoff(f"{response.status}")
+
+    def in_window(self, published: datetime) -> bool:
+        start, end = self.event.start, self.event.end
+        if start is not None and published < start - PRESS_WINDOW:
+            return False
+        return end is None or published <= end + PRESS_WINDOW
+
+    @property
+    def seen(self) -> set[str]:
+        return set(self.checkpoint.data.setdefault("seen", []))
+
+    async def discover(self) -> None:
+        try:
+            outlets = self.outlets()
+        except OutletsError as exc:
+            raise PollError(str(exc)) from None
+        if not self.terms:
+            raise PollError(f"event {self.event.slug!r} has no hashtags or keywords to find in the press")
+        for outlet in outlets:
+            await self.guarded("feed", f"{outlet.name} ({without_query(outlet.feed)})", self.read(outlet))
+
+    async def read(self, outlet: Outlet) -> None:
+        key = f"feed:{outlet.feed}"
+        state = dict(self.checkpoint.cursors.get(key) or {})
+        headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
+                   "User-Agent": "sada press monitor"}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("modified"):
+            headers["If-Modified-Since"] = state["modified"]
+        response = await self.request("GET", outlet.feed, headers=headers)
+        if response.status == 304:
+            return
+        if response.status != 200:
+            raise PollError(f"HTTP {response.status}")
+        body = response.content
+        if len(body) > MAX_FEED_BYTES:
+            raise PollError(f"the feed is larger than {MAX_FEED_BYTES} bytes")
+        try:
+            items = parse_feed(body)
+        except ValueError as exc:
+            raise PollError(str(exc)) from None
+        seen = self.seen
+        now = self.clock()
+        fresh: list[str] = []
+        records: list[Item] = []
+        for index, item in enumerate(items):
+            if not self.terms.matches(item.title, item.summary, *item.categories):
+                continue
+            published = item.published or now
+            if not self.in_window(published):
+                continue
+            if not item.url:
+                records.append(Item(f"item.{index}.link", item.raw, None, "a matching item without a link"))
+                continue
+            try:
+                normalised = normalise_url(item.url)
+            except ValueError as exc:
+                records.append(Item(f"item.{index}.link", item.raw, None, str(exc)))
+                continue
+            if normalised in seen:
+                continue
+            seen.add(normalised)
+            fresh.append(normalised)
+            records.append(Item(f"item.{index}", item.raw, {
+                "type": "mention", "event": self.event.slug, "platform": "web", "url": item.url,
+                "published_at": iso(published), "outlet": outlet.name, "country": outlet.country,
+                "lang": item.lang or _primary(outlet.lang), "title": item.title, "audience": outlet.audience}))
+        cursor = {"etag": response.headers.get("etag"), "modified": response.headers.get("last-modified"),
+                  "read_at": iso(now)}
+
+        def update() -> None:
+            self.checkpoint.data.setdefault("seen", []).extend(fresh)
+            self.checkpoint.cursors[key] = {k: v for k, v in cursor.items() if v}
+
+        await self.publish([_without_nulls(record) for record in records], update)
+
+
+def _without_nulls(item: Item) -> Item:
+    if item.record is None:
+        return item
+    return Item(item.path, item.raw, {k: v for k, v in item.record.items() if v is not None})

@@ -1,0 +1,137 @@
+"""TikTok Display API (PLATFORMS.md): the authorised account's videos and their figures.
+
+- **Account**: the one whose user access token is ``SADA_TIKTOK_TOKEN``. Its videos count when
+  they are about the event (``Poller.belongs``). (Hashtag search needs the Research API,
+  open to approved researchers only.)
+- **Find**: ``POST /video/list/?fields=…`` with ``{"max_count": 20, "cursor": …}``, newest
+  first, following ``data.cursor`` while ``data.has_more``, until the newest video of the
+  previous pass (or 7 days before the event's start). A pass in progress keeps its cursor.
+- **Figures**: ``POST /video/query/?fields=…`` with ``{"filters": {"video_ids": [≤20]}}``; a
+  video no longer returned is no longer asked for.
+- **Errors and limits**: every answer carries ``error.code`` (``ok`` or the reason); 600
+  requests a minute, a 429 ``rate_limit_exceeded`` backs off exponentially.
+
+| format v1 | TikTok |
+|---|---|
+| post_id, created_at | id, create_time (unix seconds) |
+| text | title, else video_description |
+| url, media | share_url, video |
+| views, likes, comments, shares | view_count, like_count, comment_count, share_count |
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from services.collector.pollers.base import (
+    ApiError,
+    Entry,
+    Poller,
+    Response,
+    as_dict,
+    as_list,
+    compact,
+    counter,
+    entry,
+    need_id,
+    need_time,
+    unix_time,
+)
+from services.collector.webhooks import Unmappable
+
+LIST_FIELDS = "id,create_time,title,video_description,share_url,view_count,like_count,comment_count,share_count"
+QUERY_FIELDS = "id,view_count,like_count,comment_count,share_count"
+PAGE = 20
+
+
+class TikTokPoller(Poller):
+    name = "tiktok"
+    platform = "tiktok"
+    token_setting = "tiktok_token"
+    discover_every = timedelta(minutes=5)
+    refresh_batch = 20
+
+    @property
+    def url(self) -> str:
+        return self.settings.tiktok_base_url.rstrip("/")
+
+    def rate_limit_wait(self, response: Response) -> float | None:
+        code = as_dict(as_dict(response.json()).get("error")).get("code")
+        if response.status != 429 and code != "rate_limit_exceeded":
+            return None
+        return self.retry_after(response) or self.backoff(f"{response.status} {code or ''}".strip())
+
+    async def call(self, path: str, fields: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.request("POST", f"{self.url}/{path}", params={"fields": fields}, body=body,
+                                      headers={"Authorization": f"Bearer {self.token}"})
+        answer = as_dict(response.json())
+        error = as_dict(answer.get("error"))
+        if response.status == 200 and error.get("code", "ok") == "ok":
+            return as_dict(answer.get("data"))
+        raise ApiError(response.status, str(error.get("message") or error.get("code") or response.text[:200]),
+                       error.get("code"))
+
+    def figures(self, video: dict, observed: str) -> dict | None:
+        values = {"views": counter(video.get("view_count")), "likes": counter(video.get("like_count")),
+                  "comments": counter(video.get("comment_count")), "shares": counter(video.get("share_count"))}
+        if all(v is None for v in values.values()):
+            return None
+        return compact({**self.base("metrics", need_id(video, "id")), "observed_at": observed, **values})
+
+    def map_video(self, video: object, observed: str) -> tuple[dict, dict | None]:
+        if not isinstance(video, dict):
+            raise Unmappable("", "a video must be a JSON object")
+        video_id = need_id(video, "id")
+        texts = [video.get(key) for key in ("title", "video_description")]
+        post = compact({
+            **self.base("post", video_id), "created_at": need_time(video.get("create_time"), "create_time", unix=True),
+            "text": next((t for t in texts if isinstance(t, str) and t), None),
+            "url": video.get("share_url") if isinstance(video.get("share_url"), str) else None, "media": "video",
+        })
+        return post, self.figures(video, observed)
+
+    async def discover(self) -> None:
+        key = "videos"
+        state = dict(self.checkpoint.cursors.get(key) or {})
+        newest = state.get("newest")
+        floor = newest or int(self.since().timestamp())
+        cursor, pending = state.get("cursor"), state.get("pending")
+        while True:
+            data = await self.call("video/list/", LIST_FIELDS,
+                                   {"max_count": PAGE, **({"cursor": cursor} if cursor is not None else {})})
+            observed = self.observed()
+            entries, reached = [], False
+            for index, video in enumerate(as_list(data.get("videos"))):
+                found = entry(f"data.videos.{index}", video, partial(self.map_video, video, observed))
+                created = unix_time(as_dict(video).get("create_time"))
+                if created is not None:
+                    seconds = int(created.timestamp())
+                    pending = max(pending or 0, seconds)
+                    if seconds <= floor:
+                        reached = True
+                        continue
+                if found.post and not self.belongs(found.post.get("text"), created):
+                    continue
+                entries.append(found)
+            more = bool(data.get("has_more")) and not reached and data.get("cursor") is not None
+            cursor = data.get("cursor") if more else None
+            state_now = {"newest": newest, "cursor": cursor, "pending": pending} if more else \
+                {"newest": max(pending or 0, newest or 0) or None}
+            await self.take(entries, {key: state_now})
+            if not more:
+                return
+
+    async def refresh(self, post_ids: list[str]) -> list[Entry]:
+        data = await self.call("video/query/", QUERY_FIELDS, {"filters": {"video_ids": post_ids}})
+        observed = self.observed()
+
+        def snapshot(video: object) -> tuple[None, dict | None]:
+            return None, self.figures(as_dict(video), observed)
+
+        videos = as_list(data.get("videos"))
+        entries = [entry(f"data.videos.{i}", v, partial(snapshot, v)) for i, v in enumerate(videos)]
+        returned = {str(as_dict(video).get("id")) for video in videos}
+        self.forget(p for p in post_ids if p not in returned)
+        return entries

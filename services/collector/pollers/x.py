@@ -1,0 +1,262 @@
+"""X API v2 (PLATFORMS.md): recent search for the event, figures by id.
+
+- **Find**: ``GET /tweets/search/recent`` with ``(#tag OR "keyword" OR from:account) -is:retweet``
+  (split into several queries when longer than 512 characters), 100 per page, following
+  ``meta.next_token``. A query's first pass starts at the event's start when that is within
+  the 7 days search covers; later passes ask ``since_id=<newest id seen>``. The newest id of
+  a pass becomes ``since_id`` only once its last page is published; until then the
+  checkpoint keeps ``next_token``, so a restart resumes the same pass where it stopped.
+- **Figures**: ``GET /tweets?ids=<≤100>`` with ``public_metrics``; a post X no longer finds
+  (``resource-not-found`` in ``errors``) is no longer asked for.
+- **Rate limits**: ``x-rate-limit-limit/remaining/reset`` on every answer; with nothing left,
+  the next call waits until the reset; a 429 (or legacy code 88) waits until the reset, or
+  backs off exponentially without one.
+- **Tracked accounts** (``from:``) count only for posts about the event (see ``Poller.belongs``).
+
+| format v1 | X |
+|---|---|
+| post_id, created_at, text, lang | id, created_at, text, lang (``und`` = unknown) |
+| author, account, followers | the author's username and ``followers_count`` (expansion) |
+| hashtags, url | ``entities.hashtags[].tag``, ``https://x.com/<username>/status/<id>`` |
+| media | attached media (photo → image, video/animated_gif → video), else link with URLs, else text |
+| likes, comments | like_count, reply_count |
+| shares | retweet_count (or repost_count) + quote_count |
+| impressions, saves | impression_count, bookmark_count |
+| views | the attached media's ``view_count`` (summed) |
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from services.collector.pollers.base import (
+    ApiError,
+    Entry,
+    Poller,
+    PollError,
+    Response,
+    as_dict,
+    as_list,
+    compact,
+    counter,
+    entry,
+    iso,
+    need_id,
+    need_time,
+    parse_time,
+)
+from services.collector.webhooks import X_MEDIA, Unmappable
+from shared.registry import Event
+
+QUERY_LIMIT = 512
+SEARCH_WINDOW = timedelta(days=7)
+SEARCH_FIELDS = {
+    "tweet.fields": "created_at,public_metrics,lang,entities,author_id,attachments",
+    "expansions": "author_id,attachments.media_keys",
+    "user.fields": "public_metrics,username",
+    "media.fields": "public_metrics,type",
+}
+LOOKUP_FIELDS = {
+    "tweet.fields": "public_metrics,attachments",
+    "expansions": "attachments.media_keys",
+    "media.fields": "public_metrics,type",
+}
+
+
+def search_queries(event: Event, limit: int = QUERY_LIMIT) -> list[str]:
+    """The event's hashtags, keywords and accounts as X search queries of at most ``limit``
+    characters each, without reposts."""
+    terms = [tag if tag.startswith("#") else f"#{tag}" for tag in (t.strip() for t in event.hashtags) if tag]
+    terms += ['"' + keyword.replace('"', " ").strip() + '"' for keyword in event.keywords if keyword.strip()]
+    terms += [f"from:{account.strip().lstrip('@')}" for account in event.accounts.get("x", []) if account.strip()]
+    queries: list[str] = []
+    group: list[str] = []
+
+    def query(parts: list[str]) -> str:
+        return "(" + " OR ".join(parts) + ") -is:retweet"
+
+    for term in dict.fromkeys(terms):
+        if group and len(query([*group, term])) > limit:
+            queries.append(query(group))
+            group = []
+        group.append(term)
+    if group:
+        queries.append(query(group))
+    return queries
+
+
+def newer_id(a: str | None, b: str | None) -> str | None:
+    """The larger of two post ids (snowflakes grow with time)."""
+    if not a or not str(a).isdigit():
+        return b if b and str(b).isdigit() else None
+    if not b or not str(b).isdigit():
+        return a
+    return a if int(a) >= int(b) else b
+
+
+class XPoller(Poller):
+    name = "x"
+    platform = "x"
+    token_setting = "x_token"
+    refresh_batch = 100
+
+    @property
+    def url(self) -> str:
+        return self.settings.x_base_url.rstrip("/")
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    # -- rate limits and errors -------------------------------------------------------------
+
+    def rate_limit_wait(self, response: Response) -> float | None:
+        headers = response.headers
+        for name, attribute in (("x-rate-limit-limit", "limit"), ("x-rate-limit-remaining", "remaining")):
+            if headers.get(name, "").isdigit():
+                setattr(self.limit, attribute, int(headers[name]))
+        reset = headers.get("x-rate-limit-reset", "")
+        if reset.isdigit():
+            self.limit.reset_at = datetime.fromtimestamp(int(reset), UTC)
+        body = as_dict(response.json())
+        legacy = any(as_dict(e).get("code") == 88 for e in as_list(body.get("errors")))
+        if response.status != 429 and not legacy:
+            return None
+        if reset.isdigit():
+            self.limit.last_signal = "429, until x-rate-limit-reset"
+            return max(1.0, int(reset) - time.time() + 1)
+        return self.backoff(f"429 {str(body.get('type', '')).rsplit('/', 1)[-1] or 'without a reset'}")
+
+    @staticmethod
+    def check(response: Response) -> dict[str, Any]:
+        body = response.json()
+        if response.status == 200 and isinstance(body, dict):
+            return body
+        body = as_dict(body)
+        first = as_dict((as_list(body.get("errors")) or [{}])[0])
+        message = body.get("detail") or body.get("title") or first.get("message") or response.text[:200]
+        raise ApiError(response.status, str(message), body.get("type") or first.get("code"))
+
+    # -- mapping ----------------------------------------------------------------------------
+
+    def figures(self, tweet_id: str, tweet: dict, attached: list[dict], observed: str) -> dict | None:
+        public = as_dict(tweet.get("public_metrics"))
+        reposts = counter(public["retweet_count"] if "retweet_count" in public else public.get("repost_count"))
+        quotes = counter(public.get("quote_count"))
+        views = [counter(as_dict(m.get("public_metrics")).get("view_count")) for m in attached]
+        values = {
+            "likes": counter(public.get("like_count")),
+            "comments": counter(public.get("reply_count")),
+            "shares": None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0),
+            "impressions": counter(public.get("impression_count")),
+            "saves": counter(public.get("bookmark_count")),
+            "views": sum(v for v in views if v is not None) if any(v is not None for v in views) else None,
+        }
+        if all(value is None for value in values.values()):
+            return None
+        return compact({**self.base("metrics", tweet_id), "observed_at": observed, **values})
+
+    def map_tweet(self, tweet: object, users: dict[str, dict], media: dict[str, dict],
+                  observed: str) -> tuple[dict, dict | None]:
+        if not isinstance(tweet, dict):
+            raise Unmappable("", "a post must be a JSON object")
+        tweet_id = need_id(tweet, "id")
+        created = need_time(tweet.get("created_at"), "created_at")
+        user = users.get(str(tweet.get("author_id")), {})
+        username = user.get("username") if isinstance(user.get("username"), str) else None
+        entities = as_dict(tweet.get("entities"))
+        tags = [as_dict(tag).get("tag") for tag in as_list(entities.get("hashtags"))]
+        keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
+        attached = [media[key] for key in keys if isinstance(key, str) and key in media]
+        kind = X_MEDIA.get(attached[0].get("type"), "image") if attached else \
+            ("link" if entities.get("urls") else "text")
+        lang = tweet.get("lang") if isinstance(tweet.get("lang"), str) and tweet.get("lang") != "und" else None
+        text = tweet.get("text") if isinstance(tweet.get("text"), str) else None
+        post = compact({
+            **self.base("post", tweet_id), "created_at": created, "text": text, "lang": lang,
+            "author": username, "account": username,
+            "hashtags": [tag for tag in tags if isinstance(tag, str)] or None,
+            "url": f"https://x.com/{username}/status/{tweet_id}" if username else
+            f"https://x.com/i/web/status/{tweet_id}",
+            "media": kind, "followers": counter(as_dict(user.get("public_metrics")).get("followers_count")),
+        })
+        return post, self.figures(tweet_id, tweet, attached, observed)
+
+    def entries(self, body: dict) -> list[Entry]:
+        includes = as_dict(body.get("includes"))
+        users = {str(u["id"]): u for u in map(as_dict, as_list(includes.get("users"))) if "id" in u}
+        media = {str(m["media_key"]): m for m in map(as_dict, as_list(includes.get("media"))) if "media_key" in m}
+        tracked = {account.strip().lstrip("@").lower() for account in self.event.accounts.get("x", [])}
+        observed = self.observed()
+        found = []
+        for index, tweet in enumerate(as_list(body.get("data"))):
+            mapped = entry(f"data.{index}", tweet, partial(self.map_tweet, tweet, users, media, observed))
+            author = str((mapped.post or {}).get("author", "")).lower()
+            if mapped.post and author in tracked and \
+                    not self.belongs(mapped.post.get("text"), parse_time(mapped.post["created_at"])):
+                continue  # a tracked account's post that is not about the event
+            found.append(mapped)
+        return found
+
+    # -- discover and refresh ---------------------------------------------------------------
+
+    def start_time(self) -> str | None:
+        now = self.clock()
+        start = self.event.start
+        if start is not None and now - SEARCH_WINDOW + timedelta(minutes=1) < start < now:
+            return iso(start)
+        return None
+
+    async def discover(self) -> None:
+        queries = search_queries(self.event)
+        if not queries:
+            raise PollError(f"event {self.event.slug!r} has no hashtags, keywords or accounts.x to search for")
+        for query in queries:
+            await self.guarded("search", query, self.search(query))
+
+    async def search(self, query: str) -> None:
+        key = f"search:{query}"
+        state = dict(self.checkpoint.cursors.get(key) or {})
+        since_id, next_token, pending = state.get("since_id"), state.get("next_token"), state.get("pending")
+        while True:
+            params: dict[str, Any] = {"query": query, "max_results": 100, **SEARCH_FIELDS}
+            if since_id:
+                params["since_id"] = since_id
+            elif self.start_time():
+                params["start_time"] = self.start_time()
+            if next_token:
+                params["next_token"] = next_token
+            body = self.check(await self.request("GET", f"{self.url}/tweets/search/recent", params=params,
+                                                 headers=self.auth))
+            meta = as_dict(body.get("meta"))
+            pending = newer_id(pending, meta.get("newest_id"))
+            for tweet in as_list(body.get("data")):
+                pending = newer_id(pending, str(as_dict(tweet).get("id", "")))
+            next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
+            cursor = {"since_id": since_id, "next_token": next_token, "pending": pending} if next_token else \
+                {"since_id": newer_id(since_id, pending)}
+            await self.take(self.entries(body), {key: cursor})
+            if not next_token:
+                return
+
+    async def refresh(self, post_ids: list[str]) -> list[Entry]:
+        body = self.check(await self.request("GET", f"{self.url}/tweets",
+                                             params={"ids": ",".join(post_ids), **LOOKUP_FIELDS},
+                                             headers=self.auth))
+        gone = [str(as_dict(e).get("resource_id") or as_dict(e).get("value")) for e in as_list(body.get("errors"))
+                if str(as_dict(e).get("type", "")).endswith("resource-not-found")]
+        self.forget(gone)
+        media = {str(m["media_key"]): m for m in map(as_dict, as_list(as_dict(body.get("includes")).get("media")))
+                 if "media_key" in m}
+        observed = self.observed()
+
+        def snapshot(tweet: object) -> tuple[None, dict | None]:
+            tweet = as_dict(tweet)
+            keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
+            attached = [media[k] for k in keys if isinstance(k, str) and k in media]
+            return None, self.figures(need_id(tweet, "id"), tweet, attached, observed)
+
+        return [entry(f"data.{i}", tweet, partial(snapshot, tweet)) for i, tweet in enumerate(as_list(body.get("data")))]

@@ -1,0 +1,208 @@
+"""YouTube Data API v3 (PLATFORMS.md): search for the event's videos, figures by id.
+
+- **Find**: ``GET /search?part=snippet&type=video&order=date&publishedAfter=…`` with
+  ``q=<hashtags and keywords joined by |>``, and one search per tracked channel
+  (``channelId``, the registry's ``accounts.youtube``), 50 per page, following
+  ``nextPageToken``; the new ids go to ``GET /videos?part=statistics,snippet,liveStreamingDetails``
+  for the post and its first snapshot. A search's next pass asks for videos published after
+  the newest one seen; a pass in progress keeps its ``pageToken`` in the checkpoint.
+- **Figures**: ``GET /videos`` again, 50 ids per call; a video that is no longer returned
+  (deleted, made private) is no longer asked for.
+- **Quota**: 10,000 units a day (search 100, videos 1; the status counts them). A
+  ``403 quotaExceeded`` blocks the connector until midnight Pacific time, when the quota
+  resets; ``rateLimitExceeded`` and 429 back off exponentially. Searches run every 30 minutes
+  (``discover_every``), the figures on the refresh schedule.
+- Counts are strings in the API; a count YouTube hides (likes on some videos) is "not reported".
+
+| format v1 | YouTube |
+|---|---|
+| post_id, created_at | id, snippet.publishedAt |
+| text | snippet.title and snippet.description |
+| account, author | snippet.channelId, snippet.channelTitle |
+| lang | snippet.defaultAudioLanguage, else defaultLanguage |
+| url, media | ``https://www.youtube.com/watch?v=<id>``, live (a live stream) or video |
+| views, likes, comments | statistics.viewCount, likeCount, commentCount (favoriteCount is always 0) |
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.collector.pollers.base import (
+    ApiError,
+    Entry,
+    Poller,
+    PollError,
+    Response,
+    as_dict,
+    as_list,
+    compact,
+    counter,
+    entry,
+    iso,
+    need_id,
+    need_time,
+    parse_time,
+)
+from services.collector.webhooks import Unmappable
+
+QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
+SEARCH_COST, VIDEOS_COST = 100, 1
+FIRST_LOOKBACK = timedelta(days=7)
+
+
+def next_quota_reset(now: datetime) -> datetime:
+    """YouTube's daily quota resets at midnight Pacific time."""
+    local = now.astimezone(QUOTA_ZONE)
+    return datetime.combine(local.date() + timedelta(days=1), time(0), QUOTA_ZONE)
+
+
+def search_terms(hashtags: list[str], keywords: list[str]) -> str:
+    terms = [tag.strip() for tag in hashtags if tag.strip()]
+    terms += [f'"{k.strip()}"' if " " in k.strip() else k.strip() for k in keywords if k.strip()]
+    return "|".join(dict.fromkeys(terms))
+
+
+class YouTubePoller(Poller):
+    name = "youtube"
+    platform = "youtube"
+    token_setting = "youtube_token"
+    discover_every = timedelta(minutes=30)
+    refresh_batch = 50
+
+    @property
+    def url(self) -> str:
+        return self.settings.youtube_base_url.rstrip("/")
+
+    # -- quota and errors -------------------------------------------------------------------
+
+    def spend(self, units: int) -> None:
+        day = self.clock().astimezone(QUOTA_ZONE).date().isoformat()
+        quota = self.checkpoint.data.get("quota") or {}
+        if quota.get("day") != day:
+            quota = {"day": day, "units": 0}
+        quota["units"] += units
+        self.checkpoint.data["quota"] = quota
+
+    def rate_limit_wait(self, response: Response) -> float | None:
+        if response.status not in (403, 429):
+            return None
+        error = as_dict(as_dict(response.json()).get("error"))
+        reasons = {as_dict(e).get("reason") for e in as_list(error.get("errors"))}
+        if reasons & {"quotaExceeded", "dailyLimitExceeded"}:
+            self.limit.last_signal = "403 quotaExceeded"
+            self.limit.remaining = None
+            self.limit.reset_at = next_quota_reset(self.clock())
+            return (self.limit.reset_at - self.clock()).total_seconds()
+        if response.status == 429 or reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
+            return self.retry_after(response) or self.backoff(f"{response.status} rateLimitExceeded")
+        return None
+
+    @staticmethod
+    def check(response: Response) -> dict[str, Any]:
+        body = response.json()
+        if response.status == 200 and isinstance(body, dict):
+            return body
+        error = as_dict(as_dict(body).get("error"))
+        reason = as_dict((as_list(error.get("errors")) or [{}])[0]).get("reason")
+        raise ApiError(response.status, str(error.get("message") or reason or response.text[:200]), reason)
+
+    # -- mapping ----------------------------------------------------------------------------
+
+    def map_video(self, item: object, observed: str) -> tuple[dict, dict | None]:
+        if not isinstance(item, dict):
+            raise Unmappable("", "a video must be a JSON object")
+        video_id = need_id(item, "id")
+        snippet = as_dict(item.get("snippet"))
+        created = need_time(snippet.get("publishedAt"), "snippet.publishedAt")
+        parts = [snippet.get(key) for key in ("title", "description")]
+        text = "\n\n".join(p for p in parts if isinstance(p, str) and p) or None
+        live = bool(item.get("liveStreamingDetails")) or snippet.get("liveBroadcastContent") in ("live", "upcoming")
+        lang = snippet.get("defaultAudioLanguage") or snippet.get("defaultLanguage")
+        post = compact({
+            **self.base("post", video_id), "created_at": created, "text": text,
+            "account": snippet.get("channelId") if isinstance(snippet.get("channelId"), str) else None,
+            "author": snippet.get("channelTitle") if isinstance(snippet.get("channelTitle"), str) else None,
+            "lang": lang if isinstance(lang, str) else None,
+            "url": f"https://www.youtube.com/watch?v={video_id}", "media": "live" if live else "video",
+        })
+        statistics = as_dict(item.get("statistics"))
+        values = {"views": counter(statistics.get("viewCount")), "likes": counter(statistics.get("likeCount")),
+                  "comments": counter(statistics.get("commentCount"))}
+        metrics = None if all(v is None for v in values.values()) else \
+            compact({**self.base("metrics", video_id), "observed_at": observed, **values})
+        return post, metrics
+
+    async def videos(self, video_ids: list[str]) -> list[Entry]:
+        self.spend(VIDEOS_COST)
+        body = self.check(await self.request("GET", f"{self.url}/videos", params={
+            "part": "statistics,snippet,liveStreamingDetails", "id": ",".join(video_ids),
+            "maxResults": len(video_ids), "key": self.token}))
+        observed = self.observed()
+        return [entry(f"items.{i}", item, partial(self.map_video, item, observed))
+                for i, item in enumerate(as_list(body.get("items")))]
+
+    # -- discover and refresh ---------------------------------------------------------------
+
+    def searches(self) -> dict[str, dict[str, str]]:
+        found = {}
+        query = search_terms(self.event.hashtags, self.event.keywords)
+        if query:
+            found[f"search:q:{query}"] = {"q": query}
+        for channel in self.accounts():
+            found[f"search:channel:{channel}"] = {"channelId": channel}
+        return found
+
+    async def discover(self) -> None:
+        searches = self.searches()
+        if not searches:
+            raise PollError(f"event {self.event.slug!r} has no hashtags, keywords or accounts.youtube to search for")
+        for key, extra in searches.items():
+            await self.guarded("search", key, self.search(key, extra))
+
+    async def search(self, key: str, extra: dict[str, str]) -> None:
+        state = dict(self.checkpoint.cursors.get(key) or {})
+        first = self.event.start if self.event.start else self.clock() - FIRST_LOOKBACK
+        after = state.get("after") or iso(first)
+        page, pending = state.get("page"), state.get("pending")
+        own = "channelId" in extra
+        while True:
+            params: dict[str, Any] = {"part": "snippet", "type": "video", "order": "date", "maxResults": 50,
+                                      "publishedAfter": after, "key": self.token, **extra}
+            if page:
+                params["pageToken"] = page
+            self.spend(SEARCH_COST)
+            body = self.check(await self.request("GET", f"{self.url}/search", params=params))
+            ids = []
+            for item in map(as_dict, as_list(body.get("items"))):
+                video_id = as_dict(item.get("id")).get("videoId")
+                if isinstance(video_id, str) and video_id:
+                    ids.append(video_id)
+                published = parse_time(as_dict(item.get("snippet")).get("publishedAt"))
+                if published and (pending is None or published > parse_time(pending)):
+                    pending = iso(published)
+            new = [video_id for video_id in dict.fromkeys(ids) if not self.known(video_id)]
+            entries = []
+            for first_id in range(0, len(new), self.refresh_batch):
+                for found in await self.videos(new[first_id:first_id + self.refresh_batch]):
+                    created = parse_time((found.post or {}).get("created_at"))
+                    if own and found.post and not self.belongs(found.post.get("text"), created):
+                        continue  # a tracked channel's video that is not about the event
+                    entries.append(found)
+            page = body.get("nextPageToken") if isinstance(body.get("nextPageToken"), str) else None
+            cursor = {"after": after, "page": page, "pending": pending} if page else {"after": pending or after}
+            await self.take(entries, {key: cursor})
+            if not page:
+                return
+
+    async def refresh(self, post_ids: list[str]) -> list[Entry]:
+        entries = await self.videos(post_ids)
+        returned = {found.post_id for found in entries}
+        self.forget(post_id for post_id in post_ids if post_id not in returned)
+        return entries
+
+    def status(self) -> dict[str, Any]:
+        return {**super().status(), "quota": self.checkpoint.data.get("quota")}

@@ -1,0 +1,75 @@
+"""Pipeline health: what was rejected and why, how fast rows reach the store, and the services'
+own Prometheus metrics (records, consumer lag, batch time, rejects)."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as dashboard_builders
+
+from services.reporter.dashboards.common import Panels, dashboard
+from services.reporter.dashboards.labels import t
+
+UID = "sada-health"
+# Each raw table and the time a row arrived: the collector's receive time (``version``, in ns)
+# for records, ``received_at`` for the dead letters.
+ARRIVALS = """SELECT 'posts' AS table, fromUnixTimestamp64Nano(toInt64(version), 'UTC') AS arrived FROM posts
+    UNION ALL SELECT 'metrics', fromUnixTimestamp64Nano(toInt64(version), 'UTC') FROM metrics
+    UNION ALL SELECT 'interactions', fromUnixTimestamp64Nano(toInt64(version), 'UTC') FROM interactions
+    UNION ALL SELECT 'mentions', fromUnixTimestamp64Nano(toInt64(version), 'UTC') FROM mentions
+    UNION ALL SELECT 'rejected', toDateTime64(received_at, 9, 'UTC') FROM rejected"""
+
+REJECTS_OVER_TIME = """SELECT $__timeInterval(received_at) AS time, reason, count() AS rejects
+FROM rejected FINAL
+WHERE $__timeFilter(received_at)
+GROUP BY time, reason
+ORDER BY time, reason"""
+
+REJECT_REASONS = """SELECT reason, field, count() AS rejects, max(received_at) AS last_seen
+FROM rejected FINAL
+WHERE $__timeFilter(received_at)
+GROUP BY reason, field
+ORDER BY rejects DESC, reason, field
+LIMIT 200"""
+
+INGEST_RATE = f"""SELECT $__timeInterval(arrived) AS time, table, count() / $__interval_s AS rows_per_second
+FROM ({ARRIVALS})
+WHERE $__timeFilter(arrived)
+GROUP BY time, table
+ORDER BY time, table"""
+
+ROW_COUNTS = f"""SELECT table, count() AS rows
+FROM ({ARRIVALS})
+GROUP BY table
+ORDER BY table"""
+
+# PromQL over the services' /metrics (names as prometheus_client exposes them).
+COLLECTOR_RECORDS = "sum by (outcome) (rate(sada_collector_records_total[$__rate_interval]))"
+CONSUMER_LAG = "max(sada_aggregator_consumer_lag)"
+BATCH_P50 = "histogram_quantile(0.5, sum by (le) (rate(sada_aggregator_batch_seconds_bucket[$__rate_interval])))"
+BATCH_P95 = "histogram_quantile(0.95, sum by (le) (rate(sada_aggregator_batch_seconds_bucket[$__rate_interval])))"
+COLLECTOR_REJECTS = "sum by (field) (rate(sada_collector_rejects_total[$__rate_interval]))"
+
+
+def build(lang: str) -> dashboard_builders.Dashboard:
+    panels = Panels(lang)
+    board = dashboard(UID, t("dash.health", lang), lang, refresh="30s", time_from="now-6h").variables([])
+    rejects = t("desc.rejects", lang)
+    board.with_row(panels.row(t("health.store", lang)))
+    board.with_panel(panels.timeseries(t("health.rejects_over_time", lang), REJECTS_OVER_TIME, rejects, width=12,
+                                       series_name="reason", stack=True))
+    board.with_panel(panels.table(t("health.rejects_table", lang), REJECT_REASONS, rejects,
+                                  {"reason": "col.reason", "field": "col.field", "rejects": "col.rejects",
+                                   "last_seen": "col.last_seen"}, width=12))
+    board.with_panel(panels.timeseries(t("health.ingest_rate", lang), INGEST_RATE, t("desc.ingest", lang),
+                                       unit="rowsps", width=16, series_name="table", min_interval="10s"))
+    board.with_panel(panels.bargauge(t("health.row_counts", lang), ROW_COUNTS, t("desc.ingest", lang), value="rows",
+                                     width=8, height=8))
+    scraped = t("desc.prometheus", lang)
+    board.with_row(panels.row(t("health.services", lang)))
+    board.with_panel(panels.prometheus(t("health.collector_records", lang), [(COLLECTOR_RECORDS, "{{outcome}}")],
+                                       scraped, unit="rps"))
+    board.with_panel(panels.prometheus(t("health.consumer_lag", lang), [(CONSUMER_LAG, "lag")], scraped))
+    board.with_panel(panels.prometheus(t("health.batch_seconds", lang), [(BATCH_P50, "p50"), (BATCH_P95, "p95")],
+                                       scraped, unit="s"))
+    board.with_panel(panels.prometheus(t("health.collector_rejects", lang), [(COLLECTOR_REJECTS, "{{field}}")],
+                                       scraped, unit="rps"))
+    return board

@@ -1,0 +1,110 @@
+"""Platforms: every counter and every engagement rate per platform over time, and the totals."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as dashboard_builders
+
+from services.reporter.dashboards import sql as q
+from services.reporter.dashboards.common import (
+    Panels,
+    dashboard,
+    describe_figure,
+    event_variable,
+    lang_variable,
+    platform_variable,
+)
+from services.reporter.dashboards.labels import t
+from services.reporter.series import EVER
+from shared.events import COUNTERS
+from shared.metrics import ENGAGEMENT_COUNTERS, RATES
+from shared.registry import Registry
+
+UID = "sada-platforms"
+
+
+def counter_series(figure: str) -> str:
+    """The changes of one counter (or of posts, or of engagements) per interval and platform."""
+    counters = ENGAGEMENT_COUNTERS if figure == "engagements" else (figure,)
+    return f"""SELECT $__timeInterval(c.at) AS time, c.platform AS platform, sum(c.change) AS {figure}
+FROM {q.ENGAGEMENT_CHANGES} AS c
+WHERE $__timeFilter(c.at) AND c.counter IN ({q.counters_in(counters)}) AND {q.change_filter('c')}
+GROUP BY time, platform
+ORDER BY time, platform"""
+
+
+def rate_series(rate: str) -> str:
+    """One engagement rate per interval and platform, by the rules of ``series.sql``: Σ engagement
+    changes / Σ denominator changes over the posts whose total denominator is > 0; by followers,
+    the followers of the posts whose engagements changed in the interval."""
+    if rate == "by_followers":
+        value = ("if(sumIf(followers, followers > 0 AND n_engagements != 0) > 0, "
+                 "sumIf(n_engagements, followers > 0) / sumIf(followers, followers > 0 AND n_engagements != 0), "
+                 "NULL)")
+    else:
+        denominator = RATES[rate]
+        has = f"has_{denominator}"
+        value = (f"if(sumIf(n_{denominator}, {has}) > 0, "
+                 f"sumIf(n_engagements, {has}) / sumIf(n_{denominator}, {has}), NULL)")
+    return f"""WITH
+    denominators AS (
+        SELECT platform, post_id, impressions > 0 AS has_impressions, reach > 0 AS has_reach,
+               views > 0 AS has_views, followers
+        FROM {q.POST_FIGURES}
+    ),
+    per_post AS (
+        SELECT $__timeInterval(c.at) AS time, c.platform AS platform, c.post_id AS post_id,
+               sumIf(c.change, c.counter = 'impressions') AS n_impressions,
+               sumIf(c.change, c.counter = 'reach') AS n_reach,
+               sumIf(c.change, c.counter = 'views') AS n_views,
+               sumIf(c.change, c.counter IN ({q.ENGAGEMENT_LIST})) AS n_engagements,
+               any(d.has_impressions) AS has_impressions,
+               any(d.has_reach) AS has_reach,
+               any(d.has_views) AS has_views,
+               any(d.followers) AS followers
+        FROM {q.ENGAGEMENT_CHANGES} AS c
+        LEFT JOIN denominators AS d ON d.platform = c.platform AND d.post_id = c.post_id
+        WHERE $__timeFilter(c.at) AND {q.change_filter('c')}
+        GROUP BY time, platform, post_id
+    )
+SELECT time, platform, {value} AS {rate}
+FROM per_post
+GROUP BY time, platform
+ORDER BY time, platform"""
+
+
+def totals() -> str:
+    """``breakdown.sql`` by platform over the whole event — the summary's ``platforms`` block —
+    keeping the platforms the variable selects."""
+    breakdown = q.reporter("breakdown", event=q.Raw(q.EVENT), dimension="platform", platform="", windowed=0,
+                           **{"from": EVER[0], "to": EVER[1]}, limit=1000, session_ids=[], session_starts=[],
+                           session_ends=[])
+    return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
+       engagements, by_impressions, by_reach, by_views, by_followers
+FROM ({breakdown})
+WHERE {q.platform_filter('key')}
+ORDER BY engagements DESC, platform"""
+
+
+def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
+    panels = Panels(lang)
+    board = (dashboard(UID, t("dash.platforms", lang), lang, refresh="1m", time_from="now-24h")
+             .with_variable(event_variable(registry, lang, events))
+             .with_variable(platform_variable(lang))
+             .with_variable(lang_variable(lang)))
+    series = t("desc.series", lang)
+    for figure in ("posts", *COUNTERS, "engagements"):
+        board.with_panel(panels.timeseries(
+            t("platforms.per_bucket", lang, figure=t(figure, lang)), counter_series(figure),
+            f"{describe_figure(figure, lang)} {series}", width=8, height=8, min_interval="5m"))
+    for rate in RATES:
+        board.with_panel(panels.timeseries(
+            t("platforms.rate_per_bucket", lang, figure=t(rate, lang)), rate_series(rate),
+            f"{describe_figure(rate, lang)} {t('desc.rate_bucket', lang)}", unit="percentunit", width=12,
+            height=8, min_interval="1h"))
+    columns = {"platform": "col.platform", "posts": "posts", **{c: c for c in COUNTERS},
+               "engagements": "engagements", **{r: r for r in RATES}}
+    description = " ".join([t("desc.totals", lang), describe_figure("engagements", lang),
+                            *(describe_figure(r, lang) for r in RATES)])
+    board.with_panel(panels.table(t("platforms.totals", lang), totals(), description, columns, width=24, height=8,
+                                  units={r: "percentunit" for r in RATES}))
+    return board

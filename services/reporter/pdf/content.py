@@ -1,0 +1,223 @@
+"""Everything a campaign report shows, read from the store into plain data.
+
+:func:`gather` runs the queries; the result holds figures, not words, so one
+gathering serves every language (and could serve an HTML version). Nothing
+here is language-specific except that agenda sessions keep all their titles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from services.reporter.analytics import breakdown, mention_breakdown, top_posts
+from services.reporter.queries import sql
+from services.reporter.series import series
+from shared.events import COUNTERS
+from shared.metrics import RATES
+from shared.registry import Event, Session
+from shared.store import Store
+
+TOTAL_KEYS = ("posts", *COUNTERS, "engagements")
+TOP_POSTS = 10
+TOP_SESSIONS = 5
+TOP_HASHTAGS = 10
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Totals and weighted rates of a set of posts (DESIGN §4)."""
+
+    totals: dict[str, int]
+    rates: dict[str, float | None]
+
+    @classmethod
+    def of(cls, row: dict[str, Any] | None) -> Figures:
+        if row is None:
+            return cls(dict.fromkeys(TOTAL_KEYS, 0), dict.fromkeys(RATES))
+        return cls(dict(row["totals"]), dict(row["engagement_rate"]))
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.totals.values())
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    platform: str
+    figures: Figures | None  # None: the registry tracks the platform, but nothing came from it
+
+
+@dataclass(frozen=True)
+class Day:
+    date: date
+    number: int | None  # 1 = the event's first day; None when the registry gives no start
+    in_event: bool
+    posts: int
+    views: int
+    engagements: int
+    engagements_by_platform: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    session: Session
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class TopPost:
+    platform: str
+    post_id: str
+    url: str | None
+    text: str | None
+    account: str | None
+    lang: str | None
+    engagements: int
+    views: int
+    impressions: int
+    rate_by_impressions: float | None
+
+
+@dataclass(frozen=True)
+class Hashtag:
+    display: str
+    posts: int
+    engagements: int
+
+
+@dataclass(frozen=True)
+class Press:
+    articles: int
+    outlets: int
+    countries: int
+    by_country: list[tuple[str, int]]  # (ISO code or "" when not given, articles), most first
+    by_outlet: list[tuple[str, int]]
+    by_day: list[tuple[date, int]]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    previous: Event
+    has_data: bool
+    current: Figures
+    before: Figures
+    current_press: int
+    before_press: int
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    event: Event
+    generated_at: datetime
+    window: tuple[datetime, datetime] | None  # first and last record, UTC; None = no data at all
+    figures: Figures
+    platforms: list[PlatformFigures]  # platforms with data (most engagements first), then tracked ones without
+    best_rate: tuple[str, float] | None  # the platform with the highest rate by impressions
+    days: list[Day]
+    sessions: list[SessionFigures]
+    top_posts: list[TopPost]
+    hashtags: list[Hashtag]
+    press: Press
+    comparison: Comparison | None
+    rejected: int
+
+    @property
+    def has_data(self) -> bool:
+        return self.window is not None
+
+    @property
+    def sources(self) -> list[str]:
+        """Platforms that sent posts, metrics or interactions."""
+        return [p.platform for p in self.platforms if p.figures is not None]
+
+    @property
+    def missing_platforms(self) -> list[str]:
+        return [p.platform for p in self.platforms if p.figures is None]
+
+
+@cache
+def _sql(name: str) -> str:
+    return resources.files("services.reporter.pdf").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _window(store: Store, slug: str) -> tuple[datetime, datetime] | None:
+    row = store.query(sql("window"), {"event": slug})[0]
+    return (_utc(row["first"]), _utc(row["last"])) if row["records"] else None
+
+
+def _days(store: Store, event: Event) -> list[Day]:
+    by_day: dict[date, dict[str, Any]] = {}
+    for row in series(store, event.slug, "day", event.zone):
+        day = datetime.fromisoformat(row["bucket"]).date()
+        figures = by_day.setdefault(day, {"posts": 0, "views": 0, "engagements": 0, "platforms": {}})
+        for name in ("posts", "views", "engagements"):
+            figures[name] += row[name]
+        platforms = figures["platforms"]
+        platforms[row["platform"]] = platforms.get(row["platform"], 0) + row["engagements"]
+    first = event.start.astimezone(event.zone).date() if event.start else None
+    last = event.end.astimezone(event.zone).date() if event.end else None
+    return [Day(date=day, number=(day - first).days + 1 if first else None,
+                in_event=bool(first and last and first <= day <= last),
+                posts=f["posts"], views=f["views"], engagements=f["engagements"],
+                engagements_by_platform=f["platforms"])
+            for day, f in sorted(by_day.items())]
+
+
+def _press(store: Store, event: Event) -> Press:
+    totals = store.query(sql("mentions"), {"event": event.slug})[0]
+    by_day = [(date.fromisoformat(row["day"]), int(row["articles"]))
+              for row in store.query(_sql("press_days"), {"event": event.slug, "tz": event.timezone})]
+    return Press(articles=int(totals["articles"]), outlets=int(totals["outlets"]),
+                 countries=int(totals["countries"]),
+                 by_country=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "country", 1000)],
+                 by_outlet=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "outlet", 1000)],
+                 by_day=by_day)
+
+
+def _comparison(store: Store, event: Event, previous: Event, current: Figures, press: Press) -> Comparison:
+    has_data = _window(store, previous.slug) is not None
+    whole = breakdown(store, previous, "event")
+    before_press = int(store.query(sql("mentions"), {"event": previous.slug})[0]["articles"])
+    return Comparison(previous=previous, has_data=has_data, current=current,
+                      before=Figures.of(whole[0] if whole else None), current_press=press.articles,
+                      before_press=before_press)
+
+
+def gather(store: Store, event: Event, previous: Event | None = None,
+           now: datetime | None = None) -> ReportContent:
+    """Read every figure of the report of ``event`` (and of ``previous``, to compare)."""
+    window = _window(store, event.slug)
+    whole = breakdown(store, event, "event")
+    figures = Figures.of(whole[0] if whole else None)
+    with_data = [PlatformFigures(row["key"], Figures.of(row)) for row in breakdown(store, event, "platform")]
+    seen = {p.platform for p in with_data}
+    platforms = with_data + [PlatformFigures(name, None) for name in event.accounts if name not in seen]
+    rated = [(p.platform, p.figures.rates["by_impressions"]) for p in with_data
+             if p.figures.rates["by_impressions"] is not None]
+    best = max(rated, key=lambda pair: pair[1]) if rated else None
+    sessions = []
+    if event.agenda:
+        by_id = {s.id: s for s in event.agenda}
+        sessions = [SessionFigures(by_id[row["key"]], Figures.of(row))
+                    for row in breakdown(store, event, "session", limit=TOP_SESSIONS)]
+    posts = [TopPost(platform=p["platform"], post_id=p["post_id"], url=p["url"], text=p["text"],
+                     account=p["account"], lang=p["lang"], engagements=p["engagements"], views=p["views"],
+                     impressions=p["impressions"], rate_by_impressions=p["engagement_rate"]["by_impressions"])
+             for p in top_posts(store, event.slug, "engagements", TOP_POSTS)]
+    hashtags = [Hashtag(row["display"], row["totals"]["posts"], row["totals"]["engagements"])
+                for row in breakdown(store, event, "hashtag", limit=TOP_HASHTAGS)]
+    press = _press(store, event)
+    comparison = _comparison(store, event, previous, figures, press) if previous is not None else None
+    rejected = int(store.query(sql("rejected"), {"event": event.slug})[0]["rejected"])
+    return ReportContent(event=event, generated_at=now or datetime.now(UTC), window=window, figures=figures,
+                         platforms=platforms, best_rate=best, days=_days(store, event), sessions=sessions,
+                         top_posts=posts, hashtags=hashtags, press=press, comparison=comparison,
+                         rejected=rejected)

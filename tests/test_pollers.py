@@ -1,0 +1,584 @@
+"""Pollers: the refresh schedule, matching, the checkpoint, and the X and YouTube connectors end to
+end against local stand-ins of their APIs (the request and answer shapes of PLATFORMS.md), through
+the real broker and chDB. Expected figures are computed here from what the stand-in served, with
+PLATFORMS.md's mapping written out again (not with sada's code).
+
+Also the shared harness of tests/test_pollers_*.py: ``Served`` (a stand-in on a free port, in its
+own thread), ``Recorder`` (a sink that publishes through the pipeline's Publisher and remembers
+what Kafka acknowledged), ``one_pass`` and the store helpers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp import web
+from conftest import TOKEN, RunningPipeline, env_of, sada, wait_for
+
+from services.collector.pollers.base import (
+    Checkpoint,
+    Poller,
+    PollerMetrics,
+    PublisherSink,
+    Terms,
+    due_posts,
+    is_due,
+    refresh_interval,
+    utcnow,
+)
+from services.collector.pollers.x import XPoller, search_queries
+from services.collector.pollers.youtube import YouTubePoller
+from services.reporter.summary import summary
+from shared.http import start_site
+from shared.registry import Event
+from shared.settings import Settings
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+ENGAGEMENTS = ("likes", "comments", "shares", "clicks", "saves")
+
+
+# --- harness -----------------------------------------------------------------------------------
+
+def module_pipeline(broker, chdb_dir: Path, name: str) -> RunningPipeline:
+    settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, kafka_topic_prefix=f"{name}.",
+                        consumer_group=name, clickhouse_database=name, consumer_session_timeout_ms=2_000,
+                        consumer_heartbeat_interval_ms=500, batch_max_age_ms=100, ingest_tokens=[TOKEN])
+    return RunningPipeline(settings)
+
+
+class Served:
+    """A platform stand-in: ``app`` on a free local port, in a thread of its own, every request
+    recorded as (method, path, query, body)."""
+
+    def __init__(self, app: web.Application):
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+
+        @web.middleware
+        async def record(request: web.Request, handler):
+            self.requests.append((request.method, request.path, dict(request.query), await request.read()))
+            return await handler(request)
+
+        app.middlewares.append(record)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.runner, self.url = asyncio.run_coroutine_threadsafe(
+            start_site(app, "127.0.0.1", 0), self.loop).result(10)
+
+    def paths(self, path: str) -> list[dict[str, str]]:
+        return [query for _, p, query, _ in self.requests if p == path]
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class Recorder:
+    """Publishes through the pipeline's Publisher and keeps what Kafka acknowledged."""
+
+    def __init__(self, pipeline: RunningPipeline):
+        self.inner = PublisherSink(pipeline.local.publisher)
+        self.records: list[Any] = []
+        self.rejected: list[Any] = []
+
+    async def publish(self, intake, source: str) -> None:
+        await self.inner.publish(intake, source)
+        self.records += [record for _, record in intake.accepted]
+        self.rejected += [rejection for _, rejection in intake.rejected]
+
+    def of(self, kind: str) -> list[Any]:
+        return [record for record in self.records if record.type == kind]
+
+
+def poller_settings(pipeline: RunningPipeline, state: Path, **overrides: Any) -> Settings:
+    return pipeline.local.settings.model_copy(update={
+        "poll_state_dir": state, "poll_backoff_initial_s": 0.01, "poll_backoff_max_s": 0.1,
+        "poll_retries": 1, "poll_max_wait_s": 5.0, "poll_timeout_s": 5.0, **overrides})
+
+
+def one_pass(cls: type[Poller], settings: Settings, event: Event, sink, clock: Callable[[], datetime] = utcnow,
+             metrics: PollerMetrics | None = None) -> Poller:
+    """A fresh poller (as after a restart: only the checkpoint carries over) and one pass."""
+    async def go() -> Poller:
+        async with aiohttp.ClientSession() as session:
+            poller = cls(settings, event, session, sink, metrics, clock=clock)
+            await poller.poll_once()
+            return poller
+    return asyncio.run(go())
+
+
+def stored_posts(pipeline: RunningPipeline, event: str) -> list[str]:
+    rows = pipeline.store.query("SELECT post_id FROM posts FINAL WHERE event = {e:String} ORDER BY post_id",
+                                {"e": event})
+    return [row["post_id"] for row in rows]
+
+
+def raw_count(pipeline: RunningPipeline, table: str, event: str) -> int:
+    """Rows as inserted (no FINAL): a record stored twice would show here."""
+    assert table in ("posts", "metrics", "mentions")
+    return pipeline.store.query(f"SELECT count() AS n FROM {table} WHERE event = {{e:String}}", {"e": event})[0]["n"]
+
+
+def dead_letters(pipeline: RunningPipeline, event: str) -> list[dict]:
+    return pipeline.store.query("SELECT source, field, reason FROM rejected FINAL WHERE event = {e:String}",
+                                {"e": event})
+
+
+def totals(pipeline: RunningPipeline, event: str, platform: str) -> dict[str, int]:
+    return summary(pipeline.store, event)["platforms"][platform]["totals"]
+
+
+def expected_totals(served: dict[str, dict[str, int]], post_ids: list[str]) -> dict[str, int]:
+    """DESIGN §4 from what the stand-in served: per post and counter the latest value reported."""
+    found = Counter()
+    for post_id in post_ids:
+        found.update(served.get(post_id, {}))
+    figures = {name: found.get(name, 0) for name in ("impressions", "reach", "views", *ENGAGEMENTS)}
+    return {"posts": len(post_ids), **figures, "engagements": sum(figures[name] for name in ENGAGEMENTS)}
+
+
+def assert_once(recorder: Recorder) -> None:
+    """Nothing published twice: one post record per post, one snapshot per (post, observed_at)."""
+    posts = Counter(record.post_id for record in recorder.of("post"))
+    assert all(n == 1 for n in posts.values()), posts
+    snapshots = Counter((record.post_id, record.observed_at) for record in recorder.of("metrics"))
+    assert all(n == 1 for n in snapshots.values()), snapshots
+
+
+# --- the schedule, matching, the checkpoint ----------------------------------------------------
+
+def test_refresh_interval_favours_recent_posts():
+    assert refresh_interval(timedelta(0)) == timedelta(minutes=1)
+    assert refresh_interval(timedelta(minutes=59, seconds=59)) == timedelta(minutes=1)
+    assert refresh_interval(timedelta(hours=1)) == timedelta(minutes=10)
+    assert refresh_interval(timedelta(hours=23, minutes=59)) == timedelta(minutes=10)
+    assert refresh_interval(timedelta(days=1)) == timedelta(hours=1)
+    assert refresh_interval(timedelta(days=300)) == timedelta(hours=1)
+
+
+def test_due_posts_youngest_first():
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    posts = {
+        "fresh-read": (now - timedelta(minutes=10), now - timedelta(seconds=30)),    # 1 min interval: not due
+        "fresh-stale": (now - timedelta(minutes=10), now - timedelta(minutes=1)),    # due
+        "never": (now - timedelta(days=3), None),                                    # never read: due
+        "hours-read": (now - timedelta(hours=5), now - timedelta(minutes=9)),        # 10 min: not due
+        "hours-stale": (now - timedelta(hours=5), now - timedelta(minutes=10)),      # due
+        "old-read": (now - timedelta(days=2), now - timedelta(minutes=59)),          # hourly: not due
+        "old-stale": (now - timedelta(days=2, hours=1), now - timedelta(hours=1)),   # due
+    }
+    assert due_posts(posts, now) == ["fresh-stale", "hours-stale", "old-stale", "never"]
+    assert is_due(now, None, now)
+    assert not is_due(now - timedelta(days=5), now, now)
+
+
+def test_terms_match_in_arabic_french_and_english():
+    event = Event(slug="terms", hashtags=["#Sada2026", "#المغرب_الرقمي"],
+                  keywords=["nation digitale", "sécurité numérique", "الأمة الرقمية", "AI"])
+    terms = Terms.of(event)
+    assert terms.matches("Opening of #SADA2026 today")
+    assert terms.matches("افتتاح #المغربُ_الرقمى اليوم")       # diacritics and alef maqsura
+    assert terms.matches("Le Maroc, une Nation-Digitale")      # case and hyphen
+    assert terms.matches("Forum : SECURITE NUMERIQUE")          # accents
+    assert terms.matches("نحو بناء والامة الرقمية")             # hamza form and the و prefix
+    assert terms.matches("Le futur de l'AI au Maroc")
+    assert terms.matches("المغرب الرقمي في المعرض")             # a hashtag's words written out
+    assert not terms.matches("Sada2025 was great", "naive rain", "Les mails de la semaine")
+    assert not Terms.of(Event(slug="none"))
+
+
+def test_checkpoint_survives_a_torn_write(tmp_path):
+    path = tmp_path / "x-e.json"
+    checkpoint = Checkpoint(path)
+    checkpoint.cursors["k"] = {"since_id": "5"}
+    checkpoint.posts["1"] = {"c": "2026-05-01T10:00:00Z", "r": None}
+    checkpoint.save()
+    assert Checkpoint(path).cursors == {"k": {"since_id": "5"}}
+    assert not list(tmp_path.glob(".*.tmp"))
+    path.write_text('{"cursors": {"k"')  # a torn file
+    assert Checkpoint(path).cursors == {}
+    assert list(tmp_path.glob("x-e.unreadable-*.json"))
+
+
+def test_search_queries_split_at_512_characters():
+    event = Event(slug="q", hashtags=[f"#tag{n:03d}" for n in range(80)], keywords=["nation digitale"],
+                  accounts={"x": ["@sada_org"]})
+    queries = search_queries(event)
+    assert len(queries) > 1 and all(len(q) <= 512 and q.endswith("-is:retweet") for q in queries)
+    joined = " ".join(queries)
+    assert '"nation digitale"' in joined and "from:sada_org" in joined and "#tag079" in joined
+
+
+# --- X -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
+    running = module_pipeline(broker, chdb_dir, "pollxy")
+    yield running
+    running.close()
+
+
+class XFake:
+    """X API v2 search/recent and tweets lookup, 3 posts a page."""
+
+    PAGE = 3
+
+    def __init__(self, tweets: dict[int, dict]):
+        self.tweets = tweets  # id → {"text", "author", "media", "created"} (created None = malformed)
+        self.version = 1
+        self.limited_once: set[str] = set()  # next_token values answered 429 once
+        self.failures: dict[str | None, int] = {}  # next_token → 503 answers left
+        self.no_impressions: set[int] = set()
+        self.gone: set[int] = set()
+        self.served: dict[str, dict[str, int]] = {}
+        self.users = {"u1": {"id": "u1", "username": "fan_one", "public_metrics": {"followers_count": 120}},
+                      "u2": {"id": "u2", "username": "sada_org", "public_metrics": {"followers_count": 9000}}}
+
+    def public_metrics(self, n: int) -> dict[str, int]:
+        v = self.version
+        metrics = {"like_count": n % 7 + 10 * v, "reply_count": n % 3 + v, "quote_count": n % 2,
+                   "bookmark_count": v, "impression_count": 100 * n + 50 * v,
+                   # the newest OpenAPI file renames retweet_count: both are in use
+                   ("retweet_count" if n % 2 else "repost_count"): n % 5 + v}
+        if n in self.no_impressions:
+            del metrics["impression_count"]
+        return metrics
+
+    def note(self, n: int, metrics: dict[str, int], views: int | None) -> None:
+        """PLATFORMS.md's mapping, written out again."""
+        served = self.served.setdefault(str(n), {})
+        served.update({"likes": metrics["like_count"], "comments": metrics["reply_count"], "saves": metrics["bookmark_count"],
+                       "shares": metrics.get("retweet_count", metrics.get("repost_count")) + metrics["quote_count"]})
+        if "impression_count" in metrics:
+            served["impressions"] = metrics["impression_count"]
+        if views is not None:
+            served["views"] = views
+
+    def tweet(self, n: int) -> tuple[dict, list[dict]]:
+        spec = self.tweets[n]
+        metrics = self.public_metrics(n)
+        tweet = {"id": str(n), "text": spec["text"], "author_id": spec["author"], "lang": "fr",
+                 "public_metrics": metrics, "entities": {"hashtags": [{"start": 0, "end": 9, "tag": "Sada2026"}]}}
+        if spec["created"] is not None:
+            tweet["created_at"] = spec["created"]
+        media = []
+        if spec.get("media"):
+            tweet["attachments"] = {"media_keys": [f"m{n}"]}
+            media.append({"media_key": f"m{n}", "type": "video", "public_metrics": {"view_count": 1000 * n * self.version}})
+        if spec.get("expected", True):
+            self.note(n, metrics, media[0]["public_metrics"]["view_count"] if media else None)
+        return tweet, media
+
+    def app(self) -> web.Application:
+        async def search(request: web.Request) -> web.Response:
+            assert request.headers["Authorization"] == "Bearer x-token"
+            query = request.query
+            assert query["query"].endswith("-is:retweet") and "#Sada2026" in query["query"]
+            token = query.get("next_token")
+            limits = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449",
+                      "x-rate-limit-reset": str(int(time.time()) + 900)}
+            if token in self.limited_once:
+                self.limited_once.discard(token)
+                return web.json_response(
+                    {"title": "Too Many Requests", "detail": "Too Many Requests",
+                     "type": "https://api.x.com/2/problems/rate-limit-exceeded"}, status=429,
+                    headers={**limits, "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 1)})
+            if self.failures.get(token, 0) > 0:
+                self.failures[token] -= 1
+                return web.Response(status=503, text="over capacity")
+            since = int(query.get("since_id", "0"))
+            ids = sorted((n for n in self.tweets if n > since), reverse=True)
+            page = int(token[1:]) if token else 0
+            chunk = ids[page * self.PAGE:(page + 1) * self.PAGE]
+            data, media = [], []
+            for n in chunk:
+                tweet, attached = self.tweet(n)
+                data.append(tweet)
+                media += attached
+            meta: dict[str, Any] = {"result_count": len(chunk)}
+            if chunk:
+                meta.update(newest_id=str(chunk[0]), oldest_id=str(chunk[-1]))
+            if len(ids) > (page + 1) * self.PAGE:
+                meta["next_token"] = f"p{page + 1}"
+            body = {"data": data, "includes": {"users": list(self.users.values()), "media": media}, "meta": meta}
+            return web.json_response(body if data else {"meta": meta}, headers=limits)
+
+        async def lookup(request: web.Request) -> web.Response:
+            assert request.headers["Authorization"] == "Bearer x-token"
+            ids = [int(i) for i in request.query["ids"].split(",")]
+            assert len(ids) <= 100
+            data, media, errors = [], [], []
+            for n in ids:
+                if n in self.gone:
+                    errors.append({"value": str(n), "detail": f"Could not find tweet with ids: [{n}].",
+                                   "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+                                   "resource_id": str(n), "type": "https://api.x.com/2/problems/resource-not-found"})
+                    continue
+                tweet, attached = self.tweet(n)
+                data.append({k: tweet[k] for k in ("id", "public_metrics", "attachments") if k in tweet})
+                media += attached
+            return web.json_response({"data": data, "includes": {"media": media}, "errors": errors})
+
+        app = web.Application()
+        app.router.add_get("/2/tweets/search/recent", search)
+        app.router.add_get("/2/tweets", lookup)
+        return app
+
+
+def x_event(slug: str) -> Event:
+    return Event(slug=slug, hashtags=["#Sada2026"], keywords=["nation digitale"], accounts={"x": ["sada_org"]},
+                 start=NOW - timedelta(days=2), end=NOW + timedelta(days=1))
+
+
+def x_tweets() -> dict[int, dict]:
+    # All younger than an hour: refreshed every minute.
+    created = {n: (NOW - timedelta(minutes=110 - n)).isoformat().replace("+00:00", ".000Z")
+               for n in range(100, 110)}
+    tweets = {n: {"text": f"#Sada2026 jour {n}: la nation digitale", "author": "u1", "created": created[n]}
+              for n in range(100, 108)}
+    tweets[104]["media"] = True
+    tweets[106]["text"] = "افتتاح #صدى و #Sada2026"
+    tweets[101] = {"text": "Lunch menu of the week", "author": "u2", "created": created[101], "expected": False}
+    tweets[102] = {"text": "#Sada2026 broken", "author": "u1", "created": None, "expected": False}
+    tweets[103]["author"] = "u2"  # the tracked account, about the event: kept
+    return tweets
+
+
+def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
+    event = x_event("x-poll")
+    fake = XFake(x_tweets())
+    served = Served(fake.app())
+    recorder = Recorder(pipeline)
+    metrics = PollerMetrics()
+    settings = poller_settings(pipeline, tmp_path, x_base_url=f"{served.url}/2", x_token="x-token")
+    try:
+        # Pass 1: page 1, a 429 on page 2 (wait until x-rate-limit-reset), page 3 down: the pass stops there.
+        fake.limited_once.add("p1")
+        fake.failures["p2"] = 2
+        first = one_pass(XPoller, settings, event, recorder, metrics=metrics).status()
+        assert first["rate_limit"]["rate_limited"] == 1 and first["rate_limit"]["last_signal"].startswith("429")
+        assert first["errors"] == 1 and "503" in first["last_error"]
+        assert metrics.registry.get_sample_value("sada_poller_rate_limited_total", {"connector": "x"}) == 1
+        assert sorted(r.post_id for r in recorder.of("post")) == ["103", "104", "105", "106", "107"]
+        assert [r.field for r in recorder.rejected] == ["data.2.created_at"]
+
+        # Pass 2, after a restart: resumes at page 3 (not page 1), then polls since the newest id.
+        searches = len(served.paths("/2/tweets/search/recent"))
+        one_pass(XPoller, settings, event, recorder)
+        resumed = served.paths("/2/tweets/search/recent")[searches]
+        assert resumed["next_token"] == "p2" and "since_id" not in resumed
+        assert sorted(r.post_id for r in recorder.of("post")) == ["100", "103", "104", "105", "106", "107"]
+
+        # Pass 3, two minutes later: new posts since the newest id; every post due is refreshed.
+        fake.tweets.update({n: {"text": f"nation digitale #Sada2026 {n}", "author": "u1",
+                                "created": (NOW - timedelta(minutes=5)).isoformat()} for n in (108, 109)})
+        fake.version = 2
+        fake.no_impressions.add(105)  # a metric that disappears: its earlier value stands
+        fake.gone.add(100)  # a deleted post is no longer asked for
+        later = one_pass(XPoller, settings, event, recorder, clock=lambda: utcnow() + timedelta(minutes=2))
+        assert served.paths("/2/tweets/search/recent")[-1]["since_id"] == "107"
+        lookups = served.paths("/2/tweets")
+        assert len(lookups) == 1 and sorted(lookups[0]["ids"].split(",")) == ["100", "103", "104", "105", "106", "107"]
+        assert later.checkpoint.posts["100"].get("gone") is True
+
+        # Pass 4: nothing new, nothing due: no lookup.
+        one_pass(XPoller, settings, event, recorder, clock=lambda: utcnow() + timedelta(minutes=2))
+        assert len(served.paths("/2/tweets")) == 1
+    finally:
+        served.close()
+
+    pipeline.drain()
+    expected = ["100", "103", "104", "105", "106", "107", "108", "109"]
+    assert stored_posts(pipeline, "x-poll") == expected
+    assert raw_count(pipeline, "posts", "x-poll") == len(expected)
+    assert_once(recorder)
+    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "x-poll") == 1 + 5 * 2 + 2
+    assert totals(pipeline, "x-poll", "x") == expected_totals(fake.served, expected)
+    assert [(d["source"], d["field"]) for d in dead_letters(pipeline, "x-poll")] == [("poller:x", "data.2.created_at")]
+    row = pipeline.store.query("SELECT account, followers, url, media FROM posts FINAL WHERE event = 'x-poll' "
+                               "AND post_id = '104'")[0]
+    assert row == {"account": "fan_one", "followers": 120, "url": "https://x.com/fan_one/status/104", "media": "video"}
+
+
+def test_sada_collect_and_run_collect(pipeline, tmp_path):
+    """``sada collect --platform x --once`` straight to Kafka, and ``sada run --collect x --once``
+    through its own local mode, both against the X stand-in."""
+    fake = XFake({n: {"text": f"#Sada2026 {n}", "author": "u1",
+                      "created": (NOW - timedelta(hours=1, minutes=n)).isoformat()} for n in range(1, 6)})
+    served = Served(fake.app())
+    registry = tmp_path / "events.toml"
+    registry.write_text(f"""
+[[events]]
+slug = "x-cli"
+hashtags = ["#Sada2026"]
+start = {(NOW - timedelta(days=1)).isoformat()}
+end = {(NOW + timedelta(days=1)).isoformat()}
+""", "utf-8")
+    env = {"SADA_X_BASE_URL": f"{served.url}/2", "SADA_X_TOKEN": "x-token", "SADA_EVENTS_FILE": str(registry),
+           "SADA_POLL_STATE_DIR": str(tmp_path / "state")}
+    try:
+        done = sada("collect", "--platform", "x", "--once", "--event", "x-cli",
+                    env=env_of(pipeline.local.settings, **env))
+        assert done.returncode == 0, done.stderr
+        [status] = json.loads(done.stdout)
+        assert status["published"] == {"post": 5, "metrics": 5} and status["state"] == "idle"
+        wait_for(lambda: len(stored_posts(pipeline, "x-cli")) == 5, 30, "the collected posts")
+
+        out = tmp_path / "out"
+        done = sada("run", "--collect", "x", "--once", "--event", "x-cli", "--out", str(out),
+                    env={**env, "SADA_KAFKA_BOOTSTRAP": "", "SADA_POLL_STATE_DIR": str(tmp_path / "state-run")})
+        assert done.returncode == 0, done.stderr
+        report = json.loads((out / "summary-x-cli.json").read_text("utf-8"))
+        assert report["platforms"]["x"]["totals"]["posts"] == 5
+        assert report["platforms"]["x"]["totals"]["likes"] == sum(n % 7 + 10 for n in range(1, 6))
+    finally:
+        served.close()
+
+    not_configured = sada("collect", "--platform", "youtube", "--once", env=env_of(pipeline.local.settings))
+    assert not_configured.returncode == 2 and "SADA_YOUTUBE_TOKEN" in not_configured.stderr
+
+
+# --- YouTube -----------------------------------------------------------------------------------
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+class YouTubeFake:
+    """YouTube Data API v3 search and videos, 2 results a page, counts as strings."""
+
+    def __init__(self):
+        published = {f"v{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)}
+        self.videos: dict[str, dict] = {
+            vid: {"publishedAt": at, "title": f"Sada 2026, nation digitale ({vid})", "channelId": "UCother"}
+            for vid, at in published.items()}
+        self.videos["v3"]["publishedAt"] = "yesterday"  # malformed
+        self.videos["c1"] = {"publishedAt": published["v1"], "title": "Keynote #Sada2026", "channelId": "UCsada"}
+        self.videos["c2"] = {"publishedAt": published["v2"], "title": "Recette de cuisine", "channelId": "UCsada"}
+        self.results = {"q": ["v1", "v2", "v3", "v4", "v5"], "channel": ["c1", "c2"]}
+        self.quota_once: set[str] = set()
+        self.rate_limited_once = False
+        self.version = 1
+        self.hide_likes: set[str] = set()
+        self.gone: set[str] = set()
+        self.served: dict[str, dict[str, int]] = {}
+
+    def statistics(self, vid: str) -> dict[str, str]:
+        n = int(vid[1:]) + (10 if vid.startswith("c") else 0)
+        stats = {"viewCount": str(1000 * n * self.version), "likeCount": str(10 * n + self.version),
+                 "favoriteCount": "0", "commentCount": str(n + self.version)}
+        if vid in self.hide_likes:
+            del stats["likeCount"]
+        served = self.served.setdefault(vid, {})
+        served.update({"views": int(stats["viewCount"]), "comments": int(stats["commentCount"])})
+        if "likeCount" in stats:
+            served["likes"] = int(stats["likeCount"])
+        return stats
+
+    def app(self) -> web.Application:
+        def quota() -> web.Response:
+            return web.json_response({"error": {"code": 403, "message": "The request cannot be completed because "
+                                                "you have exceeded your quota.", "errors": [
+                {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}]}}, status=403)
+
+        async def search(request: web.Request) -> web.Response:
+            query = request.query
+            assert query["key"] == "yt-key" and query["type"] == "video" and query["publishedAfter"]
+            token = query.get("pageToken")
+            if token in self.quota_once:
+                self.quota_once.discard(token)
+                return quota()
+            ids = self.results["channel"] if query.get("channelId") == "UCsada" else self.results["q"]
+            if "channelId" not in query:
+                assert query["q"] == '#Sada2026|"nation digitale"'
+            page = int(token[1:]) if token else 0
+            chunk = ids[page * 2:(page + 1) * 2]
+            body: dict[str, Any] = {"items": [{"id": {"kind": "youtube#video", "videoId": vid},
+                                              "snippet": {"publishedAt": self.videos[vid]["publishedAt"]}}
+                                             for vid in chunk]}
+            if len(ids) > (page + 1) * 2:
+                body["nextPageToken"] = f"n{page + 1}"
+            return web.json_response(body)
+
+        async def videos(request: web.Request) -> web.Response:
+            assert request.query["key"] == "yt-key"
+            if not self.rate_limited_once:
+                self.rate_limited_once = True
+                return web.json_response({"error": {"code": 403, "errors": [
+                    {"domain": "youtube.quota", "reason": "rateLimitExceeded"}]}}, status=403)
+            items = []
+            for vid in request.query["id"].split(","):
+                if vid in self.gone:
+                    continue
+                spec = self.videos[vid]
+                items.append({"id": vid, "snippet": {**spec, "channelTitle": "Sada", "description": "",
+                                                     "liveBroadcastContent": "none"},
+                              "statistics": self.statistics(vid)})
+            return web.json_response({"items": items, "pageInfo": {"totalResults": len(items)}})
+
+        app = web.Application()
+        app.router.add_get("/youtube/v3/search", search)
+        app.router.add_get("/youtube/v3/videos", videos)
+        return app
+
+
+def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
+    event = Event(slug="yt-poll", hashtags=["#Sada2026"], keywords=["nation digitale"],
+                  accounts={"youtube": ["UCsada"]}, start=NOW - timedelta(days=2), end=NOW + timedelta(days=1))
+    fake = YouTubeFake()
+    served = Served(fake.app())
+    recorder = Recorder(pipeline)
+    settings = poller_settings(pipeline, tmp_path, youtube_base_url=f"{served.url}/youtube/v3",
+                               youtube_token="yt-key")
+    # The first pass runs "yesterday", an hour before midnight Pacific time: the quota it
+    # exhausts resets at that midnight, which is already past for the second pass.
+    midnight = datetime.combine(NOW.astimezone(PACIFIC).date(), clock_time(0), PACIFIC)
+    yesterday = midnight - timedelta(hours=1)
+    try:
+        fake.quota_once.add("n2")
+        first = one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).status()
+        assert first["state"] == "blocked" and first["rate_limit"]["last_signal"] == "403 quotaExceeded"
+        assert datetime.fromisoformat(first["rate_limit"]["blocked_until"]) == midnight
+        assert first["rate_limit"]["rate_limited"] == 2  # rateLimitExceeded (backed off), then the quota
+        assert first["quota"]["units"] == 3 * 100 + 2
+        assert sorted(r.post_id for r in recorder.of("post")) == ["v1", "v2", "v4"]
+        assert [r.field for r in recorder.rejected] == ["items.0.snippet.publishedAt"]
+
+        # Still blocked while the clock has not reached the reset: no request at all.
+        before = len(served.requests)
+        assert one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).state == "blocked"
+        assert len(served.requests) == before
+
+        # After the reset (and a restart): page 3 of the search, then the channel; the videos
+        # read "yesterday" are due again.
+        fake.version = 2
+        fake.hide_likes.add("v1")  # likes hidden: the earlier count stands
+        fake.gone.add("v4")
+        second = one_pass(YouTubePoller, settings, event, recorder)
+        assert second.state == "idle"
+        searches = served.paths("/youtube/v3/search")
+        assert searches[len(searches) - 2]["pageToken"] == "n2" and searches[-1]["channelId"] == "UCsada"
+        assert second.checkpoint.posts["v4"].get("gone") is True
+    finally:
+        served.close()
+
+    pipeline.drain()
+    expected = ["c1", "v1", "v2", "v4", "v5"]  # v3 malformed, c2 not about the event
+    assert stored_posts(pipeline, "yt-poll") == expected
+    assert raw_count(pipeline, "posts", "yt-poll") == len(expected)
+    assert_once(recorder)
+    assert len(recorder.of("metrics")) == 7
+    assert totals(pipeline, "yt-poll", "youtube") == expected_totals(fake.served, expected)
+    assert len(dead_letters(pipeline, "yt-poll")) == 1

@@ -1,0 +1,329 @@
+"""Facebook Pages and Instagram pollers against local stand-ins of the Graph API (PLATFORMS.md):
+paging, Meta's throttling codes and usage headers, a restart in the middle, insights metrics that
+are refused or disappear (dropped one by one and remembered), an empty insights list (missing,
+not 0), malformed items; through the real broker and chDB."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from test_pollers import (
+    NOW,
+    Recorder,
+    Served,
+    assert_once,
+    dead_letters,
+    expected_totals,
+    module_pipeline,
+    one_pass,
+    poller_settings,
+    raw_count,
+    stored_posts,
+    totals,
+)
+
+from services.collector.pollers.base import PollerMetrics, utcnow
+from services.collector.pollers.facebook import FacebookPoller
+from services.collector.pollers.instagram import InstagramPoller
+from shared.registry import Event
+
+TOKEN = "fb-token"
+INVALID_METRIC = {"error": {"message": "(#100) The value must be a valid insights metric", "type": "OAuthException",
+                            "code": 100, "fbtrace_id": "A1"}}
+
+
+@pytest.fixture(scope="module")
+def pipeline(broker, chdb_dir) -> Iterator:
+    running = module_pipeline(broker, chdb_dir, "pollmeta")
+    yield running
+    running.close()
+
+
+def graph_time(minutes_ago: int) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def later(minutes: int):
+    return lambda: utcnow() + timedelta(minutes=minutes)
+
+
+# --- Facebook ----------------------------------------------------------------------------------
+
+class FacebookFake:
+    PAGE = 2
+
+    def __init__(self, base: str = "/v23.0"):
+        self.base = base
+        self.url = ""
+        self.minutes = {f"1067_{n}": 10 * n for n in range(1, 6)}
+        self.posts = {post_id: {"created_time": graph_time(ago), "message": f"#Sada2026 jour {post_id[-1]}"}
+                      for post_id, ago in self.minutes.items()}
+        del self.posts["1067_3"]["created_time"]  # malformed
+        self.posts["1067_4"]["message"] = "Horaires d'ouverture de la boutique"  # not about the event
+        self.order = sorted(self.posts, key=lambda p: int(p.split("_")[1]))  # newest first
+        self.insights = {"post_media_view", "post_impressions", "post_impressions_unique", "post_clicks"}
+        self.throttle_once: set[str] = set()
+        self.failures: dict[str, int] = {}
+        self.deleted: set[str] = set()
+        self.version = 1
+        self.served: dict[str, dict[str, int]] = {}
+
+    def counts(self, post_id: str) -> dict:
+        n, v = int(post_id.split("_")[1]), self.version
+        counts = {"reactions": {"data": [], "summary": {"total_count": 10 * n + v}},
+                  "comments": {"data": [], "summary": {"total_count": n + v, "can_comment": True}},
+                  "shares": {"count": n * v}}
+        self.served.setdefault(post_id, {}).update({"likes": 10 * n + v, "comments": n + v, "shares": n * v})
+        return counts
+
+    def app(self) -> web.Application:
+        usage = {"X-App-Usage": json.dumps({"call_count": 28, "total_cputime": 25, "total_time": 25})}
+
+        def check_token(request: web.Request) -> None:
+            assert request.query["access_token"] == TOKEN
+
+        async def posts(request: web.Request) -> web.Response:
+            check_token(request)
+            page, after = request.match_info["page"], request.query.get("after", "")
+            if after in self.throttle_once:
+                self.throttle_once.discard(after)
+                return web.json_response(
+                    {"error": {"message": "(#4) Application request limit reached", "type": "OAuthException",
+                               "is_transient": True, "code": 4, "fbtrace_id": "A2"}}, status=403,
+                    headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40, "total_time": 40})})
+            if self.failures.get(after, 0) > 0:
+                self.failures[after] -= 1
+                return web.json_response({"error": {"message": "An unknown error occurred", "code": 1}}, status=500)
+            since = int(request.query.get("since", "0"))
+            listed = [p for p in self.order if (NOW - timedelta(minutes=self.minutes[p])).timestamp() >= since]
+            start = int(after[1:]) if after else 0
+            chunk = listed[start:start + self.PAGE]
+            data = []
+            for post_id in chunk:
+                item = {"id": post_id, **self.posts[post_id], "permalink_url": f"https://www.facebook.com/{post_id}",
+                        "from": {"name": "Sada", "id": page}, **self.counts(post_id)}
+                data.append(item)
+            body: dict = {"data": data, "paging": {"cursors": {"before": "b", "after": f"a{start + len(chunk)}"}}}
+            if start + self.PAGE < len(listed):
+                body["paging"]["next"] = (f"{self.url}{self.base}/{page}/posts?access_token={TOKEN}&limit=2&since={since}"
+                                          f"&fields=id%2Cmessage&after=a{start + self.PAGE}")
+            return web.json_response(body, headers=usage)
+
+        async def by_ids(request: web.Request) -> web.Response:
+            check_token(request)
+            ids = request.query["ids"].split(",")
+            if any(p in self.deleted for p in ids):
+                return web.json_response({"error": {"message": "(#100) Object does not exist", "code": 100}},
+                                         status=400)
+            return web.json_response({p: {"id": p, **self.counts(p)} for p in ids}, headers=usage)
+
+        async def one(request: web.Request) -> web.Response:
+            check_token(request)
+            post_id = request.match_info["post"]
+            if post_id in self.deleted:
+                return web.json_response({"error": {"message": "(#100) Object does not exist", "code": 100}},
+                                         status=400)
+            return web.json_response({"id": post_id, **self.counts(post_id)}, headers=usage)
+
+        async def insights(request: web.Request) -> web.Response:
+            check_token(request)
+            assert request.query["period"] == "lifetime"
+            post_id, metrics = request.match_info["post"], request.query["metric"].split(",")
+            if any(m not in self.insights for m in metrics):
+                return web.json_response(INVALID_METRIC, status=400)  # one removed metric fails the call
+            n, v = int(post_id.split("_")[1]), self.version
+            values = {"post_media_view": 1000 * n + v, "post_impressions": 900 * n + v,
+                      "post_impressions_unique": 500 * n + v, "post_clicks": 7 * n + v}
+            names = {"post_media_view": "views", "post_impressions": "impressions",
+                     "post_impressions_unique": "reach", "post_clicks": "clicks"}
+            self.served.setdefault(post_id, {}).update({names[m]: values[m] for m in metrics})
+            return web.json_response({"data": [
+                {"name": m, "period": "lifetime", "values": [{"value": values[m]}], "title": m,
+                 "id": f"{post_id}/insights/{m}/lifetime"} for m in metrics]}, headers=usage)
+
+        app = web.Application()
+        app.router.add_get(f"{self.base}/", by_ids)
+        app.router.add_get(f"{self.base}/{{page}}/posts", posts)
+        app.router.add_get(f"{self.base}/{{post}}/insights", insights)
+        app.router.add_get(f"{self.base}/{{post}}", one)
+        return app
+
+
+def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
+    event = Event(slug="fb-poll", hashtags=["#Sada2026"], accounts={"facebook": ["1067"]},
+                  start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    fake = FacebookFake()
+    served = Served(fake.app())
+    fake.url = served.url
+    recorder = Recorder(pipeline)
+    metrics = PollerMetrics()
+    settings = poller_settings(pipeline, tmp_path, facebook_base_url=f"{served.url}/v23.0", facebook_token=TOKEN)
+    try:
+        # Pass 1: Meta throttles page 2 (code 4, usage at 100 %), page 3 fails: the pass stops there.
+        fake.throttle_once.add("a2")
+        fake.failures["a4"] = 2
+        first = one_pass(FacebookPoller, settings, event, recorder, metrics=metrics)
+        status = first.status()
+        assert status["rate_limit"]["rate_limited"] == 1 and "code 4" in status["rate_limit"]["last_signal"]
+        assert status["rate_limit"]["usage_percent"] == 28
+        assert metrics.registry.get_sample_value("sada_poller_rate_limit_remaining", {"connector": "facebook"}) == 72
+        assert sorted(r.post_id for r in recorder.of("post")) == ["1067_1", "1067_2"]
+        assert [r.field for r in recorder.rejected] == ["data.0.created_time"]
+        checkpoint = first.checkpoint.path.read_text("utf-8")
+        assert "after=a4" in checkpoint and TOKEN not in checkpoint  # paging.next, without the token
+
+        # Pass 2, restarted two minutes later: page 3, then the figures of the posts due, with
+        # insights probed one by one: the two metrics this Page does not have are dropped.
+        fake.version = 2
+        before = len(served.paths("/v23.0/1067/posts"))
+        second = one_pass(FacebookPoller, settings, event, recorder, clock=later(2))
+        assert served.paths("/v23.0/1067/posts")[before]["after"] == "a4"
+        assert sorted(second.checkpoint.dropped_metrics) == ["post_total_media_view_unique", "post_video_views"]
+        asked = [q["metric"] for q in served.paths("/v23.0/1067_2/insights")]
+        assert asked == ["post_media_view,post_impressions,post_impressions_unique,post_clicks"]
+
+        # Pass 3: post_impressions disappears (its earlier value stands), a post is deleted.
+        fake.version = 3
+        fake.insights.discard("post_impressions")
+        fake.deleted.add("1067_2")
+        third = one_pass(FacebookPoller, settings, event, recorder, clock=later(4))
+        assert "post_impressions" in third.status()["dropped_metrics"]
+        assert third.checkpoint.posts["1067_2"]["gone"] is True
+    finally:
+        served.close()
+
+    pipeline.drain()
+    expected = ["1067_1", "1067_2", "1067_5"]
+    assert stored_posts(pipeline, "fb-poll") == expected
+    assert raw_count(pipeline, "posts", "fb-poll") == 3
+    assert_once(recorder)
+    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "fb-poll") == 7
+    assert totals(pipeline, "fb-poll", "facebook") == expected_totals(fake.served, expected)
+    assert len(dead_letters(pipeline, "fb-poll")) == 1
+
+
+# --- Instagram ---------------------------------------------------------------------------------
+
+USER = "17841400000000001"
+
+
+class InstagramFake:
+    PAGE = 2
+
+    def __init__(self):
+        self.media = {f"m{n}": {"timestamp": graph_time(5 * n), "caption": f"Au #Sada2026 {n}", "username": f"fan{n}",
+                                "media_type": "IMAGE", "permalink": f"https://www.instagram.com/p/m{n}/"}
+                      for n in range(1, 6)}
+        del self.media["m3"]["timestamp"]  # malformed
+        self.own = {"o1": {"timestamp": graph_time(3), "caption": "Notre stand au #Sada2026", "username": "sada",
+                           "media_type": "IMAGE", "permalink": "https://www.instagram.com/p/o1/"},
+                    "o2": {"timestamp": graph_time(4), "caption": "Bonne fête !", "username": "sada",
+                           "media_type": "IMAGE", "permalink": "https://www.instagram.com/p/o2/"}}
+        self.insights = {"views", "reach", "likes", "comments", "shares", "saved"}
+        self.throttle_once: set[str] = set()
+        self.failures: dict[str, int] = {}
+        self.version = 1
+        self.served: dict[str, dict[str, int]] = {}
+
+    def counted(self, media_id: str, spec: dict) -> dict:
+        n = int(media_id[1:])
+        counts = {"like_count": 10 * n + self.version, "comments_count": n + self.version}
+        self.served.setdefault(media_id, {}).update({"likes": counts["like_count"], "comments": counts["comments_count"]})
+        return {"id": media_id, **spec, **counts}
+
+    def app(self) -> web.Application:
+        async def search(request: web.Request) -> web.Response:
+            assert request.query["user_id"] == USER and request.query["q"] == "Sada2026"
+            return web.json_response({"data": [{"id": "17843853986012965"}]})
+
+        async def recent(request: web.Request) -> web.Response:
+            assert request.match_info["tag"] == "17843853986012965" and request.query["user_id"] == USER
+            after = request.query.get("after", "")
+            if after in self.throttle_once:
+                self.throttle_once.discard(after)
+                usage = {USER: [{"type": "instagram", "call_count": 100, "total_cputime": 10, "total_time": 10,
+                                 "estimated_time_to_regain_access": 0}]}
+                return web.json_response({"error": {"message": "(#32) Page request limit reached", "code": 32}},
+                                         status=400, headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+            if self.failures.get(after, 0) > 0:
+                self.failures[after] -= 1
+                return web.Response(status=502)
+            ids = list(self.media)
+            start = int(after[1:]) if after else 0
+            chunk = ids[start:start + self.PAGE]
+            body: dict = {"data": [self.counted(m, self.media[m]) for m in chunk]}
+            if start + self.PAGE < len(ids):
+                body["paging"] = {"cursors": {"after": f"c{start + self.PAGE}"},
+                                  "next": f"https://graph.example/recent_media?after=c{start + self.PAGE}"}
+            return web.json_response(body)
+
+        async def own(request: web.Request) -> web.Response:
+            assert request.match_info["user"] == USER
+            return web.json_response({"data": [self.counted(m, spec) for m, spec in self.own.items()]})
+
+        async def insights(request: web.Request) -> web.Response:
+            media_id, metrics = request.match_info["media"], request.query["metric"].split(",")
+            if any(m not in self.insights for m in metrics):
+                return web.json_response(INVALID_METRIC, status=400)
+            v = self.version
+            values = {"views": 300 + v, "reach": 200 + v, "likes": 20 + v, "comments": 3 + v, "saved": 5 + v}
+            names = {"views": "views", "reach": "reach", "likes": "likes", "comments": "comments", "saved": "saves"}
+            self.served.setdefault(media_id, {}).update({names[m]: values[m] for m in metrics if m in values})
+            # shares: no data yet, an empty list
+            return web.json_response({"data": [{"name": m, "period": "lifetime",
+                                                "values": [{"value": values[m]}] if m in values else []}
+                                               for m in metrics]})
+
+        app = web.Application()
+        app.router.add_get("/v23.0/ig_hashtag_search", search)
+        app.router.add_get("/v23.0/{tag}/recent_media", recent)
+        app.router.add_get("/v23.0/{user}/media", own)
+        app.router.add_get("/v23.0/{media}/insights", insights)
+        return app
+
+
+def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
+    event = Event(slug="ig-poll", hashtags=["#Sada2026"], accounts={"instagram": [USER]},
+                  start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    fake = InstagramFake()
+    served = Served(fake.app())
+    recorder = Recorder(pipeline)
+    settings = poller_settings(pipeline, tmp_path, instagram_base_url=f"{served.url}/v23.0", instagram_token="ig")
+    try:
+        # Pass 1: the hashtag's page 2 is throttled (code 32), page 3 fails; own media go on.
+        fake.throttle_once.add("c2")
+        fake.failures["c4"] = 2
+        first = one_pass(InstagramPoller, settings, event, recorder).status()
+        assert first["rate_limit"]["rate_limited"] == 1 and first["rate_limit"]["usage_percent"] == 100
+        assert sorted(r.post_id for r in recorder.of("post")) == ["m1", "m2", "m4", "o1"]
+        assert [r.field for r in recorder.rejected] == ["data.0.timestamp"]
+
+        # Pass 2, restarted: the hashtag resumes at page 3; own media get their insights.
+        fake.version = 2
+        before = len(served.paths("/v23.0/17843853986012965/recent_media"))
+        one_pass(InstagramPoller, settings, event, recorder, clock=later(2))
+        assert served.paths("/v23.0/17843853986012965/recent_media")[before]["after"] == "c4"
+        assert len(served.paths("/v23.0/ig_hashtag_search")) == 1  # the hashtag id is kept
+
+        # Pass 3: "saved" disappears; hashtag media are read again from recent_media.
+        fake.version = 3
+        fake.insights.discard("saved")
+        third = one_pass(InstagramPoller, settings, event, recorder, clock=later(4))
+        assert list(third.status()["dropped_metrics"]) == ["IMAGE:saved"]
+    finally:
+        served.close()
+
+    pipeline.drain()
+    expected = ["m1", "m2", "m4", "m5", "o1"]  # m3 malformed, o2 not about the event
+    assert stored_posts(pipeline, "ig-poll") == expected
+    assert_once(recorder)
+    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "ig-poll") == 4 + 2 + 5
+    assert totals(pipeline, "ig-poll", "instagram") == expected_totals(fake.served, expected)
+    # m3 was read in passes 1 and 3 with different counts: dead-lettered once
+    assert len(recorder.rejected) == len(dead_letters(pipeline, "ig-poll")) == 1
+    shares = pipeline.store.query("SELECT countIf(shares IS NOT NULL) AS n FROM metrics WHERE event = 'ig-poll'")
+    assert shares == [{"n": 0}]  # an empty insights list is "not reported", never 0
