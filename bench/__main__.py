@@ -1,11 +1,13 @@
-"""``python -m bench [--scale X] [--only pipeline|reporter]``: raw bounds, pipeline rate, freshness,
-memory, then the reporter's latency on a large store; one table each.
+"""``python -m bench [--scale X] [--only pipeline|reporter|pdf]``: raw bounds, pipeline rate,
+freshness, memory, then the reporter's latency on a large store, then the PDF report's render
+time per language; one table each.
 
 Order: the raw Kafka figures (own broker), the raw ClickHouse insert, then the
 pipeline twice in LocalMode (end-to-end rate, then freshness under a steady
 stream), then the reporter's endpoints over a store filled server-side
-(bench/reporter.py). chDB allows one data path per process, so the whole run
-shares one temporary data directory and isolates each step by database name.
+(bench/reporter.py), then the PDF render (bench/pdf.py, in a child process).
+chDB allows one data path per process, so the rest of the run shares one
+temporary data directory and isolates each step by database name.
 ``--only`` runs one part alone.
 """
 
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import inputs
+from bench.pdf import measure_pdf
 from bench.pipeline import end_to_end, freshness, local_mode, warm_up
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
 from bench.report import Figure, latency_table, percentile, table, write_json
@@ -41,7 +44,7 @@ FRESH_SECONDS = 15.0
 CHUNK_LINES = 2_000
 CONCURRENCY = 4
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
-PARTS = ("pipeline", "reporter")
+PARTS = ("pipeline", "reporter", "pdf")
 PIPELINE_STEPS = 5
 
 
@@ -74,7 +77,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(default: $SADA_BENCH_SCALE or 1; 0.1 for a quick run)")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary chDB data directory")
     parser.add_argument("--only", choices=PARTS, help="run one part alone: 'pipeline' (raw bounds, "
-                        "end-to-end rate, freshness) or 'reporter' (endpoint latency on a large store)")
+                        "end-to-end rate, freshness), 'reporter' (endpoint latency on a large store) "
+                        "or 'pdf' (report render time per language)")
     parser.add_argument("--reporter-requests", type=_positive, default=None, metavar="N",
                         help="timed requests per reporter endpoint (default: 20 x scale, at least 5)")
     return parser.parse_args(argv)
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parts = [args.only] if args.only else list(PARTS)
-    steps = PIPELINE_STEPS * ("pipeline" in parts) + ("reporter" in parts)
+    steps = PIPELINE_STEPS * ("pipeline" in parts) + ("reporter" in parts) + ("pdf" in parts)
     records = max(1_000, round(BASE_RECORDS * args.scale))
     fresh_seconds = max(3.0, FRESH_SECONDS * args.scale)
     requests = args.reporter_requests or requests_for(args.scale)
@@ -260,10 +264,14 @@ def main(argv: list[str] | None = None) -> int:
             notes_ += notes(kafka, pipe, base)
             extra.update(details(base, kafka, insert, pipe))
         if "reporter" in parts:
-            say(f"[{steps}/{steps}] reporter latency: each endpoint over HTTP on a large store")
+            say(f"[{steps - ('pdf' in parts)}/{steps}] reporter latency: each endpoint over HTTP on a large store")
             reporter = asyncio.run(measure_reporter(base, args.scale, requests, throttled(), say))
             notes_ += reporter.notes()
             extra["reporter"] = reporter.details()
+        if "pdf" in parts:
+            say(f"[{steps}/{steps}] PDF report: seed-sized event rendered in ar, fr, en (median of 3)")
+            pdf_rows, extra["pdf"] = measure_pdf(repeat=3)
+            rows += pdf_rows
     finally:
         if args.keep_data:
             say(f"data kept in {data_dir}")

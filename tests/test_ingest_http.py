@@ -170,3 +170,33 @@ def test_service_routes(pipeline):
     with urllib.request.urlopen(f"{pipeline.collector}/metrics") as response:
         text = response.read().decode()
     assert 'sada_collector_records_total{outcome="accepted"} 1.0' in text
+
+
+def _served_paths(app) -> set[str]:
+    return {info.get("path") or info.get("formatter") for info in
+            (resource.get_info() for resource in app.router.resources())}
+
+
+def _documented_paths(package: str) -> set[str]:
+    from importlib import resources
+
+    return set(json.loads(resources.files(package).joinpath("openapi.json").read_text("utf-8"))["paths"])
+
+
+def test_every_served_route_is_in_the_openapi_file(pipeline):
+    """The OpenAPI files list exactly the routes the apps serve, pollers and PDF included."""
+    from services.aggregator.service import create_app as aggregator_app
+    from services.collector.app import create_app as collector_app
+    from services.collector.pollers.service import attach_pollers
+    from services.reporter.app import create_app as reporter_app
+    from shared.registry import Registry
+    from shared.store import Store, connect
+
+    local = pipeline.local
+    collector = collector_app(local.settings, local.publisher)
+    attach_pollers(collector, local.settings, Registry(), local.publisher)
+    apps = {"services.collector": collector,
+            "services.aggregator": aggregator_app(local.aggregator),
+            "services.reporter": reporter_app(local.settings, Store(connect(local.settings)))}
+    for package, app in apps.items():
+        assert _served_paths(app) == _documented_paths(package), package

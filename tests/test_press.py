@@ -25,6 +25,7 @@ from test_pollers import (
     raw_count,
 )
 
+from services.collector.app import create_app
 from services.collector.pollers.press import OutletsError, PressPoller, load_outlets, parse_feed
 from services.collector.pollers.service import attach_pollers
 from services.reporter.summary import summary
@@ -218,13 +219,13 @@ def test_feed_parsing_edge_cases():
 
 def test_pollers_run_inside_the_collector(pipeline, tmp_path):
     """What `sada up` and `sada collector` do: the configured connectors run with the app and
-    report at /v1/pollers and /v1/pollers/metrics."""
+    report at /v1/pollers and in the collector's /metrics."""
     feeds = Outlets()
     feeds.broken = False
     served = Served(feeds.app())
     event = EVENT.model_copy(update={"slug": "press-live"})
     settings = poller_settings(pipeline, tmp_path / "state", press_outlets=outlets_file(tmp_path, served.url))
-    app = web.Application()
+    app = create_app(settings, pipeline.local.publisher)
     collection = attach_pollers(app, settings, Registry(events={event.slug: event}), pipeline.local.publisher)
     collector = Served(app)
 
@@ -238,9 +239,10 @@ def test_pollers_run_inside_the_collector(pipeline, tmp_path):
         state = json.loads(text)
         assert status == 200 and state["connectors"] == ["press"] and state["events"] == ["press-live"]
         assert state["pollers"][0]["published"] == {"mention": 8}
-        status, text = asyncio.run(get("/v1/pollers/metrics"))
+        status, text = asyncio.run(get("/metrics"))
         assert status == 200
         assert 'sada_poller_records_total{connector="press",type="mention"} 8.0' in text
+        assert "# TYPE sada_collector_kafka_up gauge" in text  # the collector's own, same registry
     finally:
         collector.close()
         served.close()

@@ -27,6 +27,8 @@ from shared.http import add_service_routes, error
 from shared.settings import Settings
 
 FIRST_LINE = re.compile(r"[0-9]{1,9}")
+# The registry behind the collector's /metrics, for the parts attached later (the pollers).
+METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 
 
 class CollectorMetrics:
@@ -48,6 +50,7 @@ class CollectorMetrics:
 def create_app(settings: Settings, publisher: Publisher) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes)
     metrics = CollectorMetrics()
+    app[METRICS_REGISTRY] = metrics.registry
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sada-produce")
 
     def answer(response: web.Response) -> web.Response:

@@ -47,12 +47,17 @@ SAMPLE_TEXTS = {
 }
 
 
-def split(total: int, parts: int, rng: random.Random, minimum: int = 0) -> list[int]:
-    """``parts`` integers ≥ ``minimum`` summing exactly to ``total``, unevenly (a few viral posts)."""
-    weights = [rng.paretovariate(1.6) for _ in range(parts)]
-    spread = total - minimum * parts
+def split(total: int, audience: list[float], rng: random.Random, minimum: int = 0) -> list[int]:
+    """Integers ≥ ``minimum`` summing exactly to ``total``, one per post, following its audience.
+
+    Each post's share is its audience weight with ±30 % noise, so a post's
+    views, impressions and engagements grow together and its rates stay near
+    the platform's (no post with 16,000 engagements on 200 views).
+    """
+    weights = [w * rng.uniform(0.7, 1.3) for w in audience]
+    spread = total - minimum * len(weights)
     values = [minimum + int(w * spread / sum(weights)) for w in weights]
-    for index in rng.sample(range(parts), total - sum(values)):
+    for index in rng.sample(range(len(weights)), total - sum(values)):
         values[index] += 1
     return values
 
@@ -84,9 +89,10 @@ def seed_event(seed: int = 2022, event: str = EVENT, start: datetime = START) ->
     day_span = timedelta(hours=10)
     for platform, plan in PLAN.items():
         n = plan["posts"]
-        engagement = split(plan["engagements"], n, rng)
-        views = split(plan["views"], n, rng)
-        impressions = split(plan["impressions"], n, rng, minimum=1) if plan["impressions"] else [0] * n
+        audience = [rng.paretovariate(1.6) for _ in range(n)]  # a few viral posts
+        engagement = split(plan["engagements"], audience, rng)
+        views = split(plan["views"], audience, rng)
+        impressions = split(plan["impressions"], audience, rng, minimum=1) if plan["impressions"] else [0] * n
         for i in range(n):
             post_id = f"{platform[:2]}-{i:05d}"
             day = i % 3

@@ -2,8 +2,8 @@
 
 ``sada collect`` and ``sada run --collect`` run a :class:`Collection` once (or until
 interrupted); ``sada up`` and ``sada collector`` attach one to the collector's web app
-(:func:`attach_pollers`), which then serves the pollers' state at ``GET /v1/pollers`` and
-their Prometheus metrics at ``GET /v1/pollers/metrics``.
+(:func:`attach_pollers`), which then serves the pollers' state at ``GET /v1/pollers``; their
+Prometheus metrics join the collector's own at ``GET /metrics``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
-from prometheus_client import generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from services.collector.app import METRICS_REGISTRY
 from services.collector.pollers import CONNECTOR_NAMES
 from services.collector.pollers.base import Poller, PollerMetrics, PublisherSink, RateLimit, Sink, utcnow
 from services.collector.pollers.cli import NothingToCollect
@@ -134,9 +133,14 @@ class Collection:
 
 def attach_pollers(app: web.Application, settings: Settings, registry: Registry, publisher: Publisher,
                    names: list[str] | None = None) -> Collection:
-    """Run the configured connectors for as long as ``app`` runs; serve their state."""
+    """Run the configured connectors for as long as ``app`` runs; serve their state.
+
+    The pollers' metrics go into the app's /metrics registry when it has one
+    (the collector's app does), so one scrape sees intake and polling.
+    """
+    metrics = PollerMetrics(app.get(METRICS_REGISTRY))
     collection = Collection(settings, registry, configured(settings) if names is None else names,
-                            PublisherSink(publisher))
+                            PublisherSink(publisher), metrics=metrics)
 
     async def started(_: web.Application) -> None:
         await collection.open()
@@ -151,13 +155,7 @@ def attach_pollers(app: web.Application, settings: Settings, registry: Registry,
     async def status(_: web.Request) -> web.Response:
         return web.json_response(collection.status())
 
-    async def metrics(_: web.Request) -> web.Response:
-        response = web.Response(body=generate_latest(collection.metrics.registry))
-        response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
-        return response
-
     app.router.add_get("/v1/pollers", status)
-    app.router.add_get("/v1/pollers/metrics", metrics)
     app.on_startup.append(started)
     app.on_cleanup.append(stopped)
     return collection

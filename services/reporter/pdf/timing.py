@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.reporter.pdf.timing")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--lang", default="ar,fr,en")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (for make bench)")
     args = parser.parse_args(argv)
     langs = args.lang.split(",")
     with tempfile.TemporaryDirectory(prefix="sada-pdf-timing-") as scratch:
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
                 await local.stop()
 
         results = asyncio.run(run())
+    if args.json:
+        print(json.dumps(results))
+        return 0
     print(f"{'event':<30} {'lang':<5} {'gather s':>9} {'draw s':>9} {'total s':>9} {'KiB':>7}")
     for event, per_lang in results.items():
         for lang, figures in per_lang.items():
