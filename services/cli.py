@@ -128,14 +128,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         except NothingToCollect as exc:
             say(f"sada run: {exc}")
             return 2
-    scratch = None
-    if args.data:
-        data_dir = args.data
-    else:
-        scratch = Path(tempfile.mkdtemp(prefix="sada-run-"))
-        data_dir = scratch
-    settings = settings.model_copy(update={"data_dir": data_dir})
-    say(f"sada run: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})")
+    settings, scratch = _one_shot_data(settings, args.data, "run")
     local = await LocalMode(settings, load_registry(settings.events_file)).start()
     try:
         if args.input:
@@ -161,6 +154,15 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_shot_data(settings: Settings, data: Path | None, command: str) -> tuple[Settings, Path | None]:
+    """The data directory of ``sada run``/``sada demo``: ``--data`` when given, else a fresh
+    temporary one (returned as the scratch to remove), so an earlier run's records never mix in."""
+    scratch = None if data else Path(tempfile.mkdtemp(prefix=f"sada-{command}-"))
+    data_dir = data or scratch
+    say(f"sada {command}: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})")
+    return settings.model_copy(update={"data_dir": data_dir}), scratch
+
+
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.collector.client import post_chunk
     from services.collector.simulator import EVENT, seed_event
@@ -170,6 +172,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     records = seed_event()
     say(f"sada demo: replaying {EVENT} (3 days, {len(records)} records) in about {args.seconds:.0f} s")
     registry = load_registry(settings.events_file or DEMO_REGISTRY)
+    settings, scratch = _one_shot_data(settings, args.data, "demo")
     local = await LocalMode(settings, registry).start()
     _announce(local.urls, settings, local.token)
     try:
@@ -196,6 +199,8 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             await _until_interrupted()
     finally:
         await local.stop()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
@@ -363,6 +368,8 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=15.0, help="how long the replay lasts")
     demo.add_argument("--out", type=Path, default=Path("sada-demo"), metavar="DIR")
     demo.add_argument("--keep-running", action="store_true", help="stay up after the replay")
+    demo.add_argument("--data", type=Path, metavar="DIR",
+                      help="keep the ClickHouse data here (default: a temporary directory, removed)")
     demo.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
                       help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)")
 
