@@ -23,8 +23,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from bench.raw import Rate, raw_consume, raw_insert, raw_produce
 from bench.report import Figure, latency_table, percentile, table, write_json
 from bench.reporter import ReporterResult, measure_reporter, requests_for
 from shared import bus
+from shared.progress import say, throttled
 from shared.settings import Settings
 
 BASE_RECORDS = 100_000
@@ -48,19 +47,6 @@ PARTS = ("pipeline", "reporter", "pdf")
 PIPELINE_STEPS = 5
 
 
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def throttled(every_s: float = 1.0) -> Callable[[str], None]:
-    last = [0.0]
-
-    def progress(message: str) -> None:
-        if time.monotonic() - last[0] >= every_s:
-            last[0] = time.monotonic()
-            say(message)
-
-    return progress
 
 
 def _positive(text: str) -> int:

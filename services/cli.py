@@ -11,12 +11,12 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
 
 from services.reporter.pdf.outputs import parse_langs
+from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
 
@@ -24,20 +24,6 @@ log = logging.getLogger("sada")
 DEMO_REGISTRY = Path(__file__).parent / "collector" / "demo_events.toml"
 
 
-def say(message: str) -> None:
-    """Progress for people: stderr, so stdout stays machine-readable."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def _throttled(every_s: float = 1.0):
-    last = [0.0]
-
-    def progress(message: str) -> None:
-        if time.monotonic() - last[0] >= every_s:
-            last[0] = time.monotonic()
-            say(message)
-
-    return progress
 
 
 async def _until_interrupted() -> None:
@@ -133,7 +119,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.input:
             report = await ingest_files(local.urls["collector"], local.token, args.input,
-                                        progress=_throttled())
+                                        progress=throttled())
             say(f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
                 "waiting until every record is stored")
         if args.collect:
@@ -142,7 +128,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             say(f"sada run: one pass of {', '.join(connectors)}")
             summarise(await collect_once(local.settings, local.registry, connectors, local.publisher,
                                          args.event))
-        await local.drain(progress=_throttled())
+        await local.drain(progress=throttled())
         written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out, None,
                                           args.lang, local.registry)
         for path in written:
@@ -178,7 +164,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     try:
         steps = max(1, int(args.seconds * 4))
         per_step = -(-len(records) // steps)
-        progress = _throttled(2.0)
+        progress = throttled(2.0)
         async with aiohttp.ClientSession() as session:
             for first in range(0, len(records), per_step):
                 chunk = records[first:first + per_step]
@@ -187,7 +173,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
                 progress(f"  {first + len(chunk)}/{len(records)} records sent; live summary: "
                          f"{local.urls['reporter']}/v1/events/{EVENT}/summary")
                 await asyncio.sleep(args.seconds / steps)
-        await local.drain(progress=_throttled())
+        await local.drain(progress=throttled())
         written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out,
                                           [EVENT], args.lang, registry)
         for path in written:
@@ -213,7 +199,7 @@ async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         say("sada ingest: no token; pass --token or set SADA_TOKEN")
         return 2
     try:
-        report = await ingest_files(args.url, token, args.files, progress=_throttled(), event=args.event,
+        report = await ingest_files(args.url, token, args.files, progress=throttled(), event=args.event,
                                     tz=args.tz)
     except (IngestError, aiohttp.ClientError) as exc:
         say(f"sada ingest: {exc}")

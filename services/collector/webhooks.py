@@ -57,7 +57,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -502,12 +502,16 @@ def parse_delivery(platform: Platform, body: bytes, event: str) -> list[Item]:
     return platform.deliveries(payload, event)
 
 
-def to_intake(items: list[Item], event: str, received_ns: int) -> Intake:
-    """Mapped records are validated like any other (format v1); the rest become dead letters."""
+def to_intake(items: Iterable[Item], event: str, received_ns: int, numbered: bool = True) -> Intake:
+    """Mapped records are validated like any other (format v1); the rest become dead letters.
+
+    ``numbered``: items are lines 1, 2, … of the delivery. Pollers pass False: every item is
+    "line 0", so the same bad item read again on a later pass keeps its reject id.
+    """
     arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
     intake = Intake(received_ns)
     for number, item in enumerate(items, start=1):
-        line = Line(number, item.raw)
+        line = Line(number if numbered else 0, item.raw)
         outcome = validate_object(item.record, arrival) if item.record is not None else \
             Rejection(item.path, item.reason, event)
         if isinstance(outcome, Rejection):

@@ -43,10 +43,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from yarl import URL
 
 from services.collector.exports.cells import CellError, count
-from services.collector.intake import Intake, Line, now_ns
+from services.collector.intake import Intake, now_ns
 from services.collector.publisher import KafkaUnavailable, Publisher
-from services.collector.webhooks import Item, Unmappable
-from shared.events import Rejection, validate_object
+from services.collector.webhooks import Item, Unmappable, to_intake
 from shared.hashtags import hashtag_key, hashtags_in
 from shared.registry import Event
 from shared.settings import Settings
@@ -377,22 +376,6 @@ class PublisherSink:
         await asyncio.to_thread(self.publisher.publish, intake, source)
 
 
-def to_intake(items: Iterable[Item], event: str, received_ns: int) -> Intake:
-    """Mapped records are validated like any other; the rest become dead letters. Every
-    dead letter is "line 0", so the same bad item read again keeps its reject id."""
-    arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
-    intake = Intake(received_ns)
-    for item in items:
-        line = Line(0, item.raw)
-        outcome = validate_object(item.record, arrival) if item.record is not None else \
-            Rejection(item.path, item.reason, event)
-        if isinstance(outcome, Rejection):
-            intake.rejected.append((line, outcome))
-        else:
-            intake.accepted.append((line, outcome))
-    return intake
-
-
 # --- mapped items ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -665,7 +648,7 @@ class Poller:
         """Publish ``items`` and wait for Kafka; only then apply ``update`` to the checkpoint and
         save it. A Kafka failure raises :class:`PollError` with the checkpoint unmoved."""
         if items:
-            intake = to_intake(items, self.event.slug, now_ns())
+            intake = to_intake(items, self.event.slug, now_ns(), numbered=False)
             try:
                 await self.sink.publish(intake, self.source)
             except KafkaUnavailable as exc:

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import json
 import signal
-import sys
 from typing import TYPE_CHECKING, Any
 
 from services.collector.pollers import CONNECTOR_NAMES
+from shared.progress import say
 from shared.registry import Registry, load_registry
 from shared.settings import Settings
 
@@ -21,8 +21,6 @@ class NothingToCollect(ValueError):
     """No connector or no event: the message says what to set."""
 
 
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser, option: str, required: bool) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 
+from shared.progress import say
 from shared.settings import Settings
 
 LANG_CHOICES = ("ar", "fr", "en")
@@ -30,8 +30,6 @@ def add_parser(commands) -> None:
                                                                  "$SADA_GRAFANA_LANG or en)")
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -50,10 +48,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         changes = await asyncio.to_thread(publish, settings, registry, url, lang, args.event,
                                           overwrite=not args.no_overwrite)
     except PublishError as exc:
-        _say(f"sada dashboards publish: {exc}")
+        say(f"sada dashboards publish: {exc}")
         return 1
     for change in changes:
         print(change)
     changed = sum(c.changed for c in changes)
-    _say(f"sada dashboards publish: {url}: {changed} changed, {len(changes) - changed} unchanged")
+    say(f"sada dashboards publish: {url}: {changed} changed, {len(changes) - changed} unchanged")
     return 0
