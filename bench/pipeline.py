@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -15,9 +15,8 @@ from bench.raw import Rate
 from services.collector.client import post_chunk
 from services.local import LocalMode
 from services.reporter.summary import summary
+from shared.progress import Progress
 from shared.settings import Settings
-
-Progress = Callable[[str], None]
 
 
 @asynccontextmanager

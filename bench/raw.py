@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from shared import bus
+from shared.progress import Progress
 from shared.settings import Settings
-from shared.store import Store, connect, migrate
-
-Progress = Callable[[str], None]
+from shared.store import open_store
 
 
 @dataclass(frozen=True)
@@ -91,9 +89,7 @@ def raw_insert(settings: Settings, database: str, rows: list[list[Any]], batch: 
                progress: Progress) -> Rate:
     """``Store.insert`` (row tuples, dedup token, async_insert=0) into ``metrics`` of its own
     database, in the aggregator's batch size; one batch per call, as the aggregator does."""
-    client = connect(settings, database=database)
-    migrate(client)
-    store = Store(client)
+    store = open_store(settings, database)
     started = time.perf_counter()
     for first in range(0, len(rows), batch):
         store.insert("metrics", rows[first:first + batch], token=f"bench-raw:{first}")

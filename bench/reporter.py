@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from clickhouse_connect.driver.client import Client
 
+from bench.inputs import TEXTS
 from bench.report import Latency, percentile
-from services.collector.simulator import SAMPLE_TEXTS
 from services.reporter.app import create_app
+from shared import events
 from shared.hashtags import hashtag_key
 from shared.http import start_site
-from shared.registry import Event, Registry, Session
+from shared.progress import Progress
+from shared.registry import LANGS, Event, Registry, Session
 from shared.settings import Settings
-from shared.store import Store, connect, migrate
-
-Progress = Callable[[str], None]
+from shared.store import open_store
 
 DATABASE = "bench_reporter"
 TARGET_P95_MS = 300.0
@@ -45,12 +45,10 @@ MIN_REQUESTS = 5  # below this a p95 says nothing
 WARM_UP = 2
 CHUNK_ROWS = 1_000_000  # rows per INSERT … SELECT (one progress line each)
 ZONE = "Africa/Casablanca"
-PLATFORMS = ("x", "facebook", "instagram", "linkedin", "youtube", "tiktok")
-TEXTS = [text for texts in SAMPLE_TEXTS.values() for text in texts]
+PLATFORMS = tuple(p for p in events.PLATFORMS if p != "web")  # the social ones
 COUNTRIES = ("MA", "FR", "ES", "SN", "CI", "TN", "DZ", "EG", "NG", "KE", "ZA", "GH", "CM", "BE", "CA",
              "US", "GB", "DE", "IT", "AE", "SA", "QA", "MR", "ML", "RW")
 MEDIA = ("video", "image", "text", "link")
-LANGS = ("ar", "fr", "en")
 
 
 @dataclass(frozen=True)
@@ -377,10 +375,10 @@ class ReporterResult:
 
 
 async def measure_reporter(base: Settings, scale: float, requests: int, progress: Progress,
-                           say: Callable[[str], None]) -> ReporterResult:
+                           say: Progress) -> ReporterResult:
     settings = base.model_copy(update={"clickhouse_database": DATABASE})
-    client = connect(settings, database=DATABASE)
-    migrate(client)
+    store = open_store(settings, DATABASE)
+    client = store.client
     main, previous = bench_events()
     main_sizes = BASE.scaled(scale)
     previous_sizes = BASE.scaled(scale * PREVIOUS_SHARE)
@@ -412,7 +410,6 @@ async def measure_reporter(base: Settings, scale: float, requests: int, progress
             raise RuntimeError(f"{slug}: stored {counts}, expected {want}")
     say(f"      filled in {fill_s:.1f} s, merged in {optimize_s:.1f} s; parts {parts}")
 
-    store = Store(client)
     registry = Registry(events={main.slug: main, previous.slug: previous})
     assert main.start is not None
     at = (main.start + timedelta(hours=28)).astimezone(ZoneInfo(ZONE))  # day 2, 12:00

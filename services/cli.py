@@ -15,13 +15,13 @@ from pathlib import Path
 
 import aiohttp
 
+from services.collector.simulator import DEMO_REGISTRY
 from services.reporter.pdf.outputs import parse_langs
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
 
 log = logging.getLogger("sada")
-DEMO_REGISTRY = Path(__file__).parent / "collector" / "demo_events.toml"
 
 
 
@@ -211,7 +211,7 @@ async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, name: str) -> int:
     from shared.http import start_site
-    from shared.store import Store, connect, migrate
+    from shared.store import open_store
 
     if name == "collector":
         if not settings.ingest_tokens:
@@ -227,18 +227,13 @@ async def _serve(settings: Settings, name: str) -> int:
     elif name == "aggregator":
         from services.aggregator.service import Aggregator, create_app
 
-        client = connect(settings)
-        migrate(client)
-        aggregator = Aggregator(settings, Store(client)).start()
+        aggregator = Aggregator(settings, open_store(settings)).start()
         app, host, port = create_app(aggregator), settings.aggregator_host, settings.aggregator_port
         app.on_cleanup.append(lambda _: asyncio.to_thread(aggregator.close))
     else:
         from services.reporter.app import create_app
 
-        client = connect(settings)
-        migrate(client)
-        store = Store(client)
-        app = create_app(settings, store, load_registry(settings.events_file))
+        app = create_app(settings, open_store(settings), load_registry(settings.events_file))
         host, port = settings.reporter_host, settings.reporter_port
     runner, url = await start_site(app, host, port)
     say(f"sada {name}: serving on {url}")
@@ -288,11 +283,9 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
         from services.reporter.series import series
         from services.reporter.summary import summary
-        from shared.store import Store, connect, migrate
+        from shared.store import open_store
 
-        client = connect(settings)
-        migrate(client)
-        store = Store(client)
+        store = open_store(settings)
         if args.kind == "summary":
             body = summary(store, args.event, settings.top_posts)
         else:

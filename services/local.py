@@ -11,7 +11,6 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -24,9 +23,10 @@ from services.collector.publisher import Publisher
 from services.reporter.app import create_app as reporter_app
 from shared import bus
 from shared.http import start_site
+from shared.progress import Progress
 from shared.registry import Registry
 from shared.settings import Settings
-from shared.store import Store, connect, migrate
+from shared.store import Store, connect, open_store
 
 log = logging.getLogger("sada.local")
 
@@ -57,10 +57,9 @@ class LocalMode:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
-        migrate(connect(settings))
+        self.reporter_store = open_store(settings)
         self.publisher = Publisher(settings)
         self.aggregator = Aggregator(settings, Store(connect(settings))).start()
-        self.reporter_store = Store(connect(settings))
         collector = collector_app(settings, self.publisher)
         if self.collect:
             from services.collector.pollers.service import attach_pollers
@@ -78,21 +77,25 @@ class LocalMode:
         return self
 
     async def drain(self, timeout_s: float = 300.0,
-                    progress: Callable[[str], None] = lambda _: None) -> None:
+                    progress: Progress = lambda _: None) -> None:
         """Wait until the aggregator has stored and committed everything the collector produced."""
         assert self.publisher is not None
         target = self.publisher.produced()
         deadline = time.monotonic() + timeout_s
-        while True:
-            committed = await asyncio.to_thread(bus.committed_offsets, self.settings)
-            lag = target.lag(committed)
-            if lag == 0:
-                return
-            progress(f"waiting for the aggregator: {lag} records still to store")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{lag} records were not stored within {timeout_s:.0f} s; "
-                                   f"aggregator: {self.aggregator.last_error or 'no error reported'}")
-            await asyncio.sleep(0.2)
+        admin = await asyncio.to_thread(bus.admin_client, self.settings)
+        try:
+            while True:
+                committed = await asyncio.to_thread(bus.committed_offsets, self.settings, None, admin)
+                lag = target.lag(committed)
+                if lag == 0:
+                    return
+                progress(f"waiting for the aggregator: {lag} records still to store")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{lag} records were not stored within {timeout_s:.0f} s; "
+                                       f"aggregator: {self.aggregator.last_error or 'no error reported'}")
+                await asyncio.sleep(0.2)
+        finally:
+            admin.close()
 
     async def stop(self) -> None:
         for runner in reversed(self._runners):

@@ -107,15 +107,24 @@ class Offsets:
         return sum(max(0, mark - committed.get(tp, 0)) for tp, mark in self.marks.items())
 
 
-def committed_offsets(settings: Settings, group: str | None = None) -> dict[TopicPartition, int]:
-    """The consumer group's committed offsets, read through the admin API."""
-    admin = _admin(settings, 10.0)
+def committed_offsets(settings: Settings, group: str | None = None,
+                      admin: KafkaAdminClient | None = None) -> dict[TopicPartition, int]:
+    """The consumer group's committed offsets, read through the admin API (``admin``: an open
+    client to reuse when polling, see :func:`admin_client`; else one for this call)."""
+    own = admin is None
+    admin = admin or _admin(settings, 10.0)
     try:
         group = group or settings.consumer_group
         answer = admin.list_group_offsets({group: None}).get(group, {})
         return {tp: meta.offset for tp, meta in answer.items() if meta.offset >= 0}
     finally:
-        admin.close()
+        if own:
+            admin.close()
+
+
+def admin_client(settings: Settings) -> KafkaAdminClient:
+    """An admin client for repeated calls; the caller closes it."""
+    return _admin(settings, 10.0)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -118,3 +118,11 @@ class Store:
         with self._lock:
             result = self.client.query(sql, parameters=parameters or {})
         return [dict(zip(result.column_names, row)) for row in result.result_rows]
+
+
+def open_store(settings: Settings, database: str | None = None) -> Store:
+    """A store on the configured ClickHouse with the schema brought up to date: what every
+    command and service opens before reading or writing."""
+    client = connect(settings, database)
+    migrate(client)
+    return Store(client)

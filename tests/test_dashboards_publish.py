@@ -305,27 +305,25 @@ def test_cli_publish_prints_what_changed(grafana, monkeypatch, capsys):
     assert "401" in capsys.readouterr().err
 
 
-def test_the_reporter_publishes_at_start(grafana, settings_for_reporter):
+def test_the_reporter_publishes_at_start(grafana, settings):
     from services.reporter.app import create_app
     from shared.http import start_site
-    from shared.store import Store, connect, migrate
+    from shared.store import open_store
 
-    configured = settings_for_reporter.model_copy(update={
+    configured = settings.model_copy(update={
         "grafana_url": grafana.url, "grafana_token": grafana_settings().grafana_token})
-    client = connect(configured)
-    migrate(client)
+    store = open_store(configured)
 
     async def start_and_stop() -> None:
-        runner, _ = await start_site(create_app(configured, Store(client), REGISTRY), "127.0.0.1", 0)
+        runner, _ = await start_site(create_app(configured, store, REGISTRY), "127.0.0.1", 0)
         await runner.cleanup()
 
     asyncio.run(start_and_stop())
     deadline = time.monotonic() + 30
-    while set(grafana.dashboards) != UIDS and time.monotonic() < deadline:
+
+    def published() -> bool:  # the dashboards go first, the alert rules after them
+        return set(grafana.dashboards) == UIDS and "sada-spike-ausim-2022" in grafana.rules
+
+    while not published() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert set(grafana.dashboards) == UIDS and "sada-spike-ausim-2022" in grafana.rules
-
-
-@pytest.fixture
-def settings_for_reporter(settings):  # the conftest fixture: an isolated database on the shared chDB
-    return settings

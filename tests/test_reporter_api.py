@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from conftest import RunningPipeline, ndjson
 
-from services.cli import DEMO_REGISTRY
-from services.collector.simulator import seed_event
+from services.collector.simulator import DEMO_REGISTRY, seed_event
 from shared.events import validate_object
 from shared.hashtags import hashtag_key
 from shared.metrics import reference_post_figures, reference_series, reference_summary

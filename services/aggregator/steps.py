@@ -40,6 +40,7 @@ from shared.store import Store, StoreUnavailable
 log = logging.getLogger("sada.aggregator")
 
 LINE_NUMBER = re.compile(r"[0-9]{1,9}")
+RECEIVED_NS = re.compile(rb"[0-9]{1,19}")
 
 
 def _text(headers: list[tuple[str, bytes]] | None, name: str) -> str:
@@ -58,18 +59,18 @@ class Decoder:
         if message.topic == self.rejected_topic:
             return "rejected", self._dead_letter(message, received_ns)
         arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
-        outcome = parse_record(message.value or b"", arrival)
+        value = message.value or b""
+        outcome = parse_record(value, arrival)
         if isinstance(outcome, Rejection):
-            origin = f"kafka:{message.topic}:{message.partition}:{message.offset}"
-            return "rejected", [reject_id(origin, 0, message.value or b""), arrival, outcome.event, f"kafka:{message.topic}", 0,
-                                outcome.field, outcome.reason, message.value or b""]
+            return "rejected", [reject_id(_origin(message), 0, value), arrival, outcome.event,
+                                f"kafka:{message.topic}", 0, outcome.field, outcome.reason, value]
         return record_row(outcome, received_ns)
 
     @staticmethod
     def _received_ns(message: ConsumerRecord) -> int:
         stamped = bus.header(message.headers, bus.RECEIVED_NS)
-        if stamped is not None and re.fullmatch(rb"[0-9]{1,19}", stamped) and int(stamped) < 2**63:
-            return int(stamped)
+        if stamped is not None and RECEIVED_NS.fullmatch(stamped) and (ns := int(stamped)) < 2**63:
+            return ns
         return max(message.timestamp, 0) * 1_000_000
 
     @staticmethod
@@ -80,12 +81,16 @@ class Decoder:
         try:
             parsed_id = uuid.UUID(_text(headers, "sada-reject-id"))
         except ValueError:
-            origin = f"kafka:{message.topic}:{message.partition}:{message.offset}"
-            parsed_id = reject_id(origin, line_number, message.value or b"")
+            parsed_id = reject_id(_origin(message), line_number, message.value or b"")
         return [parsed_id, datetime.fromtimestamp(received_ns / 1e9, tz=UTC),
                 _text(headers, "sada-event"), _text(headers, "sada-source"), line_number,
                 _text(headers, "sada-field"),
                 _text(headers, "sada-reason"), message.value or b""]
+
+
+def _origin(message: ConsumerRecord) -> str:
+    """Where a record without a reject id of its own came from: what its reject id is made of."""
+    return f"kafka:{message.topic}:{message.partition}:{message.offset}"
 
 
 def record_row(record: Record, version: int) -> tuple[str, list[Any]]:

@@ -17,7 +17,7 @@ as NDJSON before still is. A 503 is retried after the collector's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import aiohttp
 from yarl import URL
 
 from services.collector.exports.detect import is_export
+from shared.progress import Progress
 
 EXPORT_SUFFIXES = (".csv", ".xlsx", ".xls")
 NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".json")
@@ -98,7 +99,7 @@ async def post_import(session: aiohttp.ClientSession, url: str, token: str, body
 
 async def ingest_files(url: str, token: str, files: list[Path], chunk_lines: int = 2_000,
                        max_bytes: int = 8 * 1024 * 1024,
-                       progress: Callable[[str], None] = lambda _: None,
+                       progress: Progress = lambda _: None,
                        event: str | None = None, tz: str | None = None) -> IngestReport:
     """Send every file; ``event`` and ``tz`` apply to export files (NDJSON names its own event)."""
     report = IngestReport()
@@ -115,7 +116,7 @@ async def ingest_files(url: str, token: str, files: list[Path], chunk_lines: int
 
 async def _ingest_ndjson(session: aiohttp.ClientSession, url: str, token: str, name: str, content: bytes,
                          chunk_lines: int, max_bytes: int, report: IngestReport,
-                         progress: Callable[[str], None]) -> None:
+                         progress: Progress) -> None:
     lines = content.split(b"\n")
     for first, body in chunks(lines, chunk_lines, max_bytes):
         if not body.strip():
@@ -130,7 +131,7 @@ async def _ingest_ndjson(session: aiohttp.ClientSession, url: str, token: str, n
 
 async def _ingest_export(session: aiohttp.ClientSession, url: str, token: str, name: str, content: bytes,
                          event: str | None, tz: str | None, report: IngestReport,
-                         progress: Callable[[str], None]) -> None:
+                         progress: Progress) -> None:
     """Dead-lettered rows join ``rejected`` with their row number as the line; summary rows
     ("Total", "Lifetime") are only in the file's entry of ``imports``."""
     answer = await post_import(session, url, token, content, name, event, tz)

@@ -13,8 +13,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 EVENT = "ausim-2022"
+# The demo's event registry (names, agenda, previous edition), also the example registry file.
+DEMO_REGISTRY = Path(__file__).with_name("demo_events.toml")
 START = datetime(2022, 10, 26, 8, 0, tzinfo=timezone(timedelta(hours=1)))  # Marrakesh, 3 days
 
 # platform: posts, engagements, views, share of engagements that are likes/comments/shares/clicks/saves
@@ -55,8 +58,8 @@ def split(total: int, audience: list[float], rng: random.Random, minimum: int = 
     the platform's (no post with 16,000 engagements on 200 views).
     """
     weights = [w * rng.uniform(0.7, 1.3) for w in audience]
-    spread = total - minimum * len(weights)
-    values = [minimum + int(w * spread / sum(weights)) for w in weights]
+    spread, weight = total - minimum * len(weights), sum(weights)
+    values = [minimum + int(w * spread / weight) for w in weights]
     for index in rng.sample(range(len(weights)), total - sum(values)):
         values[index] += 1
     return values

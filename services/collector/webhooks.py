@@ -174,11 +174,11 @@ def _item(path: str, obj: object, build: Callable[[], dict]) -> Item:
         return Item(where, raw, None, exc.reason)
 
 
-def _dict(value: object) -> dict:
+def as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: object) -> list:
+def as_list(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
@@ -189,21 +189,28 @@ def _text(obj: Mapping, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _need(obj: Mapping, key: str, path: str) -> str:
+def need_id(obj: Mapping, key: str, path: str | None = None) -> str:
     value = _text(obj, key)
     if value is None:
-        raise Unmappable(path, "is missing (a string or integer id is needed)")
+        raise Unmappable(path or key, "is missing (a string or integer id is needed)")
     return value
 
 
-def _unix(value: object, path: str) -> str:
-    """Unix seconds or milliseconds (platforms use both) as RFC 3339."""
+def unix_time(value: object) -> datetime | None:
+    """Unix seconds or milliseconds (platforms use both)."""
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+
+
+def _unix(value: object, path: str) -> str:
+    """A unix time as RFC 3339."""
+    moment = unix_time(value)
+    if moment is None:
         raise Unmappable(path, "is not a unix time")
-    seconds = value / 1000 if value > 1e11 else value
-    return datetime.fromtimestamp(seconds, UTC).isoformat()
+    return moment.isoformat()
 
 
 def _meta_time(value: object, path: str) -> str:
@@ -216,8 +223,8 @@ def _meta_time(value: object, path: str) -> str:
     return _unix(value, path)
 
 
-def _compact(record: dict) -> dict:
-    """Optional fields the payload did not have are left out, not sent as null."""
+def compact(record: dict) -> dict:
+    """Optional fields the platform did not give are left out, not sent as null."""
     return {key: value for key, value in record.items() if value is not None}
 
 
@@ -230,43 +237,43 @@ def _facebook_change(event: str, entry: dict, change: dict) -> dict:
     if change.get("field") != "feed":
         raise Unmappable("field", f"Page field {change.get('field')!r} has no format v1 mapping; "
                                   "sada maps 'feed'")
-    value = _dict(change.get("value"))
+    value = as_dict(change.get("value"))
     item, verb = value.get("item"), value.get("verb")
     if verb not in FACEBOOK_VERBS:
         raise Unmappable("value.verb", f"verb {verb!r}: format v1 cannot remove or hide a record")
-    post_id = _need(value, "post_id", "value.post_id")
+    post_id = need_id(value, "post_id", "value.post_id")
     when = _meta_time(value.get("created_time", entry.get("time")), "value.created_time")
-    author = _dict(value.get("from"))
+    author = as_dict(value.get("from"))
     base = {"event": event, "platform": "facebook", "post_id": post_id}
     if item in FACEBOOK_POSTS:
-        return _compact({"type": "post", **base, "created_at": when, "text": value.get("message"),
+        return compact({"type": "post", **base, "created_at": when, "text": value.get("message"),
                          "author": author.get("name"), "account": _text(entry, "id"),
                          "media": FACEBOOK_POSTS[item]})
     if item == "comment":
-        return _compact({"type": "interaction", **base, "kind": "comment", "occurred_at": when,
-                         "interaction_id": _need(value, "comment_id", "value.comment_id"),
+        return compact({"type": "interaction", **base, "kind": "comment", "occurred_at": when,
+                         "interaction_id": need_id(value, "comment_id", "value.comment_id"),
                          "actor": author.get("name"), "text": value.get("message")})
     if item in ("reaction", "like"):
         if "comment_id" in value:
             raise Unmappable("value.comment_id", "a reaction to a comment, not to a post")
-        actor = _need(author, "id", "value.from.id")
-        return _compact({"type": "interaction", **base, "kind": "like", "occurred_at": when,
+        actor = need_id(author, "id", "value.from.id")
+        return compact({"type": "interaction", **base, "kind": "like", "occurred_at": when,
                          "interaction_id": f"{post_id}:reaction:{actor}", "actor": author.get("name")})
     raise Unmappable("value.item", f"feed item {item!r} has no format v1 mapping")
 
 
 def _instagram_change(event: str, entry: dict, change: dict) -> dict:
-    field, value = change.get("field"), _dict(change.get("value"))
+    field, value = change.get("field"), as_dict(change.get("value"))
     when = _unix(entry.get("time"), "time")
     if field in ("comments", "live_comments"):
-        return _compact({"type": "interaction", "event": event, "platform": "instagram", "kind": "comment",
-                         "post_id": _need(_dict(value.get("media")), "id", "value.media.id"),
-                         "interaction_id": _need(value, "id", "value.id"), "occurred_at": when,
-                         "actor": _dict(value.get("from")).get("username"), "text": value.get("text")})
+        return compact({"type": "interaction", "event": event, "platform": "instagram", "kind": "comment",
+                         "post_id": need_id(as_dict(value.get("media")), "id", "value.media.id"),
+                         "interaction_id": need_id(value, "id", "value.id"), "occurred_at": when,
+                         "actor": as_dict(value.get("from")).get("username"), "text": value.get("text")})
     if field == "story_insights":
         counters = {name: value[name] for name in ("impressions", "reach") if name in value}
         return {"type": "metrics", "event": event, "platform": "instagram", "observed_at": when,
-                "post_id": _need(value, "media_id", "value.media_id"), **counters}
+                "post_id": need_id(value, "media_id", "value.media_id"), **counters}
     raise Unmappable("field", f"Instagram field {field!r} has no format v1 mapping; sada maps comments, "
                               "live_comments and story_insights")
 
@@ -277,9 +284,9 @@ def map_meta(payload: dict, event: str) -> list[Item]:
     if kind not in builders:
         return [Item("object", json.dumps(payload).encode(), None,
                      f"Meta object {kind!r} has no format v1 mapping; sada maps 'page' and 'instagram'")]
-    return [_item(f"entry.{i}.changes.{j}", change, partial(builders[kind], event, _dict(entry), _dict(change)))
-            for i, entry in enumerate(_list(payload.get("entry")))
-            for j, change in enumerate(_list(_dict(entry).get("changes")))]
+    return [_item(f"entry.{i}.changes.{j}", change, partial(builders[kind], event, as_dict(entry), as_dict(change)))
+            for i, entry in enumerate(as_list(payload.get("entry")))
+            for j, change in enumerate(as_list(as_dict(entry).get("changes")))]
 
 
 X_MEDIA = {"photo": "image", "video": "video", "animated_gif": "video"}
@@ -297,23 +304,23 @@ def _x_time(obj: dict, path: str) -> str:
 
 def _x_id(obj: dict, path: str) -> str:
     """X objects carry their id twice; ``id_str`` is the one JSON cannot round off."""
-    return _text(obj, "id_str") or _need(obj, "id", f"{path}id_str")
+    return _text(obj, "id_str") or need_id(obj, "id", f"{path}id_str")
 
 
 def _x_post(event: str, tweet: dict, tweet_id: str, created_at: str, text: object) -> dict:
-    user = _dict(tweet.get("user"))
+    user = as_dict(tweet.get("user"))
     screen_name = user.get("screen_name")
-    extended = _dict(tweet.get("extended_tweet"))
-    entities = _dict(extended.get("entities") or tweet.get("entities"))
-    hashtags = [tag["text"] for tag in map(_dict, _list(entities.get("hashtags"))) if isinstance(tag.get("text"), str)]
-    media = _list(_dict(extended.get("extended_entities") or tweet.get("extended_entities")).get("media"))
+    extended = as_dict(tweet.get("extended_tweet"))
+    entities = as_dict(extended.get("entities") or tweet.get("entities"))
+    hashtags = [tag["text"] for tag in map(as_dict, as_list(entities.get("hashtags"))) if isinstance(tag.get("text"), str)]
+    media = as_list(as_dict(extended.get("extended_entities") or tweet.get("extended_entities")).get("media"))
     followers = user.get("followers_count")
-    return _compact({
+    return compact({
         "type": "post", "event": event, "platform": "x", "post_id": tweet_id, "created_at": created_at,
         "text": text, "author": screen_name, "account": screen_name, "lang": tweet.get("lang"),
         "hashtags": hashtags or None,
         "url": f"https://x.com/{screen_name}/status/{tweet_id}" if screen_name else None,
-        "media": X_MEDIA.get(_dict(media[0]).get("type")) if media else "text",
+        "media": X_MEDIA.get(as_dict(media[0]).get("type")) if media else "text",
         "followers": followers if isinstance(followers, int) else None,
     })
 
@@ -323,23 +330,23 @@ def _x_tweet(event: str, tweet: dict) -> dict:
     the post they point at."""
     tweet_id = _x_id(tweet, "")
     when = _x_time(tweet, "")
-    text = _dict(tweet.get("extended_tweet")).get("full_text") or tweet.get("full_text") or tweet.get("text")
+    text = as_dict(tweet.get("extended_tweet")).get("full_text") or tweet.get("full_text") or tweet.get("text")
     interaction = {"type": "interaction", "event": event, "platform": "x", "interaction_id": tweet_id,
-                   "occurred_at": when, "actor": _dict(tweet.get("user")).get("screen_name")}
+                   "occurred_at": when, "actor": as_dict(tweet.get("user")).get("screen_name")}
     for key in ("retweeted_status", "quoted_status"):
         if isinstance(tweet.get(key), dict):
-            return _compact({**interaction, "kind": "share", "post_id": _x_id(tweet[key], f"{key}.")})
+            return compact({**interaction, "kind": "share", "post_id": _x_id(tweet[key], f"{key}.")})
     if tweet.get("in_reply_to_status_id_str"):
-        return _compact({**interaction, "kind": "comment", "post_id": tweet["in_reply_to_status_id_str"],
+        return compact({**interaction, "kind": "comment", "post_id": tweet["in_reply_to_status_id_str"],
                          "text": text})
     return _x_post(event, tweet, tweet_id, when, text)
 
 
 def _x_favorite(event: str, favorite: dict) -> dict:
-    return _compact({"type": "interaction", "event": event, "platform": "x", "kind": "like",
-                     "post_id": _x_id(_dict(favorite.get("favorited_status")), "favorited_status."),
-                     "interaction_id": _need(favorite, "id", "id"), "occurred_at": _x_time(favorite, ""),
-                     "actor": _dict(favorite.get("user")).get("screen_name")})
+    return compact({"type": "interaction", "event": event, "platform": "x", "kind": "like",
+                     "post_id": _x_id(as_dict(favorite.get("favorited_status")), "favorited_status."),
+                     "interaction_id": need_id(favorite, "id", "id"), "occurred_at": _x_time(favorite, ""),
+                     "actor": as_dict(favorite.get("user")).get("screen_name")})
 
 
 X_BUILDERS = {"tweet_create_events": _x_tweet, "favorite_events": _x_favorite}
@@ -352,13 +359,13 @@ def map_x(payload: dict, event: str) -> list[Item]:
                      "no '*_events' array; sada maps tweet_create_events and favorite_events")]
     items = []
     for key in arrays:
-        for i, obj in enumerate(_list(payload[key])):
+        for i, obj in enumerate(as_list(payload[key])):
             build = X_BUILDERS.get(key)
             if build is None:
                 items.append(Item(f"{key}.{i}", json.dumps(obj).encode(), None,
                                   f"X {key} have no format v1 mapping"))
             else:
-                items.append(_item(f"{key}.{i}", obj, partial(build, event, _dict(obj))))
+                items.append(_item(f"{key}.{i}", obj, partial(build, event, as_dict(obj))))
     return items
 
 
@@ -371,12 +378,12 @@ def _linkedin_notification(event: str, notification: dict) -> dict:
     if action not in LINKEDIN_KINDS:
         raise Unmappable("action", f"action {action!r} has no format v1 mapping; sada maps "
                                    f"{', '.join(LINKEDIN_KINDS)}")
-    comment = _dict(_dict(notification.get("decoratedGeneratedActivity")).get("comment"))
+    comment = as_dict(as_dict(notification.get("decoratedGeneratedActivity")).get("comment"))
     interaction_id = _text(notification, "generatedActivity") or \
-        f"notification:{_need(notification, 'notificationId', 'notificationId')}"
-    return _compact({"type": "interaction", "event": event, "platform": "linkedin",
+        f"notification:{need_id(notification, 'notificationId', 'notificationId')}"
+    return compact({"type": "interaction", "event": event, "platform": "linkedin",
                      "kind": LINKEDIN_KINDS[action], "interaction_id": interaction_id,
-                     "post_id": _need(notification, "sourcePost", "sourcePost"),
+                     "post_id": need_id(notification, "sourcePost", "sourcePost"),
                      "occurred_at": _unix(notification.get("lastModifiedAt"), "lastModifiedAt"),
                      "actor": comment.get("owner") or notification.get("actor"), "text": comment.get("text")})
 
@@ -386,8 +393,8 @@ def map_linkedin(payload: dict, event: str) -> list[Item]:
         return [Item("type", json.dumps(payload).encode(), None,
                      f"notification type {payload.get('type')!r} has no format v1 mapping; sada maps "
                      "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS")]
-    return [_item(f"notifications.{i}", n, partial(_linkedin_notification, event, _dict(n)))
-            for i, n in enumerate(_list(payload.get("notifications")))]
+    return [_item(f"notifications.{i}", n, partial(_linkedin_notification, event, as_dict(n)))
+            for i, n in enumerate(as_list(payload.get("notifications")))]
 
 
 def _tiktok_post(event: str, payload: dict) -> dict:
@@ -401,8 +408,8 @@ def _tiktok_post(event: str, payload: dict) -> dict:
             content = json.loads(content)
         except ValueError:
             raise Unmappable("content", "is not a JSON document") from None
-    return _compact({"type": "post", "event": event, "platform": "tiktok", "media": "video",
-                     "post_id": _need(_dict(content), "post_id", "content.post_id"),
+    return compact({"type": "post", "event": event, "platform": "tiktok", "media": "video",
+                     "post_id": need_id(as_dict(content), "post_id", "content.post_id"),
                      "created_at": _unix(payload.get("create_time"), "create_time"),
                      "account": payload.get("user_openid")})
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from services.reporter.queries import sql
 from services.reporter.series import EVER, series
-from shared.events import COUNTERS
-from shared.metrics import RATE_FORMULAS, RATES
+from shared.metrics import RATE_FORMULAS, RATES, TOTAL_KEYS
 from shared.registry import Event
 from shared.store import Store
 
@@ -24,7 +23,7 @@ RANKINGS = ("engagements", "rate")
 def block(row: dict[str, Any]) -> dict[str, Any]:
     """The totals and rates of one row of ``breakdown.sql``."""
     return {
-        "totals": {key: int(row[key]) for key in ("posts", *COUNTERS, "engagements")},
+        "totals": {key: int(row[key]) for key in TOTAL_KEYS},
         "engagement_rate": {name: row[name] for name in RATES},
     }
 
@@ -56,6 +55,15 @@ def breakdown(store: Store, event: Event, dimension: str, platform: str | None =
             item.update(title=session.title(lang), start=session.start.isoformat(),
                         end=session.end.isoformat(), room=session.room, speakers=session.speakers)
     return answer
+
+
+def whole(store: Store, event: Event) -> dict[str, Any]:
+    """The totals and rates of the whole event (its ``breakdown`` row without the key), or
+    zeros and no rates when the event has no data."""
+    rows = breakdown(store, event, "event")
+    if rows:
+        return {k: v for k, v in rows[0].items() if k != "key"}
+    return block({**dict.fromkeys(TOTAL_KEYS, 0), **dict.fromkeys(RATES)})
 
 
 def top_posts(store: Store, event: str, by: str = "engagements", limit: int = 10,
@@ -107,7 +115,7 @@ def _event_days(store: Store, event: Event) -> list[dict[str, Any]]:
     days = series(store, event.slug, "day", event.zone)
     by_day: dict[str, dict[str, int]] = {}
     for row in days:
-        day = by_day.setdefault(row["bucket"], dict.fromkeys(("posts", *COUNTERS, "engagements"), 0))
+        day = by_day.setdefault(row["bucket"], dict.fromkeys(TOTAL_KEYS, 0))
         for name in day:
             day[name] += row[name]
     if not by_day:
@@ -120,11 +128,7 @@ def _event_days(store: Store, event: Event) -> list[dict[str, Any]]:
 
 def compare(store: Store, current: Event, previous: Event) -> dict[str, Any]:
     """Two editions side by side: totals, rates, deltas, and the days aligned by event day."""
-    editions = {}
-    for event in (current, previous):
-        whole = breakdown(store, event, "event")
-        editions[event.slug] = whole[0] if whole else {"key": "", **block(
-            {**dict.fromkeys(("posts", *COUNTERS, "engagements"), 0), **dict.fromkeys(RATES)})}
+    editions = {event.slug: whole(store, event) for event in (current, previous)}
     a, b = editions[current.slug], editions[previous.slug]
     delta = {}
     for name, value in a["totals"].items():
@@ -138,8 +142,7 @@ def compare(store: Store, current: Event, previous: Event) -> dict[str, Any]:
         for day in _event_days(store, event):
             days.setdefault(day["day"], {"day": day["day"]})[event.slug] = day
     return {"current": current.slug, "previous": previous.slug,
-            "editions": {slug: {k: v for k, v in figures.items() if k != "key"}
-                         for slug, figures in editions.items()},
+            "editions": editions,
             "delta": {"totals": delta, "engagement_rate": rate_delta},
             "days": [days[n] for n in sorted(days)], "formulas": RATE_FORMULAS}
 

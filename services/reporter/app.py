@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from services.reporter import analytics
 from services.reporter.pdf.outputs import report_handler
-from services.reporter.series import BUCKETS, series
+from services.reporter.series import BUCKETS, EVER, series
 from services.reporter.summary import list_events, summary
 from shared.events import EVENT_SLUG, PLATFORMS
 from shared.http import add_service_routes, error
@@ -75,7 +75,7 @@ def _window(request: web.Request) -> tuple[datetime, datetime] | None:
     start, end = _moment(request, "from"), _moment(request, "to")
     if start is None and end is None:
         return None
-    window = (start or datetime(2000, 1, 1, tzinfo=UTC), end or datetime(2200, 1, 1, tzinfo=UTC))
+    window = (start or EVER[0], end or EVER[1])
     if window[1] <= window[0]:
         raise BadParameter("to", "must come after from")
     return window
@@ -133,8 +133,7 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
         except (ZoneInfoNotFoundError, ValueError):
             raise BadParameter("tz", f"unknown IANA time zone {zone_name!r}") from None
         rows = series(store, event.slug, bucket, zone, _platform(request),
-                      _window(request) or (datetime(2000, 1, 1, tzinfo=UTC),
-                                           datetime(2200, 1, 1, tzinfo=UTC)))
+                      _window(request) or EVER)
         return {"event": event.slug, "bucket": bucket, "tz": zone.key, "series": rows,
                 "formulas": RATE_FORMULAS}
 

@@ -7,8 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.reporter.queries import sql
-from shared.events import COUNTERS
-from shared.metrics import RATES
+from shared.metrics import RATES, TOTAL_KEYS
 from shared.store import Store
 
 BUCKETS = ("minute", "hour", "day")
@@ -32,6 +31,6 @@ def series(store: Store, event: str, bucket: str, zone: ZoneInfo, platform: str 
     return [{
         "bucket": datetime.fromtimestamp(row["bucket_start"], zone).isoformat(),
         "platform": row["platform"],
-        **{name: int(row[name]) for name in ("posts", *COUNTERS, "engagements")},
+        **{name: int(row[name]) for name in TOTAL_KEYS},
         "engagement_rate": {name: row[name] for name in RATES},
     } for row in rows]

@@ -6,10 +6,9 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from services.reporter.analytics import block, breakdown, top_posts
+from services.reporter.analytics import breakdown, top_posts, whole
 from services.reporter.queries import sql
-from shared.events import COUNTERS
-from shared.metrics import RATE_FORMULAS, RATES
+from shared.metrics import RATE_FORMULAS
 from shared.registry import Event
 from shared.store import Store
 
@@ -29,15 +28,14 @@ def summary(store: Store, event: str, top: int = 10) -> dict[str, Any]:
     """Totals, rates, per-platform figures, top posts, mentions and rejects of one event."""
     params = {"event": event}
     bare = Event(slug=event)
-    whole = breakdown(store, bare, "event")
+    figures = whole(store, bare)
     window = store.query(sql("window"), params)[0]
-    empty = {"posts": 0, **dict.fromkeys(COUNTERS, 0), "engagements": 0, **dict.fromkeys(RATES)}
     mentions = store.query(sql("mentions"), params)[0]
     return {
         "event": event,
         "from": _rfc3339(window["first"]) if window["records"] else None,
         "to": _rfc3339(window["last"]) if window["records"] else None,
-        **({k: v for k, v in whole[0].items() if k != "key"} if whole else block(empty)),
+        **figures,
         "formulas": RATE_FORMULAS,
         "platforms": {row["key"]: {k: v for k, v in row.items() if k != "key"}
                       for row in sorted(breakdown(store, bare, "platform"), key=lambda r: r["key"])},

@@ -45,7 +45,12 @@ from yarl import URL
 from services.collector.exports.cells import CellError, count
 from services.collector.intake import Intake, now_ns
 from services.collector.publisher import KafkaUnavailable, Publisher
-from services.collector.webhooks import Item, Unmappable, to_intake
+from services.collector.webhooks import (
+    Item,
+    Unmappable,
+    to_intake,
+    unix_time,
+)
 from shared.hashtags import hashtag_key, hashtags_in
 from shared.registry import Event
 from shared.settings import Settings
@@ -105,15 +110,6 @@ def parse_time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def unix_time(value: object) -> datetime | None:
-    """Unix seconds or milliseconds (platforms use both)."""
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-
-
 def counter(value: object) -> int | None:
     """A platform counter as format v1 wants it: an int ≥ 0, or None (not reported).
     Accepts the strings YouTube sends; anything unreadable is "not reported", never 0."""
@@ -121,28 +117,6 @@ def counter(value: object) -> int | None:
         return count(value)
     except CellError:
         return None
-
-
-def compact(record: dict) -> dict:
-    """Optional fields the platform did not give are left out, not sent as null."""
-    return {key: value for key, value in record.items() if value is not None}
-
-
-def as_dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: object) -> list:
-    return value if isinstance(value, list) else []
-
-
-def need_id(obj: Mapping, key: str, path: str | None = None) -> str:
-    value = obj.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str) or not value:
-        raise Unmappable(path or key, "is missing (a string or integer id is needed)")
-    return value
 
 
 def need_time(value: object, path: str, unix: bool = False) -> str:
@@ -481,6 +455,11 @@ class Poller:
         return bool(value.get_secret_value() if hasattr(value, "get_secret_value") else value)
 
     @property
+    def url(self) -> str:
+        """The API's base URL, from ``SADA_<CONNECTOR>_BASE_URL``."""
+        return getattr(self.settings, f"{self.name}_base_url").rstrip("/")
+
+    @property
     def token(self) -> str:
         value = getattr(self.settings, self.token_setting)
         if value is None:
@@ -736,8 +715,7 @@ class Poller:
     async def refresh_due(self) -> None:
         due = [post_id for post_id in due_posts(self.checkpoint.refreshable(), self.clock())
                if post_id not in self._refreshed]
-        for first in range(0, len(due), self.refresh_batch):
-            batch = due[first:first + self.refresh_batch]
+        for batch in chunked(due, self.refresh_batch):
             try:
                 entries = await self.refresh(batch)
                 await self.take(entries, refreshing=True)

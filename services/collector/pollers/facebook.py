@@ -37,18 +37,14 @@ from services.collector.pollers.base import (
     Blocked,
     Entry,
     PollError,
-    as_dict,
-    as_list,
     chunked,
-    compact,
     counter,
     entry,
-    need_id,
     need_time,
     parse_time,
 )
 from services.collector.pollers.meta import INVALID_PARAMETER, MetaPoller, counters_from
-from services.collector.webhooks import Unmappable
+from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
 
 POST_FIELDS = ("id,message,created_time,permalink_url,from,shares,"
                "reactions.summary(true).limit(0),comments.summary(true).limit(0)")
@@ -70,10 +66,6 @@ class FacebookPoller(MetaPoller):
     token_setting = "facebook_token"
     discover_every = timedelta(minutes=5)
     refresh_batch = 50
-
-    @property
-    def graph(self) -> str:
-        return self.settings.facebook_base_url.rstrip("/")
 
     def counts(self, post_id: str, obj: dict, observed: str) -> dict[str, Any]:
         return compact({
@@ -113,7 +105,7 @@ class FacebookPoller(MetaPoller):
             if next_url:
                 body = await self.get(next_url)
             else:
-                body = await self.get(f"{self.graph}/{page}/posts", fields=POST_FIELDS, since=since, limit=100)
+                body = await self.get(f"{self.url}/{page}/posts", fields=POST_FIELDS, since=since, limit=100)
             observed = self.observed()
             entries = []
             for index, item in enumerate(as_list(body.get("data"))):
@@ -136,7 +128,7 @@ class FacebookPoller(MetaPoller):
 
     async def counts_of(self, post_ids: list[str]) -> dict[str, dict]:
         try:
-            body = await self.get(f"{self.graph}/", ids=",".join(post_ids), fields=COUNT_FIELDS)
+            body = await self.get(f"{self.url}/", ids=",".join(post_ids), fields=COUNT_FIELDS)
             return {post_id: as_dict(body.get(post_id)) for post_id in post_ids if post_id in body}
         except ApiError as exc:
             if exc.code != INVALID_PARAMETER or len(post_ids) == 1:
@@ -144,7 +136,7 @@ class FacebookPoller(MetaPoller):
         found, gone = {}, []
         for post_id in post_ids:  # one post Facebook no longer has fails the whole batch
             try:
-                found[post_id] = await self.get(f"{self.graph}/{post_id}", fields=COUNT_FIELDS)
+                found[post_id] = await self.get(f"{self.url}/{post_id}", fields=COUNT_FIELDS)
             except ApiError as exc:
                 if exc.code != INVALID_PARAMETER:
                     raise

@@ -32,19 +32,15 @@ from services.collector.pollers.base import (
     Blocked,
     Entry,
     PollError,
-    as_dict,
-    as_list,
-    compact,
     counter,
     entry,
     iso,
-    need_id,
     need_time,
     parse_time,
 )
 from services.collector.pollers.facebook import strip_token
 from services.collector.pollers.meta import MetaPoller, counters_from
-from services.collector.webhooks import Unmappable
+from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
 
 MEDIA_FIELDS = "id,media_type,media_product_type,caption,permalink,timestamp,username,like_count,comments_count"
 MEDIA_KINDS = {"IMAGE": "image", "VIDEO": "video", "REELS": "video", "CAROUSEL_ALBUM": "carousel"}
@@ -58,10 +54,6 @@ class InstagramPoller(MetaPoller):
     token_setting = "instagram_token"
     discover_every = timedelta(minutes=5)
     refresh_batch = 50
-
-    @property
-    def graph(self) -> str:
-        return self.settings.instagram_base_url.rstrip("/")
 
     @property
     def user_id(self) -> str | None:
@@ -103,7 +95,7 @@ class InstagramPoller(MetaPoller):
     async def hashtag_id(self, name: str) -> str | None:
         ids = self.checkpoint.cursors.setdefault("hashtag_ids", {})
         if name not in ids:
-            body = await self.get(f"{self.graph}/ig_hashtag_search", user_id=self.user_id, q=name)
+            body = await self.get(f"{self.url}/ig_hashtag_search", user_id=self.user_id, q=name)
             found = as_dict((as_list(body.get("data")) or [{}])[0]).get("id")
             if not found:
                 raise PollError(f"Instagram knows no hashtag #{name}")
@@ -119,7 +111,7 @@ class InstagramPoller(MetaPoller):
             params: dict[str, Any] = {"user_id": self.user_id, "fields": MEDIA_FIELDS, "limit": 50}
             if after:
                 params["after"] = after
-            body = await self.get(f"{self.graph}/{hashtag_id}/recent_media", **params)
+            body = await self.get(f"{self.url}/{hashtag_id}/recent_media", **params)
             observed = self.observed()
             entries = [entry(f"data.{i}", item, partial(self.map_media, item, observed), refreshable=False)
                        for i, item in enumerate(as_list(body.get("data")))]
@@ -139,7 +131,7 @@ class InstagramPoller(MetaPoller):
             if next_url:
                 body = await self.get(next_url)
             else:
-                body = await self.get(f"{self.graph}/{account}/media", fields=MEDIA_FIELDS, limit=50)
+                body = await self.get(f"{self.url}/{account}/media", fields=MEDIA_FIELDS, limit=50)
             observed = self.observed()
             entries, reached = [], False
             for index, item in enumerate(as_list(body.get("data"))):

@@ -42,17 +42,12 @@ from services.collector.pollers.base import (
     Poller,
     PollError,
     Response,
-    as_dict,
-    as_list,
     chunked,
-    compact,
     counter,
     entry,
-    need_id,
     need_time,
-    unix_time,
 )
-from services.collector.webhooks import Unmappable
+from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id, unix_time
 
 PAGE = 50
 STATISTICS = {"impressions": "impressionCount", "reach": "uniqueImpressionsCount", "clicks": "clickCount",
@@ -90,10 +85,6 @@ class LinkedInPoller(Poller):
     token_setting = "linkedin_token"
     discover_every = timedelta(minutes=5)
     refresh_batch = 20
-
-    @property
-    def url(self) -> str:
-        return self.settings.linkedin_base_url.rstrip("/")
 
     @property
     def headers(self) -> dict[str, str]:

@@ -20,7 +20,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from services.collector.pollers.base import ApiError, Poller, PollError, Response, as_dict, as_list, counter
+from services.collector.pollers.base import ApiError, Poller, PollError, Response, counter
+from services.collector.webhooks import as_dict, as_list
 from shared.events import COUNTERS
 
 THROTTLE_CODES = {4, 17, 32, 613, 80001}
@@ -91,10 +92,6 @@ class MetaPoller(Poller):
         error = as_dict(as_dict(body).get("error"))
         raise ApiError(response.status, str(error.get("message") or response.text[:200]), error.get("code"))
 
-    @property
-    def graph(self) -> str:
-        raise NotImplementedError
-
     async def get(self, url: str, **params: Any) -> dict[str, Any]:
         return self.check(await self.request("GET", url, params={**params, "access_token": self.token}))
 
@@ -135,7 +132,7 @@ class MetaPoller(Poller):
         return values
 
     async def _insights(self, object_id: str, metrics: list[str]) -> dict[str, int | None]:
-        body = await self.get(f"{self.graph}/{object_id}/insights", metric=",".join(metrics), period="lifetime")
+        body = await self.get(f"{self.url}/{object_id}/insights", metric=",".join(metrics), period="lifetime")
         values: dict[str, int | None] = {}
         for item in map(as_dict, as_list(body.get("data"))):
             name = item.get("name")

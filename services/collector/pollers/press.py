@@ -47,7 +47,7 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.collector.pollers.base import Poller, PollError, Response, iso, parse_time, without_query
-from services.collector.webhooks import Item
+from services.collector.webhooks import Item, compact
 from shared.events import normalise_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -284,10 +284,10 @@ class PressPoller(Poller):
                 continue
             seen.add(normalised)
             fresh.append(normalised)
-            records.append(Item(f"item.{index}", item.raw, {
+            records.append(Item(f"item.{index}", item.raw, compact({
                 "type": "mention", "event": self.event.slug, "platform": "web", "url": item.url,
                 "published_at": iso(published), "outlet": outlet.name, "country": outlet.country,
-                "lang": item.lang or _primary(outlet.lang), "title": item.title, "audience": outlet.audience}))
+                "lang": item.lang or _primary(outlet.lang), "title": item.title, "audience": outlet.audience})))
         cursor = {"etag": response.headers.get("etag"), "modified": response.headers.get("last-modified"),
                   "read_at": iso(now)}
 
@@ -295,10 +295,4 @@ class PressPoller(Poller):
             self.checkpoint.data.setdefault("seen", []).extend(fresh)
             self.checkpoint.cursors[key] = {k: v for k, v in cursor.items() if v}
 
-        await self.publish([_without_nulls(record) for record in records], update)
-
-
-def _without_nulls(item: Item) -> Item:
-    if item.record is None:
-        return item
-    return Item(item.path, item.raw, {k: v for k, v in item.record.items() if v is not None})
+        await self.publish(records, update)

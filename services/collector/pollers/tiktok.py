@@ -25,21 +25,8 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.pollers.base import (
-    ApiError,
-    Entry,
-    Poller,
-    Response,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    entry,
-    need_id,
-    need_time,
-    unix_time,
-)
-from services.collector.webhooks import Unmappable
+from services.collector.pollers.base import ApiError, Entry, Poller, Response, counter, entry, need_time
+from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id, unix_time
 
 LIST_FIELDS = "id,create_time,title,video_description,share_url,view_count,like_count,comment_count,share_count"
 QUERY_FIELDS = "id,view_count,like_count,comment_count,share_count"
@@ -52,10 +39,6 @@ class TikTokPoller(Poller):
     token_setting = "tiktok_token"
     discover_every = timedelta(minutes=5)
     refresh_batch = 20
-
-    @property
-    def url(self) -> str:
-        return self.settings.tiktok_base_url.rstrip("/")
 
     def rate_limit_wait(self, response: Response) -> float | None:
         code = as_dict(as_dict(response.json()).get("error")).get("code")

@@ -38,17 +38,13 @@ from services.collector.pollers.base import (
     Poller,
     PollError,
     Response,
-    as_dict,
-    as_list,
-    compact,
     counter,
     entry,
     iso,
-    need_id,
     need_time,
     parse_time,
 )
-from services.collector.webhooks import X_MEDIA, Unmappable
+from services.collector.webhooks import X_MEDIA, Unmappable, as_dict, as_list, compact, need_id
 from shared.registry import Event
 
 QUERY_LIMIT = 512
@@ -102,10 +98,6 @@ class XPoller(Poller):
     platform = "x"
     token_setting = "x_token"
     refresh_batch = 100
-
-    @property
-    def url(self) -> str:
-        return self.settings.x_base_url.rstrip("/")
 
     @property
     def auth(self) -> dict[str, str]:

@@ -37,17 +37,14 @@ from services.collector.pollers.base import (
     Poller,
     PollError,
     Response,
-    as_dict,
-    as_list,
-    compact,
+    chunked,
     counter,
     entry,
     iso,
-    need_id,
     need_time,
     parse_time,
 )
-from services.collector.webhooks import Unmappable
+from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
 
 QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 SEARCH_COST, VIDEOS_COST = 100, 1
@@ -72,10 +69,6 @@ class YouTubePoller(Poller):
     token_setting = "youtube_token"
     discover_every = timedelta(minutes=30)
     refresh_batch = 50
-
-    @property
-    def url(self) -> str:
-        return self.settings.youtube_base_url.rstrip("/")
 
     # -- quota and errors -------------------------------------------------------------------
 
@@ -186,8 +179,8 @@ class YouTubePoller(Poller):
                     pending = iso(published)
             new = [video_id for video_id in dict.fromkeys(ids) if not self.known(video_id)]
             entries = []
-            for first_id in range(0, len(new), self.refresh_batch):
-                for found in await self.videos(new[first_id:first_id + self.refresh_batch]):
+            for batch in chunked(new, self.refresh_batch):
+                for found in await self.videos(batch):
                     created = parse_time((found.post or {}).get("created_at"))
                     if own and found.post and not self.belongs(found.post.get("text"), created):
                         continue  # a tracked channel's video that is not about the event

@@ -14,14 +14,13 @@ from pathlib import Path
 import yaml
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 
+from services.collector.simulator import DEMO_REGISTRY
 from services.reporter.dashboards import alerts, health, live, platforms, posts, press, provisioning
-from services.reporter.dashboards.labels import LANGS
 from services.reporter.dashboards.model import dumps, register
-from shared.registry import Registry, load_registry
+from shared.registry import LANGS, Registry, load_registry
 from shared.settings import Settings
 
 log = logging.getLogger("sada.dashboards")
-DEMO_REGISTRY = Path(__file__).parents[2] / "collector" / "demo_events.toml"
 
 
 def check_lang(lang: str) -> str:

@@ -188,3 +188,11 @@ def dashboard(uid: str, title: str, lang: str, refresh: str = "1m", time_from: s
             .tooltip(dashboard_model.DashboardCursorSync.CROSSHAIR)
             .timepicker(dashboard_builders.TimePicker().refresh_intervals(["10s", "30s", "1m", "5m", "15m"])))
 
+
+def filtered_dashboard(uid: str, title: str, lang: str, registry: Registry, events: Sequence[str],
+                       refresh: str, time_from: str) -> dashboard_builders.Dashboard:
+    """A dashboard with the event, platform and post-language variables, in that order."""
+    return (dashboard(uid, title, lang, refresh=refresh, time_from=time_from)
+            .with_variable(event_variable(registry, lang, events))
+            .with_variable(platform_variable(lang))
+            .with_variable(lang_variable(lang)))

@@ -9,8 +9,6 @@ writes them, after a translated lead-in.
 
 from __future__ import annotations
 
-LANGS = ("ar", "fr", "en")
-
 LABELS: dict[str, dict[str, str]] = {
     # dashboards
     "dash.live": {"en": "Live event", "fr": "Événement en direct", "ar": "الحدث مباشرة"},

@@ -10,14 +10,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import (
-    Panels,
-    dashboard,
-    describe_figure,
-    event_variable,
-    lang_variable,
-    platform_variable,
-)
+from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
 from services.reporter.dashboards.labels import t
 from shared.registry import Registry
 
@@ -127,10 +120,8 @@ GROUP BY session, room, speakers, starts, ends, state"""
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = (dashboard(UID, t("dash.live", lang), lang, refresh="10s", time_from="now-6h")
-             .with_variable(event_variable(registry, lang, events))
-             .with_variable(platform_variable(lang))
-             .with_variable(lang_variable(lang)))
+    board = filtered_dashboard(UID, t("dash.live", lang), lang, registry, events, refresh="10s",
+                               time_from="now-6h")
     change = t("live.change", lang)
     for figure, unit in (("posts", "short"), ("views", "short"), ("engagements", "short"),
                          ("by_impressions", "percentunit")):

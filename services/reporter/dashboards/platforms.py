@@ -5,18 +5,11 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import (
-    Panels,
-    dashboard,
-    describe_figure,
-    event_variable,
-    lang_variable,
-    platform_variable,
-)
+from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
 from services.reporter.dashboards.labels import t
 from services.reporter.series import EVER
 from shared.events import COUNTERS
-from shared.metrics import ENGAGEMENT_COUNTERS, RATES
+from shared.metrics import ENGAGEMENT_COUNTERS, RATES, TOTAL_KEYS
 from shared.registry import Registry
 
 UID = "sada-platforms"
@@ -87,12 +80,10 @@ ORDER BY engagements DESC, platform"""
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = (dashboard(UID, t("dash.platforms", lang), lang, refresh="1m", time_from="now-24h")
-             .with_variable(event_variable(registry, lang, events))
-             .with_variable(platform_variable(lang))
-             .with_variable(lang_variable(lang)))
+    board = filtered_dashboard(UID, t("dash.platforms", lang), lang, registry, events, refresh="1m",
+                               time_from="now-24h")
     series = t("desc.series", lang)
-    for figure in ("posts", *COUNTERS, "engagements"):
+    for figure in TOTAL_KEYS:
         board.with_panel(panels.timeseries(
             t("platforms.per_bucket", lang, figure=t(figure, lang)), counter_series(figure),
             f"{describe_figure(figure, lang)} {series}", width=8, height=8, min_interval="5m"))

@@ -6,14 +6,7 @@ from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import (
-    Panels,
-    dashboard,
-    describe_figure,
-    event_variable,
-    lang_variable,
-    platform_variable,
-)
+from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
 from services.reporter.dashboards.labels import t
 from services.reporter.dashboards.model import CLICKHOUSE
 from shared.events import COUNTERS
@@ -77,10 +70,8 @@ def post_variable(lang: str) -> dashboard_builders.QueryVariable:
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = (dashboard(UID, t("dash.posts", lang), lang, refresh="1m", time_from="now-7d")
-             .with_variable(event_variable(registry, lang, events))
-             .with_variable(platform_variable(lang))
-             .with_variable(lang_variable(lang))
+    board = (filtered_dashboard(UID, t("dash.posts", lang), lang, registry, events, refresh="1m",
+                                time_from="now-7d")
              .with_variable(post_variable(lang)))
     rates = " ".join(describe_figure(r, lang) for r in RATES)
     select_post = (f"/d/{UID}?var-event=${{event}}&var-post=${{__data.fields.platform}}:${{__data.fields.post_id}}"

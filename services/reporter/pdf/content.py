@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from services.reporter.analytics import breakdown, mention_breakdown, top_posts
+from services.reporter.analytics import breakdown, mention_breakdown, top_posts, whole
 from services.reporter.queries import sql
 from services.reporter.series import series
-from shared.events import COUNTERS
-from shared.metrics import RATES
 from shared.registry import Event, Session
 from shared.store import Store
 
-TOTAL_KEYS = ("posts", *COUNTERS, "engagements")
 TOP_POSTS = 10
 TOP_SESSIONS = 5
 TOP_HASHTAGS = 10
@@ -35,9 +30,7 @@ class Figures:
     rates: dict[str, float | None]
 
     @classmethod
-    def of(cls, row: dict[str, Any] | None) -> Figures:
-        if row is None:
-            return cls(dict.fromkeys(TOTAL_KEYS, 0), dict.fromkeys(RATES))
+    def of(cls, row: dict[str, Any]) -> Figures:
         return cls(dict(row["totals"]), dict(row["engagement_rate"]))
 
     @property
@@ -103,9 +96,7 @@ class Press:
 class Comparison:
     previous: Event
     has_data: bool
-    current: Figures
     before: Figures
-    current_press: int
     before_press: int
 
 
@@ -139,11 +130,6 @@ class ReportContent:
         return [p.platform for p in self.platforms if p.figures is None]
 
 
-@cache
-def _sql(name: str) -> str:
-    return resources.files("services.reporter.pdf").joinpath(f"{name}.sql").read_text("utf-8")
-
-
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -174,7 +160,7 @@ def _days(store: Store, event: Event) -> list[Day]:
 def _press(store: Store, event: Event) -> Press:
     totals = store.query(sql("mentions"), {"event": event.slug})[0]
     by_day = [(date.fromisoformat(row["day"]), int(row["articles"]))
-              for row in store.query(_sql("press_days"), {"event": event.slug, "tz": event.timezone})]
+              for row in store.query(sql("press_days"), {"event": event.slug, "tz": event.timezone})]
     return Press(articles=int(totals["articles"]), outlets=int(totals["outlets"]),
                  countries=int(totals["countries"]),
                  by_country=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "country", 1000)],
@@ -182,21 +168,18 @@ def _press(store: Store, event: Event) -> Press:
                  by_day=by_day)
 
 
-def _comparison(store: Store, event: Event, previous: Event, current: Figures, press: Press) -> Comparison:
+def _comparison(store: Store, previous: Event) -> Comparison:
     has_data = _window(store, previous.slug) is not None
-    whole = breakdown(store, previous, "event")
+    before = Figures.of(whole(store, previous))
     before_press = int(store.query(sql("mentions"), {"event": previous.slug})[0]["articles"])
-    return Comparison(previous=previous, has_data=has_data, current=current,
-                      before=Figures.of(whole[0] if whole else None), current_press=press.articles,
-                      before_press=before_press)
+    return Comparison(previous=previous, has_data=has_data, before=before, before_press=before_press)
 
 
 def gather(store: Store, event: Event, previous: Event | None = None,
            now: datetime | None = None) -> ReportContent:
     """Read every figure of the report of ``event`` (and of ``previous``, to compare)."""
     window = _window(store, event.slug)
-    whole = breakdown(store, event, "event")
-    figures = Figures.of(whole[0] if whole else None)
+    figures = Figures.of(whole(store, event))
     with_data = [PlatformFigures(row["key"], Figures.of(row)) for row in breakdown(store, event, "platform")]
     seen = {p.platform for p in with_data}
     platforms = with_data + [PlatformFigures(name, None) for name in event.accounts if name not in seen]
@@ -215,7 +198,7 @@ def gather(store: Store, event: Event, previous: Event | None = None,
     hashtags = [Hashtag(row["display"], row["totals"]["posts"], row["totals"]["engagements"])
                 for row in breakdown(store, event, "hashtag", limit=TOP_HASHTAGS)]
     press = _press(store, event)
-    comparison = _comparison(store, event, previous, figures, press) if previous is not None else None
+    comparison = _comparison(store, previous) if previous is not None else None
     rejected = int(store.query(sql("rejected"), {"event": event.slug})[0]["rejected"])
     return ReportContent(event=event, generated_at=now or datetime.now(UTC), window=window, figures=figures,
                          platforms=platforms, best_rate=best, days=_days(store, event), sessions=sessions,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
-LANGS = ("ar", "fr", "en")
+from shared.registry import LANGS
+
 RTL_LANGS = frozenset({"ar"})
 NNBSP = "\u202f"  # narrow no-break space: French thousands and "9,84 %"
 NBSP = "\u00a0"
@@ -397,7 +398,3 @@ def strong_direction(text: str) -> str | None:
         if kind in ("R", "AL"):
             return "rtl"
     return None
-
-
-def has_arabic(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) == "AL" for c in text)

@@ -123,16 +123,23 @@ class Document(FPDF):
             return "L" if self.words.rtl else "R"
         return "R" if self.words.rtl else "L"
 
-    def para(self, text: str, size: float = 10, style: str = "", colour=INK, kind: str = "label",
-             align: str | None = None, x: float | None = None, w: float | None = None, gap: float = 1.5,
-             link: str = "") -> float:
-        """A wrapped paragraph at the current y; returns its height."""
+    def _text_setup(self, text: str, size: float, style: str, colour: tuple[int, int, int], kind: str,
+                    align: str | None) -> tuple[str, float, str]:
+        """Select the face and shape in the direction ``kind`` gives ``text`` (quoted content marked);
+        return the text to draw, the line height and the alignment (``align``, or the default edge)."""
         line = self.use(size, style, colour)
         direction = self.direction(text, kind)
         text = self.marked(text, direction) if kind == "content" else text
         self.set_text_shaping(True, direction=direction)
         if align is None:
             align = ("R" if direction == "rtl" else "L") if kind != "label" else self.start(None)
+        return text, line, align
+
+    def para(self, text: str, size: float = 10, style: str = "", colour=INK, kind: str = "label",
+             align: str | None = None, x: float | None = None, w: float | None = None, gap: float = 1.5,
+             link: str = "") -> float:
+        """A wrapped paragraph at the current y; returns its height."""
+        text, line, align = self._text_setup(text, size, style, colour, kind, align)
         w = w if w is not None else self.width
         x = x if x is not None else self.l_margin
         # at most this many lines (a word never fills less than half a line): measure only near the foot
@@ -167,12 +174,7 @@ class Document(FPDF):
     def box_text(self, x: float, y: float, w: float, text: str, size: float, style: str = "", colour=INK,
                  align: str | None = None, kind: str = "label", link: str = "") -> float:
         """A wrapped text at (x, y) in a box ``w`` wide; returns its height."""
-        line = self.use(size, style, colour)
-        direction = self.direction(text, kind)
-        text = self.marked(text, direction) if kind == "content" else text
-        self.set_text_shaping(True, direction=direction)
-        if align is None:
-            align = ("R" if direction == "rtl" else "L") if kind != "label" else self.start(None)
+        text, line, align = self._text_setup(text, size, style, colour, kind, align)
         self.set_xy(x, y)
         if self.fits(text, w):
             self.cell(w, line, text, align=align, link=link)
@@ -663,7 +665,7 @@ class Report:
         if not comparison.has_data:
             pdf.para(t("previous_no_data", name=previous))
             return
-        now, before = comparison.current, comparison.before
+        now, before = c.figures, comparison.before
         columns = [Column(t("indicator"), 52), Column(self.name, 44, True, content=True),
                    Column(previous, 44, True, content=True), Column(t("change"), 38, True)]
         rows = []
@@ -673,8 +675,8 @@ class Report:
         for name in ("by_impressions", "by_followers"):
             a, b = now.rates[name], before.rates[name]
             rows.append([self.rate_label(name), self.pct(a), self.pct(b), self.points(a, b)])
-        rows.append([t("articles_label"), self.n(comparison.current_press), self.n(comparison.before_press),
-                     self.change(comparison.current_press, comparison.before_press)])
+        rows.append([t("articles_label"), self.n(c.press.articles), self.n(comparison.before_press),
+                     self.change(c.press.articles, comparison.before_press)])
         pdf.table(columns, rows)
 
     def change(self, now: int, before: int) -> str:

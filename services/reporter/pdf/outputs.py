@@ -79,12 +79,10 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
                 written.append(path)
     else:
         from shared.registry import load_registry
-        from shared.store import Store, connect, migrate
+        from shared.store import open_store
 
         def local() -> list[Path]:
-            client = connect(settings)
-            migrate(client)
-            return write_reports(Store(client), settings, out, [args.event], args.lang,
+            return write_reports(open_store(settings), settings, out, [args.event], args.lang,
                                  load_registry(settings.events_file), args.arabic_digits)
 
         written = await asyncio.to_thread(local)

@@ -50,9 +50,8 @@ def measure(store: Store, event: Event, previous: Event | None, langs: list[str]
 async def _seed_store(data_dir: Path):
     import aiohttp
 
-    from services.cli import DEMO_REGISTRY
     from services.collector.client import post_chunk
-    from services.collector.simulator import seed_event
+    from services.collector.simulator import DEMO_REGISTRY, seed_event
     from services.local import LocalMode
     from shared.registry import load_registry
     from shared.settings import Settings
