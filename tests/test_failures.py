@@ -185,7 +185,8 @@ def test_with_the_store_failing_the_aggregator_retries_without_committing(settin
         assert status == 200
         aggregator = pipeline.local.aggregator
         wait_for(lambda: not aggregator.store_ok, 30, "the aggregator to notice the store failing")
-        time.sleep(1.5)  # several retries
+        failed_inserts = aggregator.metrics.registry.get_sample_value
+        wait_for(lambda: failed_inserts("sada_aggregator_store_errors_total") >= 3, 30, "several retries")
         assert bus.committed_offsets(settings) == {}
         assert pipeline.get(f"{pipeline.local.urls['aggregator']}/readyz")[0] == 503
         status, text = pipeline.get(f"{pipeline.local.urls['aggregator']}/v1/status")

@@ -155,6 +155,7 @@ def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
     pipeline.drain()
     expected = ["urn:li:share:1", "urn:li:share:2", "urn:li:share:5", "urn:li:ugcPost:6"]
     assert stored_posts(pipeline, "li-poll") == expected
+    assert raw_count(pipeline, "posts", "li-poll") == len(expected)  # stored once each, not only after FINAL
     assert_once(recorder)
     assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "li-poll") == 2 + 2 + 4
     assert totals(pipeline, "li-poll", "linkedin") == expected_totals(fake.served, expected)
@@ -260,6 +261,7 @@ def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
     pipeline.drain()
     expected = sorted([ids[1], ids[2], ids[5], ids[6]])
     assert stored_posts(pipeline, "tt-poll") == expected
+    assert raw_count(pipeline, "posts", "tt-poll") == len(expected)  # stored once each, not only after FINAL
     assert_once(recorder)
     assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "tt-poll") == 2 + 2 + 3
     assert totals(pipeline, "tt-poll", "tiktok") == expected_totals(fake.served, expected)

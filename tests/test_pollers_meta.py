@@ -320,6 +320,7 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
     pipeline.drain()
     expected = ["m1", "m2", "m4", "m5", "o1"]  # m3 malformed, o2 not about the event
     assert stored_posts(pipeline, "ig-poll") == expected
+    assert raw_count(pipeline, "posts", "ig-poll") == len(expected)  # stored once each, not only after FINAL
     assert_once(recorder)
     assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "ig-poll") == 4 + 2 + 5
     assert totals(pipeline, "ig-poll", "instagram") == expected_totals(fake.served, expected)

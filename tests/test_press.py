@@ -101,6 +101,7 @@ class Outlets:
             {"title": "أخبار الرياضة", "link": "https://hespress.com/ar/3"},
         ]
         self.broken = True
+        self.not_modified = 0  # 304 answers of the Atom feed
 
     def app(self) -> web.Application:
         async def fr(_: web.Request) -> web.Response:
@@ -108,6 +109,7 @@ class Outlets:
 
         async def en(request: web.Request) -> web.Response:
             if request.headers.get("If-None-Match") == '"en-1"':
+                self.not_modified += 1
                 return web.Response(status=304)
             return web.Response(text=atom(self.en), content_type="application/atom+xml", headers={"ETag": '"en-1"'})
 
@@ -178,7 +180,9 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
         assert second["errors"] == 0
         assert sorted(m.title for m in recorder.of("mention")[sent:]) == ["Clôture : la nation digitale",
                                                                          "Le #SADA2026 vu de Paris"]
-        assert len(served.paths("/en.atom")) == 2
+        assert len(served.paths("/en.atom")) == 2 and feeds.not_modified == 1
+        # the linkless item is read again and refused again; the store keeps one dead letter
+        assert [r.field for r in recorder.rejected] == ["item.5.link"] * 2
     finally:
         served.close()
 
