@@ -17,11 +17,13 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
+from shared import rollups
 from shared.settings import Settings
 
 MIGRATIONS = "shared.migrations"
 VIEWS = "shared.views"
 _VERSION = re.compile(r"^(\d+)_.*\.sql$")
+ROLLUPS_ADDED = "004_rollups.sql"  # a store older than this gets its rollups computed once
 
 
 class StoreUnavailable(RuntimeError):
@@ -68,6 +70,8 @@ def migrate(client: Client) -> list[str]:
             continue
         for statement in _statements(file.read_text(encoding="utf-8")):
             client.command(statement)
+        if file.name == ROLLUPS_ADDED:
+            rollups.rebuild(client)
         client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         applied.append(file.name)
     for file in sorted((f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")),
@@ -105,12 +109,15 @@ class Store:
         self._lock = threading.Lock()
 
     def insert(self, table: str, rows: Sequence[Sequence[Any]], token: str) -> None:
-        """Insert ``rows``; a retry with the same ``token`` is a no-op in ClickHouse."""
+        """Insert ``rows`` and bring the rollups up to date; a retry with the same ``token``
+        inserts nothing again and recomputes the rollups, so a failure of either half is
+        mended by retrying the whole."""
         spec = TABLES[table]
         try:
             with self._lock:
                 self.client.insert(spec.name, rows, column_names=list(spec.columns),
                                    settings={"insert_deduplication_token": token, "async_insert": 0})
+                rollups.after_insert(self.client, table, rows)
         except ClickHouseError as exc:
             raise StoreUnavailable(f"insert into {table} failed: {exc}") from exc
 

@@ -89,7 +89,9 @@ def mention_breakdown(store: Store, event: str, dimension: str, limit: int = 100
 
 def trends(store: Store, event: str, at: datetime, window_s: int = 900, baseline_s: int = 10_800,
            threshold: float = 3.0, min_count: int = 10, limit: int = 10) -> dict[str, Any]:
-    """Engagements and posts now against the trailing baseline, flagged when they spike."""
+    """Engagements and posts now against the trailing baseline, flagged when they spike.
+    ``at`` is taken to the minute: the store locates changes to the minute."""
+    at = at.replace(second=0, microsecond=0)
     params = {"event": event, "at": at.astimezone(UTC), "window_s": window_s,
               "baseline_s": baseline_s, "threshold": threshold, "min_count": min_count, "limit": limit}
     fields = ("latest", "baseline", "latest_per_minute", "baseline_per_minute", "ratio", "spike")

@@ -51,6 +51,7 @@ from services.collector.webhooks import (
     to_intake,
     unix_time,
 )
+from shared.chunks import chunked
 from shared.hashtags import hashtag_key, hashtags_in
 from shared.registry import Event
 from shared.settings import Settings
@@ -784,9 +785,4 @@ class Poller:
                 "rate_limit": self.limit.as_dict(),
                 "dropped_metrics": dict(self.checkpoint.dropped_metrics),
                 "checkpoint": str(self.checkpoint.path)}
-
-
-def chunked(values: list[str], size: int) -> Iterable[list[str]]:
-    for first in range(0, len(values), size):
-        yield values[first:first + size]
 

@@ -37,7 +37,6 @@ from services.collector.pollers.base import (
     Blocked,
     Entry,
     PollError,
-    chunked,
     counter,
     entry,
     need_time,
@@ -45,6 +44,7 @@ from services.collector.pollers.base import (
 )
 from services.collector.pollers.meta import INVALID_PARAMETER, MetaPoller, counters_from
 from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
+from shared.chunks import chunked
 
 POST_FIELDS = ("id,message,created_time,permalink_url,from,shares,"
                "reactions.summary(true).limit(0),comments.summary(true).limit(0)")

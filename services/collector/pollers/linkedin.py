@@ -42,12 +42,12 @@ from services.collector.pollers.base import (
     Poller,
     PollError,
     Response,
-    chunked,
     counter,
     entry,
     need_time,
 )
 from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id, unix_time
+from shared.chunks import chunked
 
 PAGE = 50
 STATISTICS = {"impressions": "impressionCount", "reach": "uniqueImpressionsCount", "clicks": "clickCount",

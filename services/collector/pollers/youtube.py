@@ -37,7 +37,6 @@ from services.collector.pollers.base import (
     Poller,
     PollError,
     Response,
-    chunked,
     counter,
     entry,
     iso,
@@ -45,6 +44,7 @@ from services.collector.pollers.base import (
     parse_time,
 )
 from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
+from shared.chunks import chunked
 
 QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 SEARCH_COST, VIDEOS_COST = 100, 1

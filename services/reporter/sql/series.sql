@@ -1,44 +1,56 @@
--- Time series (DESIGN §4), one row per bucket and platform: the changes of
--- engagement_changes summed per bucket, so the buckets of a series add up to
--- the totals of post_figures.
--- Buckets start at minute, hour or day boundaries of the {tz} time zone.
+-- Time series (DESIGN §4), one row per bucket and platform: the per-post
+-- changes of the rollups (post_minutes, or post_hours when {resolution} is
+-- 'hour': a zone whose offset is whole hours) summed per bucket, so the
+-- buckets of a series add up to the totals of post_figures.
+-- Buckets start at minute, hour or day boundaries of the {tz} time zone; the
+-- window [from, to) is taken in whole rows of the rollup read.
+-- With {direct} = 1 (the bucket is the rollup's own minute or hour) each row
+-- is already one post in one bucket; otherwise rows are summed per post first
+-- (a row of zeros left by changes that went away has its flags at 0: max).
 -- A bucket's rate: Σ engagement changes / Σ denominator changes, over the posts
 -- whose total denominator is > 0 (as for the totals); by_followers divides by
 -- the followers of the posts whose engagements changed in the bucket. NULL
 -- unless the bucket's denominator is > 0.
 WITH
-    denominators AS (
-        SELECT platform, post_id, impressions > 0 AS has_impressions, reach > 0 AS has_reach,
-               views > 0 AS has_views, followers
-        FROM post_figures(event = {event:String})
-    ),
-    per_post AS (
+    slots AS (
         SELECT
             toUnixTimestamp(multiIf(
-                {bucket:String} = 'minute', toStartOfMinute(toDateTime(c.at), {tz:String}),
-                {bucket:String} = 'hour', toStartOfHour(toDateTime(c.at), {tz:String}),
-                toDateTime(toStartOfDay(toDateTime(c.at), {tz:String}), {tz:String}))) AS bucket_start,
-            c.platform AS platform,
-            c.post_id AS post_id,
-            sumIf(change, counter = 'posts') AS n_posts,
-            sumIf(change, counter = 'impressions') AS n_impressions,
-            sumIf(change, counter = 'reach') AS n_reach,
-            sumIf(change, counter = 'views') AS n_views,
-            sumIf(change, counter = 'likes') AS n_likes,
-            sumIf(change, counter = 'comments') AS n_comments,
-            sumIf(change, counter = 'shares') AS n_shares,
-            sumIf(change, counter = 'clicks') AS n_clicks,
-            sumIf(change, counter = 'saves') AS n_saves,
-            n_likes + n_comments + n_shares + n_clicks + n_saves AS n_engagements,
-            any(d.has_impressions) AS has_impressions,
-            any(d.has_reach) AS has_reach,
-            any(d.has_views) AS has_views,
-            any(d.followers) AS followers
-        FROM engagement_changes(event = {event:String}) AS c
-        LEFT JOIN denominators AS d ON d.platform = c.platform AND d.post_id = c.post_id
-        WHERE ({platform:String} = '' OR c.platform = {platform:String})
-          AND c.at >= {from:DateTime64(6)} AND c.at < {to:DateTime64(6)}
-        GROUP BY bucket_start, c.platform, c.post_id
+                {bucket:String} = 'minute', toStartOfMinute(slot, {tz:String}),
+                {bucket:String} = 'hour', toStartOfHour(slot, {tz:String}),
+                toDateTime(toStartOfDay(slot, {tz:String}), {tz:String}))) AS bucket_start,
+            *
+        FROM
+        (
+            SELECT platform, post_id, minute AS slot, changes, posts, impressions, reach, views, likes, comments,
+                   shares, clicks, saves, has_impressions, has_reach, has_views, followers
+            FROM post_minutes FINAL
+            WHERE {resolution:String} = 'minute' AND event = {event:String}
+              AND ({platform:String} = '' OR platform = {platform:String})
+              AND minute >= {from:DateTime64(6)} AND minute < {to:DateTime64(6)}
+            UNION ALL
+            SELECT platform, post_id, hour AS slot, changes, posts, impressions, reach, views, likes, comments,
+                   shares, clicks, saves, has_impressions, has_reach, has_views, followers
+            FROM post_hours FINAL
+            WHERE {resolution:String} = 'hour' AND event = {event:String}
+              AND ({platform:String} = '' OR platform = {platform:String})
+              AND hour >= {from:DateTime64(6)} AND hour < {to:DateTime64(6)}
+        )
+    ),
+    per_post AS (
+        SELECT bucket_start, platform, changes AS n_changes, posts AS n_posts, impressions AS n_impressions,
+               reach AS n_reach, views AS n_views, likes AS n_likes, comments AS n_comments, shares AS n_shares,
+               clicks AS n_clicks, saves AS n_saves, likes + comments + shares + clicks + saves AS n_engagements,
+               has_impressions, has_reach, has_views, followers
+        FROM slots
+        WHERE {direct:UInt8} = 1
+        UNION ALL
+        SELECT bucket_start, platform, sum(changes), sum(posts), sum(impressions), sum(reach), sum(views),
+               sum(likes), sum(comments), sum(shares), sum(clicks), sum(saves),
+               sum(likes + comments + shares + clicks + saves), max(has_impressions), max(has_reach),
+               max(has_views), max(followers)
+        FROM slots
+        WHERE {direct:UInt8} = 0
+        GROUP BY bucket_start, platform, post_id
     )
 SELECT
     bucket_start,
@@ -63,5 +75,6 @@ SELECT
        sumIf(n_engagements, followers > 0) / sumIf(followers, followers > 0 AND n_engagements != 0), NULL)
         AS by_followers
 FROM per_post
+WHERE n_changes > 0
 GROUP BY bucket_start, platform
 ORDER BY bucket_start, platform

@@ -1,6 +1,7 @@
 -- What is moving now: engagements and new posts in the latest window
 -- [at - window, at) against the trailing baseline [at - window - baseline,
 -- at - window), per platform and for the whole event (platform = '').
+-- Changes are located to the minute (post_minutes), so {at} is a whole minute.
 -- Volumes are compared per minute; a spike is a latest rate at least
 -- {threshold} times the baseline's (or any activity over an empty baseline),
 -- with at least {min_count} in the latest window.
@@ -24,11 +25,12 @@ FROM
         sumIf(amount, at < {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32})) AS baseline
     FROM
     (
-        SELECT platform, at, if(counter = 'posts', 'posts', 'engagements') AS metric, change AS amount
-        FROM engagement_changes(event = {event:String})
-        WHERE counter IN ('posts', 'likes', 'comments', 'shares', 'clicks', 'saves')
-          AND at >= {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32} + {baseline_s:UInt32})
-          AND at < {at:DateTime64(6)}
+        SELECT platform, toDateTime64(minute, 6, 'UTC') AS at, metric, amount
+        FROM post_minutes FINAL
+        ARRAY JOIN ['posts', 'engagements'] AS metric, [posts, likes + comments + shares + clicks + saves] AS amount
+        WHERE event = {event:String}
+          AND minute >= {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32} + {baseline_s:UInt32})
+          AND minute < {at:DateTime64(6)}
     )
     GROUP BY ROLLUP(metric, platform)
     HAVING metric != ''

@@ -1,0 +1,98 @@
+-- Recompute post_minutes for the posts given as two parallel arrays
+-- ({platforms}[i], {post_ids}[i]) of one event, from the raw tables: per post
+-- and UTC minute, the changes a time series adds up (DESIGN §4).
+-- A snapshot contributes the change since the previous snapshot of the same
+-- post that reports the counter (its first one contributes its full value),
+-- in the minute of observed_at. An interaction counts 1 in the minute of
+-- occurred_at, for counters no snapshot of its post reports. A post record
+-- counts 1 'posts' in the minute of created_at.
+-- Minutes the post had a row for and has no change in any more (an
+-- interaction moved to another post, a counter now reported by snapshots)
+-- get a row of zeros (changes = 0), which replaces the old one.
+
+INSERT INTO post_minutes (event, platform, post_id, minute, changes, posts, impressions, reach, views, likes,
+                          comments, shares, clicks, saves, has_impressions, has_reach, has_views, followers,
+                          version)
+WITH
+    touched AS (
+        SELECT DISTINCT key.1 AS platform, key.2 AS post_id
+        FROM (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {post_ids:Array(String)})) AS key)
+    ),
+    snapshot_values AS (
+        SELECT platform, post_id, observed_at AS at, counter, value
+        FROM metrics FINAL
+        ARRAY JOIN
+            ['impressions', 'reach', 'views', 'likes', 'comments', 'shares', 'clicks', 'saves'] AS counter,
+            [impressions, reach, views, likes, comments, shares, clicks, saves] AS value
+        WHERE event = {event:String} AND (platform, post_id) IN touched AND value IS NOT NULL
+    ),
+    reported AS (
+        SELECT DISTINCT platform, post_id, counter FROM snapshot_values
+    ),
+    pieces AS (
+        SELECT
+            platform, post_id, at, counter,
+            toInt64(assumeNotNull(value)) - toInt64(ifNull(lagInFrame(value, 1, 0) OVER (
+                PARTITION BY platform, post_id, counter ORDER BY at
+                ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), 0)) AS change
+        FROM snapshot_values
+        UNION ALL
+        SELECT i.platform, i.post_id, i.at, i.counter, 1 AS change
+        FROM
+        (
+            SELECT platform, post_id, occurred_at AS at,
+                   multiIf(kind = 'like', 'likes', kind = 'comment', 'comments', kind = 'share', 'shares',
+                           kind = 'click', 'clicks', kind = 'save', 'saves', 'views') AS counter
+            FROM interactions FINAL
+            WHERE event = {event:String}
+              AND (platform, interaction_id) IN (
+                  SELECT platform, interaction_id FROM interactions_by_post
+                  WHERE event = {event:String} AND (platform, post_id) IN touched)
+              AND (platform, post_id) IN touched
+        ) AS i
+        LEFT ANTI JOIN reported AS r
+            ON r.platform = i.platform AND r.post_id = i.post_id AND r.counter = i.counter
+        UNION ALL
+        SELECT platform, post_id, created_at AS at, 'posts' AS counter, 1 AS change
+        FROM posts FINAL
+        WHERE event = {event:String} AND (platform, post_id) IN touched
+    ),
+    followers AS (
+        SELECT platform, post_id, ifNull(followers, 0) AS followers
+        FROM posts FINAL
+        WHERE event = {event:String} AND (platform, post_id) IN touched
+    ),
+    fresh AS (
+        SELECT
+            platform,
+            post_id,
+            toStartOfMinute(toDateTime(at, 'UTC')) AS minute,
+            count() AS changes,
+            sumIf(change, counter = 'posts') AS posts,
+            sumIf(change, counter = 'impressions') AS impressions,
+            sumIf(change, counter = 'reach') AS reach,
+            sumIf(change, counter = 'views') AS views,
+            sumIf(change, counter = 'likes') AS likes,
+            sumIf(change, counter = 'comments') AS comments,
+            sumIf(change, counter = 'shares') AS shares,
+            sumIf(change, counter = 'clicks') AS clicks,
+            sumIf(change, counter = 'saves') AS saves
+        FROM pieces
+        GROUP BY platform, post_id, minute
+    ),
+    gone AS (
+        SELECT platform, post_id, minute
+        FROM post_minutes FINAL
+        WHERE event = {event:String} AND (platform, post_id) IN touched
+          AND (platform, post_id, minute) NOT IN (SELECT platform, post_id, minute FROM fresh)
+    )
+SELECT {event:String}, f.platform, f.post_id, f.minute, f.changes, f.posts, f.impressions, f.reach, f.views,
+       f.likes, f.comments, f.shares, f.clicks, f.saves,
+       sum(f.impressions) OVER post > 0, sum(f.reach) OVER post > 0, sum(f.views) OVER post > 0,
+       ifNull(p.followers, 0), {version:UInt64}
+FROM fresh AS f
+LEFT JOIN followers AS p ON p.platform = f.platform AND p.post_id = f.post_id
+WINDOW post AS (PARTITION BY f.platform, f.post_id)
+UNION ALL
+SELECT {event:String}, platform, post_id, minute, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {version:UInt64}
+FROM gone

@@ -1,0 +1,94 @@
+"""Rollups kept at write time, so that reading a large event stays fast.
+
+``post_minutes`` holds each post's changes per UTC minute (DESIGN §4, the
+rules in ``rollup_sql/refresh_post_minutes.sql``), ``post_hours`` and
+``post_totals`` their sums per hour and over all time. After every raw
+insert, the posts the insert touched are recomputed from the raw tables.
+Recomputing instead of adding keeps the rollups exact: a re-sent record, a
+retried batch, or a batch read again after a crash leaves the same figures,
+because the raw tables keep one version per identity and the recomputation
+reads them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from shared.chunks import chunked
+
+Post = tuple[str, str]  # (platform, post_id)
+REFRESH_CHUNK = 2_000  # posts per recomputation: bounds the size of the IN sets
+
+
+@cache
+def _sql(name: str) -> str:
+    return resources.files("shared.rollup_sql").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+def _pairs(keys: Iterable[tuple[str, str]], first: str, second: str) -> dict[str, list[str]]:
+    ordered = sorted(keys)
+    return {first: [k[0] for k in ordered], second: [k[1] for k in ordered]}
+
+
+def touched(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> dict[str, set[Post]]:
+    """The posts, per event, whose figures an insert of ``rows`` into ``table`` may change."""
+    posts: dict[str, set[Post]] = defaultdict(set)
+    if table in ("posts", "metrics"):
+        for row in rows:
+            posts[row[0]].add((row[1], row[2]))
+    elif table == "interactions":
+        ids: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for row in rows:
+            posts[row[0]].add((row[1], row[3]))
+            ids[row[0]].add((row[1], row[2]))
+        for event, keys in ids.items():
+            for chunk in chunked(sorted(keys), REFRESH_CHUNK):
+                found = client.query(_sql("touched_by_interactions"), parameters={
+                    "event": event, **_pairs(chunk, "platforms", "interaction_ids")})
+                posts[event].update((platform, post_id) for platform, post_id in found.result_rows)
+    return posts
+
+
+REFRESHES = ("refresh_post_minutes", "refresh_post_hours", "refresh_post_totals")  # in this order
+
+
+def refresh(client: Client, event: str, posts: Iterable[Post]) -> None:
+    """Recompute the rollups of ``posts`` of ``event`` from the raw tables."""
+    for chunk in chunked(sorted(posts), REFRESH_CHUNK):
+        # the version is taken before reading, so a recomputation that read later wins
+        parameters = {"event": event, "version": time.time_ns(), **_pairs(chunk, "platforms", "post_ids")}
+        for name in REFRESHES:
+            client.command(_sql(name), parameters=parameters)
+
+
+def after_insert(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Bring the rollups up to date with rows just inserted into ``table``."""
+    for event, posts in touched(client, table, rows).items():
+        refresh(client, event, posts)
+
+
+def rebuild(client: Client, progress: Callable[[str], None] = lambda line: None) -> int:
+    """Recompute the rollups of every post of every event (after filling raw tables by other
+    means than the store, or when the rollups were added to an existing store); returns the
+    number of posts."""
+    found = client.query(
+        "SELECT DISTINCT event, platform, post_id FROM posts "
+        "UNION DISTINCT SELECT DISTINCT event, platform, post_id FROM metrics "
+        "UNION DISTINCT SELECT DISTINCT event, platform, post_id FROM interactions_by_post").result_rows
+    per_event: dict[str, list[Post]] = defaultdict(list)
+    for event, platform, post_id in found:
+        per_event[event].append((platform, post_id))
+    done = 0
+    for event, posts in sorted(per_event.items()):
+        for chunk in chunked(sorted(posts), REFRESH_CHUNK):
+            refresh(client, event, chunk)
+            done += len(chunk)
+            progress(f"  rollups: {done:,}/{len(found):,} posts recomputed")
+    return len(found)

@@ -1,0 +1,137 @@
+"""The post_totals rollup (shared/rollups.py) against the reference of DESIGN §4, written
+straight through the store as the aggregator writes: in batches, with re-sent records,
+interactions re-sent on another post, and a recomputation that fails after the raw insert."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from services.aggregator.steps import record_row
+from shared import rollups
+from shared.events import COUNTERS, Record, validate_object
+from shared.metrics import reference_post_figures
+from shared.store import StoreUnavailable, migrate, open_store
+
+EVENT = "rollups"
+BASE = datetime(2024, 10, 23, 9, 0, tzinfo=UTC)
+KINDS = ("like", "comment", "share", "click", "save", "view")
+_databases = itertools.count()
+_versions = itertools.count(1)
+
+
+@pytest.fixture
+def store(settings):
+    return open_store(settings, f"rollups{next(_databases)}")
+
+
+def write(store, records: list[Record], token: str) -> None:
+    """One batch per table, as the aggregator's Writer sends it; versions follow arrival."""
+    tables: dict[str, list] = {}
+    for record in records:
+        table, row = record_row(record, next(_versions))
+        tables.setdefault(table, []).append(row)
+    for table, rows in tables.items():
+        store.insert(table, rows, f"{token}:{table}")
+
+
+def stored_figures(store) -> dict[tuple[str, str], dict[str, int]]:
+    rows = store.query("SELECT * FROM post_figures(event = {e:String})", {"e": EVENT})
+    return {(r["platform"], r["post_id"]): {c: int(r[c]) for c in (*COUNTERS, "engagements")} for r in rows}
+
+
+def expected_figures(records: list[Record]) -> dict[tuple[str, str], dict[str, int]]:
+    figures, _ = reference_post_figures(records, EVENT)
+    return {key: {c: values[c] for c in (*COUNTERS, "engagements")} for key, values in figures.items()}
+
+
+def interaction(post_id: str, n: int, kind: str, minute: int = 0) -> Record:
+    return validate_object({"type": "interaction", "event": EVENT, "platform": "x", "post_id": post_id,
+                            "interaction_id": f"i{n}", "kind": kind,
+                            "occurred_at": (BASE + timedelta(minutes=minute)).isoformat()})
+
+
+def snapshot(post_id: str, minute: int, **counters: int | None) -> Record:
+    return validate_object({"type": "metrics", "event": EVENT, "platform": "x", "post_id": post_id,
+                            "observed_at": (BASE + timedelta(minutes=minute)).isoformat(), **counters})
+
+
+RECORDS = st.one_of(
+    # ids shared by posts: an interaction re-sent on another post moves there
+    st.builds(interaction, st.sampled_from("abc"), st.integers(0, 8), st.sampled_from(KINDS),
+              st.integers(0, 600)),
+    st.builds(lambda post_id, minute, values: snapshot(post_id, minute, **values),
+              st.sampled_from("abc"), st.integers(0, 600),
+              st.fixed_dictionaries({}, optional={c: st.one_of(st.none(), st.integers(0, 900))
+                                                  for c in COUNTERS})),
+)
+
+
+@pytest.mark.slow
+def test_post_figures_equal_the_reference_for_random_batches(store):
+    # each example writes up to ten batches (about a second): no shrinking, the
+    # failing batches are printed as drawn
+    @hsettings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck),
+               phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    @given(batches=st.lists(st.lists(RECORDS, min_size=1, max_size=12), min_size=1, max_size=5),
+           resent=st.booleans())
+    def check(batches, resent):
+        for table in ("interactions", "metrics", "interactions_by_post", "post_minutes", "post_hours", "post_totals"):
+            store.client.command(f"TRUNCATE TABLE {table}")
+        arrived: list[Record] = []
+        example = next(_databases)
+        for n, batch in enumerate(batches):
+            write(store, batch, f"example{example}:batch{n}")
+            arrived += batch
+            if resent:  # the same batch read again after a crash: same token, nothing changes
+                write(store, batch, f"example{example}:batch{n}")
+                arrived += batch
+            assert stored_figures(store) == expected_figures(arrived)
+
+    check()
+
+
+def test_an_interaction_re_sent_on_another_post_leaves_the_first(store):
+    write(store, [interaction("a", 1, "like"), interaction("a", 2, "like")], "first")
+    assert stored_figures(store)[("x", "a")]["likes"] == 2
+    write(store, [interaction("b", 1, "like")], "moved")
+    figures = stored_figures(store)
+    assert (figures[("x", "a")]["likes"], figures[("x", "b")]["likes"]) == (1, 1)
+
+
+def test_a_snapshot_replaces_the_counted_interactions_of_its_counter_only(store):
+    write(store, [interaction("a", n, "like") for n in range(3)] + [interaction("a", 9, "share")], "counted")
+    write(store, [snapshot("a", 5, likes=40)], "reported")
+    figures = stored_figures(store)[("x", "a")]
+    assert (figures["likes"], figures["shares"], figures["engagements"]) == (40, 1, 41)
+
+
+def test_a_failed_recomputation_is_mended_when_the_batch_is_retried(store):
+    records = [interaction("a", 1, "comment"), interaction("a", 2, "comment")]
+    store.client.command("DETACH TABLE post_totals")
+    with pytest.raises(StoreUnavailable, match="post_totals"):
+        write(store, records, "retried")
+    assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2  # the raw half landed
+    store.client.command("ATTACH TABLE post_totals")
+    write(store, records, "retried")
+    assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2
+    assert stored_figures(store)[("x", "a")]["comments"] == 2
+
+
+def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store):
+    records = [interaction("a", n, KINDS[n % 6], n) for n in range(20)] + \
+        [snapshot("b", 3, views=70, likes=5), interaction("b", 30, "comment")]
+    write(store, records, "old")
+    for drop in ("DROP VIEW interactions_by_post_feed", "DROP TABLE interactions_by_post",
+                 "DROP TABLE post_totals", "DROP TABLE post_minutes", "DROP TABLE post_hours"):
+        store.client.command(drop)
+    store.client.command("ALTER TABLE schema_migrations DELETE WHERE name = {n:String}",
+                         parameters={"n": "004_rollups.sql"}, settings={"mutations_sync": 2})
+    assert migrate(store.client) == ["004_rollups.sql"]
+    assert stored_figures(store) == expected_figures(records)
+    assert rollups.rebuild(store.client) == 2
