@@ -114,7 +114,7 @@ def trends(store: Store, event: str, at: datetime, window_s: int = 900, baseline
 
 def _event_days(store: Store, event: Event) -> list[dict[str, Any]]:
     """Daily figures numbered from day 1 = the event's first day (or its first day with data)."""
-    days = series(store, event.slug, "day", event.zone)
+    days = series(store, event.slug, "day", event.zone, rates=False)
     by_day: dict[str, dict[str, int]] = {}
     for row in days:
         day = by_day.setdefault(row["bucket"], dict.fromkeys(TOTAL_KEYS, 0))

@@ -18,28 +18,30 @@ EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 
 
 def series(store: Store, event: str, bucket: str, zone: ZoneInfo, platform: str | None = None,
-           window: tuple[datetime, datetime] = EVER) -> list[dict[str, Any]]:
+           window: tuple[datetime, datetime] = EVER, rates: bool = True) -> list[dict[str, Any]]:
     """One row per bucket and platform: counter changes, posts, engagements and rates.
 
     Buckets start on the clock of ``zone`` (the event's time zone), so a day is
     the event's day even across a daylight-saving change. ``window`` keeps the
     changes at ``from`` ≤ t < ``to``, both taken to the minute (the store locates
-    changes to the minute).
+    changes to the minute). ``rates=False`` leaves the rates out: the totals alone add up
+    rows without first summing them per post, which is much faster on a large event.
     """
     if bucket not in BUCKETS:
         raise ValueError(f"unknown bucket {bucket!r}; expected one of {', '.join(BUCKETS)}")
     start, end = (moment.replace(second=0, microsecond=0) for moment in window)
     hourly = bucket != "minute" and start.minute == end.minute == 0 and \
         _whole_hours(store, event, zone, start, end)
-    resolution = "hour" if hourly else "minute"
+    slot = "hour" if hourly else "minute"
     rows = store.query(sql("series"), {"event": event, "bucket": bucket, "tz": zone.key,
-                                       "resolution": resolution, "direct": int(bucket == resolution),
+                                       "rollup": f"post_{slot}s", "slot": slot,
+                                       "direct": int(bucket == slot or not rates),
                                        "platform": platform or "", "from": start, "to": end})
     return [{
         "bucket": datetime.fromtimestamp(row["bucket_start"], zone).isoformat(),
         "platform": row["platform"],
         **{name: int(row[name]) for name in TOTAL_KEYS},
-        "engagement_rate": {name: row[name] for name in RATES},
+        **({"engagement_rate": {name: row[name] for name in RATES}} if rates else {}),
     } for row in rows]
 
 

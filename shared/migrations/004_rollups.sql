@@ -17,6 +17,12 @@
 -- `changes` counts the pieces summed in a row (snapshots, interactions, post
 -- records), so a change of 0 still marks its bucket, and a row of zeros that
 -- replaced a minute with no changes left (changes = 0) marks none.
+-- post_totals also holds the post's own fields (from its latest post record;
+-- declared = 0 and empty fields without one), so post_figures reads one table.
+-- first_at and last_at of post_totals: the earliest and latest timestamp of
+-- any record stored for the post (any version), for the summary's window.
+-- post_minutes is partitioned by UTC day, so the recent minutes trends.sql
+-- reads are found without reading the whole event.
 -- has_impressions, has_reach, has_views (the post's total is > 0) and
 -- followers (its latest post record's) are the post's, copied on each of its
 -- rows so a series computes its rates without a join.
@@ -44,6 +50,17 @@ CREATE TABLE IF NOT EXISTS post_totals
     event        LowCardinality(String),
     platform     LowCardinality(String),
     post_id      String,
+    declared     UInt8,
+    followers    UInt64,
+    url          Nullable(String),
+    text         Nullable(String),
+    created_at   DateTime64(6, 'UTC'),
+    account      Nullable(String),
+    author       Nullable(String),
+    lang         Nullable(String),
+    media        Nullable(String),
+    hashtags     Array(String),
+    hashtag_keys Array(String),
     impressions  UInt64,
     reach        UInt64,
     views        UInt64,
@@ -52,6 +69,8 @@ CREATE TABLE IF NOT EXISTS post_totals
     shares       UInt64,
     clicks       UInt64,
     saves        UInt64,
+    first_at     DateTime64(6, 'UTC'),
+    last_at      DateTime64(6, 'UTC'),
     version      UInt64
 )
 ENGINE = ReplacingMergeTree(version)
@@ -80,6 +99,7 @@ CREATE TABLE IF NOT EXISTS post_minutes
     version      UInt64
 )
 ENGINE = ReplacingMergeTree(version)
+PARTITION BY toDate(minute)
 ORDER BY (event, platform, post_id, minute);
 
 CREATE TABLE IF NOT EXISTS post_hours

@@ -3,10 +3,13 @@
 -- for them. Summing a post's changes gives its figures of DESIGN §4: the
 -- snapshot changes of a counter add up to its latest reported value, the
 -- interactions to their count. Every post given gets a row, zeros included:
--- a post named by any record is listed, as in the reference.
+-- a post named by any record is listed, as in the reference. Its own fields
+-- come from its latest post record (none: declared = 0). first_at and
+-- last_at span every record of the post ever stored, old versions included.
 
-INSERT INTO post_totals (event, platform, post_id, impressions, reach, views, likes, comments, shares,
-                         clicks, saves, version)
+INSERT INTO post_totals (event, platform, post_id, declared, followers, url, text, created_at, account, author,
+                         lang, media, hashtags, hashtag_keys, impressions, reach, views, likes, comments,
+                         shares, clicks, saves, first_at, last_at, version)
 WITH
     touched AS (
         SELECT DISTINCT key.1 AS platform, key.2 AS post_id
@@ -19,10 +22,37 @@ WITH
         FROM post_minutes FINAL
         WHERE event = {event:String} AND (platform, post_id) IN touched
         GROUP BY platform, post_id
+    ),
+    declared AS (
+        SELECT platform, post_id, 1 AS declared, ifNull(followers, 0) AS followers, url, text, created_at,
+               account, author, lang, media, hashtags, hashtag_keys
+        FROM posts FINAL
+        WHERE event = {event:String} AND (platform, post_id) IN touched
+    ),
+    moments AS (
+        SELECT platform, post_id, min(at) AS first_at, max(at) AS last_at
+        FROM
+        (
+            SELECT platform, post_id, created_at AS at FROM posts
+            WHERE event = {event:String} AND (platform, post_id) IN touched
+            UNION ALL
+            SELECT platform, post_id, observed_at FROM metrics
+            WHERE event = {event:String} AND (platform, post_id) IN touched
+            UNION ALL
+            SELECT platform, post_id, occurred_at FROM interactions
+            WHERE event = {event:String}
+              AND (platform, interaction_id) IN (
+                  SELECT platform, interaction_id FROM interactions_by_post
+                  WHERE event = {event:String} AND (platform, post_id) IN touched)
+        )
+        GROUP BY platform, post_id
     )
-SELECT {event:String}, t.platform, t.post_id, toUInt64(s.impressions), toUInt64(s.reach), toUInt64(s.views),
+SELECT {event:String}, t.platform, t.post_id, d.declared, d.followers, d.url, d.text, d.created_at, d.account,
+       d.author, d.lang, d.media, d.hashtags, d.hashtag_keys, toUInt64(s.impressions), toUInt64(s.reach), toUInt64(s.views),
        toUInt64(s.likes), toUInt64(s.comments), toUInt64(s.shares), toUInt64(s.clicks), toUInt64(s.saves),
-       {version:UInt64}
+       m.first_at, m.last_at, {version:UInt64}
 FROM touched AS t
 LEFT JOIN sums AS s ON s.platform = t.platform AND s.post_id = t.post_id
+LEFT JOIN moments AS m ON m.platform = t.platform AND m.post_id = t.post_id
+LEFT JOIN declared AS d ON d.platform = t.platform AND d.post_id = t.post_id
 SETTINGS join_use_nulls = 0

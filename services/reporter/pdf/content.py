@@ -141,7 +141,7 @@ def _window(store: Store, slug: str) -> tuple[datetime, datetime] | None:
 
 def _days(store: Store, event: Event) -> list[Day]:
     by_day: dict[date, dict[str, Any]] = {}
-    for row in series(store, event.slug, "day", event.zone):
+    for row in series(store, event.slug, "day", event.zone, rates=False):
         day = datetime.fromisoformat(row["bucket"]).date()
         figures = by_day.setdefault(day, {"posts": 0, "views": 0, "engagements": 0, "platforms": {}})
         for name in ("posts", "views", "engagements"):

@@ -1,12 +1,13 @@
 -- Time series (DESIGN §4), one row per bucket and platform: the per-post
--- changes of the rollups (post_minutes, or post_hours when {resolution} is
--- 'hour': a zone whose offset is whole hours) summed per bucket, so the
--- buckets of a series add up to the totals of post_figures.
+-- changes of a rollup ({rollup} is post_minutes, its {slot} column minute, or
+-- post_hours and hour for a zone whose offset is whole hours) summed per
+-- bucket, so the buckets of a series add up to the totals of post_figures.
 -- Buckets start at minute, hour or day boundaries of the {tz} time zone; the
 -- window [from, to) is taken in whole rows of the rollup read.
--- With {direct} = 1 (the bucket is the rollup's own minute or hour) each row
--- is already one post in one bucket; otherwise rows are summed per post first
--- (a row of zeros left by changes that went away has its flags at 0: max).
+-- With {direct} = 1 (the bucket is the rollup's own minute or hour, or the
+-- caller asks no rates) rows are summed as they are; otherwise they are
+-- summed per post and bucket first, which the rates need (a row of zeros left
+-- by changes that went away has its flags at 0: max).
 -- A bucket's rate: Σ engagement changes / Σ denominator changes, over the posts
 -- whose total denominator is > 0 (as for the totals); by_followers divides by
 -- the followers of the posts whose engagements changed in the bucket. NULL
@@ -15,26 +16,15 @@ WITH
     slots AS (
         SELECT
             toUnixTimestamp(multiIf(
-                {bucket:String} = 'minute', toStartOfMinute(slot, {tz:String}),
-                {bucket:String} = 'hour', toStartOfHour(slot, {tz:String}),
-                toDateTime(toStartOfDay(slot, {tz:String}), {tz:String}))) AS bucket_start,
-            *
-        FROM
-        (
-            SELECT platform, post_id, minute AS slot, changes, posts, impressions, reach, views, likes, comments,
-                   shares, clicks, saves, has_impressions, has_reach, has_views, followers
-            FROM post_minutes FINAL
-            WHERE {resolution:String} = 'minute' AND event = {event:String}
-              AND ({platform:String} = '' OR platform = {platform:String})
-              AND minute >= {from:DateTime64(6)} AND minute < {to:DateTime64(6)}
-            UNION ALL
-            SELECT platform, post_id, hour AS slot, changes, posts, impressions, reach, views, likes, comments,
-                   shares, clicks, saves, has_impressions, has_reach, has_views, followers
-            FROM post_hours FINAL
-            WHERE {resolution:String} = 'hour' AND event = {event:String}
-              AND ({platform:String} = '' OR platform = {platform:String})
-              AND hour >= {from:DateTime64(6)} AND hour < {to:DateTime64(6)}
-        )
+                {bucket:String} = 'minute', toStartOfMinute({slot:Identifier}, {tz:String}),
+                {bucket:String} = 'hour', toStartOfHour({slot:Identifier}, {tz:String}),
+                toDateTime(toStartOfDay({slot:Identifier}, {tz:String}), {tz:String}))) AS bucket_start,
+            platform, post_id, changes, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
+            has_impressions, has_reach, has_views, followers
+        FROM {rollup:Identifier} FINAL
+        WHERE event = {event:String}
+          AND ({platform:String} = '' OR platform = {platform:String})
+          AND {slot:Identifier} >= {from:DateTime64(6)} AND {slot:Identifier} < {to:DateTime64(6)}
     ),
     per_post AS (
         SELECT bucket_start, platform, changes AS n_changes, posts AS n_posts, impressions AS n_impressions,
