@@ -35,7 +35,7 @@ def series(store: Store, event: str, bucket: str, zone: ZoneInfo, platform: str 
     slot = "hour" if hourly else "minute"
     rows = store.query(sql("series"), {"event": event, "bucket": bucket, "tz": zone.key,
                                        "rollup": f"post_{slot}s", "slot": slot,
-                                       "direct": int(bucket == slot or not rates),
+                                       "rows": "slots" if bucket == slot or not rates else "per_post",
                                        "platform": platform or "", "from": start, "to": end})
     return [{
         "bucket": datetime.fromtimestamp(row["bucket_start"], zone).isoformat(),

@@ -4,10 +4,11 @@
 -- bucket, so the buckets of a series add up to the totals of post_figures.
 -- Buckets start at minute, hour or day boundaries of the {tz} time zone; the
 -- window [from, to) is taken in whole rows of the rollup read.
--- With {direct} = 1 (the bucket is the rollup's own minute or hour, or the
--- caller asks no rates) rows are summed as they are; otherwise they are
--- summed per post and bucket first, which the rates need (a row of zeros left
--- by changes that went away has its flags at 0: max).
+-- {rows} is slots when each row is already one post in one bucket (the bucket
+-- is the rollup's own minute or hour) or when the caller asks no rates;
+-- otherwise per_post, the rows summed per post and bucket first, which the
+-- rates need (a row of zeros left by changes that went away has its flags at
+-- 0: max).
 -- A bucket's rate: Σ engagement changes / Σ denominator changes, over the posts
 -- whose total denominator is > 0 (as for the totals); by_followers divides by
 -- the followers of the posts whose engagements changed in the bucket. NULL
@@ -19,7 +20,9 @@ WITH
                 {bucket:String} = 'minute', toStartOfMinute({slot:Identifier}, {tz:String}),
                 {bucket:String} = 'hour', toStartOfHour({slot:Identifier}, {tz:String}),
                 toDateTime(toStartOfDay({slot:Identifier}, {tz:String}), {tz:String}))) AS bucket_start,
-            platform, post_id, changes, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
+            platform, post_id, changes AS n_changes, posts AS n_posts, impressions AS n_impressions,
+            reach AS n_reach, views AS n_views, likes AS n_likes, comments AS n_comments, shares AS n_shares,
+            clicks AS n_clicks, saves AS n_saves, likes + comments + shares + clicks + saves AS n_engagements,
             has_impressions, has_reach, has_views, followers
         FROM {rollup:Identifier} FINAL
         WHERE event = {event:String}
@@ -27,19 +30,13 @@ WITH
           AND {slot:Identifier} >= {from:DateTime64(6)} AND {slot:Identifier} < {to:DateTime64(6)}
     ),
     per_post AS (
-        SELECT bucket_start, platform, changes AS n_changes, posts AS n_posts, impressions AS n_impressions,
-               reach AS n_reach, views AS n_views, likes AS n_likes, comments AS n_comments, shares AS n_shares,
-               clicks AS n_clicks, saves AS n_saves, likes + comments + shares + clicks + saves AS n_engagements,
-               has_impressions, has_reach, has_views, followers
+        SELECT bucket_start, platform, post_id, sum(n_changes) AS n_changes, sum(n_posts) AS n_posts,
+               sum(n_impressions) AS n_impressions, sum(n_reach) AS n_reach, sum(n_views) AS n_views,
+               sum(n_likes) AS n_likes, sum(n_comments) AS n_comments, sum(n_shares) AS n_shares,
+               sum(n_clicks) AS n_clicks, sum(n_saves) AS n_saves, sum(n_engagements) AS n_engagements,
+               max(has_impressions) AS has_impressions, max(has_reach) AS has_reach, max(has_views) AS has_views,
+               max(followers) AS followers
         FROM slots
-        WHERE {direct:UInt8} = 1
-        UNION ALL
-        SELECT bucket_start, platform, sum(changes), sum(posts), sum(impressions), sum(reach), sum(views),
-               sum(likes), sum(comments), sum(shares), sum(clicks), sum(saves),
-               sum(likes + comments + shares + clicks + saves), max(has_impressions), max(has_reach),
-               max(has_views), max(followers)
-        FROM slots
-        WHERE {direct:UInt8} = 0
         GROUP BY bucket_start, platform, post_id
     )
 SELECT
@@ -64,7 +61,7 @@ SELECT
     if(sumIf(followers, followers > 0 AND n_engagements != 0) > 0,
        sumIf(n_engagements, followers > 0) / sumIf(followers, followers > 0 AND n_engagements != 0), NULL)
         AS by_followers
-FROM per_post
+FROM {rows:Identifier}
 WHERE n_changes > 0
 GROUP BY bucket_start, platform
 ORDER BY bucket_start, platform
