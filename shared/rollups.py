@@ -2,8 +2,8 @@
 
 ``post_minutes`` holds each post's changes per UTC minute (DESIGN §4, the
 rules in ``rollup_sql/refresh_post_minutes.sql``), ``post_hours`` and
-``post_totals`` their sums per hour and over all time. After every raw
-insert, the posts the insert touched are recomputed from the raw tables.
+``post_totals`` their sums per hour and over all time. After every batch the
+aggregator writes, the posts it touched are recomputed from the raw tables.
 Recomputing instead of adding keeps the rollups exact: a re-sent record, a
 retried batch, or a batch read again after a crash leaves the same figures,
 because the raw tables keep one version per identity and the recomputation
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -68,10 +68,15 @@ def refresh(client: Client, event: str, posts: Iterable[Post]) -> None:
             client.command(_sql(name), parameters=parameters)
 
 
-def after_insert(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Bring the rollups up to date with rows just inserted into ``table``."""
-    for event, posts in touched(client, table, rows).items():
-        refresh(client, event, posts)
+def after_insert(client: Client, written: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+    """Bring the rollups up to date with rows just inserted (per table): one recomputation
+    per event for all the posts the tables' rows touch."""
+    posts: dict[str, set[Post]] = defaultdict(set)
+    for table, rows in written.items():
+        for event, keys in touched(client, table, rows).items():
+            posts[event] |= keys
+    for event, keys in posts.items():
+        refresh(client, event, keys)
 
 
 def rebuild(client: Client, progress: Callable[[str], None] = lambda line: None) -> int:

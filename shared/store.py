@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -109,17 +109,24 @@ class Store:
         self._lock = threading.Lock()
 
     def insert(self, table: str, rows: Sequence[Sequence[Any]], token: str) -> None:
-        """Insert ``rows`` and bring the rollups up to date; a retry with the same ``token``
-        inserts nothing again and recomputes the rollups, so a failure of either half is
-        mended by retrying the whole."""
+        """Insert ``rows``; a retry with the same ``token`` is a no-op in ClickHouse.
+        The rollups are brought up to date apart, once per batch: :meth:`update_rollups`."""
         spec = TABLES[table]
         try:
             with self._lock:
                 self.client.insert(spec.name, rows, column_names=list(spec.columns),
                                    settings={"insert_deduplication_token": token, "async_insert": 0})
-                rollups.after_insert(self.client, table, rows)
         except ClickHouseError as exc:
             raise StoreUnavailable(f"insert into {table} failed: {exc}") from exc
+
+    def update_rollups(self, written: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+        """Recompute the rollups of every post the rows just inserted (per table) touch. Safe to
+        run again: after a failure, the writer retries it before committing anything."""
+        try:
+            with self._lock:
+                rollups.after_insert(self.client, written)
+        except ClickHouseError as exc:
+            raise StoreUnavailable(f"updating the rollups failed: {exc}") from exc
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:

@@ -5,18 +5,21 @@ interactions re-sent on another post, and a recomputation that fails after the r
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import wait_for
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from kafka import TopicPartition
 
-from services.aggregator.steps import record_row
+from services.aggregator.steps import Batch, Writer, record_row
 from shared import rollups
 from shared.events import COUNTERS, Record, validate_object
 from shared.metrics import reference_post_figures
-from shared.store import StoreUnavailable, migrate, open_store
+from shared.store import migrate, open_store
 
 EVENT = "rollups"
 BASE = datetime(2024, 10, 23, 9, 0, tzinfo=UTC)
@@ -38,6 +41,7 @@ def write(store, records: list[Record], token: str) -> None:
         tables.setdefault(table, []).append(row)
     for table, rows in tables.items():
         store.insert(table, rows, f"{token}:{table}")
+    store.update_rollups(tables)
 
 
 def stored_figures(store) -> dict[tuple[str, str], dict[str, int]]:
@@ -111,14 +115,23 @@ def test_a_snapshot_replaces_the_counted_interactions_of_its_counter_only(store)
     assert (figures["likes"], figures["shares"], figures["engagements"]) == (40, 1, 41)
 
 
-def test_a_failed_recomputation_is_mended_when_the_batch_is_retried(store):
-    records = [interaction("a", 1, "comment"), interaction("a", 2, "comment")]
+def test_the_writer_retries_a_failed_recomputation_before_the_batch_counts_as_written(store, settings):
+    batch = Batch()
+    for offset, record in enumerate([interaction("a", 1, "comment"), interaction("a", 2, "comment")]):
+        batch.add(TopicPartition("t.interactions", 0), offset, *record_row(record, next(_versions)))
+    statuses: list[tuple[bool, str]] = []
+    writer = Writer(store, settings.model_copy(update={"store_retry_initial_ms": 50, "store_retry_max_ms": 200}),
+                    on_status=lambda ok, message: statuses.append((ok, message)))
+    written: dict[str, bool] = {}
     store.client.command("DETACH TABLE post_totals")
-    with pytest.raises(StoreUnavailable, match="post_totals"):
-        write(store, records, "retried")
+    thread = threading.Thread(target=lambda: written.update(ok=writer.write(batch, threading.Event())))
+    thread.start()
+    wait_for(lambda: len([ok for ok, _ in statuses if not ok]) >= 2, 30, "the rollups to fail twice")
+    assert thread.is_alive() and "rollups" in statuses[-1][1]
     assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2  # the raw half landed
     store.client.command("ATTACH TABLE post_totals")
-    write(store, records, "retried")
+    thread.join(30)
+    assert written == {"ok": True} and statuses[-1] == (True, "")
     assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2
     assert stored_figures(store)[("x", "a")]["comments"] == 2
 

@@ -12,8 +12,10 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -159,13 +161,15 @@ class Writer:
         self.on_status = on_status or (lambda ok, message: None)
 
     def write(self, batch: Batch, stop: threading.Event) -> bool:
-        """True once every table holds the batch; False if asked to stop first."""
+        """True once every table holds the batch and the rollups are up to date with it; False
+        if asked to stop first. A step that fails is retried, and the steps after it wait."""
         delay = self.initial
-        pending = sorted(batch.rows)
+        pending: list[Callable[[], None]] = [
+            partial(self.store.insert, table, batch.rows[table], batch.token(table)) for table in sorted(batch.rows)]
+        pending.append(partial(self.store.update_rollups, batch.rows))
         while pending:
-            table = pending[0]
             try:
-                self.store.insert(table, batch.rows[table], batch.token(table))
+                pending[0]()
                 pending.pop(0)
             except StoreUnavailable as exc:
                 self.on_status(False, str(exc))
