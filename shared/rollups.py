@@ -1,8 +1,8 @@
 """Rollups kept at write time, so that reading a large event stays fast.
 
 ``post_minutes`` holds each post's changes per UTC minute (DESIGN §4, the
-rules in ``rollup_sql/refresh_post_minutes.sql``), ``post_hours`` and
-``post_totals`` their sums per hour and over all time. After every batch the
+rules in ``rollup_sql/refresh_post_minutes.sql``), ``post_hours`` their sums
+per hour and ``post_totals`` the sums of those over all time. After every batch the
 aggregator writes, the posts it touched are recomputed from the raw tables.
 Recomputing instead of adding keeps the rollups exact: a re-sent record, a
 retried batch, or a batch read again after a crash leaves the same figures,

@@ -9,6 +9,8 @@
 -- Minutes the post had a row for and has no change in any more (an
 -- interaction moved to another post, a counter now reported by snapshots)
 -- get a row of zeros (changes = 0), which replaces the old one.
+-- Each table is read once: an interaction is dropped when a snapshot of its
+-- post reports its counter (`reported`, a window over the post's pieces).
 
 INSERT INTO post_minutes (event, platform, post_id, minute, changes, posts, impressions, reach, views, likes,
                           comments, shares, clicks, saves, has_impressions, has_reach, has_views, followers,
@@ -18,47 +20,49 @@ WITH
         SELECT DISTINCT key.1 AS platform, key.2 AS post_id
         FROM (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {post_ids:Array(String)})) AS key)
     ),
-    snapshot_values AS (
-        SELECT platform, post_id, observed_at AS at, counter, value
-        FROM metrics FINAL
-        ARRAY JOIN
-            ['impressions', 'reach', 'views', 'likes', 'comments', 'shares', 'clicks', 'saves'] AS counter,
-            [impressions, reach, views, likes, comments, shares, clicks, saves] AS value
-        WHERE event = {event:String} AND (platform, post_id) IN touched AND value IS NOT NULL
-    ),
-    reported AS (
-        SELECT DISTINCT platform, post_id, counter FROM snapshot_values
-    ),
-    pieces AS (
+    snapshot_changes AS (
         SELECT
             platform, post_id, at, counter,
-            toInt64(assumeNotNull(value)) - toInt64(ifNull(lagInFrame(value, 1, 0) OVER (
+            toInt64(reported_value) - toInt64(lagInFrame(reported_value, 1, 0) OVER (
                 PARTITION BY platform, post_id, counter ORDER BY at
-                ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), 0)) AS change
-        FROM snapshot_values
-        UNION ALL
-        SELECT i.platform, i.post_id, i.at, i.counter, 1 AS change
+                ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) AS change
         FROM
         (
-            SELECT platform, post_id, occurred_at AS at,
-                   multiIf(kind = 'like', 'likes', kind = 'comment', 'comments', kind = 'share', 'shares',
-                           kind = 'click', 'clicks', kind = 'save', 'saves', 'views') AS counter
-            FROM interactions FINAL
-            WHERE event = {event:String}
-              AND (platform, interaction_id) IN (
-                  SELECT platform, interaction_id FROM interactions_by_post
-                  WHERE event = {event:String} AND (platform, post_id) IN touched)
-              AND (platform, post_id) IN touched
-        ) AS i
-        LEFT ANTI JOIN reported AS r
-            ON r.platform = i.platform AND r.post_id = i.post_id AND r.counter = i.counter
+            SELECT platform, post_id, observed_at AS at, counter, assumeNotNull(value) AS reported_value
+            FROM metrics FINAL
+            ARRAY JOIN
+                ['impressions', 'reach', 'views', 'likes', 'comments', 'shares', 'clicks', 'saves'] AS counter,
+                [impressions, reach, views, likes, comments, shares, clicks, saves] AS value
+            WHERE event = {event:String} AND (platform, post_id) IN touched AND value IS NOT NULL
+        )
+    ),
+    interaction_changes AS (
+        SELECT platform, post_id, occurred_at AS at,
+               multiIf(kind = 'like', 'likes', kind = 'comment', 'comments', kind = 'share', 'shares',
+                       kind = 'click', 'clicks', kind = 'save', 'saves', 'views') AS counter,
+               1 AS change
+        FROM interactions FINAL
+        WHERE event = {event:String}
+          AND (platform, interaction_id) IN (
+              SELECT platform, interaction_id FROM interactions_by_post
+              WHERE event = {event:String} AND (platform, post_id) IN touched)
+          AND (platform, post_id) IN touched
+    ),
+    pieces AS (
+        SELECT platform, post_id, at, counter, change
+        FROM
+        (
+            SELECT *, max(from_snapshot) OVER (PARTITION BY platform, post_id, counter) AS reported
+            FROM
+            (
+                SELECT platform, post_id, at, counter, change, 1 AS from_snapshot FROM snapshot_changes
+                UNION ALL
+                SELECT platform, post_id, at, counter, change, 0 AS from_snapshot FROM interaction_changes
+            )
+        )
+        WHERE from_snapshot = 1 OR reported = 0
         UNION ALL
         SELECT platform, post_id, created_at AS at, 'posts' AS counter, 1 AS change
-        FROM posts FINAL
-        WHERE event = {event:String} AND (platform, post_id) IN touched
-    ),
-    followers AS (
-        SELECT platform, post_id, ifNull(followers, 0) AS followers
         FROM posts FINAL
         WHERE event = {event:String} AND (platform, post_id) IN touched
     ),
@@ -80,19 +84,22 @@ WITH
         FROM pieces
         GROUP BY platform, post_id, minute
     ),
-    gone AS (
+    known AS (
         SELECT platform, post_id, minute
         FROM post_minutes FINAL
         WHERE event = {event:String} AND (platform, post_id) IN touched
-          AND (platform, post_id, minute) NOT IN (SELECT platform, post_id, minute FROM fresh)
+    ),
+    followers AS (
+        SELECT platform, post_id, ifNull(followers, 0) AS followers
+        FROM posts FINAL
+        WHERE event = {event:String} AND (platform, post_id) IN touched
     )
-SELECT {event:String}, f.platform, f.post_id, f.minute, f.changes, f.posts, f.impressions, f.reach, f.views,
-       f.likes, f.comments, f.shares, f.clicks, f.saves,
+SELECT {event:String}, platform, post_id, minute, f.changes, f.posts, f.impressions, f.reach, f.views, f.likes,
+       f.comments, f.shares, f.clicks, f.saves,
        sum(f.impressions) OVER post > 0, sum(f.reach) OVER post > 0, sum(f.views) OVER post > 0,
-       ifNull(p.followers, 0), {version:UInt64}
+       p.followers, {version:UInt64}
 FROM fresh AS f
-LEFT JOIN followers AS p ON p.platform = f.platform AND p.post_id = f.post_id
-WINDOW post AS (PARTITION BY f.platform, f.post_id)
-UNION ALL
-SELECT {event:String}, platform, post_id, minute, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {version:UInt64}
-FROM gone
+FULL OUTER JOIN known AS k USING (platform, post_id, minute)
+LEFT JOIN followers AS p USING (platform, post_id)
+WINDOW post AS (PARTITION BY platform, post_id)
+SETTINGS join_use_nulls = 0

@@ -1,5 +1,5 @@
--- Recompute post_totals (post_minutes summed over all time) for the posts
--- given as two parallel arrays of one event, once post_minutes is up to date
+-- Recompute post_totals (post_hours summed over all time) for the posts
+-- given as two parallel arrays of one event, once post_hours is up to date
 -- for them. Summing a post's changes gives its figures of DESIGN §4: the
 -- snapshot changes of a counter add up to its latest reported value, the
 -- interactions to their count. Every post given gets a row, zeros included:
@@ -19,7 +19,7 @@ WITH
         SELECT platform, post_id, sum(impressions) AS impressions, sum(reach) AS reach, sum(views) AS views,
                sum(likes) AS likes, sum(comments) AS comments, sum(shares) AS shares, sum(clicks) AS clicks,
                sum(saves) AS saves
-        FROM post_minutes FINAL
+        FROM post_hours FINAL
         WHERE event = {event:String} AND (platform, post_id) IN touched
         GROUP BY platform, post_id
     ),
