@@ -83,10 +83,7 @@ def rebuild(client: Client, progress: Callable[[str], None] = lambda line: None)
     """Recompute the rollups of every post of every event (after filling raw tables by other
     means than the store, or when the rollups were added to an existing store); returns the
     number of posts."""
-    found = client.query(
-        "SELECT DISTINCT event, platform, post_id FROM posts "
-        "UNION DISTINCT SELECT DISTINCT event, platform, post_id FROM metrics "
-        "UNION DISTINCT SELECT DISTINCT event, platform, post_id FROM interactions_by_post").result_rows
+    found = client.query(_sql("every_post")).result_rows
     per_event: dict[str, list[Post]] = defaultdict(list)
     for event, platform, post_id in found:
         per_event[event].append((platform, post_id))

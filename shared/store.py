@@ -18,6 +18,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from shared import rollups
+from shared.progress import throttled
 from shared.settings import Settings
 
 MIGRATIONS = "shared.migrations"
@@ -70,8 +71,8 @@ def migrate(client: Client) -> list[str]:
             continue
         for statement in _statements(file.read_text(encoding="utf-8")):
             client.command(statement)
-        if file.name == ROLLUPS_ADDED:
-            rollups.rebuild(client)
+        if file.name == ROLLUPS_ADDED:  # once, on a store that has data: say how far it is
+            rollups.rebuild(client, throttled(5.0))
         client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         applied.append(file.name)
     for file in sorted((f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")),

@@ -49,8 +49,7 @@ def _whole_hours(store: Store, event: str, zone: ZoneInfo, start: datetime, end:
     """Whether every hour and day boundary of ``zone`` between the event's first and last
     change (within the window) is a UTC hour, so that hourly rollups add up to its buckets.
     True for most zones; not for India (+05:30), Newfoundland (−03:30) or Nepal (+05:45)."""
-    found = store.query("SELECT min(hour) AS first, max(hour) AS last FROM post_hours "
-                        "WHERE event = {event:String}", {"event": event})[0]
+    found = store.query(sql("hours_with_changes"), {"event": event})[0]
     first = max(start, found["first"].replace(tzinfo=UTC))
     last = min(end, found["last"].replace(tzinfo=UTC) + HOUR)
     moment = first
