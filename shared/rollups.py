@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from shared.chunks import chunked
+from shared.progress import Progress
 
 Post = tuple[str, str]  # (platform, post_id)
 REFRESH_CHUNK = 2_000  # posts per recomputation: bounds the size of the IN sets
@@ -30,11 +31,6 @@ REFRESH_CHUNK = 2_000  # posts per recomputation: bounds the size of the IN sets
 @cache
 def _sql(name: str) -> str:
     return resources.files("shared.rollup_sql").joinpath(f"{name}.sql").read_text("utf-8")
-
-
-def _pairs(keys: Iterable[tuple[str, str]], first: str, second: str) -> dict[str, list[str]]:
-    ordered = sorted(keys)
-    return {first: [k[0] for k in ordered], second: [k[1] for k in ordered]}
 
 
 def touched(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> dict[str, set[Post]]:
@@ -46,12 +42,13 @@ def touched(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> dict[s
     elif table == "interactions":
         ids: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for row in rows:
+            # the row's own post too: a later row of the batch may replace it before it is stored
             posts[row[0]].add((row[1], row[3]))
             ids[row[0]].add((row[1], row[2]))
         for event, keys in ids.items():
             for chunk in chunked(sorted(keys), REFRESH_CHUNK):
-                found = client.query(_sql("touched_by_interactions"), parameters={
-                    "event": event, **_pairs(chunk, "platforms", "interaction_ids")})
+                found = client.query(_sql("touched_by_interactions"),
+                                     parameters={"event": event, "interactions": chunk})
                 posts[event].update((platform, post_id) for platform, post_id in found.result_rows)
     return posts
 
@@ -63,7 +60,7 @@ def refresh(client: Client, event: str, posts: Iterable[Post]) -> None:
     """Recompute the rollups of ``posts`` of ``event`` from the raw tables."""
     for chunk in chunked(sorted(posts), REFRESH_CHUNK):
         # the version is taken before reading, so a recomputation that read later wins
-        parameters = {"event": event, "version": time.time_ns(), **_pairs(chunk, "platforms", "post_ids")}
+        parameters = {"event": event, "version": time.time_ns(), "posts": chunk}
         for name in REFRESHES:
             client.command(_sql(name), parameters=parameters)
 
@@ -79,7 +76,7 @@ def after_insert(client: Client, written: Mapping[str, Sequence[Sequence[Any]]])
         refresh(client, event, keys)
 
 
-def rebuild(client: Client, progress: Callable[[str], None] = lambda line: None) -> int:
+def rebuild(client: Client, progress: Progress = lambda line: None) -> int:
     """Recompute the rollups of every post of every event (after filling raw tables by other
     means than the store, or when the rollups were added to an existing store); returns the
     number of posts."""

@@ -71,7 +71,7 @@ def migrate(client: Client) -> list[str]:
             continue
         for statement in _statements(file.read_text(encoding="utf-8")):
             client.command(statement)
-        if file.name == ROLLUPS_ADDED:  # once, on a store that has data: say how far it is
+        if file.name == ROLLUPS_ADDED:  # the rollups of what is already stored, once, with progress
             rollups.rebuild(client, throttled(5.0))
         client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         applied.append(file.name)

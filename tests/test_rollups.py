@@ -1,12 +1,13 @@
-"""The post_totals rollup (shared/rollups.py) against the reference of DESIGN §4, written
-straight through the store as the aggregator writes: in batches, with re-sent records,
-interactions re-sent on another post, and a recomputation that fails after the raw insert."""
+"""The rollups (shared/rollups.py) against the reference of DESIGN §4, written straight
+through the store as the aggregator writes: in batches, with re-sent records, interactions
+re-sent on another post, and a recomputation that fails after the raw insert."""
 
 from __future__ import annotations
 
 import itertools
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import wait_for
@@ -16,9 +17,11 @@ from hypothesis import strategies as st
 from kafka import TopicPartition
 
 from services.aggregator.steps import Batch, Writer, record_row
+from services.reporter.queries import sql
+from services.reporter.series import BUCKETS, series
 from shared import rollups
 from shared.events import COUNTERS, Record, validate_object
-from shared.metrics import reference_post_figures
+from shared.metrics import reference_post_figures, reference_series
 from shared.store import migrate, open_store
 
 EVENT = "rollups"
@@ -54,6 +57,11 @@ def expected_figures(records: list[Record]) -> dict[tuple[str, str], dict[str, i
     return {key: {c: values[c] for c in (*COUNTERS, "engagements")} for key, values in figures.items()}
 
 
+def aware(moment: datetime) -> datetime:
+    """The driver may hand back naive datetimes; the columns are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def interaction(post_id: str, n: int, kind: str, minute: int = 0) -> Record:
     return validate_object({"type": "interaction", "event": EVENT, "platform": "x", "post_id": post_id,
                             "interaction_id": f"i{n}", "kind": kind,
@@ -77,14 +85,14 @@ RECORDS = st.one_of(
 
 
 @pytest.mark.slow
-def test_post_figures_equal_the_reference_for_random_batches(store):
+def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
     # each example writes up to ten batches (about a second): no shrinking, the
     # failing batches are printed as drawn
     @hsettings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck),
                phases=[Phase.explicit, Phase.reuse, Phase.generate])
     @given(batches=st.lists(st.lists(RECORDS, min_size=1, max_size=12), min_size=1, max_size=5),
-           resent=st.booleans())
-    def check(batches, resent):
+           resent=st.booleans(), zone=st.sampled_from([ZoneInfo("Africa/Casablanca"), ZoneInfo("Asia/Kolkata")]))
+    def check(batches, resent, zone):
         for table in ("interactions", "metrics", "interactions_by_post", "post_minutes", "post_hours", "post_totals"):
             store.client.command(f"TRUNCATE TABLE {table}")
         arrived: list[Record] = []
@@ -96,6 +104,15 @@ def test_post_figures_equal_the_reference_for_random_batches(store):
                 write(store, batch, f"example{example}:batch{n}")
                 arrived += batch
             assert stored_figures(store) == expected_figures(arrived)
+            # the data window spans the records as stored: the latest version of each
+            window = store.query(sql("window"), {"event": EVENT})[0]
+            latest = {(type(r), r.platform, getattr(r, "interaction_id", None) or r.observed_at): r
+                      for r in arrived}
+            moments = [getattr(r, "occurred_at", None) or r.observed_at for r in latest.values()]
+            assert (aware(window["first"]), aware(window["last"])) == (min(moments), max(moments))
+            # post_hours serves Casablanca's hour and day buckets, post_minutes Kolkata's (+05:30)
+            for bucket in BUCKETS:
+                assert series(store, EVENT, bucket, zone) == reference_series(arrived, EVENT, bucket, zone)
 
     check()
 

@@ -9,8 +9,9 @@
 --
 -- post_minutes: per post and UTC minute, the changes a time series adds up;
 -- post_hours: the same per UTC hour; post_totals: the same over all time,
--- which are the post's figures. After each raw insert, the posts it touched
--- are recomputed from the raw tables (shared/rollups.py, rollup_sql/).
+-- which are the post's figures. After each batch the aggregator writes, the
+-- posts it touched are recomputed from the raw tables (shared/rollups.py,
+-- rollup_sql/).
 -- A recomputation reads the raw tables, not the previous rollup, so running
 -- it twice (a retried batch) or late (after a crash) gives the same rows; the
 -- row with the highest version (when it was computed) is the one in force.
@@ -20,7 +21,7 @@
 -- post_totals also holds the post's own fields (from its latest post record;
 -- declared = 0 and empty fields without one), so post_figures reads one table.
 -- first_at and last_at of post_totals: the earliest and latest timestamp of
--- any record stored for the post (any version), for the summary's window.
+-- the post's records (latest version of each), for the summary's window.
 -- post_minutes is partitioned by UTC day, so the recent minutes trends.sql
 -- reads are found without reading the whole event.
 -- has_impressions, has_reach, has_views (the post's total is > 0) and
@@ -69,8 +70,8 @@ CREATE TABLE IF NOT EXISTS post_totals
     shares       UInt64,
     clicks       UInt64,
     saves        UInt64,
-    first_at     DateTime64(6, 'UTC'),
-    last_at      DateTime64(6, 'UTC'),
+    first_at     Nullable(DateTime64(6, 'UTC')),
+    last_at      Nullable(DateTime64(6, 'UTC')),
     version      UInt64
 )
 ENGINE = ReplacingMergeTree(version)

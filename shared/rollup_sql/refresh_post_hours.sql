@@ -1,5 +1,5 @@
--- Recompute post_hours (post_minutes summed per UTC hour) for the posts given
--- as two parallel arrays of one event, once post_minutes is up to date for
+-- Recompute post_hours (post_minutes summed per UTC hour) for the posts
+-- {posts} of one event, once post_minutes is up to date for
 -- them. post_minutes keeps a row of zeros for every minute a post ever had
 -- changes in, so an hour whose changes are gone gets its row of zeros here.
 
@@ -28,7 +28,5 @@ SELECT
     {version:UInt64}
 FROM post_minutes FINAL
 WHERE event = {event:String}
-  AND (platform, post_id) IN (
-      SELECT key.1, key.2
-      FROM (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {post_ids:Array(String)})) AS key))
+  AND (platform, post_id) IN {posts:Array(Tuple(String, String))}
 GROUP BY platform, post_id, hour

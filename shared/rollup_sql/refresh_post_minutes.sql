@@ -1,6 +1,6 @@
--- Recompute post_minutes for the posts given as two parallel arrays
--- ({platforms}[i], {post_ids}[i]) of one event, from the raw tables: per post
--- and UTC minute, the changes a time series adds up (DESIGN §4).
+-- Recompute post_minutes for the posts {posts} ((platform, post_id) pairs)
+-- of one event, from the raw tables: per post and UTC minute, the changes a
+-- time series adds up (DESIGN §4).
 -- A snapshot contributes the change since the previous snapshot of the same
 -- post that reports the counter (its first one contributes its full value),
 -- in the minute of observed_at. An interaction counts 1 in the minute of
@@ -16,10 +16,6 @@ INSERT INTO post_minutes (event, platform, post_id, minute, changes, posts, impr
                           comments, shares, clicks, saves, has_impressions, has_reach, has_views, followers,
                           version)
 WITH
-    touched AS (
-        SELECT DISTINCT key.1 AS platform, key.2 AS post_id
-        FROM (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {post_ids:Array(String)})) AS key)
-    ),
     snapshot_changes AS (
         SELECT
             platform, post_id, at, counter,
@@ -33,7 +29,7 @@ WITH
             ARRAY JOIN
                 ['impressions', 'reach', 'views', 'likes', 'comments', 'shares', 'clicks', 'saves'] AS counter,
                 [impressions, reach, views, likes, comments, shares, clicks, saves] AS value
-            WHERE event = {event:String} AND (platform, post_id) IN touched AND value IS NOT NULL
+            WHERE event = {event:String} AND (platform, post_id) IN {posts:Array(Tuple(String, String))} AND value IS NOT NULL
         )
     ),
     interaction_changes AS (
@@ -45,8 +41,8 @@ WITH
         WHERE event = {event:String}
           AND (platform, interaction_id) IN (
               SELECT platform, interaction_id FROM interactions_by_post
-              WHERE event = {event:String} AND (platform, post_id) IN touched)
-          AND (platform, post_id) IN touched
+              WHERE event = {event:String} AND (platform, post_id) IN {posts:Array(Tuple(String, String))})
+          AND (platform, post_id) IN {posts:Array(Tuple(String, String))}
     ),
     pieces AS (
         SELECT platform, post_id, at, counter, change
@@ -64,7 +60,7 @@ WITH
         UNION ALL
         SELECT platform, post_id, created_at AS at, 'posts' AS counter, 1 AS change
         FROM posts FINAL
-        WHERE event = {event:String} AND (platform, post_id) IN touched
+        WHERE event = {event:String} AND (platform, post_id) IN {posts:Array(Tuple(String, String))}
     ),
     fresh AS (
         SELECT
@@ -87,12 +83,12 @@ WITH
     known AS (
         SELECT platform, post_id, minute
         FROM post_minutes FINAL
-        WHERE event = {event:String} AND (platform, post_id) IN touched
+        WHERE event = {event:String} AND (platform, post_id) IN {posts:Array(Tuple(String, String))}
     ),
     followers AS (
         SELECT platform, post_id, ifNull(followers, 0) AS followers
         FROM posts FINAL
-        WHERE event = {event:String} AND (platform, post_id) IN touched
+        WHERE event = {event:String} AND (platform, post_id) IN {posts:Array(Tuple(String, String))}
     )
 SELECT {event:String}, platform, post_id, minute, f.changes, f.posts, f.impressions, f.reach, f.views, f.likes,
        f.comments, f.shares, f.clicks, f.saves,

@@ -4,6 +4,4 @@
 SELECT DISTINCT platform, post_id
 FROM interactions
 WHERE event = {event:String}
-  AND (platform, interaction_id) IN (
-      SELECT key.1, key.2
-      FROM (SELECT arrayJoin(arrayZip({platforms:Array(String)}, {interaction_ids:Array(String)})) AS key))
+  AND (platform, interaction_id) IN {interactions:Array(Tuple(String, String))}
