@@ -29,8 +29,12 @@ test: $(INSTALLED) tools
 bench: $(INSTALLED)
 	$(PY) -m bench
 
+# ruff (pycodestyle, pyflakes, isort, bugbear, pyupgrade, simplify, complexity <= 12), the
+# formatter's check, and mypy on shared/ and services/ (configured in pyproject.toml).
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/ruff format --check shared services tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .sada sada-demo bench-results .pytest_cache .hypothesis

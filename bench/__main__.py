@@ -47,8 +47,6 @@ PARTS = ("pipeline", "reporter", "pdf")
 PIPELINE_STEPS = 5
 
 
-
-
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -58,24 +56,43 @@ def _positive(text: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("SADA_BENCH_SCALE", "1")),
-                        help="multiplier for record counts and the freshness duration "
-                             "(default: $SADA_BENCH_SCALE or 1; 0.1 for a quick run)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=float(os.environ.get("SADA_BENCH_SCALE", "1")),
+        help="multiplier for record counts and the freshness duration "
+        "(default: $SADA_BENCH_SCALE or 1; 0.1 for a quick run)",
+    )
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary chDB data directory")
-    parser.add_argument("--only", choices=PARTS, help="run one part alone: 'pipeline' (raw bounds, "
-                        "end-to-end rate, freshness), 'reporter' (endpoint latency on a large store) "
-                        "or 'pdf' (report render time per language)")
-    parser.add_argument("--reporter-requests", type=_positive, default=None, metavar="N",
-                        help="timed requests per reporter endpoint (default: 20 x scale, at least 5)")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        help="run one part alone: 'pipeline' (raw bounds, "
+        "end-to-end rate, freshness), 'reporter' (endpoint latency on a large store) "
+        "or 'pdf' (report render time per language)",
+    )
+    parser.add_argument(
+        "--reporter-requests",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="timed requests per reporter endpoint (default: 20 x scale, at least 5)",
+    )
     return parser.parse_args(argv)
 
 
 def bench_settings(data_dir: Path) -> Settings:
     """The pipeline's settings (SADA_* still apply), forced local, with test-speed group joins."""
-    return Settings().model_copy(update={
-        "data_dir": data_dir, "kafka_bootstrap": "", "clickhouse_url": "", "ingest_tokens": [],
-        "consumer_session_timeout_ms": 2_000, "consumer_heartbeat_interval_ms": 500,
-    })
+    return Settings().model_copy(
+        update={
+            "data_dir": data_dir,
+            "kafka_bootstrap": "",
+            "clickhouse_url": "",
+            "ingest_tokens": [],
+            "consumer_session_timeout_ms": 2_000,
+            "consumer_heartbeat_interval_ms": 500,
+        }
+    )
 
 
 def measure_kafka(base: Settings, count: int, steps: int) -> dict[str, Any]:
@@ -84,12 +101,15 @@ def measure_kafka(base: Settings, count: int, steps: int) -> dict[str, Any]:
     messages = inputs.kafka_messages(count)
     broker = bus.LocalBroker().start()
     try:
-        settings = base.model_copy(update={"kafka_bootstrap": broker.bootstrap,
-                                           "kafka_topic_prefix": "bench-raw."})
+        settings = base.model_copy(
+            update={"kafka_bootstrap": broker.bootstrap, "kafka_topic_prefix": "bench-raw."}
+        )
         bus.ensure_topics(settings)
         topic = settings.topic("posts")
-        say(f"[1/{steps}] raw kafka-python produce: {count} messages to {topic} "
-            f"({settings.kafka_partitions} partitions)")
+        say(
+            f"[1/{steps}] raw kafka-python produce: {count} messages to {topic} "
+            f"({settings.kafka_partitions} partitions)"
+        )
         produce = raw_produce(settings, topic, messages, throttled())
         say(f"      {produce.per_s:,.0f} records/s")
         say(f"[2/{steps}] raw kafka-python consume in a consumer group")
@@ -97,16 +117,21 @@ def measure_kafka(base: Settings, count: int, steps: int) -> dict[str, Any]:
         say(f"      {consume.rate.per_s:,.0f} records/s (group join {consume.join_s:.1f} s, excluded)")
     finally:
         broker.stop()
-    return {"produce": produce, "consume": consume,
-            "message_bytes_avg": sum(len(v) for _, v in messages) / len(messages)}
+    return {
+        "produce": produce,
+        "consume": consume,
+        "message_bytes_avg": sum(len(v) for _, v in messages) / len(messages),
+    }
 
 
 async def measure_pipeline(base: Settings, records: int, fresh_seconds: float, steps: int) -> dict[str, Any]:
     """LocalMode twice, each on its own database: the bulk rate, then freshness."""
     rss_before = peak_rss_mib()
     bodies = inputs.bodies(inputs.groups(records // inputs.GROUP), CHUNK_LINES // inputs.GROUP)
-    say(f"[4/{steps}] pipeline end-to-end: {sum(b.records for b in bodies)} records in {len(bodies)} "
-        f"POSTs of {CHUNK_LINES} lines, {CONCURRENCY} in flight, until drain()")
+    say(
+        f"[4/{steps}] pipeline end-to-end: {sum(b.records for b in bodies)} records in {len(bodies)} "
+        f"POSTs of {CHUNK_LINES} lines, {CONCURRENCY} in flight, until drain()"
+    )
     async with local_mode(base.model_copy(update={"clickhouse_database": "bench_e2e"})) as local:
         await warm_up(local)
         e2e = await end_to_end(local, bodies, CONCURRENCY, throttled())
@@ -115,8 +140,10 @@ async def measure_pipeline(base: Settings, records: int, fresh_seconds: float, s
     per_body = int(FRESH_RATE * FRESH_INTERVAL_S)
     count = max(1, round(fresh_seconds / FRESH_INTERVAL_S))
     stream = inputs.bodies(inputs.groups(count * per_body // inputs.GROUP), per_body // inputs.GROUP)
-    say(f"[5/{steps}] freshness: {per_body} records every {FRESH_INTERVAL_S * 1000:.0f} ms for "
-        f"{fresh_seconds:.0f} s while polling the summary")
+    say(
+        f"[5/{steps}] freshness: {per_body} records every {FRESH_INTERVAL_S * 1000:.0f} ms for "
+        f"{fresh_seconds:.0f} s while polling the summary"
+    )
     async with local_mode(base.model_copy(update={"clickhouse_database": "bench_fresh"})) as local:
         await warm_up(local)
         fresh = await freshness(local, stream, FRESH_INTERVAL_S, throttled())
@@ -142,74 +169,136 @@ def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> 
         Figure("raw produce (kafka-python, acks=all)", produce, "records/s"),
         Figure("raw consume (group, 1st->last msg)", consume, "records/s"),
         Figure("raw insert (chDB, Store.insert)", insert_rate, "records/s"),
-        Figure("pipeline end-to-end", e2e, "records/s", "min(consume, insert)", strict, ">= 0.80",
-               e2e >= 0.8 * strict),
-        Figure("pipeline end-to-end (honest bound)", e2e, "records/s", "min(produce, consume, insert)",
-               honest, "(info)"),
-        Figure("pipeline end-to-end (serial bound)", e2e, "records/s", "1/(1/produce+1/consume+1/insert)",
-               serial, "(info)"),
+        Figure(
+            "pipeline end-to-end",
+            e2e,
+            "records/s",
+            "min(consume, insert)",
+            strict,
+            ">= 0.80",
+            e2e >= 0.8 * strict,
+        ),
+        Figure(
+            "pipeline end-to-end (honest bound)",
+            e2e,
+            "records/s",
+            "min(produce, consume, insert)",
+            honest,
+            "(info)",
+        ),
+        Figure(
+            "pipeline end-to-end (serial bound)",
+            e2e,
+            "records/s",
+            "1/(1/produce+1/consume+1/insert)",
+            serial,
+            "(info)",
+        ),
         Figure("freshness p50", percentile(delays, 50), "s"),
         Figure("freshness p95", p95, "s", target="<= 2 s", passed=bool(p95 <= 2.0)),
-        Figure("freshness send rate achieved", fresh.achieved_rate, "records/s", "scheduled rate",
-               fresh.scheduled_rate),
+        Figure(
+            "freshness send rate achieved",
+            fresh.achieved_rate,
+            "records/s",
+            "scheduled rate",
+            fresh.scheduled_rate,
+        ),
         Figure("peak RSS, bench process", peak_rss_mib(), "MiB"),
         Figure("peak RSS, largest broker child", peak_rss_mib(resource.RUSAGE_CHILDREN), "MiB"),
     ]
 
 
 def machine_note(load: tuple[float, ...]) -> str:
-    return (f"{os.cpu_count()} CPUs; 1-min load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} "
-            "at the end (anything else running skews every figure).")
+    return (
+        f"{os.cpu_count()} CPUs; 1-min load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} "
+        "at the end (anything else running skews every figure)."
+    )
 
 
 def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings) -> list[str]:
     fresh = pipe["fresh"]
     return [
-        (f"messages average {kafka['message_bytes_avg']:.0f} B (the collector's canonical JSON: posts, "
-         f"metrics snapshots, comments); {base.kafka_partitions} partitions per topic."),
-        (f"raw consume excludes the consumer-group join ({kafka['consume'].join_s:.1f} s here); the "
-         "pipeline steps join (and connect the producer) on a warm-up record before their clock starts."),
+        (
+            f"messages average {kafka['message_bytes_avg']:.0f} B (the collector's canonical JSON: posts, "
+            f"metrics snapshots, comments); {base.kafka_partitions} partitions per topic."
+        ),
+        (
+            f"raw consume excludes the consumer-group join ({kafka['consume'].join_s:.1f} s here); the "
+            "pipeline steps join (and connect the producer) on a warm-up record before their clock starts."
+        ),
         f"raw insert: batches of {base.batch_max_records} rows (batch_max_records) into metrics.",
-        (f"peak RSS was {pipe['rss_before_mib']:.0f} MiB before the pipeline steps (chDB, raw steps and "
-         "their inputs); the process includes the bench's pre-built inputs and embedded ClickHouse."),
-        (f"end-to-end: every POST acknowledged after {pipe['e2e'].acked_s:.1f} s of "
-         f"{pipe['e2e'].rate.seconds:.1f} s; stored (FINAL, event 'bench'): {pipe['e2e'].stored}; "
-         f"aggregator stored {pipe['e2e'].aggregator_batches} batches; one summary() over them took "
-         f"{pipe['e2e'].summary_s * 1000:.0f} ms."),
-        ("freshness: a body counts as visible at the end of the first summary poll whose totals reach "
-         "the cumulative posts, views and comments sent through it (one figure per raw table; an "
-         "approximation: a later body's records could make up for a missing earlier one)."),
-        (f"freshness: {sum(v is not None for v in fresh.visible)}/{len(fresh.visible)} bodies seen, "
-         f"{fresh.polls} polls, mean poll {fresh.poll_seconds / max(1, fresh.polls) * 1000:.0f} ms "
-         f"(the resolution of the figure), {fresh.late_sends} sends more than one interval late."),
+        (
+            f"peak RSS was {pipe['rss_before_mib']:.0f} MiB before the pipeline steps (chDB, raw steps and "
+            "their inputs); the process includes the bench's pre-built inputs and embedded ClickHouse."
+        ),
+        (
+            f"end-to-end: every POST acknowledged after {pipe['e2e'].acked_s:.1f} s of "
+            f"{pipe['e2e'].rate.seconds:.1f} s; stored (FINAL, event 'bench'): {pipe['e2e'].stored}; "
+            f"aggregator stored {pipe['e2e'].aggregator_batches} batches; one summary() over them took "
+            f"{pipe['e2e'].summary_s * 1000:.0f} ms."
+        ),
+        (
+            "freshness: a body counts as visible at the end of the first summary poll whose totals reach "
+            "the cumulative posts, views and comments sent through it (one figure per raw table; an "
+            "approximation: a later body's records could make up for a missing earlier one)."
+        ),
+        (
+            f"freshness: {sum(v is not None for v in fresh.visible)}/{len(fresh.visible)} bodies seen, "
+            f"{fresh.polls} polls, mean poll {fresh.poll_seconds / max(1, fresh.polls) * 1000:.0f} ms "
+            f"(the resolution of the figure), {fresh.late_sends} sends more than one interval late."
+        ),
     ]
 
 
 def machine(load: tuple[float, ...]) -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "load_average_1m_start_end": [load[0], os.getloadavg()[0]]}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_1m_start_end": [load[0], os.getloadavg()[0]],
+    }
 
 
 def details(base: Settings, kafka: dict[str, Any], insert: Rate, pipe: dict[str, Any]) -> dict[str, Any]:
     """The pipeline part's figures in full."""
     fresh = pipe["fresh"]
     return {
-        "settings": base.model_dump(include={"kafka_partitions", "kafka_linger_ms", "batch_max_records",
-                                             "batch_max_age_ms", "consumer_max_poll_records",
-                                             "consumer_session_timeout_ms",
-                                             "consumer_heartbeat_interval_ms"}),
-        "raw": {"produce": vars(kafka["produce"]), "consume": vars(kafka["consume"].rate),
-                "consume_join_s": kafka["consume"].join_s, "insert": vars(insert),
-                "message_bytes_avg": kafka["message_bytes_avg"]},
+        "settings": base.model_dump(
+            include={
+                "kafka_partitions",
+                "kafka_linger_ms",
+                "batch_max_records",
+                "batch_max_age_ms",
+                "consumer_max_poll_records",
+                "consumer_session_timeout_ms",
+                "consumer_heartbeat_interval_ms",
+            }
+        ),
+        "raw": {
+            "produce": vars(kafka["produce"]),
+            "consume": vars(kafka["consume"].rate),
+            "consume_join_s": kafka["consume"].join_s,
+            "insert": vars(insert),
+            "message_bytes_avg": kafka["message_bytes_avg"],
+        },
         "rss_before_pipeline_mib": pipe["rss_before_mib"],
-        "end_to_end": {**vars(pipe["e2e"].rate), "acked_s": pipe["e2e"].acked_s,
-                       "stored": pipe["e2e"].stored,
-                       "aggregator_batches": pipe["e2e"].aggregator_batches,
-                       "summary_s": pipe["e2e"].summary_s},
-        "freshness": {"delays_s": fresh.delays, "bodies": len(fresh.visible),
-                      "visible": sum(v is not None for v in fresh.visible), "polls": fresh.polls,
-                      "poll_seconds_total": fresh.poll_seconds, "late_sends": fresh.late_sends,
-                      "records_acked": fresh.records_acked, "send_seconds": fresh.send_seconds},
+        "end_to_end": {
+            **vars(pipe["e2e"].rate),
+            "acked_s": pipe["e2e"].acked_s,
+            "stored": pipe["e2e"].stored,
+            "aggregator_batches": pipe["e2e"].aggregator_batches,
+            "summary_s": pipe["e2e"].summary_s,
+        },
+        "freshness": {
+            "delays_s": fresh.delays,
+            "bodies": len(fresh.visible),
+            "visible": sum(v is not None for v in fresh.visible),
+            "polls": fresh.polls,
+            "poll_seconds_total": fresh.poll_seconds,
+            "late_sends": fresh.late_sends,
+            "records_acked": fresh.records_acked,
+            "send_seconds": fresh.send_seconds,
+        },
     }
 
 
@@ -221,8 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A CI timeout sends SIGTERM: unwind as Ctrl-C does, so the finally blocks stop the brokers.
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     parts = [args.only] if args.only else list(PARTS)
     steps = PIPELINE_STEPS * ("pipeline" in parts) + ("reporter" in parts) + ("pdf" in parts)
     records = max(1_000, round(BASE_RECORDS * args.scale))
@@ -231,8 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     data_dir = Path(tempfile.mkdtemp(prefix="sada-bench-"))
     base = bench_settings(data_dir)
-    say(f"sada bench: scale {args.scale}, parts {', '.join(parts)} ({records} records per rate figure), "
-        f"data in {data_dir}")
+    say(
+        f"sada bench: scale {args.scale}, parts {', '.join(parts)} ({records} records per rate figure), "
+        f"data in {data_dir}"
+    )
     rows: list[Figure] = []
     notes_: list[str] = []
     extra: dict[str, Any] = {}
@@ -240,17 +332,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "pipeline" in parts:
             kafka = measure_kafka(base, records, steps)
-            say(f"[3/{steps}] raw ClickHouse insert: {records} metrics rows in batches of "
-                f"{base.batch_max_records}")
-            insert = raw_insert(base, "bench_raw", inputs.metrics_rows(records), base.batch_max_records,
-                                throttled())
+            say(
+                f"[3/{steps}] raw ClickHouse insert: {records} metrics rows in batches of "
+                f"{base.batch_max_records}"
+            )
+            insert = raw_insert(
+                base, "bench_raw", inputs.metrics_rows(records), base.batch_max_records, throttled()
+            )
             say(f"      {insert.per_s:,.0f} rows/s")
             pipe = asyncio.run(measure_pipeline(base, records, fresh_seconds, steps))
             rows = figures(kafka, insert.per_s, pipe)  # before the reporter step: its peak RSS is its own
             notes_ += notes(kafka, pipe, base)
             extra.update(details(base, kafka, insert, pipe))
         if "reporter" in parts:
-            say(f"[{steps - ('pdf' in parts)}/{steps}] reporter latency: each endpoint over HTTP on a large store")
+            say(
+                f"[{steps - ('pdf' in parts)}/{steps}] reporter latency: each endpoint over HTTP on a large store"
+            )
             reporter = asyncio.run(measure_reporter(base, args.scale, requests, throttled(), say))
             notes_ += reporter.notes()
             extra["reporter"] = reporter.details()
@@ -272,8 +369,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
     for note in notes_:
         print(f"- {note}")
-    path = write_json(RESULTS, rows, {"scale": args.scale, "parts": parts, "machine": machine(load),
-                                      **extra, "notes": notes_})
+    path = write_json(
+        RESULTS,
+        rows,
+        {"scale": args.scale, "parts": parts, "machine": machine(load), **extra, "notes": notes_},
+    )
     print(f"\nwritten: {path}")
     return 0
 

@@ -29,28 +29,53 @@ def post_group(n: int, event: str, start: datetime) -> list[dict[str, Any]]:
     post_id = f"urn:bench:{platform}:{n:019d}"  # as long as real platform ids
     created = start + timedelta(seconds=n % 86_400, microseconds=n % 997_000)
     views = 100 + n % 900
-    records: list[dict[str, Any]] = [{
-        "type": "post", "event": event, "platform": platform, "post_id": post_id,
-        "created_at": created.isoformat(), "account": f"@bench-account-{n % 97}",
-        "author": f"Bench Author {n % 31}", "text": TEXTS[n % len(TEXTS)], "lang": ("ar", "fr", "en")[n % 3],
-        "hashtags": ["bench", "sada"], "url": f"https://{platform}.example/{post_id}",
-        "media": "video", "followers": 1_000 + n % 50_000,
-    }]
+    records: list[dict[str, Any]] = [
+        {
+            "type": "post",
+            "event": event,
+            "platform": platform,
+            "post_id": post_id,
+            "created_at": created.isoformat(),
+            "account": f"@bench-account-{n % 97}",
+            "author": f"Bench Author {n % 31}",
+            "text": TEXTS[n % len(TEXTS)],
+            "lang": ("ar", "fr", "en")[n % 3],
+            "hashtags": ["bench", "sada"],
+            "url": f"https://{platform}.example/{post_id}",
+            "media": "video",
+            "followers": 1_000 + n % 50_000,
+        }
+    ]
     for step, share in enumerate((0.3, 0.7, 1.0), start=1):
-        records.append({
-            "type": "metrics", "event": event, "platform": platform, "post_id": post_id,
-            "observed_at": (created + timedelta(hours=step)).isoformat(),
-            "impressions": int(3 * views * share), "reach": int(2 * views * share),
-            "views": int(views * share), "likes": int(views * share / 10),
-            "shares": int(views * share / 50), "clicks": int(views * share / 20),
-            "saves": int(views * share / 100),
-        })
-    records.append({
-        "type": "interaction", "event": event, "platform": platform, "post_id": post_id,
-        "interaction_id": f"{post_id}-comment", "kind": "comment",
-        "occurred_at": (created + timedelta(minutes=30)).isoformat(), "actor": f"user{n % 9_999}",
-        "text": TEXTS[(n + 1) % len(TEXTS)],
-    })
+        records.append(
+            {
+                "type": "metrics",
+                "event": event,
+                "platform": platform,
+                "post_id": post_id,
+                "observed_at": (created + timedelta(hours=step)).isoformat(),
+                "impressions": int(3 * views * share),
+                "reach": int(2 * views * share),
+                "views": int(views * share),
+                "likes": int(views * share / 10),
+                "shares": int(views * share / 50),
+                "clicks": int(views * share / 20),
+                "saves": int(views * share / 100),
+            }
+        )
+    records.append(
+        {
+            "type": "interaction",
+            "event": event,
+            "platform": platform,
+            "post_id": post_id,
+            "interaction_id": f"{post_id}-comment",
+            "kind": "comment",
+            "occurred_at": (created + timedelta(minutes=30)).isoformat(),
+            "actor": f"user{n % 9_999}",
+            "text": TEXTS[(n + 1) % len(TEXTS)],
+        }
+    )
     return records
 
 
@@ -84,7 +109,7 @@ def bodies(post_groups: list[list[dict[str, Any]]], groups_per_body: int) -> lis
     out: list[Body] = []
     posts = views = comments = 0
     for first in range(0, len(post_groups), groups_per_body):
-        chunk = post_groups[first:first + groups_per_body]
+        chunk = post_groups[first : first + groups_per_body]
         posts += len(chunk)
         views += sum(group[3]["views"] for group in chunk)
         comments += len(chunk)
@@ -111,8 +136,21 @@ def metrics_rows(count: int, event: str = EVENT) -> list[list[Any]]:
     for n in range(count):
         views = 100 + n % 900
         platform = PLATFORMS[n % len(PLATFORMS)]
-        rows.append([event, platform, f"urn:bench:{platform}:{n // 3:019d}",
-                     start + timedelta(seconds=n, microseconds=n % 997_000), 3 * views, 2 * views, views,
-                     views // 10, None, views // 50, views // 20, views // 100,
-                     1_700_000_000_000_000_000 + n])
+        rows.append(
+            [
+                event,
+                platform,
+                f"urn:bench:{platform}:{n // 3:019d}",
+                start + timedelta(seconds=n, microseconds=n % 997_000),
+                3 * views,
+                2 * views,
+                views,
+                views // 10,
+                None,
+                views // 50,
+                views // 20,
+                views // 100,
+                1_700_000_000_000_000_000 + n,
+            ]
+        )
     return rows

@@ -18,12 +18,24 @@ TARGET_S = 5.0
 
 def measure_pdf(repeat: int) -> tuple[list[Figure], dict]:
     """One figure per (event, language): the median time to read the store and draw the PDF."""
-    done = subprocess.run([sys.executable, "-m", "services.reporter.pdf.timing", "--json",
-                           "--repeat", str(repeat)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.reporter.pdf.timing", "--json", "--repeat", str(repeat)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"PDF timing failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
     results = json.loads(done.stdout.strip().splitlines()[-1])
-    figures = [Figure(f"PDF report {lang}, {event}", per_lang["total_s"], "s",
-                      target=f"<= {TARGET_S:.0f} s", passed=per_lang["total_s"] <= TARGET_S)
-               for event, by_lang in results.items() for lang, per_lang in by_lang.items()]
+    figures = [
+        Figure(
+            f"PDF report {lang}, {event}",
+            per_lang["total_s"],
+            "s",
+            target=f"<= {TARGET_S:.0f} s",
+            passed=per_lang["total_s"] <= TARGET_S,
+        )
+        for event, by_lang in results.items()
+        for lang, per_lang in by_lang.items()
+    ]
     return figures, results

@@ -78,12 +78,19 @@ async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, pro
         seconds = time.perf_counter() - started
     assert local.reporter_store is not None and local.aggregator is not None
     count = "SELECT count() AS n FROM {} FINAL WHERE event = {{event:String}}"
-    stored = {table: int(local.reporter_store.query(count.format(table), {"event": EVENT})[0]["n"])
-              for table in ("posts", "metrics", "interactions")}
+    stored = {
+        table: int(local.reporter_store.query(count.format(table), {"event": EVENT})[0]["n"])
+        for table in ("posts", "metrics", "interactions")
+    }
     began = time.perf_counter()
     await asyncio.to_thread(summary, local.reporter_store, EVENT)
-    return EndToEnd(Rate(sum(b.records for b in bodies), seconds), acked_s, stored,
-                    local.aggregator.stored_batches, time.perf_counter() - began)
+    return EndToEnd(
+        Rate(sum(b.records for b in bodies), seconds),
+        acked_s,
+        stored,
+        local.aggregator.stored_batches,
+        time.perf_counter() - began,
+    )
 
 
 @dataclass
@@ -101,7 +108,9 @@ class Freshness:
 
     @property
     def delays(self) -> list[float]:
-        return [v - a for a, v in zip(self.acked, self.visible) if a is not None and v is not None]
+        return [
+            v - a for a, v in zip(self.acked, self.visible, strict=False) if a is not None and v is not None
+        ]
 
     @property
     def achieved_rate(self) -> float:
@@ -111,19 +120,26 @@ class Freshness:
 def _reached(totals: dict[str, int], body: Body) -> bool:
     """The visibility test (an approximation): the summary's totals reached the cumulative posts,
     views and comments sent through this body, one figure per raw table."""
-    return (totals["posts"] >= body.posts and totals["views"] >= body.views
-            and totals["comments"] >= body.comments)
+    return (
+        totals["posts"] >= body.posts
+        and totals["views"] >= body.views
+        and totals["comments"] >= body.comments
+    )
 
 
-async def freshness(local: LocalMode, bodies: list[Body], interval_s: float, progress: Progress,
-                    settle_s: float = 60.0) -> Freshness:
+async def freshness(
+    local: LocalMode, bodies: list[Body], interval_s: float, progress: Progress, settle_s: float = 60.0
+) -> Freshness:
     """A steady stream (one body per ``interval_s``) while a poller reads the summary.
 
     A body's delay is (end of the first summary poll that shows it) − (its POST's 2xx). Using
     the poll's end makes the figure what a dashboard user gets; the poll time is its resolution.
     """
-    result = Freshness(scheduled_rate=bodies[0].records / interval_s if bodies else 0.0,
-                       acked=[None] * len(bodies), visible=[None] * len(bodies))
+    result = Freshness(
+        scheduled_rate=bodies[0].records / interval_s if bodies else 0.0,
+        acked=[None] * len(bodies),
+        visible=[None] * len(bodies),
+    )
     store = local.reporter_store
     assert store is not None
     sending = True
@@ -163,8 +179,10 @@ async def freshness(local: LocalMode, bodies: list[Body], interval_s: float, pro
                 result.late_sends += 1
             tasks.append(asyncio.create_task(send(session, index, body)))
             if index % 10 == 9:
-                progress(f"  freshness: {index + 1}/{len(bodies)} bodies sent, "
-                         f"{sum(v is not None for v in result.visible)} visible")
+                progress(
+                    f"  freshness: {index + 1}/{len(bodies)} bodies sent, "
+                    f"{sum(v is not None for v in result.visible)} visible"
+                )
         try:
             await asyncio.gather(*tasks)
             result.send_seconds = max(a for a in result.acked if a is not None) - began

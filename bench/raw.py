@@ -28,8 +28,9 @@ class Rate:
         return self.count / self.seconds if self.seconds > 0 else float("nan")
 
 
-def raw_produce(settings: Settings, topic: str, messages: list[tuple[bytes, bytes]],
-                progress: Progress) -> Rate:
+def raw_produce(
+    settings: Settings, topic: str, messages: list[tuple[bytes, bytes]], progress: Progress
+) -> Rate:
     """kafka-python with the collector's producer (acks=all, idempotent, gzip, linger), keyed as
     the collector keys, with its header; timed from the first send until every ack is in."""
     producer = bus.make_producer(settings)
@@ -55,8 +56,9 @@ class ConsumeResult:
     join_s: float  # subscribe -> first message: the group join, excluded from the rate
 
 
-def raw_consume(settings: Settings, topic: str, expected: int, progress: Progress,
-                timeout_s: float = 300.0) -> ConsumeResult:
+def raw_consume(
+    settings: Settings, topic: str, expected: int, progress: Progress, timeout_s: float = 300.0
+) -> ConsumeResult:
     """kafka-python in a fresh consumer group with the aggregator's consumer settings.
 
     Timed from the first message to the last: the group join (session_timeout / 2 on
@@ -85,13 +87,14 @@ def raw_consume(settings: Settings, topic: str, expected: int, progress: Progres
         consumer.close(autocommit=False)
 
 
-def raw_insert(settings: Settings, database: str, rows: list[list[Any]], batch: int,
-               progress: Progress) -> Rate:
+def raw_insert(
+    settings: Settings, database: str, rows: list[list[Any]], batch: int, progress: Progress
+) -> Rate:
     """``Store.insert`` (row tuples, dedup token, async_insert=0) into ``metrics`` of its own
     database, in the aggregator's batch size; one batch per call, as the aggregator does."""
     store = open_store(settings, database)
     started = time.perf_counter()
     for first in range(0, len(rows), batch):
-        store.insert("metrics", rows[first:first + batch], token=f"bench-raw:{first}")
+        store.insert("metrics", rows[first : first + batch], token=f"bench-raw:{first}")
         progress(f"  insert: {min(first + batch, len(rows))}/{len(rows)} rows")
     return Rate(len(rows), time.perf_counter() - started)

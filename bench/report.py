@@ -56,7 +56,7 @@ def table(figures: list[Figure]) -> str:
 def _grid(header: list[str], cells: list[list[str]]) -> str:
     rows = [header] + cells
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -79,8 +79,13 @@ class Latency:
         return self.p95_ms <= self.target_p95_ms
 
     def cells(self) -> list[str]:
-        return [self.endpoint, _ms(self.p50_ms), _ms(self.p95_ms), f"<= {self.target_p95_ms:.0f} ms",
-                "PASS" if self.passed else "FAIL"]
+        return [
+            self.endpoint,
+            _ms(self.p50_ms),
+            _ms(self.p95_ms),
+            f"<= {self.target_p95_ms:.0f} ms",
+            "PASS" if self.passed else "FAIL",
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}

@@ -39,8 +39,16 @@ from shared.settings import Settings
 from shared.store import open_store
 
 DATABASE = "bench_reporter"
-MERGED_TABLES = ("posts", "interactions", "metrics", "mentions",  # raw, then rollups
-                 "interactions_by_post", "post_minutes", "post_hours", "post_totals")
+MERGED_TABLES = (
+    "posts",
+    "interactions",
+    "metrics",
+    "mentions",  # raw, then rollups
+    "interactions_by_post",
+    "post_minutes",
+    "post_hours",
+    "post_totals",
+)
 TARGET_P95_MS = 300.0
 BASE_REQUESTS = 20
 MIN_REQUESTS = 5  # below this a p95 says nothing
@@ -48,8 +56,33 @@ WARM_UP = 2
 CHUNK_ROWS = 1_000_000  # rows per INSERT … SELECT (one progress line each)
 ZONE = "Africa/Casablanca"
 PLATFORMS = tuple(p for p in events.PLATFORMS if p != "web")  # the social ones
-COUNTRIES = ("MA", "FR", "ES", "SN", "CI", "TN", "DZ", "EG", "NG", "KE", "ZA", "GH", "CM", "BE", "CA",
-             "US", "GB", "DE", "IT", "AE", "SA", "QA", "MR", "ML", "RW")
+COUNTRIES = (
+    "MA",
+    "FR",
+    "ES",
+    "SN",
+    "CI",
+    "TN",
+    "DZ",
+    "EG",
+    "NG",
+    "KE",
+    "ZA",
+    "GH",
+    "CM",
+    "BE",
+    "CA",
+    "US",
+    "GB",
+    "DE",
+    "IT",
+    "AE",
+    "SA",
+    "QA",
+    "MR",
+    "ML",
+    "RW",
+)
 MEDIA = ("video", "image", "text", "link")
 
 
@@ -61,10 +94,12 @@ class Sizes:
     mentions: int
 
     def scaled(self, factor: float) -> Sizes:
-        return Sizes(posts=max(60, round(self.posts * factor)),
-                     interactions=max(1_000, round(self.interactions * factor)),
-                     snapshots=max(600, round(self.snapshots * factor)),
-                     mentions=max(30, round(self.mentions * factor)))
+        return Sizes(
+            posts=max(60, round(self.posts * factor)),
+            interactions=max(1_000, round(self.interactions * factor)),
+            snapshots=max(600, round(self.snapshots * factor)),
+            mentions=max(30, round(self.mentions * factor)),
+        )
 
 
 BASE = Sizes(posts=20_000, interactions=10_000_000, snapshots=1_000_000, mentions=4_000)
@@ -82,26 +117,82 @@ def _session(id_: str, start: datetime, end: datetime, en: str, fr: str, room: s
 def bench_events() -> tuple[Event, Event]:
     """The event measured (three days, five agenda sessions) and its previous, smaller edition."""
     previous = Event(
-        slug="bench-2022", names={"en": "Bench Summit 2022", "fr": "Sommet Bench 2022"}, timezone=ZONE,
-        start=_at(2022, 10, 26, 8), end=_at(2022, 10, 28, 20), hashtags=["#BenchSummit2022"],
-        agenda=[_session("opening", _at(2022, 10, 26, 9, 30), _at(2022, 10, 26, 11), "Opening keynote",
-                         "Séance d'ouverture", "Grand amphithéâtre"),
-                _session("awards", _at(2022, 10, 28, 15), _at(2022, 10, 28, 17), "Startup awards",
-                         "Prix startups", "Village startups")])
+        slug="bench-2022",
+        names={"en": "Bench Summit 2022", "fr": "Sommet Bench 2022"},
+        timezone=ZONE,
+        start=_at(2022, 10, 26, 8),
+        end=_at(2022, 10, 28, 20),
+        hashtags=["#BenchSummit2022"],
+        agenda=[
+            _session(
+                "opening",
+                _at(2022, 10, 26, 9, 30),
+                _at(2022, 10, 26, 11),
+                "Opening keynote",
+                "Séance d'ouverture",
+                "Grand amphithéâtre",
+            ),
+            _session(
+                "awards",
+                _at(2022, 10, 28, 15),
+                _at(2022, 10, 28, 17),
+                "Startup awards",
+                "Prix startups",
+                "Village startups",
+            ),
+        ],
+    )
     main = Event(
-        slug="bench-2024", names={"en": "Bench Summit 2024", "fr": "Sommet Bench 2024"}, timezone=ZONE,
-        start=_at(2024, 10, 23, 8), end=_at(2024, 10, 25, 20), hashtags=["#BenchSummit2024"],
+        slug="bench-2024",
+        names={"en": "Bench Summit 2024", "fr": "Sommet Bench 2024"},
+        timezone=ZONE,
+        start=_at(2024, 10, 23, 8),
+        end=_at(2024, 10, 25, 20),
+        hashtags=["#BenchSummit2024"],
         previous=previous.slug,
-        agenda=[_session("opening", _at(2024, 10, 23, 9, 30), _at(2024, 10, 23, 11), "Opening keynote",
-                         "Séance d'ouverture", "Grand amphithéâtre"),
-                _session("ai-panel", _at(2024, 10, 23, 14), _at(2024, 10, 23, 16), "Panel: AI in Africa",
-                         "Table ronde : l'IA en Afrique", "Salle Atlas"),
-                _session("cyber-workshop", _at(2024, 10, 24, 10), _at(2024, 10, 24, 12, 30),
-                         "Workshop: cybersecurity", "Atelier : cybersécurité", "Salle Rif"),
-                _session("data-panel", _at(2024, 10, 24, 15), _at(2024, 10, 24, 17),
-                         "Panel: data sovereignty", "Table ronde : souveraineté des données", "Salle Atlas"),
-                _session("awards", _at(2024, 10, 25, 16), _at(2024, 10, 25, 18), "Startup awards",
-                         "Prix startups", "Village startups")])
+        agenda=[
+            _session(
+                "opening",
+                _at(2024, 10, 23, 9, 30),
+                _at(2024, 10, 23, 11),
+                "Opening keynote",
+                "Séance d'ouverture",
+                "Grand amphithéâtre",
+            ),
+            _session(
+                "ai-panel",
+                _at(2024, 10, 23, 14),
+                _at(2024, 10, 23, 16),
+                "Panel: AI in Africa",
+                "Table ronde : l'IA en Afrique",
+                "Salle Atlas",
+            ),
+            _session(
+                "cyber-workshop",
+                _at(2024, 10, 24, 10),
+                _at(2024, 10, 24, 12, 30),
+                "Workshop: cybersecurity",
+                "Atelier : cybersécurité",
+                "Salle Rif",
+            ),
+            _session(
+                "data-panel",
+                _at(2024, 10, 24, 15),
+                _at(2024, 10, 24, 17),
+                "Panel: data sovereignty",
+                "Table ronde : souveraineté des données",
+                "Salle Atlas",
+            ),
+            _session(
+                "awards",
+                _at(2024, 10, 25, 16),
+                _at(2024, 10, 25, 18),
+                "Startup awards",
+                "Prix startups",
+                "Village startups",
+            ),
+        ],
+    )
     return main, previous
 
 
@@ -109,10 +200,28 @@ def hashtag_vocabulary(event: Event) -> list[str]:
     """The event's tags, spelling variants that share a key (case, accents, Arabic diacritics and
     tatweel), and a long tail of topics. Posts draw from the front more often."""
     tag = event.hashtags[0]
-    return [tag, tag.lower(), "#المغرب_الرقمي", "#DigitalMorocco", "#المغربُ_الرقمي", "#IA", "#CyberSécurité",
-            "#cybersecurite", "#المـغرب_الرقمي", "#Startups", "#AfricaTech", "#OpenData", "#Cloud",
-            "#الذكاء_الاصطناعي", "#Fintech", "#GovTech", "#5G", "#SmartCity", "#EdTech", "#Souveraineté"] + \
-        [f"#Topic{n}" for n in range(40)]
+    return [
+        tag,
+        tag.lower(),
+        "#المغرب_الرقمي",
+        "#DigitalMorocco",
+        "#المغربُ_الرقمي",
+        "#IA",
+        "#CyberSécurité",
+        "#cybersecurite",
+        "#المـغرب_الرقمي",
+        "#Startups",
+        "#AfricaTech",
+        "#OpenData",
+        "#Cloud",
+        "#الذكاء_الاصطناعي",
+        "#Fintech",
+        "#GovTech",
+        "#5G",
+        "#SmartCity",
+        "#EdTech",
+        "#Souveraineté",
+    ] + [f"#Topic{n}" for n in range(40)]
 
 
 def _quote(text: str) -> str:
@@ -159,8 +268,10 @@ class Filler:
     def after_creation(self, n: str, fraction: str) -> str:
         """A time between post ``n``'s creation and the end of the event."""
         created = self.created_us(n)
-        return (f"fromUnixTimestamp64Micro(toInt64({created} + ({self.end_us} - {created}) * ({fraction})), "
-                "'UTC')")
+        return (
+            f"fromUnixTimestamp64Micro(toInt64({created} + ({self.end_us} - {created}) * ({fraction})), "
+            "'UTC')"
+        )
 
     def popular_post(self, m: str, k: int) -> str:
         """A post number, skewed: the first quarter of the posts gets half of the activity."""
@@ -173,33 +284,35 @@ class Filler:
 INSERT INTO posts (event, platform, post_id, created_at, account, author, text, lang, hashtags,
                    hashtag_keys, url, media, followers, version)
 SELECT {_quote(self.event.slug)}, platform, post_id, created_at,
-       concat('@account', toString({self.h('n', 2)} % 2000)),
-       concat('Author ', toString({self.h('n', 3)} % 1500)),
-       {_array(TEXTS)}[{self.h('n', 4)} % {len(TEXTS)} + 1], {_array(LANGS)}[{self.h('n', 5)} % 3 + 1],
+       concat('@account', toString({self.h("n", 2)} % 2000)),
+       concat('Author ', toString({self.h("n", 3)} % 1500)),
+       {_array(TEXTS)}[{self.h("n", 4)} % {len(TEXTS)} + 1], {_array(LANGS)}[{self.h("n", 5)} % 3 + 1],
        arrayMap(i -> {_array(tags)}[i], picks), arrayMap(i -> {_array(keys)}[i], picks),
        concat('https://', platform, '.example/', post_id),
-       {_array(MEDIA)}[{self.h('n', 6)} % {len(MEDIA)} + 1],
-       toUInt64(100 + floor(500000 * pow({self.u('n', 7)}, 4))), 1
+       {_array(MEDIA)}[{self.h("n", 6)} % {len(MEDIA)} + 1],
+       toUInt64(100 + floor(500000 * pow({self.u("n", 7)}, 4))), 1
 FROM (
-    SELECT number AS n, {self.platform('n')} AS platform, {self.post_id('n')} AS post_id,
-           fromUnixTimestamp64Micro(toInt64({self.created_us('n')}), 'UTC') AS created_at,
-           arrayDistinct(arrayMap(i -> toUInt32(floor({len(tags)} * pow(({self.h('n', 'i + 10')} % 1000000)
+    SELECT number AS n, {self.platform("n")} AS platform, {self.post_id("n")} AS post_id,
+           fromUnixTimestamp64Micro(toInt64({self.created_us("n")}), 'UTC') AS created_at,
+           arrayDistinct(arrayMap(i -> toUInt32(floor({len(tags)} * pow(({self.h("n", "i + 10")} % 1000000)
                                                                         / 1000000, 2))) + 1,
-                                  range(1 + {self.h('n', 8)} % 3))) AS picks
+                                  range(1 + {self.h("n", 8)} % 3))) AS picks
     FROM numbers({self.sizes.posts})
 )"""
 
     def interactions(self, first: int, count: int) -> str:
-        kinds = ("multiIf(r < 45, 'like', r < 65, 'comment', r < 75, 'share', r < 85, 'click', "
-                 "r < 92, 'save', 'view')")
+        kinds = (
+            "multiIf(r < 45, 'like', r < 65, 'comment', r < 75, 'share', r < 85, 'click', "
+            "r < 92, 'save', 'view')"
+        )
         return f"""
 INSERT INTO interactions (event, platform, interaction_id, post_id, kind, occurred_at, actor, text, version)
-SELECT {_quote(self.event.slug)}, {self.platform('p')}, concat({self.post_id('p')}, '-', toString(m)),
-       {self.post_id('p')}, kind, {self.after_creation('p', f'pow({self.u("m", 3)}, 2)')},
-       concat('user', toString({self.h('m', 5)} % 250000)),
-       if(kind = 'comment', {_array(TEXTS)}[{self.h('m', 6)} % {len(TEXTS)} + 1], NULL), 1
+SELECT {_quote(self.event.slug)}, {self.platform("p")}, concat({self.post_id("p")}, '-', toString(m)),
+       {self.post_id("p")}, kind, {self.after_creation("p", f"pow({self.u('m', 3)}, 2)")},
+       concat('user', toString({self.h("m", 5)} % 250000)),
+       if(kind = 'comment', {_array(TEXTS)}[{self.h("m", 6)} % {len(TEXTS)} + 1], NULL), 1
 FROM (
-    SELECT number AS m, {self.popular_post('m', 2)} AS p, {self.h('m', 4)} % 100 AS r, {kinds} AS kind
+    SELECT number AS m, {self.popular_post("m", 2)} AS p, {self.h("m", 4)} % 100 AS r, {kinds} AS kind
     FROM numbers({first}, {count})
 )"""
 
@@ -211,8 +324,8 @@ FROM (
         return f"""
 INSERT INTO metrics (event, platform, post_id, observed_at, impressions, reach, views, likes, comments,
                      shares, clicks, saves, version)
-SELECT {_quote(self.event.slug)}, platform, {self.post_id('p')},
-       {self.after_creation('p', f'(k + 1) / {per_post + 1}')}, imp, toUInt64(imp * 0.6),
+SELECT {_quote(self.event.slug)}, platform, {self.post_id("p")},
+       {self.after_creation("p", f"(k + 1) / {per_post + 1}")}, imp, toUInt64(imp * 0.6),
        if(platform IN ('facebook', 'instagram', 'youtube', 'tiktok'), toUInt64(imp * 0.3), NULL),
        if(platform = 'x', NULL, toUInt64(imp * 0.02)), NULL,
        if(platform IN ('facebook', 'linkedin', 'x'), toUInt64(imp * 0.004), NULL),
@@ -220,8 +333,8 @@ SELECT {_quote(self.event.slug)}, platform, {self.post_id('p')},
        if(platform = 'instagram', toUInt64(imp * 0.003), NULL), 1
 FROM (
     SELECT number % {self.sizes.posts} AS p, intDiv(number, {self.sizes.posts}) AS k,
-           {self.platform('p')} AS platform,
-           toUInt64((200 + floor(200000 * pow(1 - p / {self.sizes.posts}, 4)) + {self.h('p', 9)} % 1000)
+           {self.platform("p")} AS platform,
+           toUInt64((200 + floor(200000 * pow(1 - p / {self.sizes.posts}, 4)) + {self.h("p", 9)} % 1000)
                     * (k + 1) / {per_post}) AS imp
     FROM numbers({first}, {count})
 )"""
@@ -232,14 +345,14 @@ FROM (
 INSERT INTO mentions (event, url, original_url, platform, published_at, outlet, country, lang, title,
                       audience, version)
 SELECT {_quote(self.event.slug)}, url, concat(url, '?utm_source=bench'), 'web',
-       fromUnixTimestamp64Micro(toInt64({self.start_us} + {self.h('n', 1)} % {self.span_us}), 'UTC'),
-       if({self.h('n', 2)} % 20 = 0, NULL, {_array(outlets)}[o + 1]),
-       if({self.h('n', 3)} % 15 = 0, NULL,
-          {_array(COUNTRIES)}[toUInt32(floor({len(COUNTRIES)} * pow({self.u('n', 4)}, 2))) + 1]),
-       {_array(LANGS)}[{self.h('n', 5)} % 3 + 1], concat('Article ', toString(n)),
-       toUInt64(1000 + {self.h('n', 6)} % 2000000), 1
+       fromUnixTimestamp64Micro(toInt64({self.start_us} + {self.h("n", 1)} % {self.span_us}), 'UTC'),
+       if({self.h("n", 2)} % 20 = 0, NULL, {_array(outlets)}[o + 1]),
+       if({self.h("n", 3)} % 15 = 0, NULL,
+          {_array(COUNTRIES)}[toUInt32(floor({len(COUNTRIES)} * pow({self.u("n", 4)}, 2))) + 1]),
+       {_array(LANGS)}[{self.h("n", 5)} % 3 + 1], concat('Article ', toString(n)),
+       toUInt64(1000 + {self.h("n", 6)} % 2000000), 1
 FROM (
-    SELECT number AS n, toUInt32(floor({len(outlets)} * pow({self.u('number', 7)}, 2))) AS o,
+    SELECT number AS n, toUInt32(floor({len(outlets)} * pow({self.u("number", 7)}, 2))) AS o,
            concat('https://outlet', toString(o), '.example/', toString(number)) AS url
     FROM numbers({self.sizes.mentions})
 )"""
@@ -288,13 +401,23 @@ def endpoints(main: Event, previous: Event, main_sizes: Sizes, at: datetime) -> 
         return lambda body: len(body[key]) >= minimum
 
     return [
-        Endpoint("summary", f"{e}/summary", {},
-                 lambda b: b["totals"]["posts"] == main_sizes.posts
-                 and b["mentions"]["articles"] == main_sizes.mentions
-                 and len(b["platforms"]) == len(PLATFORMS)),
+        Endpoint(
+            "summary",
+            f"{e}/summary",
+            {},
+            lambda b: (
+                b["totals"]["posts"] == main_sizes.posts
+                and b["mentions"]["articles"] == main_sizes.mentions
+                and len(b["platforms"]) == len(PLATFORMS)
+            ),
+        ),
         Endpoint("series hour", f"{e}/series", {"bucket": "hour"}, rows("series", 24)),
-        Endpoint("series minute, platform x", f"{e}/series", {"bucket": "minute", "platform": "x"},
-                 rows("series", 60)),
+        Endpoint(
+            "series minute, platform x",
+            f"{e}/series",
+            {"bucket": "minute", "platform": "x"},
+            rows("series", 60),
+        ),
         Endpoint("series day", f"{e}/series", {"bucket": "day"}, rows("series", 3)),
         Endpoint("breakdown platform", f"{e}/breakdown/platform", {}, rows("rows", len(PLATFORMS))),
         Endpoint("breakdown hashtag", f"{e}/breakdown/hashtag", {}, rows("rows", 10)),
@@ -302,11 +425,21 @@ def endpoints(main: Event, previous: Event, main_sizes: Sizes, at: datetime) -> 
         Endpoint("top-posts by engagements", f"{e}/top-posts", {"by": "engagements"}, rows("posts", 10)),
         Endpoint("top-posts by rate", f"{e}/top-posts", {"by": "rate"}, rows("posts", 10)),
         Endpoint("mentions country", f"{e}/mentions/country", {}, rows("rows", 5)),
-        Endpoint("trends", f"{e}/trends", {"at": at.isoformat()},
-                 lambda b: any(t["latest"] > 0 for t in b["trends"]) and len(b["hashtags"]) > 0),
-        Endpoint(f"compare with {previous.slug}", f"{e}/compare", {"with": previous.slug},
-                 lambda b: all(b["editions"][s]["totals"]["posts"] > 0 for s in (main.slug, previous.slug))
-                 and len(b["days"]) >= 3),
+        Endpoint(
+            "trends",
+            f"{e}/trends",
+            {"at": at.isoformat()},
+            lambda b: any(t["latest"] > 0 for t in b["trends"]) and len(b["hashtags"]) > 0,
+        ),
+        Endpoint(
+            f"compare with {previous.slug}",
+            f"{e}/compare",
+            {"with": previous.slug},
+            lambda b: (
+                all(b["editions"][s]["totals"]["posts"] > 0 for s in (main.slug, previous.slug))
+                and len(b["days"]) >= 3
+            ),
+        ),
     ]
 
 
@@ -327,16 +460,27 @@ async def measure(url: str, targets: list[Endpoint], requests: int, progress: Pr
             for n in range(WARM_UP):
                 seconds, body = await _get(session, url, endpoint)
                 if n == 0 and not endpoint.check(json.loads(body)):
-                    raise RuntimeError(f"{endpoint.request}: the answer does not match the data filled: "
-                                       f"{body[:500]!r}")
+                    raise RuntimeError(
+                        f"{endpoint.request}: the answer does not match the data filled: {body[:500]!r}"
+                    )
             times, size = [], len(body)
             for _ in range(requests):
                 seconds, _body = await _get(session, url, endpoint)
                 times.append(seconds * 1000)
-            row = Latency(endpoint.name, endpoint.request, percentile(times, 50), percentile(times, 95),
-                          requests, TARGET_P95_MS, size, times)
-            progress(f"  {endpoint.name}: p50 {row.p50_ms:,.0f} ms, p95 {row.p95_ms:,.0f} ms "
-                     f"({requests} requests, {size:,} B answers)")
+            row = Latency(
+                endpoint.name,
+                endpoint.request,
+                percentile(times, 50),
+                percentile(times, 95),
+                requests,
+                TARGET_P95_MS,
+                size,
+                times,
+            )
+            progress(
+                f"  {endpoint.name}: p50 {row.p50_ms:,.0f} ms, p95 {row.p95_ms:,.0f} ms "
+                f"({requests} requests, {size:,} B answers)"
+            )
             out.append(row)
     return out
 
@@ -354,40 +498,52 @@ class ReporterResult:
     trends_at: str
 
     def details(self) -> dict[str, Any]:
-        return {**{k: v for k, v in asdict(self).items() if k != "latencies"},
-                "target_p95_ms": TARGET_P95_MS, "warm_up_requests": WARM_UP,
-                "endpoints": [row.as_dict() for row in self.latencies]}
+        return {
+            **{k: v for k, v in asdict(self).items() if k != "latencies"},
+            "target_p95_ms": TARGET_P95_MS,
+            "warm_up_requests": WARM_UP,
+            "endpoints": [row.as_dict() for row in self.latencies],
+        }
 
     def notes(self) -> list[str]:
         main, previous = list(self.sizes)
         m = self.sizes[main]
         return [
-            (f"reporter latency: store of {m['interactions']:,} interactions, {m['snapshots']:,} metrics "
-             "snapshots, "
-             f"{m['posts']:,} posts and {m['mentions']:,} mentions ({main}, 3 days, {ZONE}, "
-             f"{len(PLATFORMS)} platforms) plus {previous} for /compare "
-             f"({self.sizes[previous]['interactions']:,} interactions); filled in {self.fill_s:.0f} s, "
-             f"rollups (post_minutes, post_hours, post_totals) computed in {self.rollups_s:.0f} s."),
-            ("reporter latency: tables merged with OPTIMIZE … FINAL before measuring "
-             f"({self.optimize_s:.0f} s; "
-             f"active parts {self.parts}): a settled store, as after background merges; a live store with "
-             "many unmerged parts pays more for FINAL."),
-            (f"reporter latency: {WARM_UP} warm-up requests then {self.requests} timed ones per endpoint, "
-             "one at a time, through the aiohttp app on 127.0.0.1; time = send until the whole body is read. "
-             f"trends asked at {self.trends_at} (day 2 of the event)."),
+            (
+                f"reporter latency: store of {m['interactions']:,} interactions, {m['snapshots']:,} metrics "
+                "snapshots, "
+                f"{m['posts']:,} posts and {m['mentions']:,} mentions ({main}, 3 days, {ZONE}, "
+                f"{len(PLATFORMS)} platforms) plus {previous} for /compare "
+                f"({self.sizes[previous]['interactions']:,} interactions); filled in {self.fill_s:.0f} s, "
+                f"rollups (post_minutes, post_hours, post_totals) computed in {self.rollups_s:.0f} s."
+            ),
+            (
+                "reporter latency: tables merged with OPTIMIZE … FINAL before measuring "
+                f"({self.optimize_s:.0f} s; "
+                f"active parts {self.parts}): a settled store, as after background merges; a live store with "
+                "many unmerged parts pays more for FINAL."
+            ),
+            (
+                f"reporter latency: {WARM_UP} warm-up requests then {self.requests} timed ones per endpoint, "
+                "one at a time, through the aiohttp app on 127.0.0.1; time = send until the whole body is read. "
+                f"trends asked at {self.trends_at} (day 2 of the event)."
+            ),
         ]
 
 
-async def measure_reporter(base: Settings, scale: float, requests: int, progress: Progress,
-                           say: Progress) -> ReporterResult:
+async def measure_reporter(
+    base: Settings, scale: float, requests: int, progress: Progress, say: Progress
+) -> ReporterResult:
     settings = base.model_copy(update={"clickhouse_database": DATABASE})
     store = open_store(settings, DATABASE)
     client = store.client
     main, previous = bench_events()
     main_sizes = BASE.scaled(scale)
     previous_sizes = BASE.scaled(scale * PREVIOUS_SHARE)
-    say(f"      filling {DATABASE}: {main.slug} {asdict(main_sizes)}, "
-        f"{previous.slug} {asdict(previous_sizes)}")
+    say(
+        f"      filling {DATABASE}: {main.slug} {asdict(main_sizes)}, "
+        f"{previous.slug} {asdict(previous_sizes)}"
+    )
     began = time.perf_counter()
     fill(client, Filler(main, main_sizes, seed=2024), progress)
     fill(client, Filler(previous, previous_sizes, seed=2022), progress)
@@ -403,19 +559,34 @@ async def measure_reporter(base: Settings, scale: float, requests: int, progress
         progress(f"  OPTIMIZE TABLE {table} FINAL")
         client.command(f"OPTIMIZE TABLE {table} FINAL")
     optimize_s = time.perf_counter() - began
-    parts = {row[0]: int(row[1]) for row in client.query(
-        "SELECT table, count() FROM system.parts WHERE active AND database = currentDatabase() "
-        "AND table IN {tables:Array(String)} GROUP BY table", parameters={"tables": list(MERGED_TABLES)}).result_rows}
+    parts = {
+        row[0]: int(row[1])
+        for row in client.query(
+            "SELECT table, count() FROM system.parts WHERE active AND database = currentDatabase() "
+            "AND table IN {tables:Array(String)} GROUP BY table",
+            parameters={"tables": list(MERGED_TABLES)},
+        ).result_rows
+    }
     stored: dict[str, dict[str, int]] = {}
     for event in (main, previous):
-        stored[event.slug] = {table: int(client.query(
-            f"SELECT count() FROM {table} FINAL WHERE event = {{e:String}}", parameters={"e": event.slug}
-        ).result_rows[0][0]) for table in ("posts", "interactions", "metrics", "mentions")}
+        stored[event.slug] = {
+            table: int(
+                client.query(
+                    f"SELECT count() FROM {table} FINAL WHERE event = {{e:String}}",
+                    parameters={"e": event.slug},
+                ).result_rows[0][0]
+            )
+            for table in ("posts", "interactions", "metrics", "mentions")
+        }
     expected = {main.slug: main_sizes, previous.slug: previous_sizes}
     for slug, counts in stored.items():
         sizes = expected[slug]
-        want = {"posts": sizes.posts, "interactions": sizes.interactions, "metrics": sizes.snapshots,
-                "mentions": sizes.mentions}
+        want = {
+            "posts": sizes.posts,
+            "interactions": sizes.interactions,
+            "metrics": sizes.snapshots,
+            "mentions": sizes.mentions,
+        }
         if counts != want:
             raise RuntimeError(f"{slug}: stored {counts}, expected {want}")
     say(f"      filled in {fill_s:.1f} s, merged in {optimize_s:.1f} s; parts {parts}")
@@ -430,8 +601,17 @@ async def measure_reporter(base: Settings, scale: float, requests: int, progress
         latencies = await measure(url, targets, requests, say)
     finally:
         await runner.cleanup()
-    return ReporterResult(latencies, {main.slug: asdict(main_sizes), previous.slug: asdict(previous_sizes)},
-                          stored, fill_s, rollups_s, optimize_s, parts, requests, at.isoformat())
+    return ReporterResult(
+        latencies,
+        {main.slug: asdict(main_sizes), previous.slug: asdict(previous_sizes)},
+        stored,
+        fill_s,
+        rollups_s,
+        optimize_s,
+        parts,
+        requests,
+        at.isoformat(),
+    )
 
 
 def requests_for(scale: float) -> int:

@@ -24,8 +24,6 @@ from shared.settings import Settings
 log = logging.getLogger("sada")
 
 
-
-
 async def _until_interrupted() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -47,8 +45,11 @@ def _announce_pollers(settings: Settings, collector: str) -> None:
     from services.collector.pollers.service import configured
 
     names = configured(settings)
-    say(f"  pollers    {', '.join(names)} (state: {collector}/v1/pollers)" if names else
-        "  pollers    none configured (set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, …, SADA_PRESS_OUTLETS)")
+    say(
+        f"  pollers    {', '.join(names)} (state: {collector}/v1/pollers)"
+        if names
+        else "  pollers    none configured (set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, …, SADA_PRESS_OUTLETS)"
+    )
 
 
 async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
@@ -66,8 +67,14 @@ async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def write_outputs(store, settings: Settings, out: Path, events: list[str] | None = None,
-                  langs: list[str] | None = None, registry=None) -> list[Path]:
+def write_outputs(
+    store,
+    settings: Settings,
+    out: Path,
+    events: list[str] | None = None,
+    langs: list[str] | None = None,
+    registry=None,
+) -> list[Path]:
     """``summary-<event>.json`` and ``report-<event>-<lang>.pdf`` per event and ``rejected.ndjson``,
     as ``sada run`` promises."""
     from services.reporter.summary import list_events, rejected_records, summary
@@ -78,11 +85,20 @@ def write_outputs(store, settings: Settings, out: Path, events: list[str] | None
     if langs:
         from services.reporter.pdf.outputs import write_reports
 
-        written += write_reports(store, settings, out, events, langs,
-                                 registry if registry is not None else load_registry(settings.events_file))
+        written += write_reports(
+            store,
+            settings,
+            out,
+            events,
+            langs,
+            registry if registry is not None else load_registry(settings.events_file),
+        )
     for event in events:
         path = out / f"summary-{event}.json"
-        path.write_text(json.dumps(summary(store, event, settings.top_posts), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        path.write_text(
+            json.dumps(summary(store, event, settings.top_posts), ensure_ascii=False, indent=2) + "\n",
+            "utf-8",
+        )
         written.append(path)
     path = out / "rejected.ndjson"
     with path.open("w", encoding="utf-8") as sink:
@@ -118,19 +134,24 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     local = await LocalMode(settings, load_registry(settings.events_file)).start()
     try:
         if args.input:
-            report = await ingest_files(local.urls["collector"], local.token, args.input,
-                                        progress=throttled())
-            say(f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
-                "waiting until every record is stored")
+            report = await ingest_files(
+                local.urls["collector"], local.token, args.input, progress=throttled()
+            )
+            say(
+                f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
+                "waiting until every record is stored"
+            )
         if args.collect:
             from services.collector.pollers.cli import collect_once, summarise
 
             say(f"sada run: one pass of {', '.join(connectors)}")
-            summarise(await collect_once(local.settings, local.registry, connectors, local.publisher,
-                                         args.event))
+            summarise(
+                await collect_once(local.settings, local.registry, connectors, local.publisher, args.event)
+            )
         await local.drain(progress=throttled())
-        written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out, None,
-                                          args.lang, local.registry)
+        written = await asyncio.to_thread(
+            write_outputs, local.reporter_store, local.settings, args.out, None, args.lang, local.registry
+        )
         for path in written:
             say(f"  wrote {path}")
     finally:
@@ -145,7 +166,9 @@ def _one_shot_data(settings: Settings, data: Path | None, command: str) -> tuple
     temporary one (returned as the scratch to remove), so an earlier run's records never mix in."""
     scratch = None if data else Path(tempfile.mkdtemp(prefix=f"sada-{command}-"))
     data_dir = data or scratch
-    say(f"sada {command}: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})")
+    say(
+        f"sada {command}: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})"
+    )
     return settings.model_copy(update={"data_dir": data_dir}), scratch
 
 
@@ -167,19 +190,27 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         progress = throttled(2.0)
         async with aiohttp.ClientSession() as session:
             for first in range(0, len(records), per_step):
-                chunk = records[first:first + per_step]
+                chunk = records[first : first + per_step]
                 body = "\n".join(json.dumps(r, ensure_ascii=False) for r in chunk).encode()
                 await post_chunk(session, local.urls["collector"], local.token, body, "demo", first + 1)
-                progress(f"  {first + len(chunk)}/{len(records)} records sent; live summary: "
-                         f"{local.urls['reporter']}/v1/events/{EVENT}/summary")
+                progress(
+                    f"  {first + len(chunk)}/{len(records)} records sent; live summary: "
+                    f"{local.urls['reporter']}/v1/events/{EVENT}/summary"
+                )
                 await asyncio.sleep(args.seconds / steps)
         await local.drain(progress=throttled())
-        written = await asyncio.to_thread(write_outputs, local.reporter_store, local.settings, args.out,
-                                          [EVENT], args.lang, registry)
+        written = await asyncio.to_thread(
+            write_outputs, local.reporter_store, local.settings, args.out, [EVENT], args.lang, registry
+        )
         for path in written:
             say(f"  wrote {path}")
-        print(json.dumps(await asyncio.to_thread(summary, local.reporter_store, EVENT, settings.top_posts),
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                await asyncio.to_thread(summary, local.reporter_store, EVENT, settings.top_posts),
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         if args.keep_running:
             say("sada demo: still up, Ctrl-C stops it.")
             await _until_interrupted()
@@ -193,19 +224,27 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from services.collector.client import IngestError, ingest_files
 
-    token = args.token or os.environ.get("SADA_TOKEN") or \
-        (settings.ingest_tokens[0].get_secret_value() if settings.ingest_tokens else "")
+    token = (
+        args.token
+        or os.environ.get("SADA_TOKEN")
+        or (settings.ingest_tokens[0].get_secret_value() if settings.ingest_tokens else "")
+    )
     if not token:
         say("sada ingest: no token; pass --token or set SADA_TOKEN")
         return 2
     try:
-        report = await ingest_files(args.url, token, args.files, progress=throttled(), event=args.event,
-                                    tz=args.tz)
+        report = await ingest_files(
+            args.url, token, args.files, progress=throttled(), event=args.event, tz=args.tz
+        )
     except (IngestError, aiohttp.ClientError) as exc:
         say(f"sada ingest: {exc}")
         return 1
-    print(json.dumps({"accepted": report.accepted, "rejected": report.rejected, "imports": report.imports},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {"accepted": report.accepted, "rejected": report.rejected, "imports": report.imports},
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -268,10 +307,15 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
         return await report_pdf_command(settings, args)
     if args.url:
-        query = {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
-        async with aiohttp.ClientSession() as session, session.get(
-                f"{args.url}/v1/events/{args.event}/{args.kind}",
-                params={k: v for k, v in query.items() if v}) as response:
+        query = (
+            {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
+        )
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{args.url}/v1/events/{args.event}/{args.kind}", params={k: v for k, v in query.items() if v}
+            ) as response,
+        ):
             body = await response.json(content_type=None)
         if response.status != 200:
             say(f"sada report: HTTP {response.status}: {body.get('error')}")
@@ -312,8 +356,11 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     path = args.file or settings.events_file
     registry = load_registry(path)
     if args.action == "check":
-        say(f"{path}: {len(registry.events)} events, all valid" if path else
-            "no registry file (SADA_EVENTS_FILE unset): every event works in UTC")
+        say(
+            f"{path}: {len(registry.events)} events, all valid"
+            if path
+            else "no registry file (SADA_EVENTS_FILE unset): every event works in UTC"
+        )
     elif args.action == "list":
         for event in registry.events.values():
             print(f"{event.slug}\t{event.timezone}\t{event.name(args.lang)}")
@@ -338,25 +385,45 @@ def parser() -> argparse.ArgumentParser:
 
     add_collect_arguments(run, "--collect", required=False)
     run.add_argument("--out", type=Path, required=True, metavar="DIR")
-    run.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
-                     help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)")
-    run.add_argument("--data", type=Path, metavar="DIR",
-                     help="keep the ClickHouse data here (default: a temporary directory, removed)")
+    run.add_argument(
+        "--lang",
+        type=parse_langs,
+        default=["en"],
+        metavar="LANGS",
+        help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
+    )
+    run.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep the ClickHouse data here (default: a temporary directory, removed)",
+    )
 
     demo = commands.add_parser("demo", help="local mode plus a simulated live event, then the summary")
     demo.add_argument("--seconds", type=float, default=15.0, help="how long the replay lasts")
     demo.add_argument("--out", type=Path, default=Path("sada-demo"), metavar="DIR")
     demo.add_argument("--keep-running", action="store_true", help="stay up after the replay")
-    demo.add_argument("--data", type=Path, metavar="DIR",
-                      help="keep the ClickHouse data here (default: a temporary directory, removed)")
-    demo.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
-                      help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)")
+    demo.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep the ClickHouse data here (default: a temporary directory, removed)",
+    )
+    demo.add_argument(
+        "--lang",
+        type=parse_langs,
+        default=["en"],
+        metavar="LANGS",
+        help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
+    )
 
     ingest = commands.add_parser("ingest", help="send NDJSON files to a running collector")
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument("--url", required=True, help="the collector's base URL (`sada up` prints it)")
     ingest.add_argument("--token", help="ingest token (default: $SADA_TOKEN or the first SADA_INGEST_TOKENS)")
-    ingest.add_argument("--event", help="the event slug export files belong to (NDJSON records name their own)")
+    ingest.add_argument(
+        "--event", help="the event slug export files belong to (NDJSON records name their own)"
+    )
     ingest.add_argument("--tz", help="IANA time zone of export times written without an offset (default UTC)")
 
     for name in ("collector", "aggregator", "reporter"):
@@ -371,10 +438,21 @@ def parser() -> argparse.ArgumentParser:
     series.add_argument("--tz", help="IANA time zone of the buckets (default: the event's)")
     series.add_argument("--format", choices=("json",), default="json")
     pdf = kinds.add_parser("pdf", help="the campaign report as PDF, one file per language")
-    pdf.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS",
-                     help="ar, fr, en, comma-separated (default: en)")
-    pdf.add_argument("-o", "--out", type=Path, default=Path("."), metavar="DIR",
-                     help="where report-<event>-<lang>.pdf go (default: here)")
+    pdf.add_argument(
+        "--lang",
+        type=parse_langs,
+        default=["en"],
+        metavar="LANGS",
+        help="ar, fr, en, comma-separated (default: en)",
+    )
+    pdf.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where report-<event>-<lang>.pdf go (default: here)",
+    )
     pdf.add_argument("--arabic-digits", action="store_true", help="Arabic-Indic digits in the Arabic report")
     for kind in (summary, series, pdf):
         kind.add_argument("--event", required=True)
@@ -390,8 +468,9 @@ def parser() -> argparse.ArgumentParser:
 
     events = commands.add_parser("events", help="the event registry (SADA_EVENTS_FILE)")
     actions = events.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", help="one line per event").add_argument("--lang", default="en",
-                                                                       choices=("ar", "fr", "en"))
+    actions.add_parser("list", help="one line per event").add_argument(
+        "--lang", default="en", choices=("ar", "fr", "en")
+    )
     actions.add_parser("show", help="one event in full").add_argument("slug")
     actions.add_parser("check", help="validate a registry file; errors name the line")
     for action in actions.choices.values():
@@ -399,15 +478,27 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "ingest": cmd_ingest, "collector": cmd_service,
-            "aggregator": cmd_service, "reporter": cmd_service, "report": cmd_report, "events": cmd_events,
-            "dashboards": cmd_dashboards, "collect": cmd_collect}
+COMMANDS = {
+    "up": cmd_up,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "ingest": cmd_ingest,
+    "collector": cmd_service,
+    "aggregator": cmd_service,
+    "reporter": cmd_service,
+    "report": cmd_report,
+    "events": cmd_events,
+    "dashboards": cmd_dashboards,
+    "collect": cmd_collect,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     if not args.verbose:
         logging.getLogger("kafka").setLevel(logging.ERROR)
     settings = Settings()

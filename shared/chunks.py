@@ -10,4 +10,4 @@ T = TypeVar("T")
 
 def chunked(values: Sequence[T], size: int) -> Iterator[list[T]]:
     for first in range(0, len(values), size):
-        yield list(values[first:first + size])
+        yield list(values[first : first + size])

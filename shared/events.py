@@ -90,8 +90,13 @@ def normalise_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if not parts.scheme or not parts.netloc:
         raise ValueError(f"{url!r} is not an absolute URL")
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not k.lower().startswith("utm_")])
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith("utm_")
+        ]
+    )
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), query, ""))
 
 
@@ -192,8 +197,12 @@ class Mention(_Record):
 
 
 Record = Post | Metrics | Interaction | Mention
-MODELS: dict[str, type[_Record]] = {"post": Post, "metrics": Metrics, "interaction": Interaction,
-                                    "mention": Mention}
+MODELS: dict[str, type[_Record]] = {
+    "post": Post,
+    "metrics": Metrics,
+    "interaction": Interaction,
+    "mention": Mention,
+}
 
 
 @dataclass(frozen=True)
@@ -248,8 +257,11 @@ def validate_object(obj: object, now: datetime | None = None) -> Record | Reject
     kind = obj.get("type")
     model = MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:
-        reason = "required field is missing" if kind is None else \
-            f"unknown type {kind!r}; expected one of {', '.join(RECORD_TYPES)}"
+        reason = (
+            "required field is missing"
+            if kind is None
+            else f"unknown type {kind!r}; expected one of {', '.join(RECORD_TYPES)}"
+        )
         return Rejection("type", reason, readable_event)
     try:
         return model.model_validate(obj, context={"now": now or datetime.now(UTC)})

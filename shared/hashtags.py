@@ -14,18 +14,20 @@ import unicodedata
 # Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef) and Quranic marks.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _TATWEEL = "\u0640"
-_LETTERS = str.maketrans({
-    "\u0622": "\u0627",  # آ alef with madda  -> ا
-    "\u0623": "\u0627",  # أ alef hamza above -> ا
-    "\u0625": "\u0627",  # إ alef hamza below -> ا
-    "\u0671": "\u0627",  # ٱ alef wasla       -> ا
-    "\u0649": "\u064a",  # ى alef maqsura     -> ي
-    "\u0629": "\u0647",  # ة ta marbuta       -> ه
-    "\u0624": "\u0648",  # ؤ waw hamza        -> و
-    "\u0626": "\u064a",  # ئ ya hamza         -> ي
-    "\u06cc": "\u064a",  # ی Persian ya       -> ي
-    "\u06a9": "\u0643",  # ک Persian kaf      -> ك
-})
+_LETTERS = str.maketrans(
+    {
+        "\u0622": "\u0627",  # آ alef with madda  -> ا
+        "\u0623": "\u0627",  # أ alef hamza above -> ا
+        "\u0625": "\u0627",  # إ alef hamza below -> ا
+        "\u0671": "\u0627",  # ٱ alef wasla       -> ا
+        "\u0649": "\u064a",  # ى alef maqsura     -> ي
+        "\u0629": "\u0647",  # ة ta marbuta       -> ه
+        "\u0624": "\u0648",  # ؤ waw hamza        -> و
+        "\u0626": "\u064a",  # ئ ya hamza         -> ي
+        "\u06cc": "\u064a",  # ی Persian ya       -> ي
+        "\u06a9": "\u0643",  # ک Persian kaf      -> ك
+    }
+)
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
 
 

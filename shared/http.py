@@ -23,8 +23,13 @@ def error(status: int, message: str, **details: object) -> web.Response:
     return web.json_response({"error": message, **details}, status=status)
 
 
-def add_service_routes(app: web.Application, service: str, registry: CollectorRegistry,
-                       readiness: Readiness, openapi_package: str) -> None:
+def add_service_routes(
+    app: web.Application,
+    service: str,
+    registry: CollectorRegistry,
+    readiness: Readiness,
+    openapi_package: str,
+) -> None:
     spec = json.loads(resources.files(openapi_package).joinpath("openapi.json").read_text("utf-8"))
 
     async def healthz(_: web.Request) -> web.Response:
@@ -33,8 +38,9 @@ def add_service_routes(app: web.Application, service: str, registry: CollectorRe
     async def readyz(_: web.Request) -> web.Response:
         checks = await asyncio.to_thread(readiness)
         ready = all(checks.values())
-        return web.json_response({"ready": ready, "service": service, "checks": checks},
-                                 status=200 if ready else 503)
+        return web.json_response(
+            {"ready": ready, "service": service, "checks": checks}, status=200 if ready else 503
+        )
 
     async def metrics(_: web.Request) -> web.Response:
         response = web.Response(body=generate_latest(registry))

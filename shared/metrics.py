@@ -18,17 +18,27 @@ from zoneinfo import ZoneInfo
 from shared.events import COUNTERS, Interaction, Mention, Metrics, Post, Record
 
 # counter in a snapshot -> the interaction kind that counts it when no snapshot reports it
-INTERACTION_KIND_OF = {"likes": "like", "comments": "comment", "shares": "share",
-                       "clicks": "click", "saves": "save", "views": "view"}
+INTERACTION_KIND_OF = {
+    "likes": "like",
+    "comments": "comment",
+    "shares": "share",
+    "clicks": "click",
+    "saves": "save",
+    "views": "view",
+}
 SNAPSHOT_ONLY = ("impressions", "reach")
 ENGAGEMENT_COUNTERS = ("likes", "comments", "shares", "clicks", "saves")
 
 # rate name -> denominator (a counter, or the post's followers)
-RATES = {"by_impressions": "impressions", "by_reach": "reach", "by_views": "views",
-         "by_followers": "followers"}
+RATES = {
+    "by_impressions": "impressions",
+    "by_reach": "reach",
+    "by_views": "views",
+    "by_followers": "followers",
+}
 RATE_FORMULAS = {
     name: f"Σ engagements / Σ {denominator} over posts with {denominator} > 0 "
-          "(engagements = likes + comments + shares + clicks + saves)"
+    "(engagements = likes + comments + shares + clicks + saves)"
     for name, denominator in RATES.items()
 }
 TOTAL_KEYS = ("posts", *COUNTERS, "engagements")
@@ -37,8 +47,9 @@ TOTAL_KEYS = ("posts", *COUNTERS, "engagements")
 def engagement_rates(sums: dict[str, dict[str, int]]) -> dict[str, float | None]:
     """Weighted rates: ``sums[name]`` holds Σ engagements and Σ denominator over
     the posts whose denominator is > 0; null where that denominator is 0."""
-    return {name: (s["engagements"] / s["denominator"] if s["denominator"] else None)
-            for name, s in sums.items()}
+    return {
+        name: (s["engagements"] / s["denominator"] if s["denominator"] else None) for name, s in sums.items()
+    }
 
 
 @dataclass
@@ -80,8 +91,9 @@ def _totals(figures: Iterable[dict[str, int]]) -> tuple[dict[str, int], dict[str
     return totals, engagement_rates(sums)
 
 
-def _states(records: Iterable[Record], event: str) -> tuple[dict[tuple[str, str], _PostState],
-                                                              dict[str, Mention]]:
+def _states(
+    records: Iterable[Record], event: str
+) -> tuple[dict[tuple[str, str], _PostState], dict[str, Mention]]:
     """Everything known of each post of ``event``, and its mentions, applying identity
     rules (DESIGN §3) to records in arrival order: the latest version wins."""
     posts: dict[tuple[str, str], _PostState] = defaultdict(_PostState)
@@ -120,8 +132,9 @@ def _changes(state: _PostState) -> Iterable[tuple[datetime, str, int]]:
     if state.post is not None:
         yield state.post.created_at, "posts", 1
     for name in COUNTERS:
-        reporting = sorted((s for s in state.snapshots.values() if getattr(s, name) is not None),
-                           key=lambda s: s.observed_at)
+        reporting = sorted(
+            (s for s in state.snapshots.values() if getattr(s, name) is not None), key=lambda s: s.observed_at
+        )
         previous = 0
         for snapshot in reporting:
             yield snapshot.observed_at, name, getattr(snapshot, name) - previous
@@ -146,8 +159,9 @@ def bucket_start(moment: datetime, bucket: str, zone: ZoneInfo) -> datetime:
     return start.astimezone(zone)
 
 
-def reference_series(records: Iterable[Record], event: str, bucket: str, zone: ZoneInfo,
-                     platform: str | None = None) -> list[dict]:
+def reference_series(
+    records: Iterable[Record], event: str, bucket: str, zone: ZoneInfo, platform: str | None = None
+) -> list[dict]:
     """The time series of DESIGN §4: per bucket and platform, counter changes, posts and
     rates; a bucket's rate divides its engagement changes by its denominator changes
     over posts whose total denominator is > 0 (followers: of the posts whose
@@ -166,9 +180,13 @@ def reference_series(records: Iterable[Record], event: str, bucket: str, zone: Z
     for (start, post_platform, post_id), changes in per_post.items():
         total = totals[(post_platform, post_id)]
         engagements = sum(changes[c] for c in ENGAGEMENT_COUNTERS)
-        row = rows.setdefault((start, post_platform), {
-            **dict.fromkeys(("posts", *COUNTERS, "engagements"), 0),
-            "sums": {name: {"engagements": 0, "denominator": 0} for name in RATES}})
+        row = rows.setdefault(
+            (start, post_platform),
+            {
+                **dict.fromkeys(("posts", *COUNTERS, "engagements"), 0),
+                "sums": {name: {"engagements": 0, "denominator": 0} for name in RATES},
+            },
+        )
         for name in ("posts", *COUNTERS):
             row[name] += changes[name]
         row["engagements"] += engagements
@@ -182,10 +200,18 @@ def reference_series(records: Iterable[Record], event: str, bucket: str, zone: Z
     series = []
     for (start, post_platform), row in sorted(rows.items()):
         sums = row.pop("sums")
-        rates = {name: (s["engagements"] / s["denominator"] if s["denominator"] > 0 else None)
-                 for name, s in sums.items()}
-        series.append({"bucket": datetime.fromtimestamp(start, zone).isoformat(), "platform": post_platform,
-                       **row, "engagement_rate": rates})
+        rates = {
+            name: (s["engagements"] / s["denominator"] if s["denominator"] > 0 else None)
+            for name, s in sums.items()
+        }
+        series.append(
+            {
+                "bucket": datetime.fromtimestamp(start, zone).isoformat(),
+                "platform": post_platform,
+                **row,
+                "engagement_rate": rates,
+            }
+        )
     return series
 
 

@@ -162,8 +162,10 @@ def load_registry(path: Path | None) -> Registry:
     unknown = {e.previous for e in events.values() if e.previous and e.previous not in events}
     for event in events.values():
         if event.previous in unknown:
-            raise RegistryError(f"{path}: event {event.slug!r} names previous edition {event.previous!r}, "
-                                "which the registry does not declare")
+            raise RegistryError(
+                f"{path}: event {event.slug!r} names previous edition {event.previous!r}, "
+                "which the registry does not declare"
+            )
     return Registry(events=events)
 
 
@@ -175,4 +177,3 @@ def _table_lines(text: str) -> dict[str, list[int]]:
         if match and match.group(1) in lines:
             lines[match.group(1)].append(number)
     return lines
-

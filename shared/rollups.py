@@ -47,8 +47,9 @@ def touched(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> dict[s
             ids[row[0]].add((row[1], row[2]))
         for event, keys in ids.items():
             for chunk in chunked(sorted(keys), REFRESH_CHUNK):
-                found = client.query(_sql("touched_by_interactions"),
-                                     parameters={"event": event, "interactions": chunk})
+                found = client.query(
+                    _sql("touched_by_interactions"), parameters={"event": event, "interactions": chunk}
+                )
                 posts[event].update((platform, post_id) for platform, post_id in found.result_rows)
     return posts
 

@@ -141,5 +141,6 @@ class Settings(BaseSettings):
 
     def token_is_valid(self, presented: str) -> bool:
         """Constant-time check of a bearer token against the configured ones."""
-        return any(hmac.compare_digest(presented.encode(), t.get_secret_value().encode())
-                   for t in self.ingest_tokens)
+        return any(
+            hmac.compare_digest(presented.encode(), t.get_secret_value().encode()) for t in self.ingest_tokens
+        )

@@ -60,11 +60,14 @@ def migrate(client: Client) -> list[str]:
     """
     client.command(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
-        "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version")
+        "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
+    )
     done = {row[0] for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows}
     applied = []
-    files = sorted((f for f in resources.files(MIGRATIONS).iterdir() if _VERSION.match(f.name)),
-                   key=lambda f: int(_VERSION.match(f.name).group(1)))
+    files = sorted(
+        (f for f in resources.files(MIGRATIONS).iterdir() if _VERSION.match(f.name)),
+        key=lambda f: int(_VERSION.match(f.name).group(1)),
+    )
     for file in files:
         version = int(_VERSION.match(file.name).group(1))
         if version in done:
@@ -75,8 +78,9 @@ def migrate(client: Client) -> list[str]:
             rollups.rebuild(client, throttled(5.0))
         client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         applied.append(file.name)
-    for file in sorted((f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")),
-                       key=lambda f: f.name):
+    for file in sorted(
+        (f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
+    ):
         for statement in _statements(file.read_text(encoding="utf-8")):
             client.command(statement)
     return applied
@@ -89,16 +93,66 @@ class Table:
 
 
 TABLES = {
-    "posts": Table("posts", ("event", "platform", "post_id", "created_at", "account", "author", "text",
-                             "lang", "hashtags", "hashtag_keys", "url", "media", "followers", "version")),
-    "metrics": Table("metrics", ("event", "platform", "post_id", "observed_at", "impressions", "reach",
-                                 "views", "likes", "comments", "shares", "clicks", "saves", "version")),
-    "interactions": Table("interactions", ("event", "platform", "interaction_id", "post_id", "kind",
-                                           "occurred_at", "actor", "text", "version")),
-    "mentions": Table("mentions", ("event", "url", "original_url", "platform", "published_at", "outlet",
-                                   "country", "lang", "title", "audience", "version")),
-    "rejected": Table("rejected", ("reject_id", "received_at", "event", "source", "line", "field",
-                                   "reason", "raw")),
+    "posts": Table(
+        "posts",
+        (
+            "event",
+            "platform",
+            "post_id",
+            "created_at",
+            "account",
+            "author",
+            "text",
+            "lang",
+            "hashtags",
+            "hashtag_keys",
+            "url",
+            "media",
+            "followers",
+            "version",
+        ),
+    ),
+    "metrics": Table(
+        "metrics",
+        (
+            "event",
+            "platform",
+            "post_id",
+            "observed_at",
+            "impressions",
+            "reach",
+            "views",
+            "likes",
+            "comments",
+            "shares",
+            "clicks",
+            "saves",
+            "version",
+        ),
+    ),
+    "interactions": Table(
+        "interactions",
+        ("event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "actor", "text", "version"),
+    ),
+    "mentions": Table(
+        "mentions",
+        (
+            "event",
+            "url",
+            "original_url",
+            "platform",
+            "published_at",
+            "outlet",
+            "country",
+            "lang",
+            "title",
+            "audience",
+            "version",
+        ),
+    ),
+    "rejected": Table(
+        "rejected", ("reject_id", "received_at", "event", "source", "line", "field", "reason", "raw")
+    ),
 }
 
 
@@ -115,8 +169,12 @@ class Store:
         spec = TABLES[table]
         try:
             with self._lock:
-                self.client.insert(spec.name, rows, column_names=list(spec.columns),
-                                   settings={"insert_deduplication_token": token, "async_insert": 0})
+                self.client.insert(
+                    spec.name,
+                    rows,
+                    column_names=list(spec.columns),
+                    settings={"insert_deduplication_token": token, "async_insert": 0},
+                )
         except ClickHouseError as exc:
             raise StoreUnavailable(f"insert into {table} failed: {exc}") from exc
 
@@ -132,7 +190,7 @@ class Store:
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
             result = self.client.query(sql, parameters=parameters or {})
-        return [dict(zip(result.column_names, row)) for row in result.result_rows]
+        return [dict(zip(result.column_names, row, strict=False)) for row in result.result_rows]
 
 
 def open_store(settings: Settings, database: str | None = None) -> Store:

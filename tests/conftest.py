@@ -59,12 +59,18 @@ def settings(broker: bus.LocalBroker, chdb_dir: Path) -> Settings:
 
 
 def ndjson(records: list[Any]) -> bytes:
-    return b"\n".join(r if isinstance(r, bytes) else json.dumps(r, ensure_ascii=False).encode()
-                      for r in records)
+    return b"\n".join(
+        r if isinstance(r, bytes) else json.dumps(r, ensure_ascii=False).encode() for r in records
+    )
 
 
-async def post(url: str, body: bytes, content_type: str = "application/x-ndjson",
-               token: str | None = TOKEN, headers: dict[str, str] | None = None) -> tuple[int, dict, dict]:
+async def post(
+    url: str,
+    body: bytes,
+    content_type: str = "application/x-ndjson",
+    token: str | None = TOKEN,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict, dict]:
     """POST to a collector; returns status, JSON answer and response headers."""
     sent = {"Content-Type": content_type, **(headers or {})}
     if token is not None:
@@ -82,8 +88,14 @@ def run(coro):
 
 def sada(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the ``sada`` program in a child process (its own chDB data directory)."""
-    return subprocess.run([sys.executable, "-m", "services.cli", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def env_of(settings: Settings, **overrides: str) -> dict[str, str]:
@@ -150,6 +162,7 @@ class RunningPipeline:
         async def fetch():
             async with aiohttp.ClientSession() as session, session.get(url, params=params) as response:
                 return response.status, await response.json(content_type=None)
+
         return self._call(fetch())
 
     def close(self) -> None:

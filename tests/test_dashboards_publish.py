@@ -35,7 +35,9 @@ class FakeGrafana:
         self.datasources: dict[str, dict] = {}
         self.dashboards: dict[str, dict] = {}  # uid -> {"dashboard", "folderUid", "plugin", "messages"}
         self.rules: dict[str, dict] = {}
-        self.faults: dict[tuple[str, str], list[int]] = defaultdict(list)  # (method, path) -> statuses to answer
+        self.faults: dict[tuple[str, str], list[int]] = defaultdict(
+            list
+        )  # (method, path) -> statuses to answer
         self.edit_after_read: set[str] = set()  # dashboards someone saves right after sada reads them
         self.requests: list[tuple[str, str]] = []
         self._ids = iter(range(1, 10_000))
@@ -45,16 +47,19 @@ class FakeGrafana:
 
     async def _start(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._auth])
-        routes = [("GET", "/api/frontend/settings", self.settings), ("GET", "/api/folders/{uid}", self.get_folder),
-                  ("POST", "/api/folders", self.post_folder),
-                  ("GET", "/api/datasources/uid/{uid}", self.get_datasource_by_uid),
-                  ("GET", "/api/datasources/name/{name}", self.get_datasource_by_name),
-                  ("POST", "/api/datasources", self.post_datasource),
-                  ("GET", "/api/dashboards/uid/{uid}", self.get_dashboard),
-                  ("POST", "/api/dashboards/db", self.post_dashboard),
-                  ("GET", "/api/v1/provisioning/alert-rules/{uid}", self.get_rule),
-                  ("POST", "/api/v1/provisioning/alert-rules", self.post_rule),
-                  ("PUT", "/api/v1/provisioning/alert-rules/{uid}", self.put_rule)]
+        routes = [
+            ("GET", "/api/frontend/settings", self.settings),
+            ("GET", "/api/folders/{uid}", self.get_folder),
+            ("POST", "/api/folders", self.post_folder),
+            ("GET", "/api/datasources/uid/{uid}", self.get_datasource_by_uid),
+            ("GET", "/api/datasources/name/{name}", self.get_datasource_by_name),
+            ("POST", "/api/datasources", self.post_datasource),
+            ("GET", "/api/dashboards/uid/{uid}", self.get_dashboard),
+            ("POST", "/api/dashboards/db", self.post_dashboard),
+            ("GET", "/api/v1/provisioning/alert-rules/{uid}", self.get_rule),
+            ("POST", "/api/v1/provisioning/alert-rules", self.post_rule),
+            ("PUT", "/api/v1/provisioning/alert-rules/{uid}", self.put_rule),
+        ]
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
         runner = web.AppRunner(app, access_log=None)
@@ -79,8 +84,13 @@ class FakeGrafana:
         if role is None:
             return web.json_response({"message": "invalid API key"}, status=401)
         if request.method != "GET" and role == "Viewer":
-            return web.json_response({"message": "You'll need additional permissions to perform this action. "
-                                                 "Permissions needed: dashboards:create"}, status=403)
+            return web.json_response(
+                {
+                    "message": "You'll need additional permissions to perform this action. "
+                    "Permissions needed: dashboards:create"
+                },
+                status=403,
+            )
         return await handler(request)
 
     @staticmethod
@@ -120,17 +130,28 @@ class FakeGrafana:
             return web.json_response({"message": "data source with the same name already exists"}, status=409)
         uid = body.get("uid") or f"d{next(self._ids)}"
         self.datasources[uid] = {**body, "uid": uid, "id": next(self._ids)}
-        return web.json_response({"datasource": self._public(self.datasources[uid]), "id": self.datasources[uid]["id"],
-                                  "message": "Datasource added", "name": body["name"]})
+        return web.json_response(
+            {
+                "datasource": self._public(self.datasources[uid]),
+                "id": self.datasources[uid]["id"],
+                "message": "Datasource added",
+                "name": body["name"],
+            }
+        )
 
     async def get_dashboard(self, request: web.Request) -> web.Response:
         uid = request.match_info["uid"]
         stored = self.dashboards.get(uid)
         if stored is None:
             return self.missing("Dashboard")
-        answer = {"dashboard": copy.deepcopy(stored["dashboard"]),
-                  "meta": {"folderUid": stored["folderUid"], "version": stored["dashboard"]["version"],
-                           "provisioned": False}}
+        answer = {
+            "dashboard": copy.deepcopy(stored["dashboard"]),
+            "meta": {
+                "folderUid": stored["folderUid"],
+                "version": stored["dashboard"]["version"],
+                "provisioned": False,
+            },
+        }
         if uid in self.edit_after_read:  # someone saves it in the UI right after sada read it
             stored["dashboard"]["version"] += 1
         return web.json_response(answer)
@@ -142,23 +163,48 @@ class FakeGrafana:
             return web.json_response({"message": "folder not found"}, status=400)
         existing = self.dashboards.get(board.get("uid"))
         if existing and existing.get("plugin"):
-            return web.json_response({"status": "plugin-dashboard",
-                                      "message": f"The dashboard belongs to plugin {existing['plugin']}."}, status=412)
+            return web.json_response(
+                {
+                    "status": "plugin-dashboard",
+                    "message": f"The dashboard belongs to plugin {existing['plugin']}.",
+                },
+                status=412,
+            )
         if existing and not overwrite and board.get("version") != existing["dashboard"]["version"]:
-            return web.json_response({"status": "version-mismatch",
-                                      "message": "The dashboard has been changed by someone else"}, status=412)
-        same_title = [u for u, d in self.dashboards.items()
-                      if d["dashboard"]["title"] == board["title"] and d["folderUid"] == folder and u != board["uid"]]
+            return web.json_response(
+                {"status": "version-mismatch", "message": "The dashboard has been changed by someone else"},
+                status=412,
+            )
+        same_title = [
+            u
+            for u, d in self.dashboards.items()
+            if d["dashboard"]["title"] == board["title"] and d["folderUid"] == folder and u != board["uid"]
+        ]
         if same_title and not overwrite:
-            return web.json_response({"status": "name-exists", "message": "A dashboard with the same name in the "
-                                                                          "folder already exists"}, status=412)
+            return web.json_response(
+                {
+                    "status": "name-exists",
+                    "message": "A dashboard with the same name in the folder already exists",
+                },
+                status=412,
+            )
         version = existing["dashboard"]["version"] + 1 if existing else 1
         ident = existing["dashboard"]["id"] if existing else next(self._ids)
         self.dashboards[board["uid"]] = {
-            "dashboard": {**board, "id": ident, "version": version}, "folderUid": folder,
-            "messages": [*(existing or {}).get("messages", []), body.get("message", "")]}
-        return web.json_response({"id": ident, "uid": board["uid"], "url": f"/d/{board['uid']}/x",
-                                  "status": "success", "version": version, "slug": "x"})
+            "dashboard": {**board, "id": ident, "version": version},
+            "folderUid": folder,
+            "messages": [*(existing or {}).get("messages", []), body.get("message", "")],
+        }
+        return web.json_response(
+            {
+                "id": ident,
+                "uid": board["uid"],
+                "url": f"/d/{board['uid']}/x",
+                "status": "success",
+                "version": version,
+                "slug": "x",
+            }
+        )
 
     async def get_rule(self, request: web.Request) -> web.Response:
         rule = self.rules.get(request.match_info["uid"])
@@ -204,25 +250,41 @@ REGISTRY = load_registry(DEMO_REGISTRY)
 
 
 def grafana_settings(**overrides: Any) -> Settings:
-    return Settings(**{"grafana_token": ADMIN, "grafana_clickhouse_url": "native://reader@clickhouse:9000",
-                       "grafana_clickhouse_password": "s3cret", **overrides})
+    return Settings(
+        **{
+            "grafana_token": ADMIN,
+            "grafana_clickhouse_url": "native://reader@clickhouse:9000",
+            "grafana_clickhouse_password": "s3cret",
+            **overrides,
+        }
+    )
 
 
 def run(grafana: FakeGrafana, **options: Any):
     options.setdefault("backoff_s", 0.001)
-    return publish(options.pop("settings", grafana_settings()), REGISTRY, grafana.url, "fr", ["spike"], **options)
+    return publish(
+        options.pop("settings", grafana_settings()), REGISTRY, grafana.url, "fr", ["spike"], **options
+    )
 
 
 def test_publishing_twice_changes_nothing_the_second_time(grafana):
     first = run(grafana)
     assert {(c.kind, c.name) for c in first if c.action.startswith("created")} == {
-        ("folder", "sada"), ("datasource", "sada-clickhouse"), ("datasource", "sada-prometheus"),
+        ("folder", "sada"),
+        ("datasource", "sada-clickhouse"),
+        ("datasource", "sada-prometheus"),
         *(("dashboard", uid) for uid in UIDS),
-        *(("alert-rule", f"sada-spike-{e}") for e in ("ausim-2022", "ausim-2024", "spike"))}
+        *(("alert-rule", f"sada-spike-{e}") for e in ("ausim-2022", "ausim-2024", "spike")),
+    }
     clickhouse = grafana.datasources["sada-clickhouse"]
     assert clickhouse["type"] == "grafana-clickhouse-datasource" and clickhouse["jsonData"] == {
-        "host": "clickhouse", "port": 9000, "protocol": "native", "secure": False, "username": "reader",
-        "defaultDatabase": "sada"}
+        "host": "clickhouse",
+        "port": 9000,
+        "protocol": "native",
+        "secure": False,
+        "username": "reader",
+        "defaultDatabase": "sada",
+    }
     assert clickhouse["secureJsonData"] == {"password": "s3cret"}
     expected = {b.uid: to_data(b) for b in build_dashboards(REGISTRY, "fr", ["spike"])}
     for uid, stored in grafana.dashboards.items():
@@ -231,7 +293,10 @@ def test_publishing_twice_changes_nothing_the_second_time(grafana):
         assert stored["messages"][0].startswith("Published by sada")
     rule = grafana.rules["sada-spike-ausim-2022"]
     assert rule["folderUID"] == "sada" and rule["ruleGroup"] == "sada-spikes" and rule["condition"] == "B"
-    assert rule["data"][0]["datasourceUid"] == "sada-clickhouse" and "$__toTime" in rule["data"][0]["model"]["rawSql"]
+    assert (
+        rule["data"][0]["datasourceUid"] == "sada-clickhouse"
+        and "$__toTime" in rule["data"][0]["model"]["rawSql"]
+    )
 
     grafana.requests.clear()
     second = run(grafana)
@@ -241,17 +306,23 @@ def test_publishing_twice_changes_nothing_the_second_time(grafana):
     grafana.dashboards["sada-press"]["dashboard"]["title"] = "Edited in the UI"
     grafana.rules["sada-spike-spike"]["for"] = "10m"
     third = {(c.kind, c.name): c.action for c in run(grafana) if c.changed}
-    assert third == {("dashboard", "sada-press"): "updated (version 2)", ("alert-rule", "sada-spike-spike"): "updated"}
+    assert third == {
+        ("dashboard", "sada-press"): "updated (version 2)",
+        ("alert-rule", "sada-spike-spike"): "updated",
+    }
     assert grafana.dashboards["sada-press"]["dashboard"]["title"] == expected["sada-press"]["title"]
 
 
-@pytest.mark.parametrize("case, words", [
-    ("401", ["401", "SADA_GRAFANA_TOKEN"]),
-    ("403", ["403", "Editor"]),
-    ("404", ["404", "root URL"]),
-    ("412 version", ["412 version-mismatch", "changed by someone else", "publish again"]),
-    ("412 plugin", ["412 plugin-dashboard", "belongs to a plugin"]),
-])
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        ("401", ["401", "SADA_GRAFANA_TOKEN"]),
+        ("403", ["403", "Editor"]),
+        ("404", ["404", "root URL"]),
+        ("412 version", ["412 version-mismatch", "changed by someone else", "publish again"]),
+        ("412 plugin", ["412 plugin-dashboard", "belongs to a plugin"]),
+    ],
+)
 def test_refusals_get_a_clear_message(grafana, case, words):
     options: dict[str, Any] = {}
     url = grafana.url
@@ -268,10 +339,15 @@ def test_refusals_get_a_clear_message(grafana, case, words):
         options["overwrite"] = False
     else:
         grafana.folders["sada"] = {"id": 1, "uid": "sada", "title": "sada", "version": 1}
-        grafana.dashboards["sada-posts"] = {"dashboard": {"uid": "sada-posts", "title": "x", "id": 9, "version": 3},
-                                            "folderUid": "sada", "plugin": "Some App"}
+        grafana.dashboards["sada-posts"] = {
+            "dashboard": {"uid": "sada-posts", "title": "x", "id": 9, "version": 3},
+            "folderUid": "sada",
+            "plugin": "Some App",
+        }
     with pytest.raises(PublishError) as error:
-        publish(options.pop("settings", grafana_settings()), REGISTRY, url, "fr", (), backoff_s=0.001, **options)
+        publish(
+            options.pop("settings", grafana_settings()), REGISTRY, url, "fr", (), backoff_s=0.001, **options
+        )
     message = str(error.value)
     assert all(word in message for word in words), message
     assert "s3cret" not in message and ADMIN not in message
@@ -310,8 +386,9 @@ def test_the_reporter_publishes_at_start(grafana, settings):
     from shared.http import start_site
     from shared.store import open_store
 
-    configured = settings.model_copy(update={
-        "grafana_url": grafana.url, "grafana_token": grafana_settings().grafana_token})
+    configured = settings.model_copy(
+        update={"grafana_url": grafana.url, "grafana_token": grafana_settings().grafana_token}
+    )
     store = open_store(configured)
 
     async def start_and_stop() -> None:

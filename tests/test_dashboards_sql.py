@@ -42,6 +42,7 @@ TEXT_TYPES = re.compile(r"^(Nullable\()?(LowCardinality\()?(String|FixedString)"
 
 # --- Grafana and the ClickHouse plugin, as documented ---------------------------------------
 
+
 @dataclass
 class Variable:
     """A dashboard variable's state: the selected value(s) and, for All, every option."""
@@ -79,7 +80,7 @@ def conditional_all(sql: str, variables: dict[str, Variable]) -> str:
     index = sql.rfind(macro)
     while index != -1:
         args = macro_args(sql, index + len(macro) - 1)
-        assert len(args) == 2, f"$__conditionalAll needs 2 arguments: {sql[index:index + 80]}"
+        assert len(args) == 2, f"$__conditionalAll needs 2 arguments: {sql[index : index + 80]}"
         variable = variables[args[1].strip().lstrip("$")]
         current = ",".join(variable.current) if isinstance(variable.current, list) else variable.current
         phrase = "1=1" if current in ("", "$__all") else args[0]
@@ -90,6 +91,7 @@ def conditional_all(sql: str, variables: dict[str, Variable]) -> str:
 
 def interpolate(sql: str, variables: dict[str, Variable]) -> str:
     """Grafana's templateSrv.replace with the plugin's default format (arrays as 'a','b')."""
+
     def render(name: str, fmt: str | None, whole: str) -> str:
         if name not in variables:
             return whole  # built-ins and macros are left for the backend
@@ -103,8 +105,9 @@ def interpolate(sql: str, variables: dict[str, Variable]) -> str:
         return "'" + "','".join(values) + "'" if multiple else values[0]
 
     pattern = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}")
-    return pattern.sub(lambda m: render(m.group(1) or m.group(2) or m.group(4), m.group(3) or m.group(5),
-                                        m.group(0)), sql)
+    return pattern.sub(
+        lambda m: render(m.group(1) or m.group(2) or m.group(4), m.group(3) or m.group(5), m.group(0)), sql
+    )
 
 
 def backend_macros(sql: str, start: datetime, end: datetime, interval_s: int) -> str:
@@ -119,15 +122,23 @@ def backend_macros(sql: str, start: datetime, end: datetime, interval_s: int) ->
             assert re.fullmatch(r"[\w.]+", column), f"$__{name} takes a column name, got {column!r}"
         sql = re.sub(rf"\$__{name}\(([^()]*)\)", lambda m: render(m.group(1).strip()), sql)
 
-    with_column("timeFilter_ms", lambda c: f"{c} >= fromUnixTimestamp64Milli({fm}) AND "
-                                           f"{c} <= fromUnixTimestamp64Milli({tm})")
+    with_column(
+        "timeFilter_ms",
+        lambda c: f"{c} >= fromUnixTimestamp64Milli({fm}) AND {c} <= fromUnixTimestamp64Milli({tm})",
+    )
     with_column("timeFilter", lambda c: f"{c} >= toDateTime({f}) AND {c} <= toDateTime({t})")
-    with_column("timeInterval_ms", lambda c: f"toStartOfInterval(toDateTime64({c}, 3), "
-                                             f"INTERVAL {interval_s * 1000} millisecond)")
+    with_column(
+        "timeInterval_ms",
+        lambda c: f"toStartOfInterval(toDateTime64({c}, 3), INTERVAL {interval_s * 1000} millisecond)",
+    )
     with_column("timeInterval", lambda c: f"toStartOfInterval(toDateTime({c}), INTERVAL {interval_s} second)")
-    for name, value in (("fromTime_ms", f"fromUnixTimestamp64Milli({fm})"),
-                        ("toTime_ms", f"fromUnixTimestamp64Milli({tm})"), ("fromTime", f"toDateTime({f})"),
-                        ("toTime", f"toDateTime({t})"), ("interval_s", str(interval_s))):
+    for name, value in (
+        ("fromTime_ms", f"fromUnixTimestamp64Milli({fm})"),
+        ("toTime_ms", f"fromUnixTimestamp64Milli({tm})"),
+        ("fromTime", f"toDateTime({f})"),
+        ("toTime", f"toDateTime({t})"),
+        ("interval_s", str(interval_s)),
+    ):
         sql = re.sub(rf"\$__{name}(?!\w)", value, sql)
     return sql
 
@@ -136,8 +147,9 @@ def without_strings(sql: str) -> str:
     return re.sub(r"'(?:\\.|[^'\\])*'", "''", sql)
 
 
-def expand(sql: str, variables: dict[str, Variable], start: datetime, end: datetime,
-           interval_s: int = INTERVAL_S) -> str:
+def expand(
+    sql: str, variables: dict[str, Variable], start: datetime, end: datetime, interval_s: int = INTERVAL_S
+) -> str:
     used = set(re.findall(r"\$__(\w+)", without_strings(sql)))
     assert used <= MACROS, f"macros the plugin would not expand safely: {used - MACROS}"
     expanded = backend_macros(interpolate(conditional_all(sql, variables), variables), start, end, interval_s)
@@ -147,32 +159,64 @@ def expand(sql: str, variables: dict[str, Variable], start: datetime, end: datet
 
 # --- the store and the exported dashboards ------------------------------------------------------
 
+
 def tagged_posts() -> list[dict]:
     """Posts with hashtags around NOW: three in the latest window, one in the baseline."""
     posts = []
     for n, minutes in enumerate((5, 7, 9, 120)):
-        posts.append({"type": "post", "event": EVENT, "platform": "instagram", "post_id": f"tag-{n}",
-                      "created_at": (NOW - timedelta(minutes=minutes)).isoformat(), "lang": "fr",
-                      "text": "Salle comble", "hashtags": ["#SalleComble"]})
+        posts.append(
+            {
+                "type": "post",
+                "event": EVENT,
+                "platform": "instagram",
+                "post_id": f"tag-{n}",
+                "created_at": (NOW - timedelta(minutes=minutes)).isoformat(),
+                "lang": "fr",
+                "text": "Salle comble",
+                "hashtags": ["#SalleComble"],
+            }
+        )
     return posts
 
 
-BAD = [{"type": "post", "event": EVENT, "platform": "myspace", "post_id": "x", "created_at": "2022-10-27T09:00:00Z"},
-       {"type": "metrics", "event": EVENT, "platform": "x", "post_id": "x", "observed_at": "2022-10-27T09:00:00Z",
-        "likes": -3}]
+BAD = [
+    {
+        "type": "post",
+        "event": EVENT,
+        "platform": "myspace",
+        "post_id": "x",
+        "created_at": "2022-10-27T09:00:00Z",
+    },
+    {
+        "type": "metrics",
+        "event": EVENT,
+        "platform": "x",
+        "post_id": "x",
+        "observed_at": "2022-10-27T09:00:00Z",
+        "likes": -3,
+    },
+]
 
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
     from conftest import TOKEN
 
-    settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, kafka_topic_prefix="dash.",
-                        consumer_group="dash", clickhouse_database="dash", consumer_session_timeout_ms=2_000,
-                        consumer_heartbeat_interval_ms=500, batch_max_age_ms=100, ingest_tokens=[TOKEN])
+    settings = Settings(
+        data_dir=chdb_dir,
+        kafka_bootstrap=broker.bootstrap,
+        kafka_topic_prefix="dash.",
+        consumer_group="dash",
+        clickhouse_database="dash",
+        consumer_session_timeout_ms=2_000,
+        consumer_heartbeat_interval_ms=500,
+        batch_max_age_ms=100,
+        ingest_tokens=[TOKEN],
+    )
     pipeline = RunningPipeline(settings, load_registry(DEMO_REGISTRY))
     records = seed_event() + tagged_posts()
     for first in range(0, len(records), 2000):
-        status, answer, _ = pipeline.post(ndjson(records[first:first + 2000]))
+        status, answer, _ = pipeline.post(ndjson(records[first : first + 2000]))
         assert status == 200 and not answer["rejected"], answer
     status, answer, _ = pipeline.post(ndjson([*BAD, records[0]]))
     assert status == 200 and len(answer["rejected"]) == 2
@@ -189,7 +233,9 @@ def exported(tmp_path_factory, filled) -> Path:
 
 
 def dashboards(out: Path) -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text("utf-8")) for path in sorted((out / "dashboards").glob("*.json"))}
+    return {
+        path.stem: json.loads(path.read_text("utf-8")) for path in sorted((out / "dashboards").glob("*.json"))
+    }
 
 
 def panels_of(board: dict) -> list[dict]:
@@ -217,14 +263,20 @@ class Store:
 def variable_states(store: Store, board: dict, start: datetime, end: datetime) -> list[dict[str, Variable]]:
     """The variable combinations every panel runs with: All everywhere, then one platform and one
     language; the post variable takes the first post its own query lists."""
-    base = {"event": Variable("event", EVENT), "platform": Variable("platform", ["$__all"]),
-            "lang": Variable("lang", ["$__all"], ["ar", "fr", "en"])}
+    base = {
+        "event": Variable("event", EVENT),
+        "platform": Variable("platform", ["$__all"]),
+        "lang": Variable("lang", ["$__all"], ["ar", "fr", "en"]),
+    }
     names = {v["name"] for v in board["templating"].get("list", [])}
     if "platform" in names:
         query = next(v["query"] for v in board["templating"].get("list", []) if v["name"] == "platform")
         _, _, rows = store.run(expand(query, base, START, NOW))
         base["platform"].options = [r[0] for r in rows]
-    states = [base, {**base, "platform": Variable("platform", ["linkedin"]), "lang": Variable("lang", ["fr"])}]
+    states = [
+        base,
+        {**base, "platform": Variable("platform", ["linkedin"]), "lang": Variable("lang", ["fr"])},
+    ]
     if "post" in names:
         query = next(v["query"] for v in board["templating"].get("list", []) if v["name"] == "post")
         for state in states:
@@ -243,9 +295,10 @@ def time_range(uid: str) -> tuple[datetime, datetime]:
 
 # --- what each panel type needs ----------------------------------------------------------------
 
+
 def check_timeseries(panel, columns, types, rows):
     assert "time" in columns and TIME_TYPES.match(types[columns.index("time")]), (columns, types)
-    others = [(c, t) for c, t in zip(columns, types) if c != "time"]
+    others = [(c, t) for c, t in zip(columns, types, strict=False) if c != "time"]
     assert any(NUMBER_TYPES.match(t) for _, t in others), f"no value column: {columns} {types}"
     assert all(NUMBER_TYPES.match(t) or TEXT_TYPES.match(t) for _, t in others), types
 
@@ -278,8 +331,14 @@ def check_reduced(panel, columns, types, rows):
     assert any(TEXT_TYPES.match(t) for t in types), f"no name column: {columns} {types}"
 
 
-CHECKS = {"timeseries": check_timeseries, "stat": check_stat, "table": check_table, "geomap": check_geomap,
-          "piechart": check_reduced, "bargauge": check_reduced}
+CHECKS = {
+    "timeseries": check_timeseries,
+    "stat": check_stat,
+    "table": check_table,
+    "geomap": check_geomap,
+    "piechart": check_reduced,
+    "bargauge": check_reduced,
+}
 
 
 def prometheus_metrics(pipeline: RunningPipeline) -> str:
@@ -292,6 +351,7 @@ def prometheus_metrics(pipeline: RunningPipeline) -> str:
 
 # --- the tests ------------------------------------------------------------------------------------
 
+
 def test_every_panel_and_variable_runs_and_fits_its_panel(filled, exported):
     store, exposed = Store(filled), prometheus_metrics(filled)
     boards = dashboards(exported)
@@ -303,18 +363,25 @@ def test_every_panel_and_variable_runs_and_fits_its_panel(filled, exported):
             for variable in board["templating"].get("list", []):
                 if variable["type"] == "query":
                     columns, types, rows = store.run(expand(variable["query"], state, start, end))
-                    assert 1 <= len(columns) <= 2 and all(TEXT_TYPES.match(t) for t in types), (variable, types)
+                    assert 1 <= len(columns) <= 2 and all(TEXT_TYPES.match(t) for t in types), (
+                        variable,
+                        types,
+                    )
                     assert rows, f"{uid}: variable {variable['name']} lists nothing"
             for panel in panels_of(board):
                 if panel["type"] == "row":
                     assert not panel.get("targets")
                     continue
-                assert panel["type"] in CHECKS, f"{uid}: no check for a {panel['type']} panel ({panel['title']})"
+                assert panel["type"] in CHECKS, (
+                    f"{uid}: no check for a {panel['type']} panel ({panel['title']})"
+                )
                 assert panel.get("description"), f"{uid}: {panel['title']} does not say what it shows"
                 for target in panel["targets"]:
                     if target["datasource"]["type"] == PROMETHEUS_TYPE:
                         for metric in re.findall(r"\bsada_\w+", target["expr"]):
-                            assert re.search(rf"^{metric}\b", exposed, re.MULTILINE), f"no service exposes {metric}"
+                            assert re.search(rf"^{metric}\b", exposed, re.MULTILINE), (
+                                f"no service exposes {metric}"
+                            )
                         continue
                     assert target["datasource"]["type"] == CLICKHOUSE_TYPE and target["editorType"] == "sql"
                     assert target["format"] == {"timeseries": 0, "table": 1}[target["queryType"]]
@@ -326,14 +393,19 @@ def test_every_panel_and_variable_runs_and_fits_its_panel(filled, exported):
     assert checked > 60
     # Every panel shows something, but a counter that never changes: reach (the demo's platforms
     # report none) and, on LinkedIn, saves (reported as 0 throughout).
-    reach, saves = "sada-platforms/Portée par intervalle et par plateforme", \
-        "sada-platforms/Enregistrements par intervalle et par plateforme"
+    reach, saves = (
+        "sada-platforms/Portée par intervalle et par plateforme",
+        "sada-platforms/Enregistrements par intervalle et par plateforme",
+    )
     assert set(empty) == {(reach, "['$__all']"), (reach, "['linkedin']"), (saves, "['linkedin']")}, empty
 
 
 def expand_all(sql: str, start: datetime = START, end: datetime = AFTER, **selected) -> str:
-    variables = {"event": Variable("event", EVENT), "platform": Variable("platform", ["$__all"]),
-                 "lang": Variable("lang", ["$__all"], ["ar", "fr", "en"])}
+    variables = {
+        "event": Variable("event", EVENT),
+        "platform": Variable("platform", ["$__all"]),
+        "lang": Variable("lang", ["$__all"], ["ar", "fr", "en"]),
+    }
     variables.update({k: Variable(k, v) for k, v in selected.items()})
     return expand(sql, variables, start, end)
 
@@ -347,46 +419,71 @@ def test_dashboard_figures_are_the_reporters(filled, exported):
     the summary's; the platform variable narrows them to the summary's platform block."""
     store, boards = Store(filled), dashboards(exported)
     expected = summary(filled.store, EVENT, 10)
-    for title, key in (("Publications", "posts"), ("Vues", "views"), ("Interactions", "engagements"),
-                       ("Taux d'engagement par impression", "by_impressions")):
+    for title, key in (
+        ("Publications", "posts"),
+        ("Vues", "views"),
+        ("Interactions", "engagements"),
+        ("Taux d'engagement par impression", "by_impressions"),
+    ):
         sql = panel(boards, "sada-live", title)["targets"][0]["rawSql"]
         columns, _, rows = store.run(expand_all(sql))
         figure = rows[-1][columns.index(key)]
-        assert figure == pytest.approx(expected["engagement_rate" if key.startswith("by_") else "totals"][key])
+        assert figure == pytest.approx(
+            expected["engagement_rate" if key.startswith("by_") else "totals"][key]
+        )
         _, _, rows = store.run(expand_all(sql, platform=["linkedin"]))
         block = expected["platforms"]["linkedin"]
-        assert rows[-1][1] == pytest.approx(block["engagement_rate" if key.startswith("by_") else "totals"][key])
-    columns, _, rows = store.run(expand_all(panel(boards, "sada-platforms",
-                                                  "Totaux par plateforme (tout l'événement)")["targets"][0]["rawSql"]))
-    got = {row[0]: dict(zip(columns, row)) for row in rows}
-    assert {p: got[p]["engagements"] for p in got} == {p: b["totals"]["engagements"]
-                                                        for p, b in expected["platforms"].items()}
-    assert got["linkedin"]["by_impressions"] == pytest.approx(expected["platforms"]["linkedin"]["engagement_rate"]
-                                                              ["by_impressions"])
-    series = panel(boards, "sada-platforms", "Interactions par intervalle et par plateforme")["targets"][0]["rawSql"]
+        assert rows[-1][1] == pytest.approx(
+            block["engagement_rate" if key.startswith("by_") else "totals"][key]
+        )
+    columns, _, rows = store.run(
+        expand_all(
+            panel(boards, "sada-platforms", "Totaux par plateforme (tout l'événement)")["targets"][0][
+                "rawSql"
+            ]
+        )
+    )
+    got = {row[0]: dict(zip(columns, row, strict=False)) for row in rows}
+    assert {p: got[p]["engagements"] for p in got} == {
+        p: b["totals"]["engagements"] for p, b in expected["platforms"].items()
+    }
+    assert got["linkedin"]["by_impressions"] == pytest.approx(
+        expected["platforms"]["linkedin"]["engagement_rate"]["by_impressions"]
+    )
+    series = panel(boards, "sada-platforms", "Interactions par intervalle et par plateforme")["targets"][0][
+        "rawSql"
+    ]
     columns, _, rows = store.run(expand_all(series))
     assert sum(row[columns.index("engagements")] for row in rows) == expected["totals"]["engagements"]
     for title, key in (("Articles", "articles"), ("Pays", "countries")):
-        target = next(p for p in panels_of(boards["sada-press"]) if p["title"] == title and p["type"] == "stat")
+        target = next(
+            p for p in panels_of(boards["sada-press"]) if p["title"] == title and p["type"] == "stat"
+        )
         _, _, rows = store.run(expand_all(target["targets"][0]["rawSql"]))
         assert rows[0][0] == expected["mentions"][key]
 
 
 def test_wall_screen_shows_the_session_in_progress_and_what_trends(filled, exported):
     store, boards = Store(filled), dashboards(exported)
-    columns, _, rows = store.run(expand_all(panel(boards, "sada-live", "Programme : session en cours")
-                                            ["targets"][0]["rawSql"], end=NOW))
-    session = dict(zip(columns, rows[0]))
+    columns, _, rows = store.run(
+        expand_all(
+            panel(boards, "sada-live", "Programme : session en cours")["targets"][0]["rawSql"], end=NOW
+        )
+    )
+    session = dict(zip(columns, rows[0], strict=False))
     assert session["session"] == "Table ronde : cybersécurité et souveraineté"
     assert session["state"] == "en cours" and session["room"] == "Salle Atlas"
-    columns, _, rows = store.run(expand_all(panel(boards, "sada-live", "Hashtags en tendance")
-                                            ["targets"][0]["rawSql"], end=NOW))
-    trending = {row[columns.index("hashtag")]: dict(zip(columns, row)) for row in rows}
+    columns, _, rows = store.run(
+        expand_all(panel(boards, "sada-live", "Hashtags en tendance")["targets"][0]["rawSql"], end=NOW)
+    )
+    trending = {row[columns.index("hashtag")]: dict(zip(columns, row, strict=False)) for row in rows}
     assert trending["#SalleComble"]["latest_posts"] == 3 and trending["#SalleComble"]["baseline_posts"] == 1
 
 
 def test_spike_alert_rules_run_as_provisioned(filled, exported):
-    document = yaml.safe_load((exported / "provisioning" / "alerting" / "sada-spikes.yaml").read_text("utf-8"))
+    document = yaml.safe_load(
+        (exported / "provisioning" / "alerting" / "sada-spikes.yaml").read_text("utf-8")
+    )
     rules = document["groups"][0]["rules"]
     assert {r["uid"] for r in rules} == {"sada-spike-ausim-2022", "sada-spike-ausim-2024", "sada-spike-spike"}
     store = Store(filled)
@@ -397,8 +494,10 @@ def test_spike_alert_rules_run_as_provisioned(filled, exported):
         assert columns == ["platform", "metric", "spike"] and types[2] == "Float64"
         if rule["uid"] == f"sada-spike-{EVENT}":
             assert {(r[0], r[1]) for r in rows} >= {("all", "posts"), ("all", "engagements")}
-        assert rule["condition"] == "B" and next(d for d in rule["data"] if d["refId"] == "B")["model"]["type"] \
-            == "threshold"
+        assert (
+            rule["condition"] == "B"
+            and next(d for d in rule["data"] if d["refId"] == "B")["model"]["type"] == "threshold"
+        )
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr", "en"])

@@ -10,8 +10,14 @@ from services.collector.simulator import Calibration
 
 
 def test_demo_prints_the_seed_report_figures(tmp_path):
-    done = sada("demo", "--seconds", "1", "--out", str(tmp_path / "out"),
-                env={"SADA_DATA_DIR": str(tmp_path / "data")})
+    done = sada(
+        "demo",
+        "--seconds",
+        "1",
+        "--out",
+        str(tmp_path / "out"),
+        env={"SADA_DATA_DIR": str(tmp_path / "data")},
+    )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     expected = Calibration()

@@ -50,8 +50,13 @@ def _config() -> dict[str, str]:
 
 def _settings() -> Settings:
     """Settings from the ConfigMap's SADA_* values alone (validated like the pods would)."""
-    return Settings(**{key.removeprefix("SADA_").lower(): value
-                       for key, value in _config().items() if key.startswith("SADA_")})
+    return Settings(
+        **{
+            key.removeprefix("SADA_").lower(): value
+            for key, value in _config().items()
+            if key.startswith("SADA_")
+        }
+    )
 
 
 def _sada_deployments() -> dict[str, dict]:
@@ -201,7 +206,10 @@ def test_clickhouse_host_is_replica_0_0_of_the_installation():
     # Non-replicated tables: every reader and writer must use the same replica.
     assert _config()["CLICKHOUSE_HOST"] == f"chi-{chi['metadata']['name']}-{cluster['name']}-0-0"
     keeper = _one("ClickHouseKeeperInstallation", "sada")
-    assert chi["spec"]["configuration"]["zookeeper"]["nodes"][0]["host"] == f"keeper-{keeper['metadata']['name']}"
+    assert (
+        chi["spec"]["configuration"]["zookeeper"]["nodes"][0]["host"]
+        == f"keeper-{keeper['metadata']['name']}"
+    )
 
 
 def test_grafana_has_the_plugin_and_the_data_source_the_dashboards_use():
@@ -212,7 +220,11 @@ def test_grafana_has_the_plugin_and_the_data_source_the_dashboards_use():
     provisioning = yaml.safe_load(_one("ConfigMap", "grafana-datasources")["data"]["sada.yaml"])
     sources = {source["uid"]: source for source in provisioning["datasources"]}
     model = _constants(ROOT / "services" / "reporter" / "dashboards" / "model.py")
-    assert sources[model["CLICKHOUSE_UID"]]["type"] == model["CLICKHOUSE_TYPE"] == "grafana-clickhouse-datasource"
+    assert (
+        sources[model["CLICKHOUSE_UID"]]["type"]
+        == model["CLICKHOUSE_TYPE"]
+        == "grafana-clickhouse-datasource"
+    )
     assert sources[model["PROMETHEUS_UID"]]["type"] == model["PROMETHEUS_TYPE"]
     clickhouse = sources[model["CLICKHOUSE_UID"]]
     assert clickhouse["jsonData"]["protocol"] == "http"

@@ -29,48 +29,99 @@ def parse(obj: dict):
 
 
 def test_a_post_is_normalised_to_utc_and_its_platform_alias_resolved():
-    post = parse({"type": "post", "event": "ausim-2022", "platform": "twitter", "post_id": "42",
-                  "created_at": "2022-10-26T10:30:00+01:00", "hashtags": ["#AUSIM"], "unknown": {"x": 1}})
+    post = parse(
+        {
+            "type": "post",
+            "event": "ausim-2022",
+            "platform": "twitter",
+            "post_id": "42",
+            "created_at": "2022-10-26T10:30:00+01:00",
+            "hashtags": ["#AUSIM"],
+            "unknown": {"x": 1},
+        }
+    )
     assert isinstance(post, Post)
     assert post.platform == "x"
     assert post.created_at == datetime(2022, 10, 26, 9, 30, tzinfo=UTC)
     assert post.key == b"x:42"
-    assert json.loads(post.to_json()) == {"type": "post", "event": "ausim-2022", "platform": "x",
-                                          "post_id": "42", "created_at": "2022-10-26T09:30:00Z",
-                                          "hashtags": ["#AUSIM"]}
+    assert json.loads(post.to_json()) == {
+        "type": "post",
+        "event": "ausim-2022",
+        "platform": "x",
+        "post_id": "42",
+        "created_at": "2022-10-26T09:30:00Z",
+        "hashtags": ["#AUSIM"],
+    }
 
 
 def test_absent_and_null_counters_are_not_reported_and_zero_is_zero():
-    snapshot = parse({"type": "metrics", "event": "e", "platform": "youtube", "post_id": "v",
-                      "observed_at": "2024-01-01T00:00:00Z", "views": 0, "likes": None})
+    snapshot = parse(
+        {
+            "type": "metrics",
+            "event": "e",
+            "platform": "youtube",
+            "post_id": "v",
+            "observed_at": "2024-01-01T00:00:00Z",
+            "views": 0,
+            "likes": None,
+        }
+    )
     assert isinstance(snapshot, Metrics)
     assert snapshot.views == 0 and snapshot.likes is None and snapshot.comments is None
 
 
 def test_the_24_hour_rule_counts_from_arrival():
-    base = {"type": "interaction", "event": "e", "platform": "x", "post_id": "p", "interaction_id": "i",
-            "kind": "like"}
+    base = {
+        "type": "interaction",
+        "event": "e",
+        "platform": "x",
+        "post_id": "p",
+        "interaction_id": "i",
+        "kind": "like",
+    }
     assert isinstance(parse({**base, "occurred_at": "2026-11-23T11:59:59Z"}), Interaction)
     late = parse({**base, "occurred_at": "2026-11-23T12:00:01Z"})
     assert isinstance(late, Rejection) and late.field == "occurred_at" and late.event == "e"
 
 
-@pytest.mark.parametrize("url, identity", [
-    ("HTTPS://News.Example.MA/Article/", "https://news.example.ma/Article"),
-    ("https://news.example.ma/a?utm_source=x&id=3&UTM_MEDIUM=y#comments", "https://news.example.ma/a?id=3"),
-    ("https://news.example.ma/", "https://news.example.ma"),
-    ("http://news.example.ma/%D8%B5%D8%AF%D9%89", "http://news.example.ma/%D8%B5%D8%AF%D9%89"),
-])
+@pytest.mark.parametrize(
+    "url, identity",
+    [
+        ("HTTPS://News.Example.MA/Article/", "https://news.example.ma/Article"),
+        (
+            "https://news.example.ma/a?utm_source=x&id=3&UTM_MEDIUM=y#comments",
+            "https://news.example.ma/a?id=3",
+        ),
+        ("https://news.example.ma/", "https://news.example.ma"),
+        ("http://news.example.ma/%D8%B5%D8%AF%D9%89", "http://news.example.ma/%D8%B5%D8%AF%D9%89"),
+    ],
+)
 def test_mention_identity_is_the_normalised_url(url, identity):
     assert normalise_url(url) == identity
-    mention = parse({"type": "mention", "event": "e", "platform": "web", "url": url,
-                     "published_at": "2024-01-01T00:00:00Z", "country": "ma"})
+    mention = parse(
+        {
+            "type": "mention",
+            "event": "e",
+            "platform": "web",
+            "url": url,
+            "published_at": "2024-01-01T00:00:00Z",
+            "country": "ma",
+        }
+    )
     assert isinstance(mention, Mention) and mention.key == identity.encode() and mention.country == "MA"
 
 
 def test_a_rejection_names_the_field_and_keeps_a_readable_event():
-    rejection = parse({"type": "metrics", "event": "ausim-2022", "platform": "x", "post_id": "p",
-                       "observed_at": "2022-10-26T10:00:00Z", "clicks": 1.5})
+    rejection = parse(
+        {
+            "type": "metrics",
+            "event": "ausim-2022",
+            "platform": "x",
+            "post_id": "p",
+            "observed_at": "2022-10-26T10:00:00Z",
+            "clicks": 1.5,
+        }
+    )
     assert rejection == Rejection("clicks", "Input should be a valid integer", "ausim-2022")
     assert rejection.message() == "clicks: Input should be a valid integer"
 

@@ -55,8 +55,13 @@ class Collector:
 
 def start_aggregator(settings: Settings, data_dir: Path, **env: str) -> subprocess.Popen[str]:
     environment = {**os.environ, **env_of(settings, SADA_DATA_DIR=str(data_dir), **env)}
-    return subprocess.Popen([sys.executable, "-m", "services.cli", "-v", "aggregator"], env=environment,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "-v", "aggregator"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_line(process: subprocess.Popen[str], needle: str, count: int = 1, timeout_s: float = 60) -> None:
@@ -78,8 +83,13 @@ def drained(settings: Settings, produced: bus.Offsets, group: str) -> bool:
 
 
 def summary_of(settings: Settings, data_dir: Path, event: str) -> dict:
-    done = sada("report", "summary", "--event", event,
-                env=env_of(settings, SADA_DATA_DIR=str(data_dir), SADA_TOP_POSTS="25"))
+    done = sada(
+        "report",
+        "summary",
+        "--event",
+        event,
+        env=env_of(settings, SADA_DATA_DIR=str(data_dir), SADA_TOP_POSTS="25"),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -91,7 +101,7 @@ def test_a_killed_aggregator_loses_nothing_and_counts_nothing_twice(settings, tm
     collector = Collector(settings)
     try:
         for start in range(0, len(stream), 1000):
-            status, answer, _ = collector.post(ndjson(stream[start:start + 1000]))
+            status, answer, _ = collector.post(ndjson(stream[start : start + 1000]))
             assert status == 200 and answer["rejected"] == []
         produced = collector.publisher.produced()
     finally:
@@ -111,7 +121,9 @@ def test_a_killed_aggregator_loses_nothing_and_counts_nothing_twice(settings, tm
 
     restarted = start_aggregator(settings, tmp_path / "crashed", **small_batches)
     try:
-        wait_for(lambda: drained(settings, produced, settings.consumer_group), 120, "the restarted aggregator")
+        wait_for(
+            lambda: drained(settings, produced, settings.consumer_group), 120, "the restarted aggregator"
+        )
     finally:
         restarted.terminate()
         restarted.wait(30)
@@ -135,12 +147,23 @@ def test_a_killed_aggregator_loses_nothing_and_counts_nothing_twice(settings, tm
 @pytest.mark.slow
 def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
     broker = bus.LocalBroker().start()
-    settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, ingest_tokens=[TOKEN],
-                        kafka_request_timeout_ms=1_000, kafka_delivery_timeout_ms=3_000,
-                        kafka_max_block_ms=1_000, produce_retry_after_s=2)
+    settings = Settings(
+        data_dir=chdb_dir,
+        kafka_bootstrap=broker.bootstrap,
+        ingest_tokens=[TOKEN],
+        kafka_request_timeout_ms=1_000,
+        kafka_delivery_timeout_ms=3_000,
+        kafka_max_block_ms=1_000,
+        produce_retry_after_s=2,
+    )
     collector = Collector(settings)
-    record = {"type": "post", "event": "outage", "platform": "x", "post_id": "1",
-              "created_at": "2026-10-26T09:00:00Z"}
+    record = {
+        "type": "post",
+        "event": "outage",
+        "platform": "x",
+        "post_id": "1",
+        "created_at": "2026-10-26T09:00:00Z",
+    }
     try:
         assert collector.post(ndjson([record]))[0] == 200
         broker.stop()
@@ -152,14 +175,20 @@ def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
         assert ready[0] == 503 and ready[1]["checks"] == {"kafka": False}
 
         broker = bus.LocalBroker(port=broker.port).start()  # the same address, an empty broker
-        status = wait_for(lambda: (s := collector.post(ndjson([record]))[0]) == 200 and s, 60,
-                          "the collector to accept again")
+        status = wait_for(
+            lambda: (s := collector.post(ndjson([record]))[0]) == 200 and s,
+            60,
+            "the collector to accept again",
+        )
         assert status == 200
         assert collector.call(_get(f"{collector.url}/readyz"))[0] == 200
         consumer = bus.make_consumer(settings, group="outage-reader")
         consumer.subscribe([settings.topic("posts")])
-        got = wait_for(lambda: [m for batch in consumer.poll(500).values() for m in batch], 30,
-                       "the record on the restarted broker")
+        got = wait_for(
+            lambda: [m for batch in consumer.poll(500).values() for m in batch],
+            30,
+            "the record on the restarted broker",
+        )
         consumer.close()
         assert json.loads(got[0].value)["post_id"] == "1"
     finally:
@@ -217,7 +246,7 @@ def test_sada_run_writes_the_seed_figures_and_every_bad_line(tmp_path):
         b'\xff{"type":"post"}': "UTF-8",
     }
     positions = [7, 100, 2000, 3500, len(lines) - 1]
-    for position, raw in sorted(zip(positions, bad), reverse=True):
+    for position, raw in sorted(zip(positions, bad, strict=False), reverse=True):
         lines.insert(position, raw)
     source = tmp_path / "ausim-2022.ndjson"
     source.write_bytes(b"\n".join(lines) + b"\n")
@@ -240,4 +269,3 @@ def test_sada_run_writes_the_seed_figures_and_every_bad_line(tmp_path):
         assert bad[raw] in item["field"] or bad[raw] in item["reason"]
         assert item["source"] == "ausim-2022.ndjson"
     assert "wrote" in done.stderr
-

@@ -16,13 +16,25 @@ EVENT = "rules-2026"
 
 
 def good_post(post_id: str) -> dict:
-    return {"type": "post", "event": EVENT, "platform": "linkedin", "post_id": post_id,
-            "created_at": "2026-10-26T09:00:00+01:00", "text": "صدى المؤتمر"}
+    return {
+        "type": "post",
+        "event": EVENT,
+        "platform": "linkedin",
+        "post_id": post_id,
+        "created_at": "2026-10-26T09:00:00+01:00",
+        "text": "صدى المؤتمر",
+    }
 
 
 def metrics(**fields) -> dict:
-    return {"type": "metrics", "event": EVENT, "platform": "x", "post_id": "m1",
-            "observed_at": "2026-10-26T10:00:00Z", **fields}
+    return {
+        "type": "metrics",
+        "event": EVENT,
+        "platform": "x",
+        "post_id": "m1",
+        "observed_at": "2026-10-26T10:00:00Z",
+        **fields,
+    }
 
 
 TOO_LATE = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
@@ -34,49 +46,136 @@ BAD_LINES = [
     ("invalid UTF-8", b'{"type": "post", "text": "\xff\xfe"}', "", "UTF-8"),
     ("not an object", b'["post"]', "", "object"),
     ("unknown type", json.dumps({**good_post("p"), "type": "story"}).encode(), "type", "story"),
-    ("missing type", json.dumps({k: v for k, v in good_post("p").items() if k != "type"}).encode(),
-     "type", "missing"),
-    ("unknown platform", json.dumps({**good_post("p"), "platform": "myspace"}).encode(), "platform",
-     "myspace"),
-    ("missing platform", json.dumps({k: v for k, v in good_post("p").items() if k != "platform"}).encode(),
-     "platform", "missing"),
+    (
+        "missing type",
+        json.dumps({k: v for k, v in good_post("p").items() if k != "type"}).encode(),
+        "type",
+        "missing",
+    ),
+    (
+        "unknown platform",
+        json.dumps({**good_post("p"), "platform": "myspace"}).encode(),
+        "platform",
+        "myspace",
+    ),
+    (
+        "missing platform",
+        json.dumps({k: v for k, v in good_post("p").items() if k != "platform"}).encode(),
+        "platform",
+        "missing",
+    ),
     ("bad event slug", json.dumps({**good_post("p"), "event": "AUSIM 2022"}).encode(), "event", "pattern"),
-    ("missing event", json.dumps({k: v for k, v in good_post("p").items() if k != "event"}).encode(),
-     "event", "missing"),
-    ("post without post_id", json.dumps({k: v for k, v in good_post("p").items() if k != "post_id"}).encode(),
-     "post_id", "missing"),
-    ("post without created_at",
-     json.dumps({k: v for k, v in good_post("p").items() if k != "created_at"}).encode(), "created_at",
-     "missing"),
-    ("metrics without observed_at", json.dumps({k: v for k, v in metrics().items() if k != "observed_at"})
-     .encode(), "observed_at", "missing"),
-    ("interaction without kind", json.dumps({"type": "interaction", "event": EVENT, "platform": "x",
-                                              "post_id": "p", "interaction_id": "i",
-                                              "occurred_at": "2026-10-26T10:00:00Z"}).encode(), "kind",
-     "missing"),
-    ("interaction with unknown kind", json.dumps({"type": "interaction", "event": EVENT, "platform": "x",
-                                                   "post_id": "p", "interaction_id": "i", "kind": "wow",
-                                                   "occurred_at": "2026-10-26T10:00:00Z"}).encode(), "kind",
-     "like"),
-    ("mention without url", json.dumps({"type": "mention", "event": EVENT, "platform": "web",
-                                         "published_at": "2026-10-26T10:00:00Z"}).encode(), "url", "missing"),
-    ("mention with a relative url", json.dumps({"type": "mention", "event": EVENT, "platform": "web",
-                                                 "url": "/news/1", "published_at": "2026-10-26T10:00:00Z"})
-     .encode(), "url", "absolute"),
+    (
+        "missing event",
+        json.dumps({k: v for k, v in good_post("p").items() if k != "event"}).encode(),
+        "event",
+        "missing",
+    ),
+    (
+        "post without post_id",
+        json.dumps({k: v for k, v in good_post("p").items() if k != "post_id"}).encode(),
+        "post_id",
+        "missing",
+    ),
+    (
+        "post without created_at",
+        json.dumps({k: v for k, v in good_post("p").items() if k != "created_at"}).encode(),
+        "created_at",
+        "missing",
+    ),
+    (
+        "metrics without observed_at",
+        json.dumps({k: v for k, v in metrics().items() if k != "observed_at"}).encode(),
+        "observed_at",
+        "missing",
+    ),
+    (
+        "interaction without kind",
+        json.dumps(
+            {
+                "type": "interaction",
+                "event": EVENT,
+                "platform": "x",
+                "post_id": "p",
+                "interaction_id": "i",
+                "occurred_at": "2026-10-26T10:00:00Z",
+            }
+        ).encode(),
+        "kind",
+        "missing",
+    ),
+    (
+        "interaction with unknown kind",
+        json.dumps(
+            {
+                "type": "interaction",
+                "event": EVENT,
+                "platform": "x",
+                "post_id": "p",
+                "interaction_id": "i",
+                "kind": "wow",
+                "occurred_at": "2026-10-26T10:00:00Z",
+            }
+        ).encode(),
+        "kind",
+        "like",
+    ),
+    (
+        "mention without url",
+        json.dumps(
+            {"type": "mention", "event": EVENT, "platform": "web", "published_at": "2026-10-26T10:00:00Z"}
+        ).encode(),
+        "url",
+        "missing",
+    ),
+    (
+        "mention with a relative url",
+        json.dumps(
+            {
+                "type": "mention",
+                "event": EVENT,
+                "platform": "web",
+                "url": "/news/1",
+                "published_at": "2026-10-26T10:00:00Z",
+            }
+        ).encode(),
+        "url",
+        "absolute",
+    ),
     ("negative counter", json.dumps(metrics(likes=-3)).encode(), "likes", "greater than or equal to 0"),
     ("fractional counter", json.dumps(metrics(views=2.5)).encode(), "views", "integer"),
     ("counter as a string", json.dumps(metrics(shares="12")).encode(), "shares", "integer"),
     ("counter as a boolean", json.dumps(metrics(saves=True)).encode(), "saves", "integer"),
-    ("timestamp before 2000", json.dumps(metrics(observed_at="1999-12-31T23:59:59Z")).encode(),
-     "observed_at", "2000"),
-    ("timestamp more than 24 h ahead", json.dumps(metrics(observed_at=TOO_LATE)).encode(), "observed_at",
-     "24 hours"),
-    ("timestamp without offset", json.dumps(metrics(observed_at="2026-10-26T10:00:00")).encode(),
-     "observed_at", "offset"),
-    ("timestamp that is not a date", json.dumps(metrics(observed_at="yesterday")).encode(), "observed_at",
-     "RFC 3339"),
-    ("timestamp as a number", json.dumps(metrics(observed_at=1761472800)).encode(), "observed_at",
-     "RFC 3339"),
+    (
+        "timestamp before 2000",
+        json.dumps(metrics(observed_at="1999-12-31T23:59:59Z")).encode(),
+        "observed_at",
+        "2000",
+    ),
+    (
+        "timestamp more than 24 h ahead",
+        json.dumps(metrics(observed_at=TOO_LATE)).encode(),
+        "observed_at",
+        "24 hours",
+    ),
+    (
+        "timestamp without offset",
+        json.dumps(metrics(observed_at="2026-10-26T10:00:00")).encode(),
+        "observed_at",
+        "offset",
+    ),
+    (
+        "timestamp that is not a date",
+        json.dumps(metrics(observed_at="yesterday")).encode(),
+        "observed_at",
+        "RFC 3339",
+    ),
+    (
+        "timestamp as a number",
+        json.dumps(metrics(observed_at=1761472800)).encode(),
+        "observed_at",
+        "RFC 3339",
+    ),
 ]
 
 
@@ -97,8 +196,9 @@ def test_every_rejection_rule_answers_and_keeps_the_rest(pipeline):
         assert word.lower() in item["reason"].lower(), (case, item["reason"])
 
     pipeline.drain()
-    summary = pipeline.store.query("SELECT count() AS n FROM posts FINAL WHERE event = {e:String}",
-                                   {"e": EVENT})[0]
+    summary = pipeline.store.query(
+        "SELECT count() AS n FROM posts FINAL WHERE event = {e:String}", {"e": EVENT}
+    )[0]
     assert summary["n"] == len(BAD_LINES)
     stored = pipeline.store.query("SELECT line, field, reason, base64Encode(raw) AS raw FROM rejected FINAL")
     import base64
@@ -112,17 +212,25 @@ def test_every_rejection_rule_answers_and_keeps_the_rest(pipeline):
 
 
 def test_dead_letters_reach_the_rejected_topic_with_reason_and_original_bytes(pipeline, settings):
-    raw = b'{"type":"metrics","event":"rules-2026","platform":"x","post_id":"m","likes":-1,' \
-          b'"observed_at":"2026-10-26T10:00:00Z"}'
-    status, answer, _ = pipeline.post(raw, headers={"X-Sada-Source": "upload.ndjson",
-                                                    "X-Sada-First-Line": "41"})
+    raw = (
+        b'{"type":"metrics","event":"rules-2026","platform":"x","post_id":"m","likes":-1,'
+        b'"observed_at":"2026-10-26T10:00:00Z"}'
+    )
+    status, answer, _ = pipeline.post(
+        raw, headers={"X-Sada-Source": "upload.ndjson", "X-Sada-First-Line": "41"}
+    )
     assert status == 422
-    assert answer == {"accepted": 0, "rejected": [
-        {"line": 41, "field": "likes", "reason": "Input should be greater than or equal to 0"}]}
+    assert answer == {
+        "accepted": 0,
+        "rejected": [{"line": 41, "field": "likes", "reason": "Input should be greater than or equal to 0"}],
+    }
     consumer = bus.make_consumer(settings, group=f"{settings.consumer_group}-reader")
     consumer.subscribe([settings.topic(bus.REJECTED)])
-    found = wait_for(lambda: [m for batch in consumer.poll(500).values() for m in batch], 30,
-                     "the dead letter on the rejected topic")
+    found = wait_for(
+        lambda: [m for batch in consumer.poll(500).values() for m in batch],
+        30,
+        "the dead letter on the rejected topic",
+    )
     consumer.close()
     message = found[0]
     headers = dict(message.headers)
@@ -173,8 +281,10 @@ def test_service_routes(pipeline):
 
 
 def _served_paths(app) -> set[str]:
-    return {info.get("path") or info.get("formatter") for info in
-            (resource.get_info() for resource in app.router.resources())}
+    return {
+        info.get("path") or info.get("formatter")
+        for info in (resource.get_info() for resource in app.router.resources())
+    }
 
 
 def _documented_paths(package: str) -> set[str]:
@@ -195,8 +305,10 @@ def test_every_served_route_is_in_the_openapi_file(pipeline):
     local = pipeline.local
     collector = collector_app(local.settings, local.publisher)
     attach_pollers(collector, local.settings, Registry(), local.publisher)
-    apps = {"services.collector": collector,
-            "services.aggregator": aggregator_app(local.aggregator),
-            "services.reporter": reporter_app(local.settings, Store(connect(local.settings)))}
+    apps = {
+        "services.collector": collector,
+        "services.aggregator": aggregator_app(local.aggregator),
+        "services.reporter": reporter_app(local.settings, Store(connect(local.settings))),
+    }
     for package, app in apps.items():
         assert _served_paths(app) == _documented_paths(package), package

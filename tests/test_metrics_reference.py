@@ -14,8 +14,13 @@ def records(*objs):
 
 
 def snap(post_id, at, platform="linkedin", **counters):
-    return {"type": "metrics", "platform": platform, "post_id": post_id,
-            "observed_at": f"2024-05-01T{at}:00:00Z", **counters}
+    return {
+        "type": "metrics",
+        "platform": platform,
+        "post_id": post_id,
+        "observed_at": f"2024-05-01T{at}:00:00Z",
+        **counters,
+    }
 
 
 def test_the_latest_snapshot_reporting_a_counter_wins_even_if_lower_or_out_of_order():
@@ -34,13 +39,22 @@ def test_the_latest_snapshot_reporting_a_counter_wins_even_if_lower_or_out_of_or
 
 def test_interactions_count_only_where_no_snapshot_reports_the_counter():
     def interaction(n, kind, post="p"):
-        return {"type": "interaction", "platform": "x", "post_id": post, "interaction_id": f"i{n}",
-                "kind": kind, "occurred_at": "2024-05-01T10:00:00Z"}
+        return {
+            "type": "interaction",
+            "platform": "x",
+            "post_id": post,
+            "interaction_id": f"i{n}",
+            "kind": kind,
+            "occurred_at": "2024-05-01T10:00:00Z",
+        }
 
     stream = records(
         {"type": "post", "platform": "x", "post_id": "p", "created_at": "2024-05-01T09:00:00Z"},
-        interaction(1, "like"), interaction(2, "like"), interaction(2, "like"),  # i2 twice: counts once
-        interaction(3, "click"), interaction(4, "view"),
+        interaction(1, "like"),
+        interaction(2, "like"),
+        interaction(2, "like"),  # i2 twice: counts once
+        interaction(3, "click"),
+        interaction(4, "view"),
         snap("p", "11", platform="x", likes=7),
     )
     summary = reference_summary(stream, E)
@@ -53,8 +67,13 @@ def test_interactions_count_only_where_no_snapshot_reports_the_counter():
 
 def test_rates_are_weighted_over_posts_with_a_denominator():
     stream = records(
-        {"type": "post", "platform": "linkedin", "post_id": "a", "created_at": "2024-05-01T09:00:00Z",
-         "followers": 1000},
+        {
+            "type": "post",
+            "platform": "linkedin",
+            "post_id": "a",
+            "created_at": "2024-05-01T09:00:00Z",
+            "followers": 1000,
+        },
         {"type": "post", "platform": "linkedin", "post_id": "b", "created_at": "2024-05-01T09:00:00Z"},
         snap("a", "10", likes=10, impressions=100),
         snap("b", "10", likes=30, impressions=900),
@@ -70,8 +89,14 @@ def test_rates_are_weighted_over_posts_with_a_denominator():
 
 def test_mentions_count_distinct_normalised_urls_outlets_and_countries():
     def mention(url, outlet=None, country=None):
-        return {"type": "mention", "platform": "web", "url": url, "published_at": "2024-05-01T10:00:00Z",
-                **({"outlet": outlet} if outlet else {}), **({"country": country} if country else {})}
+        return {
+            "type": "mention",
+            "platform": "web",
+            "url": url,
+            "published_at": "2024-05-01T10:00:00Z",
+            **({"outlet": outlet} if outlet else {}),
+            **({"country": country} if country else {}),
+        }
 
     stream = records(
         mention("https://a.example/x", "Le Matin", "MA"),
@@ -83,6 +108,7 @@ def test_mentions_count_distinct_normalised_urls_outlets_and_countries():
 
 
 def test_other_events_do_not_leak_in():
-    stream = records(snap("p", "10", likes=5)) + [validate_object({**snap("p", "10", likes=9),
-                                                                  "event": "other"})]
+    stream = records(snap("p", "10", likes=5)) + [
+        validate_object({**snap("p", "10", likes=9), "event": "other"})
+    ]
     assert reference_summary(stream, E)["totals"]["likes"] == 5

@@ -45,8 +45,9 @@ def pdftotext(pdf: bytes) -> str:
     U+202F as a space), and line breaks as spaces, so that a wrapped label reads whole."""
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext is missing: apt-get install -y poppler-utils")
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode("utf-8")
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
     text = re.sub(f"[{BIDI_MARKS}]", "", text).replace(NNBSP, " ").replace(NBSP, " ")
     return re.sub(r"\s+", " ", text)
 
@@ -58,51 +59,109 @@ def flat(text: str) -> str:
 def forum_records() -> list[dict]:
     """LinkedIn and X posts of a forum whose registry also tracks YouTube; two carry hashtags."""
     records = []
-    for n, (platform, tags) in enumerate([("linkedin", ["#المغرب_الرقمي", "#Forum2024"]), ("x", ["#Forum2024"]),
-                                          ("linkedin", [])]):
+    for n, (platform, tags) in enumerate(
+        [("linkedin", ["#المغرب_الرقمي", "#Forum2024"]), ("x", ["#Forum2024"]), ("linkedin", [])]
+    ):
         post_id = f"{platform}-{n}"
-        records.append({"type": "post", "event": FORUM, "platform": platform, "post_id": post_id,
-                        "created_at": "2024-05-14T10:00:00+01:00", "hashtags": tags, "lang": "ar",
-                        "text": FORUM_TEXT,
-                        "url": f"https://{platform}.example/{post_id}"})
-        records.append({"type": "metrics", "event": FORUM, "platform": platform, "post_id": post_id,
-                        "observed_at": "2024-05-14T18:00:00+01:00", "impressions": 1000 * (n + 1),
-                        "likes": 40 * (n + 1), "comments": 5})
+        records.append(
+            {
+                "type": "post",
+                "event": FORUM,
+                "platform": platform,
+                "post_id": post_id,
+                "created_at": "2024-05-14T10:00:00+01:00",
+                "hashtags": tags,
+                "lang": "ar",
+                "text": FORUM_TEXT,
+                "url": f"https://{platform}.example/{post_id}",
+            }
+        )
+        records.append(
+            {
+                "type": "metrics",
+                "event": FORUM,
+                "platform": platform,
+                "post_id": post_id,
+                "observed_at": "2024-05-14T18:00:00+01:00",
+                "impressions": 1000 * (n + 1),
+                "likes": 40 * (n + 1),
+                "comments": 5,
+            }
+        )
     return records
 
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, kafka_topic_prefix="pdf.",
-                        consumer_group="pdf", clickhouse_database="pdf", consumer_session_timeout_ms=2_000,
-                        consumer_heartbeat_interval_ms=500, batch_max_age_ms=100, ingest_tokens=[TOKEN])
+    settings = Settings(
+        data_dir=chdb_dir,
+        kafka_bootstrap=broker.bootstrap,
+        kafka_topic_prefix="pdf.",
+        consumer_group="pdf",
+        clickhouse_database="pdf",
+        consumer_session_timeout_ms=2_000,
+        consumer_heartbeat_interval_ms=500,
+        batch_max_age_ms=100,
+        ingest_tokens=[TOKEN],
+    )
     demo = load_registry(DEMO_REGISTRY)
-    registry = Registry(events={
-        **demo.events,
-        FORUM: Event(slug=FORUM, names={"ar": "منتدى الرقمنة 2024", "fr": "Forum du numérique 2024",
-                                        "en": "Digital Forum 2024"},
-                     timezone="Africa/Casablanca", start=datetime.fromisoformat("2024-05-14T08:00:00+01:00"),
-                     end=datetime.fromisoformat("2024-05-14T19:00:00+01:00"),
-                     accounts={"linkedin": ["forum"], "x": ["forum"], "youtube": ["forum"]}),
-        EMPTY: Event(slug=EMPTY, names={"ar": "حدث بلا بيانات", "fr": "Événement sans données",
-                                        "en": "Event without data"}, previous=EVENT),
-    })
+    registry = Registry(
+        events={
+            **demo.events,
+            FORUM: Event(
+                slug=FORUM,
+                names={
+                    "ar": "منتدى الرقمنة 2024",
+                    "fr": "Forum du numérique 2024",
+                    "en": "Digital Forum 2024",
+                },
+                timezone="Africa/Casablanca",
+                start=datetime.fromisoformat("2024-05-14T08:00:00+01:00"),
+                end=datetime.fromisoformat("2024-05-14T19:00:00+01:00"),
+                accounts={"linkedin": ["forum"], "x": ["forum"], "youtube": ["forum"]},
+            ),
+            EMPTY: Event(
+                slug=EMPTY,
+                names={"ar": "حدث بلا بيانات", "fr": "Événement sans données", "en": "Event without data"},
+                previous=EVENT,
+            ),
+        }
+    )
     pipeline = RunningPipeline(settings, registry)
-    bad = {"type": "metrics", "event": EVENT, "platform": "linkedin", "post_id": "li-00001",
-           "observed_at": "2022-10-27T10:00:00+01:00", "likes": -3}
-    edition_2024 = seed_event(seed=7, event="ausim-2024",
-                              start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1))))
+    bad = {
+        "type": "metrics",
+        "event": EVENT,
+        "platform": "linkedin",
+        "post_id": "li-00001",
+        "observed_at": "2022-10-27T10:00:00+01:00",
+        "likes": -3,
+    }
+    edition_2024 = seed_event(
+        seed=7, event="ausim-2024", start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+    )
     # the simulator always adds up to the seed figures: one more post makes 2024 differ by
     # +10 % in views (+31,400) and engagements (+24,600 likes)
     edition_2024 += [
-        {"type": "post", "event": "ausim-2024", "platform": "linkedin", "post_id": "li-extra",
-         "created_at": "2024-10-24T10:00:00+01:00"},
-        {"type": "metrics", "event": "ausim-2024", "platform": "linkedin", "post_id": "li-extra",
-         "observed_at": "2024-10-24T18:00:00+01:00", "views": 31_400, "likes": 24_600},
+        {
+            "type": "post",
+            "event": "ausim-2024",
+            "platform": "linkedin",
+            "post_id": "li-extra",
+            "created_at": "2024-10-24T10:00:00+01:00",
+        },
+        {
+            "type": "metrics",
+            "event": "ausim-2024",
+            "platform": "linkedin",
+            "post_id": "li-extra",
+            "observed_at": "2024-10-24T18:00:00+01:00",
+            "views": 31_400,
+            "likes": 24_600,
+        },
     ]
     for records in (seed_event() + [bad], edition_2024, forum_records()):
         for start in range(0, len(records), 2000):
-            status, _, _ = pipeline.post(ndjson(records[start:start + 2000]))
+            status, _, _ = pipeline.post(ndjson(records[start : start + 2000]))
             assert status == 200
     pipeline.drain()
     yield pipeline, registry, settings
@@ -126,8 +185,22 @@ def in_order(text: str, needles: list[str]) -> None:
         at = found
 
 
-SECTIONS = ["report", "headline", "by_platform", "days_title", "sessions_title", "top_posts", "hashtags",
-            "press", "by_country", "methods", "formulas", "window", "sources", "rejected"]
+SECTIONS = [
+    "report",
+    "headline",
+    "by_platform",
+    "days_title",
+    "sessions_title",
+    "top_posts",
+    "hashtags",
+    "press",
+    "by_country",
+    "methods",
+    "formulas",
+    "window",
+    "sources",
+    "rejected",
+]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -139,13 +212,17 @@ def test_headline_figures_and_sections_read_back_in_logical_order(reports, lang)
     in_order(text, [t(key) for key in SECTIONS])
     # the headline cards: each figure in full, then its label
     in_order(text, [flat(t.number(932)), flat(t.number(314_000)), flat(t.number(246_000))])
-    for figure, label in ((t.number(932), "posts"), (t.number(314_000), "views"),
-                          (t.number(246_000), "engagements"), (t.number(316), "articles_label"),
-                          (t.number(22), "countries")):
+    for figure, label in (
+        (t.number(932), "posts"),
+        (t.number(314_000), "views"),
+        (t.number(246_000), "engagements"),
+        (t.number(316), "articles_label"),
+        (t.number(22), "countries"),
+    ):
         # the whole number (22 is also in "2022"), then its label
         whole = re.search(rf"(?<![\d.,]){re.escape(flat(figure))}(?![\d.,])", text)
         assert whole, f"{figure!r} missing as a whole number"
-        in_order(text[whole.start():], [flat(figure), t(label)])
+        in_order(text[whole.start() :], [flat(figure), t(label)])
     assert re.sub(f"[{BIDI_MARKS}]", "", flat(t.percent(0.0984))) in text  # LinkedIn, by impressions
     # the rate card's label may wrap, and pdftotext reads the cards' lines across the row
     assert all(word in text for word in t("rate_on", platform=t.platform("linkedin")).split())
@@ -153,7 +230,7 @@ def test_headline_figures_and_sections_read_back_in_logical_order(reports, lang)
     for platform in ("linkedin", "facebook", "x", "youtube"):
         assert t.platform(platform) in text
     # hashtags (taken from the posts' texts by the pipeline)
-    assert "#AUSIM2022" in text[text.index(t("hashtags")):]
+    assert "#AUSIM2022" in text[text.index(t("hashtags")) :]
 
 
 def test_numbers_follow_each_language(reports):
@@ -169,8 +246,12 @@ def test_numbers_follow_each_language(reports):
 
 def test_arabic_digits_on_request(filled):
     pipeline, registry, _ = filled
-    text = pdftotext(keep(f"{EVENT}-ar-digits.pdf",
-                          render_report(pipeline.store, registry.get(EVENT), "ar", arabic_digits=True)))
+    text = pdftotext(
+        keep(
+            f"{EVENT}-ar-digits.pdf",
+            render_report(pipeline.store, registry.get(EVENT), "ar", arabic_digits=True),
+        )
+    )
     t = Words("ar", arabic_digits=True)
     for value in (932, 314_000, 246_000, 316):
         assert t.number(value) in text
@@ -183,7 +264,7 @@ def test_arabic_digits_on_request(filled):
 def test_methods_name_every_formula_window_sources_and_rejects(reports, lang):
     _, text = reports[lang]
     t = Words(lang)
-    methods = text[text.rindex(t("methods")):]
+    methods = text[text.rindex(t("methods")) :]
     for name in RATE_FORMULAS:
         assert f"{t('rate')} {t(name)}" in methods
         if lang != "ar":  # poppler moves the spaces around Σ and digits in Arabic lines; the words stay
@@ -221,8 +302,9 @@ def test_an_event_without_data_says_so(filled, lang):
     pipeline, registry, _ = filled
     t = Words(lang)
     event = registry.get(EMPTY)
-    text = pdftotext(keep(f"{EMPTY}-{lang}.pdf", render_report(pipeline.store, event, lang,
-                                                              registry.get(event.previous))))
+    text = pdftotext(
+        keep(f"{EMPTY}-{lang}.pdf", render_report(pipeline.store, event, lang, registry.get(event.previous)))
+    )
     assert t("no_data") in text and t("window_none") in text
     assert t("headline") in text and t("by_platform") not in text and t("top_posts") not in text
     assert registry.get(EMPTY).name(lang) in text
@@ -232,13 +314,18 @@ def test_comparison_with_the_previous_edition(filled):
     pipeline, registry, _ = filled
     t = Words("en")
     current = registry.get("ausim-2024")
-    text = pdftotext(keep("ausim-2024-en.pdf",
-                          render_report(pipeline.store, current, "en", registry.get(current.previous))))
-    comparison = text[text.index(t("comparison")):]
+    text = pdftotext(
+        keep(
+            "ausim-2024-en.pdf", render_report(pipeline.store, current, "en", registry.get(current.previous))
+        )
+    )
+    comparison = text[text.index(t("comparison")) :]
     in_order(comparison, [t("indicator"), "AUSIM Congress 2024", "AUSIM Congress 2022", t("change")])
     # each row: this edition, the previous one, the change
-    in_order(comparison, [t("views"), "345,400", "314,000", "+10.0%",
-                          t("engagements"), "270,600", "246,000", "+10.0%"])
+    in_order(
+        comparison,
+        [t("views"), "345,400", "314,000", "+10.0%", t("engagements"), "270,600", "246,000", "+10.0%"],
+    )
 
 
 def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
@@ -247,8 +334,10 @@ def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
     async def fetch(params):
         import aiohttp
 
-        async with aiohttp.ClientSession() as session, session.get(
-                f"{pipeline.reporter}/v1/events/{EVENT}/report.pdf", params=params) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{pipeline.reporter}/v1/events/{EVENT}/report.pdf", params=params) as response,
+        ):
             return response.status, response.headers.get("Content-Type"), await response.read()
 
     status, kind, body = pipeline._call(fetch({"lang": "ar"}))
@@ -258,8 +347,23 @@ def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
     assert status == 400 and b"lang" in body
     # `sada report pdf --url`: one file per language, printed on stdout
     monkeypatch.delenv("SADA_EVENTS_FILE", raising=False)
-    assert main(["report", "pdf", "--event", EVENT, "--lang", "fr", "-o", str(tmp_path), "--url",
-                 pipeline.reporter]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "pdf",
+                "--event",
+                EVENT,
+                "--lang",
+                "fr",
+                "-o",
+                str(tmp_path),
+                "--url",
+                pipeline.reporter,
+            ]
+        )
+        == 0
+    )
     assert Words("fr")("headline") in pdftotext((tmp_path / f"report-{EVENT}-fr.pdf").read_bytes())
     # `sada run` / `sada demo` outputs: report-<event>-<lang>.pdf beside the summary
     written = write_outputs(pipeline.store, settings, tmp_path / "out", [FORUM], ["en"], registry)

@@ -51,10 +51,19 @@ ENGAGEMENTS = ("likes", "comments", "shares", "clicks", "saves")
 
 # --- harness -----------------------------------------------------------------------------------
 
+
 def module_pipeline(broker, chdb_dir: Path, name: str) -> RunningPipeline:
-    settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, kafka_topic_prefix=f"{name}.",
-                        consumer_group=name, clickhouse_database=name, consumer_session_timeout_ms=2_000,
-                        consumer_heartbeat_interval_ms=500, batch_max_age_ms=100, ingest_tokens=[TOKEN])
+    settings = Settings(
+        data_dir=chdb_dir,
+        kafka_bootstrap=broker.bootstrap,
+        kafka_topic_prefix=f"{name}.",
+        consumer_group=name,
+        clickhouse_database=name,
+        consumer_session_timeout_ms=2_000,
+        consumer_heartbeat_interval_ms=500,
+        batch_max_age_ms=100,
+        ingest_tokens=[TOKEN],
+    )
     return RunningPipeline(settings)
 
 
@@ -75,7 +84,8 @@ class Served:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.runner, self.url = asyncio.run_coroutine_threadsafe(
-            start_site(app, "127.0.0.1", 0), self.loop).result(10)
+            start_site(app, "127.0.0.1", 0), self.loop
+        ).result(10)
 
     def paths(self, path: str) -> list[dict[str, str]]:
         return [query for _, p, query, _ in self.requests if p == path]
@@ -104,37 +114,57 @@ class Recorder:
 
 
 def poller_settings(pipeline: RunningPipeline, state: Path, **overrides: Any) -> Settings:
-    return pipeline.local.settings.model_copy(update={
-        "poll_state_dir": state, "poll_backoff_initial_s": 0.01, "poll_backoff_max_s": 0.1,
-        "poll_retries": 1, "poll_max_wait_s": 5.0, "poll_timeout_s": 5.0, **overrides})
+    return pipeline.local.settings.model_copy(
+        update={
+            "poll_state_dir": state,
+            "poll_backoff_initial_s": 0.01,
+            "poll_backoff_max_s": 0.1,
+            "poll_retries": 1,
+            "poll_max_wait_s": 5.0,
+            "poll_timeout_s": 5.0,
+            **overrides,
+        }
+    )
 
 
-def one_pass(cls: type[Poller], settings: Settings, event: Event, sink, clock: Callable[[], datetime] = utcnow,
-             metrics: PollerMetrics | None = None) -> Poller:
+def one_pass(
+    cls: type[Poller],
+    settings: Settings,
+    event: Event,
+    sink,
+    clock: Callable[[], datetime] = utcnow,
+    metrics: PollerMetrics | None = None,
+) -> Poller:
     """A fresh poller (as after a restart: only the checkpoint carries over) and one pass."""
+
     async def go() -> Poller:
         async with aiohttp.ClientSession() as session:
             poller = cls(settings, event, session, sink, metrics, clock=clock)
             await poller.poll_once()
             return poller
+
     return asyncio.run(go())
 
 
 def stored_posts(pipeline: RunningPipeline, event: str) -> list[str]:
-    rows = pipeline.store.query("SELECT post_id FROM posts FINAL WHERE event = {e:String} ORDER BY post_id",
-                                {"e": event})
+    rows = pipeline.store.query(
+        "SELECT post_id FROM posts FINAL WHERE event = {e:String} ORDER BY post_id", {"e": event}
+    )
     return [row["post_id"] for row in rows]
 
 
 def raw_count(pipeline: RunningPipeline, table: str, event: str) -> int:
     """Rows as inserted (no FINAL): a record stored twice would show here."""
     assert table in ("posts", "metrics", "mentions")
-    return pipeline.store.query(f"SELECT count() AS n FROM {table} WHERE event = {{e:String}}", {"e": event})[0]["n"]
+    return pipeline.store.query(f"SELECT count() AS n FROM {table} WHERE event = {{e:String}}", {"e": event})[
+        0
+    ]["n"]
 
 
 def dead_letters(pipeline: RunningPipeline, event: str) -> list[dict]:
-    return pipeline.store.query("SELECT source, field, reason FROM rejected FINAL WHERE event = {e:String}",
-                                {"e": event})
+    return pipeline.store.query(
+        "SELECT source, field, reason FROM rejected FINAL WHERE event = {e:String}", {"e": event}
+    )
 
 
 def totals(pipeline: RunningPipeline, event: str, platform: str) -> dict[str, int]:
@@ -160,6 +190,7 @@ def assert_once(recorder: Recorder) -> None:
 
 # --- the schedule, matching, the checkpoint ----------------------------------------------------
 
+
 def test_refresh_interval_favours_recent_posts():
     assert refresh_interval(timedelta(0)) == timedelta(minutes=1)
     assert refresh_interval(timedelta(minutes=59, seconds=59)) == timedelta(minutes=1)
@@ -172,13 +203,13 @@ def test_refresh_interval_favours_recent_posts():
 def test_due_posts_youngest_first():
     now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     posts = {
-        "fresh-read": (now - timedelta(minutes=10), now - timedelta(seconds=30)),    # 1 min interval: not due
-        "fresh-stale": (now - timedelta(minutes=10), now - timedelta(minutes=1)),    # due
-        "never": (now - timedelta(days=3), None),                                    # never read: due
-        "hours-read": (now - timedelta(hours=5), now - timedelta(minutes=9)),        # 10 min: not due
-        "hours-stale": (now - timedelta(hours=5), now - timedelta(minutes=10)),      # due
-        "old-read": (now - timedelta(days=2), now - timedelta(minutes=59)),          # hourly: not due
-        "old-stale": (now - timedelta(days=2, hours=1), now - timedelta(hours=1)),   # due
+        "fresh-read": (now - timedelta(minutes=10), now - timedelta(seconds=30)),  # 1 min interval: not due
+        "fresh-stale": (now - timedelta(minutes=10), now - timedelta(minutes=1)),  # due
+        "never": (now - timedelta(days=3), None),  # never read: due
+        "hours-read": (now - timedelta(hours=5), now - timedelta(minutes=9)),  # 10 min: not due
+        "hours-stale": (now - timedelta(hours=5), now - timedelta(minutes=10)),  # due
+        "old-read": (now - timedelta(days=2), now - timedelta(minutes=59)),  # hourly: not due
+        "old-stale": (now - timedelta(days=2, hours=1), now - timedelta(hours=1)),  # due
     }
     assert due_posts(posts, now) == ["fresh-stale", "hours-stale", "old-stale", "never"]
     assert is_due(now, None, now)
@@ -186,16 +217,19 @@ def test_due_posts_youngest_first():
 
 
 def test_terms_match_in_arabic_french_and_english():
-    event = Event(slug="terms", hashtags=["#Sada2026", "#المغرب_الرقمي"],
-                  keywords=["nation digitale", "sécurité numérique", "الأمة الرقمية", "AI"])
+    event = Event(
+        slug="terms",
+        hashtags=["#Sada2026", "#المغرب_الرقمي"],
+        keywords=["nation digitale", "sécurité numérique", "الأمة الرقمية", "AI"],
+    )
     terms = Terms.of(event)
     assert terms.matches("Opening of #SADA2026 today")
-    assert terms.matches("افتتاح #المغربُ_الرقمى اليوم")       # diacritics and alef maqsura
-    assert terms.matches("Le Maroc, une Nation-Digitale")      # case and hyphen
-    assert terms.matches("Forum : SECURITE NUMERIQUE")          # accents
-    assert terms.matches("نحو بناء والامة الرقمية")             # hamza form and the و prefix
+    assert terms.matches("افتتاح #المغربُ_الرقمى اليوم")  # diacritics and alef maqsura
+    assert terms.matches("Le Maroc, une Nation-Digitale")  # case and hyphen
+    assert terms.matches("Forum : SECURITE NUMERIQUE")  # accents
+    assert terms.matches("نحو بناء والامة الرقمية")  # hamza form and the و prefix
     assert terms.matches("Le futur de l'AI au Maroc")
-    assert terms.matches("المغرب الرقمي في المعرض")             # a hashtag's words written out
+    assert terms.matches("المغرب الرقمي في المعرض")  # a hashtag's words written out
     assert not terms.matches("Sada2025 was great", "naive rain", "Les mails de la semaine")
     assert not Terms.of(Event(slug="none"))
 
@@ -214,8 +248,12 @@ def test_checkpoint_survives_a_torn_write(tmp_path):
 
 
 def test_search_queries_split_at_512_characters():
-    event = Event(slug="q", hashtags=[f"#tag{n:03d}" for n in range(80)], keywords=["nation digitale"],
-                  accounts={"x": ["@sada_org"]})
+    event = Event(
+        slug="q",
+        hashtags=[f"#tag{n:03d}" for n in range(80)],
+        keywords=["nation digitale"],
+        accounts={"x": ["@sada_org"]},
+    )
     queries = search_queries(event)
     assert len(queries) > 1 and all(len(q) <= 512 and q.endswith("-is:retweet") for q in queries)
     joined = " ".join(queries)
@@ -223,6 +261,7 @@ def test_search_queries_split_at_512_characters():
 
 
 # --- X -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
@@ -244,15 +283,22 @@ class XFake:
         self.no_impressions: set[int] = set()
         self.gone: set[int] = set()
         self.served: dict[str, dict[str, int]] = {}
-        self.users = {"u1": {"id": "u1", "username": "fan_one", "public_metrics": {"followers_count": 120}},
-                      "u2": {"id": "u2", "username": "sada_org", "public_metrics": {"followers_count": 9000}}}
+        self.users = {
+            "u1": {"id": "u1", "username": "fan_one", "public_metrics": {"followers_count": 120}},
+            "u2": {"id": "u2", "username": "sada_org", "public_metrics": {"followers_count": 9000}},
+        }
 
     def public_metrics(self, n: int) -> dict[str, int]:
         v = self.version
-        metrics = {"like_count": n % 7 + 10 * v, "reply_count": n % 3 + v, "quote_count": n % 2,
-                   "bookmark_count": v, "impression_count": 100 * n + 50 * v,
-                   # the newest OpenAPI file renames retweet_count: both are in use
-                   ("retweet_count" if n % 2 else "repost_count"): n % 5 + v}
+        metrics = {
+            "like_count": n % 7 + 10 * v,
+            "reply_count": n % 3 + v,
+            "quote_count": n % 2,
+            "bookmark_count": v,
+            "impression_count": 100 * n + 50 * v,
+            # the newest OpenAPI file renames retweet_count: both are in use
+            ("retweet_count" if n % 2 else "repost_count"): n % 5 + v,
+        }
         if n in self.no_impressions:
             del metrics["impression_count"]
         return metrics
@@ -260,8 +306,14 @@ class XFake:
     def note(self, n: int, metrics: dict[str, int], views: int | None) -> None:
         """PLATFORMS.md's mapping, written out again."""
         served = self.served.setdefault(str(n), {})
-        served.update({"likes": metrics["like_count"], "comments": metrics["reply_count"], "saves": metrics["bookmark_count"],
-                       "shares": metrics.get("retweet_count", metrics.get("repost_count")) + metrics["quote_count"]})
+        served.update(
+            {
+                "likes": metrics["like_count"],
+                "comments": metrics["reply_count"],
+                "saves": metrics["bookmark_count"],
+                "shares": metrics.get("retweet_count", metrics.get("repost_count")) + metrics["quote_count"],
+            }
+        )
         if "impression_count" in metrics:
             served["impressions"] = metrics["impression_count"]
         if views is not None:
@@ -270,14 +322,26 @@ class XFake:
     def tweet(self, n: int) -> tuple[dict, list[dict]]:
         spec = self.tweets[n]
         metrics = self.public_metrics(n)
-        tweet = {"id": str(n), "text": spec["text"], "author_id": spec["author"], "lang": "fr",
-                 "public_metrics": metrics, "entities": {"hashtags": [{"start": 0, "end": 9, "tag": "Sada2026"}]}}
+        tweet = {
+            "id": str(n),
+            "text": spec["text"],
+            "author_id": spec["author"],
+            "lang": "fr",
+            "public_metrics": metrics,
+            "entities": {"hashtags": [{"start": 0, "end": 9, "tag": "Sada2026"}]},
+        }
         if spec["created"] is not None:
             tweet["created_at"] = spec["created"]
         media = []
         if spec.get("media"):
             tweet["attachments"] = {"media_keys": [f"m{n}"]}
-            media.append({"media_key": f"m{n}", "type": "video", "public_metrics": {"view_count": 1000 * n * self.version}})
+            media.append(
+                {
+                    "media_key": f"m{n}",
+                    "type": "video",
+                    "public_metrics": {"view_count": 1000 * n * self.version},
+                }
+            )
         if spec.get("expected", True):
             self.note(n, metrics, media[0]["public_metrics"]["view_count"] if media else None)
         return tweet, media
@@ -288,21 +352,33 @@ class XFake:
             query = request.query
             assert query["query"].endswith("-is:retweet") and "#Sada2026" in query["query"]
             token = query.get("next_token")
-            limits = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449",
-                      "x-rate-limit-reset": str(int(time.time()) + 900)}
+            limits = {
+                "x-rate-limit-limit": "450",
+                "x-rate-limit-remaining": "449",
+                "x-rate-limit-reset": str(int(time.time()) + 900),
+            }
             if token in self.limited_once:
                 self.limited_once.discard(token)
                 return web.json_response(
-                    {"title": "Too Many Requests", "detail": "Too Many Requests",
-                     "type": "https://api.x.com/2/problems/rate-limit-exceeded"}, status=429,
-                    headers={**limits, "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 1)})
+                    {
+                        "title": "Too Many Requests",
+                        "detail": "Too Many Requests",
+                        "type": "https://api.x.com/2/problems/rate-limit-exceeded",
+                    },
+                    status=429,
+                    headers={
+                        **limits,
+                        "x-rate-limit-remaining": "0",
+                        "x-rate-limit-reset": str(int(time.time()) + 1),
+                    },
+                )
             if self.failures.get(token, 0) > 0:
                 self.failures[token] -= 1
                 return web.Response(status=503, text="over capacity")
             since = int(query.get("since_id", "0"))
             ids = sorted((n for n in self.tweets if n > since), reverse=True)
             page = int(token[1:]) if token else 0
-            chunk = ids[page * self.PAGE:(page + 1) * self.PAGE]
+            chunk = ids[page * self.PAGE : (page + 1) * self.PAGE]
             data, media = [], []
             for n in chunk:
                 tweet, attached = self.tweet(n)
@@ -313,7 +389,11 @@ class XFake:
                 meta.update(newest_id=str(chunk[0]), oldest_id=str(chunk[-1]))
             if len(ids) > (page + 1) * self.PAGE:
                 meta["next_token"] = f"p{page + 1}"
-            body = {"data": data, "includes": {"users": list(self.users.values()), "media": media}, "meta": meta}
+            body = {
+                "data": data,
+                "includes": {"users": list(self.users.values()), "media": media},
+                "meta": meta,
+            }
             return web.json_response(body if data else {"meta": meta}, headers=limits)
 
         async def lookup(request: web.Request) -> web.Response:
@@ -323,9 +403,17 @@ class XFake:
             data, media, errors = [], [], []
             for n in ids:
                 if n in self.gone:
-                    errors.append({"value": str(n), "detail": f"Could not find tweet with ids: [{n}].",
-                                   "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
-                                   "resource_id": str(n), "type": "https://api.x.com/2/problems/resource-not-found"})
+                    errors.append(
+                        {
+                            "value": str(n),
+                            "detail": f"Could not find tweet with ids: [{n}].",
+                            "title": "Not Found Error",
+                            "resource_type": "tweet",
+                            "parameter": "ids",
+                            "resource_id": str(n),
+                            "type": "https://api.x.com/2/problems/resource-not-found",
+                        }
+                    )
                     continue
                 tweet, attached = self.tweet(n)
                 data.append({k: tweet[k] for k in ("id", "public_metrics", "attachments") if k in tweet})
@@ -339,19 +427,33 @@ class XFake:
 
 
 def x_event(slug: str) -> Event:
-    return Event(slug=slug, hashtags=["#Sada2026"], keywords=["nation digitale"], accounts={"x": ["sada_org"]},
-                 start=NOW - timedelta(days=2), end=NOW + timedelta(days=1))
+    return Event(
+        slug=slug,
+        hashtags=["#Sada2026"],
+        keywords=["nation digitale"],
+        accounts={"x": ["sada_org"]},
+        start=NOW - timedelta(days=2),
+        end=NOW + timedelta(days=1),
+    )
 
 
 def x_tweets() -> dict[int, dict]:
     # All younger than an hour: refreshed every minute.
-    created = {n: (NOW - timedelta(minutes=110 - n)).isoformat().replace("+00:00", ".000Z")
-               for n in range(100, 110)}
-    tweets = {n: {"text": f"#Sada2026 jour {n}: la nation digitale", "author": "u1", "created": created[n]}
-              for n in range(100, 108)}
+    created = {
+        n: (NOW - timedelta(minutes=110 - n)).isoformat().replace("+00:00", ".000Z") for n in range(100, 110)
+    }
+    tweets = {
+        n: {"text": f"#Sada2026 jour {n}: la nation digitale", "author": "u1", "created": created[n]}
+        for n in range(100, 108)
+    }
     tweets[104]["media"] = True
     tweets[106]["text"] = "افتتاح #صدى و #Sada2026"
-    tweets[101] = {"text": "Lunch menu of the week", "author": "u2", "created": created[101], "expected": False}
+    tweets[101] = {
+        "text": "Lunch menu of the week",
+        "author": "u2",
+        "created": created[101],
+        "expected": False,
+    }
     tweets[102] = {"text": "#Sada2026 broken", "author": "u1", "created": None, "expected": False}
     tweets[103]["author"] = "u2"  # the tracked account, about the event: kept
     return tweets
@@ -369,7 +471,9 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
         fake.limited_once.add("p1")
         fake.failures["p2"] = 2
         first = one_pass(XPoller, settings, event, recorder, metrics=metrics).status()
-        assert first["rate_limit"]["rate_limited"] == 1 and first["rate_limit"]["last_signal"].startswith("429")
+        assert first["rate_limit"]["rate_limited"] == 1 and first["rate_limit"]["last_signal"].startswith(
+            "429"
+        )
         assert first["errors"] == 1 and "503" in first["last_error"]
         assert metrics.registry.get_sample_value("sada_poller_rate_limited_total", {"connector": "x"}) == 1
         assert sorted(r.post_id for r in recorder.of("post")) == ["103", "104", "105", "106", "107"]
@@ -383,15 +487,30 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
         assert sorted(r.post_id for r in recorder.of("post")) == ["100", "103", "104", "105", "106", "107"]
 
         # Pass 3, two minutes later: new posts since the newest id; every post due is refreshed.
-        fake.tweets.update({n: {"text": f"nation digitale #Sada2026 {n}", "author": "u1",
-                                "created": (NOW - timedelta(minutes=5)).isoformat()} for n in (108, 109)})
+        fake.tweets.update(
+            {
+                n: {
+                    "text": f"nation digitale #Sada2026 {n}",
+                    "author": "u1",
+                    "created": (NOW - timedelta(minutes=5)).isoformat(),
+                }
+                for n in (108, 109)
+            }
+        )
         fake.version = 2
         fake.no_impressions.add(105)  # a metric that disappears: its earlier value stands
         fake.gone.add(100)  # a deleted post is no longer asked for
         later = one_pass(XPoller, settings, event, recorder, clock=lambda: utcnow() + timedelta(minutes=2))
         assert served.paths("/2/tweets/search/recent")[-1]["since_id"] == "107"
         lookups = served.paths("/2/tweets")
-        assert len(lookups) == 1 and sorted(lookups[0]["ids"].split(",")) == ["100", "103", "104", "105", "106", "107"]
+        assert len(lookups) == 1 and sorted(lookups[0]["ids"].split(",")) == [
+            "100",
+            "103",
+            "104",
+            "105",
+            "106",
+            "107",
+        ]
         assert later.checkpoint.posts["100"].get("gone") is True
 
         # Pass 4: nothing new, nothing due: no lookup.
@@ -407,39 +526,78 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
     assert_once(recorder)
     assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "x-poll") == 1 + 5 * 2 + 2
     assert totals(pipeline, "x-poll", "x") == expected_totals(fake.served, expected)
-    assert [(d["source"], d["field"]) for d in dead_letters(pipeline, "x-poll")] == [("poller:x", "data.2.created_at")]
-    row = pipeline.store.query("SELECT account, followers, url, media FROM posts FINAL WHERE event = 'x-poll' "
-                               "AND post_id = '104'")[0]
-    assert row == {"account": "fan_one", "followers": 120, "url": "https://x.com/fan_one/status/104", "media": "video"}
+    assert [(d["source"], d["field"]) for d in dead_letters(pipeline, "x-poll")] == [
+        ("poller:x", "data.2.created_at")
+    ]
+    row = pipeline.store.query(
+        "SELECT account, followers, url, media FROM posts FINAL WHERE event = 'x-poll' AND post_id = '104'"
+    )[0]
+    assert row == {
+        "account": "fan_one",
+        "followers": 120,
+        "url": "https://x.com/fan_one/status/104",
+        "media": "video",
+    }
 
 
 def test_sada_collect_and_run_collect(pipeline, tmp_path):
     """``sada collect --platform x --once`` straight to Kafka, and ``sada run --collect x --once``
     through its own local mode, both against the X stand-in."""
-    fake = XFake({n: {"text": f"#Sada2026 {n}", "author": "u1",
-                      "created": (NOW - timedelta(hours=1, minutes=n)).isoformat()} for n in range(1, 6)})
+    fake = XFake(
+        {
+            n: {
+                "text": f"#Sada2026 {n}",
+                "author": "u1",
+                "created": (NOW - timedelta(hours=1, minutes=n)).isoformat(),
+            }
+            for n in range(1, 6)
+        }
+    )
     served = Served(fake.app())
     registry = tmp_path / "events.toml"
-    registry.write_text(f"""
+    registry.write_text(
+        f"""
 [[events]]
 slug = "x-cli"
 hashtags = ["#Sada2026"]
 start = {(NOW - timedelta(days=1)).isoformat()}
 end = {(NOW + timedelta(days=1)).isoformat()}
-""", "utf-8")
-    env = {"SADA_X_BASE_URL": f"{served.url}/2", "SADA_X_TOKEN": "x-token", "SADA_EVENTS_FILE": str(registry),
-           "SADA_POLL_STATE_DIR": str(tmp_path / "state")}
+""",
+        "utf-8",
+    )
+    env = {
+        "SADA_X_BASE_URL": f"{served.url}/2",
+        "SADA_X_TOKEN": "x-token",
+        "SADA_EVENTS_FILE": str(registry),
+        "SADA_POLL_STATE_DIR": str(tmp_path / "state"),
+    }
     try:
-        done = sada("collect", "--platform", "x", "--once", "--event", "x-cli",
-                    env=env_of(pipeline.local.settings, **env))
+        done = sada(
+            "collect",
+            "--platform",
+            "x",
+            "--once",
+            "--event",
+            "x-cli",
+            env=env_of(pipeline.local.settings, **env),
+        )
         assert done.returncode == 0, done.stderr
         [status] = json.loads(done.stdout)
         assert status["published"] == {"post": 5, "metrics": 5} and status["state"] == "idle"
         wait_for(lambda: len(stored_posts(pipeline, "x-cli")) == 5, 30, "the collected posts")
 
         out = tmp_path / "out"
-        done = sada("run", "--collect", "x", "--once", "--event", "x-cli", "--out", str(out),
-                    env={**env, "SADA_KAFKA_BOOTSTRAP": "", "SADA_POLL_STATE_DIR": str(tmp_path / "state-run")})
+        done = sada(
+            "run",
+            "--collect",
+            "x",
+            "--once",
+            "--event",
+            "x-cli",
+            "--out",
+            str(out),
+            env={**env, "SADA_KAFKA_BOOTSTRAP": "", "SADA_POLL_STATE_DIR": str(tmp_path / "state-run")},
+        )
         assert done.returncode == 0, done.stderr
         report = json.loads((out / "summary-x-cli.json").read_text("utf-8"))
         assert report["platforms"]["x"]["totals"]["posts"] == 5
@@ -460,13 +618,24 @@ class YouTubeFake:
     """YouTube Data API v3 search and videos, 2 results a page, counts as strings."""
 
     def __init__(self):
-        published = {f"v{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)}
+        published = {
+            f"v{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)
+        }
         self.videos: dict[str, dict] = {
             vid: {"publishedAt": at, "title": f"Sada 2026, nation digitale ({vid})", "channelId": "UCother"}
-            for vid, at in published.items()}
+            for vid, at in published.items()
+        }
         self.videos["v3"]["publishedAt"] = "yesterday"  # malformed
-        self.videos["c1"] = {"publishedAt": published["v1"], "title": "Keynote #Sada2026", "channelId": "UCsada"}
-        self.videos["c2"] = {"publishedAt": published["v2"], "title": "Recette de cuisine", "channelId": "UCsada"}
+        self.videos["c1"] = {
+            "publishedAt": published["v1"],
+            "title": "Keynote #Sada2026",
+            "channelId": "UCsada",
+        }
+        self.videos["c2"] = {
+            "publishedAt": published["v2"],
+            "title": "Recette de cuisine",
+            "channelId": "UCsada",
+        }
         self.results = {"q": ["v1", "v2", "v3", "v4", "v5"], "channel": ["c1", "c2"]}
         self.quota_once: set[str] = set()
         self.rate_limited_once = False
@@ -477,8 +646,12 @@ class YouTubeFake:
 
     def statistics(self, vid: str) -> dict[str, str]:
         n = int(vid[1:]) + (10 if vid.startswith("c") else 0)
-        stats = {"viewCount": str(1000 * n * self.version), "likeCount": str(10 * n + self.version),
-                 "favoriteCount": "0", "commentCount": str(n + self.version)}
+        stats = {
+            "viewCount": str(1000 * n * self.version),
+            "likeCount": str(10 * n + self.version),
+            "favoriteCount": "0",
+            "commentCount": str(n + self.version),
+        }
         if vid in self.hide_likes:
             del stats["likeCount"]
         served = self.served.setdefault(vid, {})
@@ -489,9 +662,18 @@ class YouTubeFake:
 
     def app(self) -> web.Application:
         def quota() -> web.Response:
-            return web.json_response({"error": {"code": 403, "message": "The request cannot be completed because "
-                                                "you have exceeded your quota.", "errors": [
-                {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}]}}, status=403)
+            return web.json_response(
+                {
+                    "error": {
+                        "code": 403,
+                        "message": "The request cannot be completed because you have exceeded your quota.",
+                        "errors": [
+                            {"message": "quota", "domain": "youtube.quota", "reason": "quotaExceeded"}
+                        ],
+                    }
+                },
+                status=403,
+            )
 
         async def search(request: web.Request) -> web.Response:
             query = request.query
@@ -504,10 +686,16 @@ class YouTubeFake:
             if "channelId" not in query:
                 assert query["q"] == '#Sada2026|"nation digitale"'
             page = int(token[1:]) if token else 0
-            chunk = ids[page * 2:(page + 1) * 2]
-            body: dict[str, Any] = {"items": [{"id": {"kind": "youtube#video", "videoId": vid},
-                                              "snippet": {"publishedAt": self.videos[vid]["publishedAt"]}}
-                                             for vid in chunk]}
+            chunk = ids[page * 2 : (page + 1) * 2]
+            body: dict[str, Any] = {
+                "items": [
+                    {
+                        "id": {"kind": "youtube#video", "videoId": vid},
+                        "snippet": {"publishedAt": self.videos[vid]["publishedAt"]},
+                    }
+                    for vid in chunk
+                ]
+            }
             if len(ids) > (page + 1) * 2:
                 body["nextPageToken"] = f"n{page + 1}"
             return web.json_response(body)
@@ -516,16 +704,32 @@ class YouTubeFake:
             assert request.query["key"] == "yt-key"
             if not self.rate_limited_once:
                 self.rate_limited_once = True
-                return web.json_response({"error": {"code": 403, "errors": [
-                    {"domain": "youtube.quota", "reason": "rateLimitExceeded"}]}}, status=403)
+                return web.json_response(
+                    {
+                        "error": {
+                            "code": 403,
+                            "errors": [{"domain": "youtube.quota", "reason": "rateLimitExceeded"}],
+                        }
+                    },
+                    status=403,
+                )
             items = []
             for vid in request.query["id"].split(","):
                 if vid in self.gone:
                     continue
                 spec = self.videos[vid]
-                items.append({"id": vid, "snippet": {**spec, "channelTitle": "Sada", "description": "",
-                                                     "liveBroadcastContent": "none"},
-                              "statistics": self.statistics(vid)})
+                items.append(
+                    {
+                        "id": vid,
+                        "snippet": {
+                            **spec,
+                            "channelTitle": "Sada",
+                            "description": "",
+                            "liveBroadcastContent": "none",
+                        },
+                        "statistics": self.statistics(vid),
+                    }
+                )
             return web.json_response({"items": items, "pageInfo": {"totalResults": len(items)}})
 
         app = web.Application()
@@ -535,13 +739,20 @@ class YouTubeFake:
 
 
 def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
-    event = Event(slug="yt-poll", hashtags=["#Sada2026"], keywords=["nation digitale"],
-                  accounts={"youtube": ["UCsada"]}, start=NOW - timedelta(days=2), end=NOW + timedelta(days=1))
+    event = Event(
+        slug="yt-poll",
+        hashtags=["#Sada2026"],
+        keywords=["nation digitale"],
+        accounts={"youtube": ["UCsada"]},
+        start=NOW - timedelta(days=2),
+        end=NOW + timedelta(days=1),
+    )
     fake = YouTubeFake()
     served = Served(fake.app())
     recorder = Recorder(pipeline)
-    settings = poller_settings(pipeline, tmp_path, youtube_base_url=f"{served.url}/youtube/v3",
-                               youtube_token="yt-key")
+    settings = poller_settings(
+        pipeline, tmp_path, youtube_base_url=f"{served.url}/youtube/v3", youtube_token="yt-key"
+    )
     # The first pass runs "yesterday", an hour before midnight Pacific time: the quota it
     # exhausts resets at that midnight, which is already past for the second pass.
     midnight = datetime.combine(NOW.astimezone(PACIFIC).date(), clock_time(0), PACIFIC)

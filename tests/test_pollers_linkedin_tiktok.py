@@ -50,19 +50,32 @@ def millis(minutes_ago: int) -> int:
 
 # --- LinkedIn ----------------------------------------------------------------------------------
 
+
 class LinkedInFake:
     PAGE = 2
 
     def __init__(self):
         self.posts = [  # newest first
-            {"id": "urn:li:ugcPost:6", "publishedAt": millis(5), "commentary": "Live depuis #Sada2026",
-             "content": {"media": {"id": "urn:li:video:C5"}}},
-            {"id": "urn:li:share:5", "publishedAt": millis(10), "commentary": "La nation digitale au #Sada2026",
-             "content": {"article": {"source": "https://sada.ma/blog"}}},
+            {
+                "id": "urn:li:ugcPost:6",
+                "publishedAt": millis(5),
+                "commentary": "Live depuis #Sada2026",
+                "content": {"media": {"id": "urn:li:video:C5"}},
+            },
+            {
+                "id": "urn:li:share:5",
+                "publishedAt": millis(10),
+                "commentary": "La nation digitale au #Sada2026",
+                "content": {"article": {"source": "https://sada.ma/blog"}},
+            },
             {"id": "urn:li:share:4", "publishedAt": millis(15), "commentary": "Nous recrutons !"},
             {"id": "urn:li:share:3", "commentary": "#Sada2026 sans date"},  # malformed
-            {"id": "urn:li:share:2", "publishedAt": millis(25), "commentary": "Rendez-vous au #SADA2026",
-             "content": {"multiImage": {"images": []}}},
+            {
+                "id": "urn:li:share:2",
+                "publishedAt": millis(25),
+                "commentary": "Rendez-vous au #SADA2026",
+                "content": {"multiImage": {"images": []}},
+            },
             {"id": "urn:li:share:1", "createdAt": millis(30), "commentary": "J-1 avant #Sada2026"},
         ]
         for post in self.posts:
@@ -75,13 +88,25 @@ class LinkedInFake:
 
     def statistics(self, urn: str) -> dict:
         n, v = int(urn.rsplit(":", 1)[1]), self.version
-        totals = {"uniqueImpressionsCount": 300 * n + v, "shareCount": n + v, "engagement": 0.05,
-                  "clickCount": 4 * n + v, "likeCount": 10 * n + v, "impressionCount": 1000 * n + v,
-                  "commentCount": 2 * n + v}
+        totals = {
+            "uniqueImpressionsCount": 300 * n + v,
+            "shareCount": n + v,
+            "engagement": 0.05,
+            "clickCount": 4 * n + v,
+            "likeCount": 10 * n + v,
+            "impressionCount": 1000 * n + v,
+            "commentCount": 2 * n + v,
+        }
         if urn in self.no_shares:
             del totals["shareCount"]
-        names = {"uniqueImpressionsCount": "reach", "shareCount": "shares", "clickCount": "clicks",
-                 "likeCount": "likes", "impressionCount": "impressions", "commentCount": "comments"}
+        names = {
+            "uniqueImpressionsCount": "reach",
+            "shareCount": "shares",
+            "clickCount": "clicks",
+            "likeCount": "likes",
+            "impressionCount": "impressions",
+            "commentCount": "comments",
+        }
         self.served.setdefault(urn, {}).update({names[k]: value for k, value in totals.items() if k in names})
         return totals
 
@@ -98,9 +123,10 @@ class LinkedInFake:
             if self.failures.get(start, 0) > 0:
                 self.failures[start] -= 1
                 return web.json_response({"message": "Internal Server Error", "status": 500}, status=500)
-            chunk = self.posts[start:start + self.PAGE]
-            return web.json_response({"elements": chunk, "paging": {"start": start, "count": self.PAGE,
-                                                                     "total": len(self.posts)}})
+            chunk = self.posts[start : start + self.PAGE]
+            return web.json_response(
+                {"elements": chunk, "paging": {"start": start, "count": self.PAGE, "total": len(self.posts)}}
+            )
 
         async def statistics(request: web.Request) -> web.Response:
             check(request)
@@ -113,9 +139,14 @@ class LinkedInFake:
                 listed = request.query.get(key, "")
                 assert not listed or (listed.startswith("List(") and listed.endswith(")"))
                 urns += [(kind, urn) for urn in listed[5:-1].split(",") if urn]
-            return web.json_response({"elements": [
-                {kind: urn, "organizationalEntity": ORG, "totalShareStatistics": self.statistics(urn)}
-                for kind, urn in urns]})
+            return web.json_response(
+                {
+                    "elements": [
+                        {kind: urn, "organizationalEntity": ORG, "totalShareStatistics": self.statistics(urn)}
+                        for kind, urn in urns
+                    ]
+                }
+            )
 
         app = web.Application()
         app.router.add_get("/rest/posts", posts)
@@ -124,16 +155,25 @@ class LinkedInFake:
 
 
 def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
-    event = Event(slug="li-poll", hashtags=["#Sada2026"], accounts={"linkedin": [ORG]},
-                  start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    event = Event(
+        slug="li-poll",
+        hashtags=["#Sada2026"],
+        accounts={"linkedin": [ORG]},
+        start=NOW - timedelta(days=1),
+        end=NOW + timedelta(days=1),
+    )
     fake = LinkedInFake()
     served = Served(fake.app())
     recorder = Recorder(pipeline)
-    settings = poller_settings(pipeline, tmp_path, linkedin_base_url=f"{served.url}/rest", linkedin_token="li-token")
+    settings = poller_settings(
+        pipeline, tmp_path, linkedin_base_url=f"{served.url}/rest", linkedin_token="li-token"
+    )
     try:
         fake.failures[4] = 2  # page 3 fails twice: the pass stops there
         first = one_pass(LinkedInPoller, settings, event, recorder).status()
-        assert first["rate_limit"]["rate_limited"] == 1 and "no reset time" in first["rate_limit"]["last_signal"]
+        assert (
+            first["rate_limit"]["rate_limited"] == 1 and "no reset time" in first["rate_limit"]["last_signal"]
+        )
         assert first["rate_limit"]["consecutive"] == 0  # the backoff starts over after a success
         assert sorted(r.post_id for r in recorder.of("post")) == ["urn:li:share:5", "urn:li:ugcPost:6"]
         assert [r.field for r in recorder.rejected] == ["elements.3.publishedAt"]
@@ -145,9 +185,13 @@ def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
         fake.version = 2
         fake.no_shares.add("urn:li:share:5")  # shareCount disappears: the earlier value stands
         third = one_pass(LinkedInPoller, settings, event, recorder, clock=later(2))
-        assert [q["start"] for q in served.paths("/rest/posts")[before + 1:]] == ["0"]  # stops at the newest seen
+        assert [q["start"] for q in served.paths("/rest/posts")[before + 1 :]] == [
+            "0"
+        ]  # stops at the newest seen
         [refresh] = served.paths("/rest/organizationalEntityShareStatistics")[-1:]
-        assert refresh["shares"].count("urn:li:share") == 3 and refresh["ugcPosts"] == "List(urn:li:ugcPost:6)"
+        assert (
+            refresh["shares"].count("urn:li:share") == 3 and refresh["ugcPosts"] == "List(urn:li:ugcPost:6)"
+        )
         assert third.state == "idle"
     finally:
         served.close()
@@ -159,12 +203,15 @@ def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
     assert_once(recorder)
     assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "li-poll") == 2 + 2 + 4
     assert totals(pipeline, "li-poll", "linkedin") == expected_totals(fake.served, expected)
-    media = pipeline.store.query("SELECT post_id, media FROM posts FINAL WHERE event = 'li-poll' ORDER BY post_id")
+    media = pipeline.store.query(
+        "SELECT post_id, media FROM posts FINAL WHERE event = 'li-poll' ORDER BY post_id"
+    )
     assert [m["media"] for m in media] == ["text", "carousel", "link", "video"]
     assert len(dead_letters(pipeline, "li-poll")) == 1
 
 
 # --- TikTok ------------------------------------------------------------------------------------
+
 
 def ok(data: dict) -> dict:
     return {"data": data, "error": {"code": "ok", "message": "", "log_id": "202605011200000000"}}
@@ -175,9 +222,14 @@ class TikTokFake:
 
     def __init__(self):
         self.videos = [  # newest first
-            {"id": f"73000000000000000{n}", "create_time": int((NOW - timedelta(minutes=5 * (7 - n))).timestamp()),
-             "title": f"#Sada2026 jour {n}", "share_url": f"https://www.tiktok.com/@sada/video/{n}"}
-            for n in range(6, 0, -1)]
+            {
+                "id": f"73000000000000000{n}",
+                "create_time": int((NOW - timedelta(minutes=5 * (7 - n))).timestamp()),
+                "title": f"#Sada2026 jour {n}",
+                "share_url": f"https://www.tiktok.com/@sada/video/{n}",
+            }
+            for n in range(6, 0, -1)
+        ]
         self.videos[2]["create_time"] = "soon"  # malformed (video 4)
         self.videos[3]["title"] = "Danse du vendredi"  # not about the event (video 3)
         self.limited_once: set[int] = set()
@@ -189,10 +241,20 @@ class TikTokFake:
 
     def counted(self, video: dict, fields: list[str]) -> dict:
         n, v = int(video["id"][-1]), self.version
-        counts = {"view_count": 1000 * n + v, "like_count": 10 * n + v, "comment_count": n + v, "share_count": n * v}
+        counts = {
+            "view_count": 1000 * n + v,
+            "like_count": 10 * n + v,
+            "comment_count": n + v,
+            "share_count": n * v,
+        }
         if video["id"] in self.no_shares:
             del counts["share_count"]
-        names = {"view_count": "views", "like_count": "likes", "comment_count": "comments", "share_count": "shares"}
+        names = {
+            "view_count": "views",
+            "like_count": "likes",
+            "comment_count": "comments",
+            "share_count": "shares",
+        }
         self.served.setdefault(video["id"], {}).update({names[k]: value for k, value in counts.items()})
         return {k: value for k, value in {**video, **counts}.items() if k in fields}
 
@@ -205,23 +267,39 @@ class TikTokFake:
             cursor = body.get("cursor", 0)
             if cursor in self.limited_once:
                 self.limited_once.discard(cursor)
-                return web.json_response({"data": {}, "error": {"code": "rate_limit_exceeded", "message": "slow down",
-                                                                "log_id": "x"}}, status=429)
+                return web.json_response(
+                    {
+                        "data": {},
+                        "error": {"code": "rate_limit_exceeded", "message": "slow down", "log_id": "x"},
+                    },
+                    status=429,
+                )
             if self.failures.get(cursor, 0) > 0:
                 self.failures[cursor] -= 1
-                return web.json_response({"data": {}, "error": {"code": "internal_error", "message": "", "log_id": "y"}},
-                                         status=500)
-            chunk = self.videos[cursor:cursor + self.PAGE]
+                return web.json_response(
+                    {"data": {}, "error": {"code": "internal_error", "message": "", "log_id": "y"}},
+                    status=500,
+                )
+            chunk = self.videos[cursor : cursor + self.PAGE]
             more = cursor + self.PAGE < len(self.videos)
-            return web.json_response(ok({"videos": [self.counted(v, fields) for v in chunk],
-                                         "cursor": cursor + self.PAGE, "has_more": more}))
+            return web.json_response(
+                ok(
+                    {
+                        "videos": [self.counted(v, fields) for v in chunk],
+                        "cursor": cursor + self.PAGE,
+                        "has_more": more,
+                    }
+                )
+            )
 
         async def query(request: web.Request) -> web.Response:
             assert request.headers["Authorization"] == "Bearer tt-token"
             fields = request.query["fields"].split(",")
             ids = (await request.json())["filters"]["video_ids"]
             assert len(ids) <= 20
-            found = [self.counted(v, fields) for v in self.videos if v["id"] in ids and v["id"] not in self.gone]
+            found = [
+                self.counted(v, fields) for v in self.videos if v["id"] in ids and v["id"] not in self.gone
+            ]
             return web.json_response(ok({"videos": found, "cursor": 0, "has_more": False}))
 
         app = web.Application()
@@ -231,24 +309,33 @@ class TikTokFake:
 
 
 def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
-    event = Event(slug="tt-poll", hashtags=["#Sada2026"], start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    event = Event(
+        slug="tt-poll", hashtags=["#Sada2026"], start=NOW - timedelta(days=1), end=NOW + timedelta(days=1)
+    )
     fake = TikTokFake()
     served = Served(fake.app())
     recorder = Recorder(pipeline)
-    settings = poller_settings(pipeline, tmp_path, tiktok_base_url=f"{served.url}/v2", tiktok_token="tt-token")
+    settings = poller_settings(
+        pipeline, tmp_path, tiktok_base_url=f"{served.url}/v2", tiktok_token="tt-token"
+    )
     ids = {n: f"73000000000000000{n}" for n in range(1, 7)}
     try:
         fake.limited_once.add(2)
         fake.failures[4] = 2
         first = one_pass(TikTokPoller, settings, event, recorder).status()
-        assert first["rate_limit"]["rate_limited"] == 1 and "rate_limit_exceeded" in first["rate_limit"]["last_signal"]
+        assert (
+            first["rate_limit"]["rate_limited"] == 1
+            and "rate_limit_exceeded" in first["rate_limit"]["last_signal"]
+        )
         assert first["errors"] == 1 and "HTTP 500" in first["last_error"]
         assert sorted(r.post_id for r in recorder.of("post")) == [ids[5], ids[6]]
         assert [r.field for r in recorder.rejected] == ["data.videos.0.create_time"]
 
         before = len(served.paths("/v2/video/list/"))
         one_pass(TikTokPoller, settings, event, recorder)  # a restart: resumes at the cursor of page 3
-        assert [b for _, p, _, b in served.requests if p == "/v2/video/list/"][before] == b'{"max_count": 20, "cursor": 4}'
+        assert [b for _, p, _, b in served.requests if p == "/v2/video/list/"][
+            before
+        ] == b'{"max_count": 20, "cursor": 4}'
 
         fake.version = 2
         fake.no_shares.add(ids[5])

@@ -32,8 +32,14 @@ from services.collector.pollers.instagram import InstagramPoller
 from shared.registry import Event
 
 TOKEN = "fb-token"
-INVALID_METRIC = {"error": {"message": "(#100) The value must be a valid insights metric", "type": "OAuthException",
-                            "code": 100, "fbtrace_id": "A1"}}
+INVALID_METRIC = {
+    "error": {
+        "message": "(#100) The value must be a valid insights metric",
+        "type": "OAuthException",
+        "code": 100,
+        "fbtrace_id": "A1",
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +59,7 @@ def later(minutes: int):
 
 # --- Facebook ----------------------------------------------------------------------------------
 
+
 class FacebookFake:
     PAGE = 2
 
@@ -60,8 +67,10 @@ class FacebookFake:
         self.base = base
         self.url = ""
         self.minutes = {f"1067_{n}": 10 * n for n in range(1, 6)}
-        self.posts = {post_id: {"created_time": graph_time(ago), "message": f"#Sada2026 jour {post_id[-1]}"}
-                      for post_id, ago in self.minutes.items()}
+        self.posts = {
+            post_id: {"created_time": graph_time(ago), "message": f"#Sada2026 jour {post_id[-1]}"}
+            for post_id, ago in self.minutes.items()
+        }
         del self.posts["1067_3"]["created_time"]  # malformed
         self.posts["1067_4"]["message"] = "Horaires d'ouverture de la boutique"  # not about the event
         self.order = sorted(self.posts, key=lambda p: int(p.split("_")[1]))  # newest first
@@ -74,9 +83,11 @@ class FacebookFake:
 
     def counts(self, post_id: str) -> dict:
         n, v = int(post_id.split("_")[1]), self.version
-        counts = {"reactions": {"data": [], "summary": {"total_count": 10 * n + v}},
-                  "comments": {"data": [], "summary": {"total_count": n + v, "can_comment": True}},
-                  "shares": {"count": n * v}}
+        counts = {
+            "reactions": {"data": [], "summary": {"total_count": 10 * n + v}},
+            "comments": {"data": [], "summary": {"total_count": n + v, "can_comment": True}},
+            "shares": {"count": n * v},
+        }
         self.served.setdefault(post_id, {}).update({"likes": 10 * n + v, "comments": n + v, "shares": n * v})
         return counts
 
@@ -92,41 +103,68 @@ class FacebookFake:
             if after in self.throttle_once:
                 self.throttle_once.discard(after)
                 return web.json_response(
-                    {"error": {"message": "(#4) Application request limit reached", "type": "OAuthException",
-                               "is_transient": True, "code": 4, "fbtrace_id": "A2"}}, status=403,
-                    headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40, "total_time": 40})})
+                    {
+                        "error": {
+                            "message": "(#4) Application request limit reached",
+                            "type": "OAuthException",
+                            "is_transient": True,
+                            "code": 4,
+                            "fbtrace_id": "A2",
+                        }
+                    },
+                    status=403,
+                    headers={
+                        "X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 40, "total_time": 40})
+                    },
+                )
             if self.failures.get(after, 0) > 0:
                 self.failures[after] -= 1
-                return web.json_response({"error": {"message": "An unknown error occurred", "code": 1}}, status=500)
+                return web.json_response(
+                    {"error": {"message": "An unknown error occurred", "code": 1}}, status=500
+                )
             since = int(request.query.get("since", "0"))
-            listed = [p for p in self.order if (NOW - timedelta(minutes=self.minutes[p])).timestamp() >= since]
+            listed = [
+                p for p in self.order if (NOW - timedelta(minutes=self.minutes[p])).timestamp() >= since
+            ]
             start = int(after[1:]) if after else 0
-            chunk = listed[start:start + self.PAGE]
+            chunk = listed[start : start + self.PAGE]
             data = []
             for post_id in chunk:
-                item = {"id": post_id, **self.posts[post_id], "permalink_url": f"https://www.facebook.com/{post_id}",
-                        "from": {"name": "Sada", "id": page}, **self.counts(post_id)}
+                item = {
+                    "id": post_id,
+                    **self.posts[post_id],
+                    "permalink_url": f"https://www.facebook.com/{post_id}",
+                    "from": {"name": "Sada", "id": page},
+                    **self.counts(post_id),
+                }
                 data.append(item)
-            body: dict = {"data": data, "paging": {"cursors": {"before": "b", "after": f"a{start + len(chunk)}"}}}
+            body: dict = {
+                "data": data,
+                "paging": {"cursors": {"before": "b", "after": f"a{start + len(chunk)}"}},
+            }
             if start + self.PAGE < len(listed):
-                body["paging"]["next"] = (f"{self.url}{self.base}/{page}/posts?access_token={TOKEN}&limit=2&since={since}"
-                                          f"&fields=id%2Cmessage&after=a{start + self.PAGE}")
+                body["paging"]["next"] = (
+                    f"{self.url}{self.base}/{page}/posts?access_token={TOKEN}&limit=2&since={since}"
+                    f"&fields=id%2Cmessage&after=a{start + self.PAGE}"
+                )
             return web.json_response(body, headers=usage)
 
         async def by_ids(request: web.Request) -> web.Response:
             check_token(request)
             ids = request.query["ids"].split(",")
             if any(p in self.deleted for p in ids):
-                return web.json_response({"error": {"message": "(#100) Object does not exist", "code": 100}},
-                                         status=400)
+                return web.json_response(
+                    {"error": {"message": "(#100) Object does not exist", "code": 100}}, status=400
+                )
             return web.json_response({p: {"id": p, **self.counts(p)} for p in ids}, headers=usage)
 
         async def one(request: web.Request) -> web.Response:
             check_token(request)
             post_id = request.match_info["post"]
             if post_id in self.deleted:
-                return web.json_response({"error": {"message": "(#100) Object does not exist", "code": 100}},
-                                         status=400)
+                return web.json_response(
+                    {"error": {"message": "(#100) Object does not exist", "code": 100}}, status=400
+                )
             return web.json_response({"id": post_id, **self.counts(post_id)}, headers=usage)
 
         async def insights(request: web.Request) -> web.Response:
@@ -136,14 +174,34 @@ class FacebookFake:
             if any(m not in self.insights for m in metrics):
                 return web.json_response(INVALID_METRIC, status=400)  # one removed metric fails the call
             n, v = int(post_id.split("_")[1]), self.version
-            values = {"post_media_view": 1000 * n + v, "post_impressions": 900 * n + v,
-                      "post_impressions_unique": 500 * n + v, "post_clicks": 7 * n + v}
-            names = {"post_media_view": "views", "post_impressions": "impressions",
-                     "post_impressions_unique": "reach", "post_clicks": "clicks"}
+            values = {
+                "post_media_view": 1000 * n + v,
+                "post_impressions": 900 * n + v,
+                "post_impressions_unique": 500 * n + v,
+                "post_clicks": 7 * n + v,
+            }
+            names = {
+                "post_media_view": "views",
+                "post_impressions": "impressions",
+                "post_impressions_unique": "reach",
+                "post_clicks": "clicks",
+            }
             self.served.setdefault(post_id, {}).update({names[m]: values[m] for m in metrics})
-            return web.json_response({"data": [
-                {"name": m, "period": "lifetime", "values": [{"value": values[m]}], "title": m,
-                 "id": f"{post_id}/insights/{m}/lifetime"} for m in metrics]}, headers=usage)
+            return web.json_response(
+                {
+                    "data": [
+                        {
+                            "name": m,
+                            "period": "lifetime",
+                            "values": [{"value": values[m]}],
+                            "title": m,
+                            "id": f"{post_id}/insights/{m}/lifetime",
+                        }
+                        for m in metrics
+                    ]
+                },
+                headers=usage,
+            )
 
         app = web.Application()
         app.router.add_get(f"{self.base}/", by_ids)
@@ -154,14 +212,21 @@ class FacebookFake:
 
 
 def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
-    event = Event(slug="fb-poll", hashtags=["#Sada2026"], accounts={"facebook": ["1067"]},
-                  start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    event = Event(
+        slug="fb-poll",
+        hashtags=["#Sada2026"],
+        accounts={"facebook": ["1067"]},
+        start=NOW - timedelta(days=1),
+        end=NOW + timedelta(days=1),
+    )
     fake = FacebookFake()
     served = Served(fake.app())
     fake.url = served.url
     recorder = Recorder(pipeline)
     metrics = PollerMetrics()
-    settings = poller_settings(pipeline, tmp_path, facebook_base_url=f"{served.url}/v23.0", facebook_token=TOKEN)
+    settings = poller_settings(
+        pipeline, tmp_path, facebook_base_url=f"{served.url}/v23.0", facebook_token=TOKEN
+    )
     try:
         # Pass 1: Meta throttles page 2 (code 4, usage at 100 %), page 3 fails: the pass stops there.
         fake.throttle_once.add("a2")
@@ -170,7 +235,10 @@ def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
         status = first.status()
         assert status["rate_limit"]["rate_limited"] == 1 and "code 4" in status["rate_limit"]["last_signal"]
         assert status["rate_limit"]["usage_percent"] == 28
-        assert metrics.registry.get_sample_value("sada_poller_rate_limit_remaining", {"connector": "facebook"}) == 72
+        assert (
+            metrics.registry.get_sample_value("sada_poller_rate_limit_remaining", {"connector": "facebook"})
+            == 72
+        )
         assert sorted(r.post_id for r in recorder.of("post")) == ["1067_1", "1067_2"]
         assert [r.field for r in recorder.rejected] == ["data.0.created_time"]
         checkpoint = first.checkpoint.path.read_text("utf-8")
@@ -182,7 +250,10 @@ def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
         before = len(served.paths("/v23.0/1067/posts"))
         second = one_pass(FacebookPoller, settings, event, recorder, clock=later(2))
         assert served.paths("/v23.0/1067/posts")[before]["after"] == "a4"
-        assert sorted(second.checkpoint.dropped_metrics) == ["post_total_media_view_unique", "post_video_views"]
+        assert sorted(second.checkpoint.dropped_metrics) == [
+            "post_total_media_view_unique",
+            "post_video_views",
+        ]
         asked = [q["metric"] for q in served.paths("/v23.0/1067_2/insights")]
         assert asked == ["post_media_view,post_impressions,post_impressions_unique,post_clicks"]
 
@@ -215,14 +286,33 @@ class InstagramFake:
     PAGE = 2
 
     def __init__(self):
-        self.media = {f"m{n}": {"timestamp": graph_time(5 * n), "caption": f"Au #Sada2026 {n}", "username": f"fan{n}",
-                                "media_type": "IMAGE", "permalink": f"https://www.instagram.com/p/m{n}/"}
-                      for n in range(1, 6)}
+        self.media = {
+            f"m{n}": {
+                "timestamp": graph_time(5 * n),
+                "caption": f"Au #Sada2026 {n}",
+                "username": f"fan{n}",
+                "media_type": "IMAGE",
+                "permalink": f"https://www.instagram.com/p/m{n}/",
+            }
+            for n in range(1, 6)
+        }
         del self.media["m3"]["timestamp"]  # malformed
-        self.own = {"o1": {"timestamp": graph_time(3), "caption": "Notre stand au #Sada2026", "username": "sada",
-                           "media_type": "IMAGE", "permalink": "https://www.instagram.com/p/o1/"},
-                    "o2": {"timestamp": graph_time(4), "caption": "Bonne fête !", "username": "sada",
-                           "media_type": "IMAGE", "permalink": "https://www.instagram.com/p/o2/"}}
+        self.own = {
+            "o1": {
+                "timestamp": graph_time(3),
+                "caption": "Notre stand au #Sada2026",
+                "username": "sada",
+                "media_type": "IMAGE",
+                "permalink": "https://www.instagram.com/p/o1/",
+            },
+            "o2": {
+                "timestamp": graph_time(4),
+                "caption": "Bonne fête !",
+                "username": "sada",
+                "media_type": "IMAGE",
+                "permalink": "https://www.instagram.com/p/o2/",
+            },
+        }
         self.insights = {"views", "reach", "likes", "comments", "shares", "saved"}
         self.throttle_once: set[str] = set()
         self.failures: dict[str, int] = {}
@@ -232,7 +322,9 @@ class InstagramFake:
     def counted(self, media_id: str, spec: dict) -> dict:
         n = int(media_id[1:])
         counts = {"like_count": 10 * n + self.version, "comments_count": n + self.version}
-        self.served.setdefault(media_id, {}).update({"likes": counts["like_count"], "comments": counts["comments_count"]})
+        self.served.setdefault(media_id, {}).update(
+            {"likes": counts["like_count"], "comments": counts["comments_count"]}
+        )
         return {"id": media_id, **spec, **counts}
 
     def app(self) -> web.Application:
@@ -245,20 +337,34 @@ class InstagramFake:
             after = request.query.get("after", "")
             if after in self.throttle_once:
                 self.throttle_once.discard(after)
-                usage = {USER: [{"type": "instagram", "call_count": 100, "total_cputime": 10, "total_time": 10,
-                                 "estimated_time_to_regain_access": 0}]}
-                return web.json_response({"error": {"message": "(#32) Page request limit reached", "code": 32}},
-                                         status=400, headers={"X-Business-Use-Case-Usage": json.dumps(usage)})
+                usage = {
+                    USER: [
+                        {
+                            "type": "instagram",
+                            "call_count": 100,
+                            "total_cputime": 10,
+                            "total_time": 10,
+                            "estimated_time_to_regain_access": 0,
+                        }
+                    ]
+                }
+                return web.json_response(
+                    {"error": {"message": "(#32) Page request limit reached", "code": 32}},
+                    status=400,
+                    headers={"X-Business-Use-Case-Usage": json.dumps(usage)},
+                )
             if self.failures.get(after, 0) > 0:
                 self.failures[after] -= 1
                 return web.Response(status=502)
             ids = list(self.media)
             start = int(after[1:]) if after else 0
-            chunk = ids[start:start + self.PAGE]
+            chunk = ids[start : start + self.PAGE]
             body: dict = {"data": [self.counted(m, self.media[m]) for m in chunk]}
             if start + self.PAGE < len(ids):
-                body["paging"] = {"cursors": {"after": f"c{start + self.PAGE}"},
-                                  "next": f"https://graph.example/recent_media?after=c{start + self.PAGE}"}
+                body["paging"] = {
+                    "cursors": {"after": f"c{start + self.PAGE}"},
+                    "next": f"https://graph.example/recent_media?after=c{start + self.PAGE}",
+                }
             return web.json_response(body)
 
         async def own(request: web.Request) -> web.Response:
@@ -271,12 +377,27 @@ class InstagramFake:
                 return web.json_response(INVALID_METRIC, status=400)
             v = self.version
             values = {"views": 300 + v, "reach": 200 + v, "likes": 20 + v, "comments": 3 + v, "saved": 5 + v}
-            names = {"views": "views", "reach": "reach", "likes": "likes", "comments": "comments", "saved": "saves"}
+            names = {
+                "views": "views",
+                "reach": "reach",
+                "likes": "likes",
+                "comments": "comments",
+                "saved": "saves",
+            }
             self.served.setdefault(media_id, {}).update({names[m]: values[m] for m in metrics if m in values})
             # shares: no data yet, an empty list
-            return web.json_response({"data": [{"name": m, "period": "lifetime",
-                                                "values": [{"value": values[m]}] if m in values else []}
-                                               for m in metrics]})
+            return web.json_response(
+                {
+                    "data": [
+                        {
+                            "name": m,
+                            "period": "lifetime",
+                            "values": [{"value": values[m]}] if m in values else [],
+                        }
+                        for m in metrics
+                    ]
+                }
+            )
 
         app = web.Application()
         app.router.add_get("/v23.0/ig_hashtag_search", search)
@@ -287,12 +408,19 @@ class InstagramFake:
 
 
 def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
-    event = Event(slug="ig-poll", hashtags=["#Sada2026"], accounts={"instagram": [USER]},
-                  start=NOW - timedelta(days=1), end=NOW + timedelta(days=1))
+    event = Event(
+        slug="ig-poll",
+        hashtags=["#Sada2026"],
+        accounts={"instagram": [USER]},
+        start=NOW - timedelta(days=1),
+        end=NOW + timedelta(days=1),
+    )
     fake = InstagramFake()
     served = Served(fake.app())
     recorder = Recorder(pipeline)
-    settings = poller_settings(pipeline, tmp_path, instagram_base_url=f"{served.url}/v23.0", instagram_token="ig")
+    settings = poller_settings(
+        pipeline, tmp_path, instagram_base_url=f"{served.url}/v23.0", instagram_token="ig"
+    )
     try:
         # Pass 1: the hashtag's page 2 is throttled (code 32), page 3 fails; own media go on.
         fake.throttle_once.add("c2")
@@ -326,5 +454,7 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
     assert totals(pipeline, "ig-poll", "instagram") == expected_totals(fake.served, expected)
     # m3 was read in passes 1 and 3 with different counts: dead-lettered once
     assert len(recorder.rejected) == len(dead_letters(pipeline, "ig-poll")) == 1
-    shares = pipeline.store.query("SELECT countIf(shares IS NOT NULL) AS n FROM metrics WHERE event = 'ig-poll'")
+    shares = pipeline.store.query(
+        "SELECT countIf(shares IS NOT NULL) AS n FROM metrics WHERE event = 'ig-poll'"
+    )
     assert shares == [{"n": 0}]  # an empty insights list is "not reported", never 0

@@ -32,9 +32,13 @@ from services.reporter.summary import summary
 from shared.events import normalise_url
 from shared.registry import Event, Registry
 
-EVENT = Event(slug="press-2026", hashtags=["#Sada2026", "#المغرب_الرقمي"],
-              keywords=["nation digitale", "sécurité numérique", "الأمة الرقمية"],
-              start=NOW - timedelta(days=1), end=NOW + timedelta(days=2))
+EVENT = Event(
+    slug="press-2026",
+    hashtags=["#Sada2026", "#المغرب_الرقمي"],
+    keywords=["nation digitale", "sécurité numérique", "الأمة الرقمية"],
+    start=NOW - timedelta(days=1),
+    end=NOW + timedelta(days=2),
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,21 +59,28 @@ def rss(items: list[dict], language: str | None = None) -> str:
         return "<item>" + "".join(parts) + "</item>"
 
     lang = f"<language>{language}</language>" if language else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>feed</title>{lang}'
-            + "".join(item(spec) for spec in items) + "</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>feed</title>{lang}'
+        + "".join(item(spec) for spec in items)
+        + "</channel></rss>"
+    )
 
 
 def atom(entries: list[dict]) -> str:
     def entry(spec: dict) -> str:
         lang = f' xml:lang="{spec["lang"]}"' if spec.get("lang") else ""
         category = f'<category term="{spec["category"]}"/>' if spec.get("category") else ""
-        return (f"<entry{lang}><title>{spec['title']}</title><link rel=\"alternate\" href=\"{spec['link']}\"/>"
-                f"<link rel=\"enclosure\" href=\"{spec['link']}/image.jpg\"/><id>{spec['link']}</id>"
-                f"<published>{(NOW - timedelta(hours=1)).isoformat()}</published>"
-                f"<summary>{spec.get('summary', '')}</summary>{category}</entry>")
+        return (
+            f'<entry{lang}><title>{spec["title"]}</title><link rel="alternate" href="{spec["link"]}"/>'
+            f'<link rel="enclosure" href="{spec["link"]}/image.jpg"/><id>{spec["link"]}</id>'
+            f"<published>{(NOW - timedelta(hours=1)).isoformat()}</published>"
+            f"<summary>{spec.get('summary', '')}</summary>{category}</entry>"
+        )
 
-    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-GB">'
-            "<title>Tech Daily</title>" + "".join(entry(spec) for spec in entries) + "</feed>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-GB">'
+        "<title>Tech Daily</title>" + "".join(entry(spec) for spec in entries) + "</feed>"
+    )
 
 
 class Outlets:
@@ -77,22 +88,36 @@ class Outlets:
 
     def __init__(self):
         self.fr = [
-            {"title": "AUSIM : la Nation Digitale en marche", "link": "https://LeMatin.ma/fr/1?utm_source=rss"},
+            {
+                "title": "AUSIM : la Nation Digitale en marche",
+                "link": "https://LeMatin.ma/fr/1?utm_source=rss",
+            },
             {"title": "Météo du jour", "link": "https://lematin.ma/fr/2"},
-            {"title": "Forum", "description": "<p>Un débat sur la SECURITE NUMERIQUE</p>",
-             "link": "https://lematin.ma/fr/3"},
-            {"title": "Retour sur #Sada2026", "link": "https://lematin.ma/fr/4",
-             "at": (NOW - timedelta(hours=5)).astimezone()},
-            {"title": "La nation digitale, édition 2024", "link": "https://lematin.ma/fr/5",
-             "at": NOW - timedelta(days=60)},  # before the event's window
+            {
+                "title": "Forum",
+                "description": "<p>Un débat sur la SECURITE NUMERIQUE</p>",
+                "link": "https://lematin.ma/fr/3",
+            },
+            {
+                "title": "Retour sur #Sada2026",
+                "link": "https://lematin.ma/fr/4",
+                "at": (NOW - timedelta(hours=5)).astimezone(),
+            },
+            {
+                "title": "La nation digitale, édition 2024",
+                "link": "https://lematin.ma/fr/5",
+                "at": NOW - timedelta(days=60),
+            },  # before the event's window
             {"title": "Nation digitale : sans lien"},  # matching, but no link: a dead letter
         ]
         self.en = [
             {"title": "Sada 2026 opens", "link": "https://techdaily.co.uk/a/1", "category": "Sada2026"},
             {"title": "Weather", "link": "https://techdaily.co.uk/a/2"},
             # the French outlet's article again, with tracking parameters: one mention
-            {"title": "The digital nation (nation digitale)",
-             "link": "https://lematin.ma/fr/1/?utm_campaign=x#top"},
+            {
+                "title": "The digital nation (nation digitale)",
+                "link": "https://lematin.ma/fr/1/?utm_campaign=x#top",
+            },
             {"title": "La sécurité numérique au Maroc", "link": "https://techdaily.co.uk/a/4", "lang": "fr"},
         ]
         self.ar = [
@@ -111,7 +136,9 @@ class Outlets:
             if request.headers.get("If-None-Match") == '"en-1"':
                 self.not_modified += 1
                 return web.Response(status=304)
-            return web.Response(text=atom(self.en), content_type="application/atom+xml", headers={"ETag": '"en-1"'})
+            return web.Response(
+                text=atom(self.en), content_type="application/atom+xml", headers={"ETag": '"en-1"'}
+            )
 
         async def ar(_: web.Request) -> web.Response:
             return web.Response(text=rss(self.ar), content_type="application/rss+xml")
@@ -119,8 +146,10 @@ class Outlets:
         async def broken(_: web.Request) -> web.Response:
             if self.broken:
                 return web.Response(status=500, text="<html>oops</html>")
-            return web.Response(text=rss([{"title": "Le #SADA2026 vu de Paris", "link": "https://lemonde.fr/m/1"}]),
-                                content_type="application/rss+xml")
+            return web.Response(
+                text=rss([{"title": "Le #SADA2026 vu de Paris", "link": "https://lemonde.fr/m/1"}]),
+                content_type="application/rss+xml",
+            )
 
         app = web.Application()
         for path, handler in (("/fr.xml", fr), ("/en.atom", en), ("/ar.xml", ar), ("/broken.xml", broken)):
@@ -130,7 +159,8 @@ class Outlets:
 
 def outlets_file(tmp_path, url: str):
     path = tmp_path / "outlets.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [[outlets]]
 feed = "{url}/fr.xml"
 name = "Le Matin"
@@ -153,7 +183,9 @@ language = "ar"
 feed = "{url}/broken.xml"
 name = "Le Monde"
 country = "FR"
-""", "utf-8")
+""",
+        "utf-8",
+    )
     return path
 
 
@@ -164,12 +196,24 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
     settings = poller_settings(pipeline, tmp_path / "state", press_outlets=outlets_file(tmp_path, served.url))
     try:
         first = one_pass(PressPoller, settings, EVENT, recorder).status()
-        assert first["errors"] == 1 and "Le Monde" in first["last_error"] and "HTTP 500" in first["last_error"]
+        assert (
+            first["errors"] == 1 and "Le Monde" in first["last_error"] and "HTTP 500" in first["last_error"]
+        )
         titles = sorted(m.title for m in recorder.of("mention"))
-        assert titles == sorted(["AUSIM : la Nation Digitale en marche", "Forum", "Retour sur #Sada2026",
-                                 "Sada 2026 opens", "La sécurité numérique au Maroc",
-                                 "انطلاق فعاليات #المغرب_الرقمي", "والأمة الرقمية في قلب النقاش"])
-        assert [(r.field, r.reason) for r in recorder.rejected] == [("item.5.link", "a matching item without a link")]
+        assert titles == sorted(
+            [
+                "AUSIM : la Nation Digitale en marche",
+                "Forum",
+                "Retour sur #Sada2026",
+                "Sada 2026 opens",
+                "La sécurité numérique au Maroc",
+                "انطلاق فعاليات #المغرب_الرقمي",
+                "والأمة الرقمية في قلب النقاش",
+            ]
+        )
+        assert [(r.field, r.reason) for r in recorder.rejected] == [
+            ("item.5.link", "a matching item without a link")
+        ]
 
         # A restart: the French feed has one more article, the broken one works, the Atom feed
         # has not changed (304): only the two new articles are sent.
@@ -178,8 +222,10 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
         sent = len(recorder.of("mention"))
         second = one_pass(PressPoller, settings, EVENT, recorder).status()
         assert second["errors"] == 0
-        assert sorted(m.title for m in recorder.of("mention")[sent:]) == ["Clôture : la nation digitale",
-                                                                         "Le #SADA2026 vu de Paris"]
+        assert sorted(m.title for m in recorder.of("mention")[sent:]) == [
+            "Clôture : la nation digitale",
+            "Le #SADA2026 vu de Paris",
+        ]
         assert len(served.paths("/en.atom")) == 2 and feeds.not_modified == 1
         # the linkless item is read again and refused again; the store keeps one dead letter
         assert [r.field for r in recorder.rejected] == ["item.5.link"] * 2
@@ -187,13 +233,23 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
         served.close()
 
     pipeline.drain()
-    mentions = pipeline.store.query("SELECT url, outlet, toString(country) AS country, lang FROM mentions FINAL WHERE event = {e:String} "
-                                    "ORDER BY url", {"e": EVENT.slug})
+    mentions = pipeline.store.query(
+        "SELECT url, outlet, toString(country) AS country, lang FROM mentions FINAL WHERE event = {e:String} "
+        "ORDER BY url",
+        {"e": EVENT.slug},
+    )
     assert len(mentions) == raw_count(pipeline, "mentions", EVENT.slug) == 9
     by_url = {m["url"]: m for m in mentions}
     assert by_url[normalise_url("https://LeMatin.ma/fr/1?utm_source=rss")] == {
-        "url": "https://lematin.ma/fr/1", "outlet": "Le Matin", "country": "MA", "lang": "fr"}
-    assert by_url["https://techdaily.co.uk/a/4"]["lang"] == "fr" and by_url["https://techdaily.co.uk/a/1"]["lang"] == "en"
+        "url": "https://lematin.ma/fr/1",
+        "outlet": "Le Matin",
+        "country": "MA",
+        "lang": "fr",
+    }
+    assert (
+        by_url["https://techdaily.co.uk/a/4"]["lang"] == "fr"
+        and by_url["https://techdaily.co.uk/a/1"]["lang"] == "en"
+    )
     assert {m["lang"] for m in mentions if m["outlet"] == "هسبريس"} == {"ar"}
     assert summary(pipeline.store, EVENT.slug)["mentions"] == {"articles": 9, "outlets": 4, "countries": 3}
     assert len(dead_letters(pipeline, EVENT.slug)) == 1  # read twice, one dead letter
@@ -201,7 +257,9 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
 
 def test_outlets_file_json_and_errors(tmp_path):
     path = tmp_path / "outlets.json"
-    path.write_text(json.dumps({"outlets": [{"feed_url": "https://a.ma/rss", "outlet": "A", "country": "MA"}]}))
+    path.write_text(
+        json.dumps({"outlets": [{"feed_url": "https://a.ma/rss", "outlet": "A", "country": "MA"}]})
+    )
     assert [(o.feed, o.name, o.country) for o in load_outlets(path)] == [("https://a.ma/rss", "A", "MA")]
     path.write_text(json.dumps([{"feed": "https://a.ma/rss", "name": "A", "country": "Morocco"}]))
     with pytest.raises(OutletsError, match=r"outlets\[0\]\.country"):
@@ -213,10 +271,12 @@ def test_feed_parsing_edge_cases():
         parse_feed(b"<html><body>not a feed")
     with pytest.raises(ValueError, match="neither RSS 2.0 nor Atom"):
         parse_feed(b"<opml version='2.0'/>")
-    [item] = parse_feed(b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><item>'
-                        b"<title>S\xe9curit\xe9 num\xe9rique</title><guid>https://x.fr/1</guid>"
-                        b"<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2026-05-01T10:00:00+02:00</dc:date>"
-                        b"</item></channel></rss>")
+    [item] = parse_feed(
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><item>'
+        b"<title>S\xe9curit\xe9 num\xe9rique</title><guid>https://x.fr/1</guid>"
+        b"<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2026-05-01T10:00:00+02:00</dc:date>"
+        b"</item></channel></rss>"
+    )
     assert item.title == "Sécurité numérique" and item.url == "https://x.fr/1"
     assert item.published.isoformat() == "2026-05-01T10:00:00+02:00"
 

@@ -35,49 +35,92 @@ COUNTER = st.one_of(st.none(), st.integers(0, 5_000))
 
 
 def posts(event: str):
-    return st.fixed_dictionaries({
-        "type": st.just("post"), "event": st.just(event), "platform": PLATFORMS, "post_id": POST_IDS,
-        "created_at": MOMENTS,
-    }, optional={"followers": st.one_of(st.none(), st.integers(0, 50_000)),
-                 "text": st.sampled_from(["مرحبا بالجميع", "Bonjour à tous", "hello"]),
-                 "url": st.just("https://example.org/p")})
+    return st.fixed_dictionaries(
+        {
+            "type": st.just("post"),
+            "event": st.just(event),
+            "platform": PLATFORMS,
+            "post_id": POST_IDS,
+            "created_at": MOMENTS,
+        },
+        optional={
+            "followers": st.one_of(st.none(), st.integers(0, 50_000)),
+            "text": st.sampled_from(["مرحبا بالجميع", "Bonjour à tous", "hello"]),
+            "url": st.just("https://example.org/p"),
+        },
+    )
 
 
 def snapshots(event: str):
-    return st.fixed_dictionaries({
-        "type": st.just("metrics"), "event": st.just(event), "platform": PLATFORMS, "post_id": POST_IDS,
-        "observed_at": MOMENTS,
-    }, optional={name: COUNTER for name in COUNTERS})
+    return st.fixed_dictionaries(
+        {
+            "type": st.just("metrics"),
+            "event": st.just(event),
+            "platform": PLATFORMS,
+            "post_id": POST_IDS,
+            "observed_at": MOMENTS,
+        },
+        optional={name: COUNTER for name in COUNTERS},
+    )
 
 
 def interactions(event: str):
     return st.builds(
         lambda platform, post_id, n, kind, at: {
-            "type": "interaction", "event": event, "platform": platform, "post_id": post_id,
+            "type": "interaction",
+            "event": event,
+            "platform": platform,
+            "post_id": post_id,
             # one id belongs to one post, so re-sent interactions are copies
-            "interaction_id": f"{post_id}-{n}", "kind": kind, "occurred_at": at},
-        PLATFORMS, POST_IDS, st.integers(0, 6),
-        st.sampled_from(["like", "comment", "share", "click", "save", "view"]), MOMENTS)
+            "interaction_id": f"{post_id}-{n}",
+            "kind": kind,
+            "occurred_at": at,
+        },
+        PLATFORMS,
+        POST_IDS,
+        st.integers(0, 6),
+        st.sampled_from(["like", "comment", "share", "click", "save", "view"]),
+        MOMENTS,
+    )
 
 
-URLS = st.sampled_from([
-    "https://news.example/a", "HTTPS://News.Example/a/", "https://news.example/a#top",
-    "https://news.example/a?utm_source=x", "https://news.example/b?id=2", "https://other.example/c",
-])
+URLS = st.sampled_from(
+    [
+        "https://news.example/a",
+        "HTTPS://News.Example/a/",
+        "https://news.example/a#top",
+        "https://news.example/a?utm_source=x",
+        "https://news.example/b?id=2",
+        "https://other.example/c",
+    ]
+)
 
 
 def mentions(event: str):
-    return st.fixed_dictionaries({
-        "type": st.just("mention"), "event": st.just(event), "platform": st.just("web"), "url": URLS,
-        "published_at": MOMENTS,
-    }, optional={"outlet": st.sampled_from(["Hespress", "Le Matin", ""]),
-                 "country": st.sampled_from(["MA", "fr", "SN"])})
+    return st.fixed_dictionaries(
+        {
+            "type": st.just("mention"),
+            "event": st.just(event),
+            "platform": st.just("web"),
+            "url": URLS,
+            "published_at": MOMENTS,
+        },
+        optional={
+            "outlet": st.sampled_from(["Hespress", "Le Matin", ""]),
+            "country": st.sampled_from(["MA", "fr", "SN"]),
+        },
+    )
 
 
 @st.composite
 def streams(draw, event: str):
-    records = draw(st.lists(st.one_of(posts(event), snapshots(event), interactions(event), mentions(event)),
-                            min_size=1, max_size=40))
+    records = draw(
+        st.lists(
+            st.one_of(posts(event), snapshots(event), interactions(event), mentions(event)),
+            min_size=1,
+            max_size=40,
+        )
+    )
     copies = draw(st.lists(st.sampled_from(records), max_size=10))
     order = draw(st.permutations(records + copies))
     return order
@@ -85,16 +128,22 @@ def streams(draw, event: str):
 
 def core(summary_: dict) -> dict:
     """The parts of a summary the reference defines (top posts are checked apart)."""
-    return {key: summary_[key] for key in ("event", "totals", "engagement_rate", "platforms", "mentions",
-                                           "rejected")}
+    return {
+        key: summary_[key]
+        for key in ("event", "totals", "engagement_rate", "platforms", "mentions", "rejected")
+    }
 
 
 @pytest.mark.slow
 def test_clickhouse_summary_and_series_equal_the_reference(pipeline):
     # each example runs the whole pipeline (about a second), so no shrinking: the
     # failing stream is printed as drawn
-    @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck),
-               phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    @hsettings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    )
     @given(data=st.data())
     def check(data):
         event = f"prop-{next(_examples)}"
@@ -110,10 +159,12 @@ def test_clickhouse_summary_and_series_equal_the_reference(pipeline):
             got = summary(pipeline.store, slug, top=100)
             assert core(got) == core(reference_summary(records, slug))
             figures, _ = reference_post_figures(records, slug)
-            expected_top = sorted(((v["engagements"], k) for k, v in figures.items()),
-                                  key=lambda item: (-item[0], item[1]))
-            assert [(p["engagements"], (p["platform"], p["post_id"])) for p in got["top_posts"]] == \
-                expected_top
+            expected_top = sorted(
+                ((v["engagements"], k) for k, v in figures.items()), key=lambda item: (-item[0], item[1])
+            )
+            assert [
+                (p["engagements"], (p["platform"], p["post_id"])) for p in got["top_posts"]
+            ] == expected_top
             zone = ZoneInfo(data.draw(ZONES))
             for bucket in BUCKETS:
                 rows = series(pipeline.store, slug, bucket, zone)
@@ -123,7 +174,8 @@ def test_clickhouse_summary_and_series_equal_the_reference(pipeline):
                     for name in ("posts", *COUNTERS, "engagements"):
                         assert sum(r[name] for r in mine) == block["totals"][name]
             platform = data.draw(PLATFORMS.map(lambda p: "x" if p == "twitter" else p))
-            assert series(pipeline.store, slug, "hour", zone, platform) == \
-                reference_series(records, slug, "hour", zone, platform)
+            assert series(pipeline.store, slug, "hour", zone, platform) == reference_series(
+                records, slug, "hour", zone, platform
+            )
 
     check()

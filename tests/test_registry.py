@@ -30,30 +30,42 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-GOOD = '''[[events]]
+GOOD = """[[events]]
 slug = "forum-a"
 timezone = "Europe/Paris"
 start = 2024-05-01T09:00:00+02:00
 end = 2024-05-02T18:00:00+02:00
-'''
+"""
 
 
-@pytest.mark.parametrize("text, line, words", [
-    (GOOD + '\n[[events]]\nslug = "Forum B"\n', 7, "slug"),
-    (GOOD.replace("Europe/Paris", "Europe/Atlantis"), 1, "time zone"),
-    (GOOD.replace("2024-05-02T18", "2024-04-30T18"), 1, "end must come after start"),
-    (GOOD + '\n[[events.agenda]]\nid = "k1"\nstart = 2024-05-01T10:00:00+02:00\nend = 2024-05-01T09:00:00+02:00\n'
-            'titles = { fr = "Ouverture" }\n', 7, "agenda[0]"),
-    (GOOD + '\n[[events.agenda]]\nid = "k1"\nstart = 2024-05-01T10:00:00\nend = 2024-05-01T11:00:00\n'
-            'titles = { fr = "Ouverture" }\n', 7, "UTC offset"),
-    (GOOD + 'accounts = { myspace = ["x"] }\n', 1, "myspace"),
-    (GOOD + 'previous = "forum-0"\n', None, "forum-0"),
-    (GOOD + 'previous = "forum-a"\n', 1, "itself"),
-    (GOOD.replace("2024-05-01T09:00:00+02:00", "2024-05-01T09:00:00"), 1, "UTC offset"),
-    (GOOD.replace("2024-05-01T09:00:00+02:00", "2024-05-01"), 1, "UTC offset"),
-    (GOOD + 'colour = "blue"\n', 1, "colour"),
-    ('[[events]\nslug = "a"\n', None, "line 1"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        (GOOD + '\n[[events]]\nslug = "Forum B"\n', 7, "slug"),
+        (GOOD.replace("Europe/Paris", "Europe/Atlantis"), 1, "time zone"),
+        (GOOD.replace("2024-05-02T18", "2024-04-30T18"), 1, "end must come after start"),
+        (
+            GOOD
+            + '\n[[events.agenda]]\nid = "k1"\nstart = 2024-05-01T10:00:00+02:00\nend = 2024-05-01T09:00:00+02:00\n'
+            'titles = { fr = "Ouverture" }\n',
+            7,
+            "agenda[0]",
+        ),
+        (
+            GOOD + '\n[[events.agenda]]\nid = "k1"\nstart = 2024-05-01T10:00:00\nend = 2024-05-01T11:00:00\n'
+            'titles = { fr = "Ouverture" }\n',
+            7,
+            "UTC offset",
+        ),
+        (GOOD + 'accounts = { myspace = ["x"] }\n', 1, "myspace"),
+        (GOOD + 'previous = "forum-0"\n', None, "forum-0"),
+        (GOOD + 'previous = "forum-a"\n', 1, "itself"),
+        (GOOD.replace("2024-05-01T09:00:00+02:00", "2024-05-01T09:00:00"), 1, "UTC offset"),
+        (GOOD.replace("2024-05-01T09:00:00+02:00", "2024-05-01"), 1, "UTC offset"),
+        (GOOD + 'colour = "blue"\n', 1, "colour"),
+        ('[[events]\nslug = "a"\n', None, "line 1"),
+    ],
+)
 def test_errors_name_the_line_and_the_field(tmp_path, text, line, words):
     path = write(tmp_path, text)
     with pytest.raises(RegistryError) as caught:

@@ -24,23 +24,55 @@ def tagged_posts() -> list[dict]:
     for tag, times in TAGGED:
         for _ in range(times):
             n += 1
-            posts.append({"type": "post", "event": "ausim-2022", "platform": "instagram", "post_id": f"tag-{n}",
-                          "created_at": "2022-10-27T10:30:00+01:00", "hashtags": [tag]})
-            posts.append({"type": "metrics", "event": "ausim-2022", "platform": "instagram",
-                          "post_id": f"tag-{n}", "observed_at": "2022-10-27T12:00:00+01:00", "likes": 10 * n})
+            posts.append(
+                {
+                    "type": "post",
+                    "event": "ausim-2022",
+                    "platform": "instagram",
+                    "post_id": f"tag-{n}",
+                    "created_at": "2022-10-27T10:30:00+01:00",
+                    "hashtags": [tag],
+                }
+            )
+            posts.append(
+                {
+                    "type": "metrics",
+                    "event": "ausim-2022",
+                    "platform": "instagram",
+                    "post_id": f"tag-{n}",
+                    "observed_at": "2022-10-27T12:00:00+01:00",
+                    "likes": 10 * n,
+                }
+            )
     return posts
 
 
 def activity(event: str, per_minute_before: int, per_minute_latest: int) -> list[dict]:
     """Likes on one post: a steady 3 h baseline, then the latest 15 min."""
-    records = [{"type": "post", "event": event, "platform": "x", "post_id": "p",
-                "created_at": (AT - timedelta(hours=4)).isoformat()}]
+    records = [
+        {
+            "type": "post",
+            "event": event,
+            "platform": "x",
+            "post_id": "p",
+            "created_at": (AT - timedelta(hours=4)).isoformat(),
+        }
+    ]
     for minute in range(195):
         rate = per_minute_latest if minute >= 180 else per_minute_before
         for n in range(rate):
             moment = AT - timedelta(minutes=195 - minute) + timedelta(seconds=n)
-            records.append({"type": "interaction", "event": event, "platform": "x", "post_id": "p",
-                            "interaction_id": f"{minute}-{n}", "kind": "like", "occurred_at": moment.isoformat()})
+            records.append(
+                {
+                    "type": "interaction",
+                    "event": event,
+                    "platform": "x",
+                    "post_id": "p",
+                    "interaction_id": f"{minute}-{n}",
+                    "kind": "like",
+                    "occurred_at": moment.isoformat(),
+                }
+            )
     return records
 
 
@@ -48,19 +80,32 @@ def activity(event: str, per_minute_before: int, per_minute_latest: int) -> list
 def filled(broker, chdb_dir):
     from conftest import TOKEN, Settings
 
-    settings = Settings(data_dir=chdb_dir, kafka_bootstrap=broker.bootstrap, kafka_topic_prefix="api.",
-                        consumer_group="api", clickhouse_database="api", consumer_session_timeout_ms=2_000,
-                        consumer_heartbeat_interval_ms=500, batch_max_age_ms=100, ingest_tokens=[TOKEN])
+    settings = Settings(
+        data_dir=chdb_dir,
+        kafka_bootstrap=broker.bootstrap,
+        kafka_topic_prefix="api.",
+        consumer_group="api",
+        clickhouse_database="api",
+        consumer_session_timeout_ms=2_000,
+        consumer_heartbeat_interval_ms=500,
+        batch_max_age_ms=100,
+        ingest_tokens=[TOKEN],
+    )
     registry = load_registry(DEMO_REGISTRY)
     pipeline = RunningPipeline(settings, registry)
     edition_2022 = seed_event() + tagged_posts()
-    edition_2024 = seed_event(seed=7, event="ausim-2024",
-                              start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1))))
-    streams = {"2022": edition_2022, "2024": edition_2024, "spike": activity("spike", 1, 12),
-               "calm": activity("calm", 4, 4)}
+    edition_2024 = seed_event(
+        seed=7, event="ausim-2024", start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+    )
+    streams = {
+        "2022": edition_2022,
+        "2024": edition_2024,
+        "spike": activity("spike", 1, 12),
+        "calm": activity("calm", 4, 4),
+    }
     for records in streams.values():
         for start in range(0, len(records), 2000):
-            status, answer, _ = pipeline.post(ndjson(records[start:start + 2000]))
+            status, answer, _ = pipeline.post(ndjson(records[start : start + 2000]))
             assert status == 200 and not answer["rejected"], answer
     pipeline.drain()
     yield pipeline, registry, {k: [validate_object(r) for r in v] for k, v in streams.items()}
@@ -106,12 +151,17 @@ def test_breakdown_by_platform_and_window_match_the_reference(filled):
     status, body = api(pipeline, "ausim-2024/breakdown/platform")
     reference = reference_summary(streams["2024"], "ausim-2024")["platforms"]
     assert status == 200
-    assert {row["key"]: {"totals": row["totals"], "engagement_rate": row["engagement_rate"]}
-            for row in body["rows"]} == reference
+    assert {
+        row["key"]: {"totals": row["totals"], "engagement_rate": row["engagement_rate"]}
+        for row in body["rows"]
+    } == reference
     start, end = "2024-10-24T00:00:00+01:00", "2024-10-25T00:00:00+01:00"
     status, body = api(pipeline, "ausim-2024/breakdown/event", **{"from": start, "to": end})
-    day_two = [r for r in streams["2024"] if r.type == "post" and
-               datetime.fromisoformat(start) <= r.created_at < datetime.fromisoformat(end)]
+    day_two = [
+        r
+        for r in streams["2024"]
+        if r.type == "post" and datetime.fromisoformat(start) <= r.created_at < datetime.fromisoformat(end)
+    ]
     assert body["rows"][0]["totals"]["posts"] == len(day_two)
 
 
@@ -130,7 +180,9 @@ def test_top_posts_by_rate_respect_the_impressions_floor(filled):
 def test_a_planted_spike_is_flagged_and_a_steady_stream_is_not(filled):
     pipeline, _, _ = filled
     for event, expected in (("spike", True), ("calm", False)):
-        status, body = api(pipeline, f"{event}/trends", at=AT.isoformat(), window=15, baseline=180, threshold=2)
+        status, body = api(
+            pipeline, f"{event}/trends", at=AT.isoformat(), window=15, baseline=180, threshold=2
+        )
         assert status == 200
         overall = next(t for t in body["trends"] if t["platform"] is None and t["metric"] == "engagements")
         assert overall["spike"] is expected, overall
@@ -150,7 +202,8 @@ def test_editions_compare_by_event_day(filled):
     zone = load_registry(DEMO_REGISTRY).get("ausim-2022").zone
     first_day = reference_series(streams["2022"], "ausim-2022", "day", zone)
     assert days[1]["ausim-2022"]["engagements"] == sum(
-        r["engagements"] for r in first_day if r["bucket"].startswith("2022-10-26"))
+        r["engagements"] for r in first_day if r["bucket"].startswith("2022-10-26")
+    )
 
 
 def test_series_endpoint_and_parameter_errors(filled):

@@ -63,24 +63,43 @@ def aware(moment: datetime) -> datetime:
 
 
 def interaction(post_id: str, n: int, kind: str, minute: int = 0) -> Record:
-    return validate_object({"type": "interaction", "event": EVENT, "platform": "x", "post_id": post_id,
-                            "interaction_id": f"i{n}", "kind": kind,
-                            "occurred_at": (BASE + timedelta(minutes=minute)).isoformat()})
+    return validate_object(
+        {
+            "type": "interaction",
+            "event": EVENT,
+            "platform": "x",
+            "post_id": post_id,
+            "interaction_id": f"i{n}",
+            "kind": kind,
+            "occurred_at": (BASE + timedelta(minutes=minute)).isoformat(),
+        }
+    )
 
 
 def snapshot(post_id: str, minute: int, **counters: int | None) -> Record:
-    return validate_object({"type": "metrics", "event": EVENT, "platform": "x", "post_id": post_id,
-                            "observed_at": (BASE + timedelta(minutes=minute)).isoformat(), **counters})
+    return validate_object(
+        {
+            "type": "metrics",
+            "event": EVENT,
+            "platform": "x",
+            "post_id": post_id,
+            "observed_at": (BASE + timedelta(minutes=minute)).isoformat(),
+            **counters,
+        }
+    )
 
 
 RECORDS = st.one_of(
     # ids shared by posts: an interaction re-sent on another post moves there
-    st.builds(interaction, st.sampled_from("abc"), st.integers(0, 8), st.sampled_from(KINDS),
-              st.integers(0, 600)),
-    st.builds(lambda post_id, minute, values: snapshot(post_id, minute, **values),
-              st.sampled_from("abc"), st.integers(0, 600),
-              st.fixed_dictionaries({}, optional={c: st.one_of(st.none(), st.integers(0, 900))
-                                                  for c in COUNTERS})),
+    st.builds(
+        interaction, st.sampled_from("abc"), st.integers(0, 8), st.sampled_from(KINDS), st.integers(0, 600)
+    ),
+    st.builds(
+        lambda post_id, minute, values: snapshot(post_id, minute, **values),
+        st.sampled_from("abc"),
+        st.integers(0, 600),
+        st.fixed_dictionaries({}, optional={c: st.one_of(st.none(), st.integers(0, 900)) for c in COUNTERS}),
+    ),
 )
 
 
@@ -88,12 +107,26 @@ RECORDS = st.one_of(
 def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
     # each example writes up to ten batches (about a second): no shrinking, the
     # failing batches are printed as drawn
-    @hsettings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck),
-               phases=[Phase.explicit, Phase.reuse, Phase.generate])
-    @given(batches=st.lists(st.lists(RECORDS, min_size=1, max_size=12), min_size=1, max_size=5),
-           resent=st.booleans(), zone=st.sampled_from([ZoneInfo("Africa/Casablanca"), ZoneInfo("Asia/Kolkata")]))
+    @hsettings(
+        max_examples=20,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    )
+    @given(
+        batches=st.lists(st.lists(RECORDS, min_size=1, max_size=12), min_size=1, max_size=5),
+        resent=st.booleans(),
+        zone=st.sampled_from([ZoneInfo("Africa/Casablanca"), ZoneInfo("Asia/Kolkata")]),
+    )
     def check(batches, resent, zone):
-        for table in ("interactions", "metrics", "interactions_by_post", "post_minutes", "post_hours", "post_totals"):
+        for table in (
+            "interactions",
+            "metrics",
+            "interactions_by_post",
+            "post_minutes",
+            "post_hours",
+            "post_totals",
+        ):
             store.client.command(f"TRUNCATE TABLE {table}")
         arrived: list[Record] = []
         example = next(_databases)
@@ -106,8 +139,9 @@ def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
             assert stored_figures(store) == expected_figures(arrived)
             # the data window spans the records as stored: the latest version of each
             window = store.query(sql("window"), {"event": EVENT})[0]
-            latest = {(type(r), r.platform, getattr(r, "interaction_id", None) or r.observed_at): r
-                      for r in arrived}
+            latest = {
+                (type(r), r.platform, getattr(r, "interaction_id", None) or r.observed_at): r for r in arrived
+            }
             moments = [getattr(r, "occurred_at", None) or r.observed_at for r in latest.values()]
             assert (aware(window["first"]), aware(window["last"])) == (min(moments), max(moments))
             # post_hours serves Casablanca's hour and day buckets, post_minutes Kolkata's (+05:30)
@@ -137,8 +171,11 @@ def test_the_writer_retries_a_failed_recomputation_before_the_batch_counts_as_wr
     for offset, record in enumerate([interaction("a", 1, "comment"), interaction("a", 2, "comment")]):
         batch.add(TopicPartition("t.interactions", 0), offset, *record_row(record, next(_versions)))
     statuses: list[tuple[bool, str]] = []
-    writer = Writer(store, settings.model_copy(update={"store_retry_initial_ms": 50, "store_retry_max_ms": 200}),
-                    on_status=lambda ok, message: statuses.append((ok, message)))
+    writer = Writer(
+        store,
+        settings.model_copy(update={"store_retry_initial_ms": 50, "store_retry_max_ms": 200}),
+        on_status=lambda ok, message: statuses.append((ok, message)),
+    )
     written: dict[str, bool] = {}
     store.client.command("DETACH TABLE post_totals")
     thread = threading.Thread(target=lambda: written.update(ok=writer.write(batch, threading.Event())))
@@ -154,14 +191,24 @@ def test_the_writer_retries_a_failed_recomputation_before_the_batch_counts_as_wr
 
 
 def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store):
-    records = [interaction("a", n, KINDS[n % 6], n) for n in range(20)] + \
-        [snapshot("b", 3, views=70, likes=5), interaction("b", 30, "comment")]
+    records = [interaction("a", n, KINDS[n % 6], n) for n in range(20)] + [
+        snapshot("b", 3, views=70, likes=5),
+        interaction("b", 30, "comment"),
+    ]
     write(store, records, "old")
-    for drop in ("DROP VIEW interactions_by_post_feed", "DROP TABLE interactions_by_post",
-                 "DROP TABLE post_totals", "DROP TABLE post_minutes", "DROP TABLE post_hours"):
+    for drop in (
+        "DROP VIEW interactions_by_post_feed",
+        "DROP TABLE interactions_by_post",
+        "DROP TABLE post_totals",
+        "DROP TABLE post_minutes",
+        "DROP TABLE post_hours",
+    ):
         store.client.command(drop)
-    store.client.command("ALTER TABLE schema_migrations DELETE WHERE name = {n:String}",
-                         parameters={"n": "004_rollups.sql"}, settings={"mutations_sync": 2})
+    store.client.command(
+        "ALTER TABLE schema_migrations DELETE WHERE name = {n:String}",
+        parameters={"n": "004_rollups.sql"},
+        settings={"mutations_sync": 2},
+    )
     assert migrate(store.client) == ["004_rollups.sql"]
     assert stored_figures(store) == expected_figures(records)
     assert rollups.rebuild(store.client) == 2

@@ -27,18 +27,26 @@ log = logging.getLogger("sada.aggregator")
 class AggregatorMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.consumed = Counter("sada_aggregator_records", "Records consumed, by topic", ["topic"],
-                                registry=self.registry)
-        self.rows = Counter("sada_aggregator_rows", "Rows stored, by table", ["table"],
-                            registry=self.registry)
-        self.batch_seconds = Histogram("sada_aggregator_batch_seconds", "Write + commit time of a batch",
-                                       registry=self.registry)
-        self.store_errors = Counter("sada_aggregator_store_errors", "Failed inserts (each retried)",
-                                    registry=self.registry)
-        self.store_up = Gauge("sada_aggregator_store_up", "1 while ClickHouse accepts inserts",
-                              registry=self.registry)
-        self.lag = Gauge("sada_aggregator_consumer_lag", "Records behind the partitions' high watermark",
-                         registry=self.registry)
+        self.consumed = Counter(
+            "sada_aggregator_records", "Records consumed, by topic", ["topic"], registry=self.registry
+        )
+        self.rows = Counter(
+            "sada_aggregator_rows", "Rows stored, by table", ["table"], registry=self.registry
+        )
+        self.batch_seconds = Histogram(
+            "sada_aggregator_batch_seconds", "Write + commit time of a batch", registry=self.registry
+        )
+        self.store_errors = Counter(
+            "sada_aggregator_store_errors", "Failed inserts (each retried)", registry=self.registry
+        )
+        self.store_up = Gauge(
+            "sada_aggregator_store_up", "1 while ClickHouse accepts inserts", registry=self.registry
+        )
+        self.lag = Gauge(
+            "sada_aggregator_consumer_lag",
+            "Records behind the partitions' high watermark",
+            registry=self.registry,
+        )
 
 
 class Aggregator:
@@ -70,8 +78,11 @@ class Aggregator:
         started = time.perf_counter()
         if not self.writer.write(batch, self.stop):
             return
-        log.info("stored batch of %d records (%s)", batch.size,
-                 ", ".join(f"{t}={len(r)}" for t, r in sorted(batch.rows.items())))
+        log.info(
+            "stored batch of %d records (%s)",
+            batch.size,
+            ", ".join(f"{t}={len(r)}" for t, r in sorted(batch.rows.items())),
+        )
         for table, rows in batch.rows.items():
             self.metrics.rows.labels(table).inc(len(rows))
         if self.committer.commit(batch):
@@ -141,10 +152,16 @@ def create_app(aggregator: Aggregator) -> web.Application:
     app = web.Application()
 
     async def status(_: web.Request) -> web.Response:
-        return web.json_response({"store_ok": aggregator.store_ok, "last_error": aggregator.last_error,
-                                  "stored_batches": aggregator.stored_batches})
+        return web.json_response(
+            {
+                "store_ok": aggregator.store_ok,
+                "last_error": aggregator.last_error,
+                "stored_batches": aggregator.stored_batches,
+            }
+        )
 
     app.router.add_get("/v1/status", status)
-    add_service_routes(app, "aggregator", aggregator.metrics.registry, aggregator.readiness,
-                       "services.aggregator")
+    add_service_routes(
+        app, "aggregator", aggregator.metrics.registry, aggregator.readiness, "services.aggregator"
+    )
     return app

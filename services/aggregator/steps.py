@@ -64,8 +64,16 @@ class Decoder:
         value = message.value or b""
         outcome = parse_record(value, arrival)
         if isinstance(outcome, Rejection):
-            return "rejected", [reject_id(_origin(message), 0, value), arrival, outcome.event,
-                                f"kafka:{message.topic}", 0, outcome.field, outcome.reason, value]
+            return "rejected", [
+                reject_id(_origin(message), 0, value),
+                arrival,
+                outcome.event,
+                f"kafka:{message.topic}",
+                0,
+                outcome.field,
+                outcome.reason,
+                value,
+            ]
         return record_row(outcome, received_ns)
 
     @staticmethod
@@ -84,10 +92,16 @@ class Decoder:
             parsed_id = uuid.UUID(_text(headers, "sada-reject-id"))
         except ValueError:
             parsed_id = reject_id(_origin(message), line_number, message.value or b"")
-        return [parsed_id, datetime.fromtimestamp(received_ns / 1e9, tz=UTC),
-                _text(headers, "sada-event"), _text(headers, "sada-source"), line_number,
-                _text(headers, "sada-field"),
-                _text(headers, "sada-reason"), message.value or b""]
+        return [
+            parsed_id,
+            datetime.fromtimestamp(received_ns / 1e9, tz=UTC),
+            _text(headers, "sada-event"),
+            _text(headers, "sada-source"),
+            line_number,
+            _text(headers, "sada-field"),
+            _text(headers, "sada-reason"),
+            message.value or b"",
+        ]
 
 
 def _origin(message: ConsumerRecord) -> str:
@@ -102,19 +116,57 @@ def record_row(record: Record, version: int) -> tuple[str, list[Any]]:
         tags: dict[str, str] = {}  # one spelling per normalised tag: a post counts once under each
         for tag in written:
             tags.setdefault(hashtag_key(tag), tag)
-        return "posts", [record.event, record.platform, record.post_id, record.created_at, record.account,
-                         record.author, record.text, record.lang, list(tags.values()), list(tags),
-                         record.url, record.media, record.followers, version]
+        return "posts", [
+            record.event,
+            record.platform,
+            record.post_id,
+            record.created_at,
+            record.account,
+            record.author,
+            record.text,
+            record.lang,
+            list(tags.values()),
+            list(tags),
+            record.url,
+            record.media,
+            record.followers,
+            version,
+        ]
     if isinstance(record, Metrics):
-        return "metrics", [record.event, record.platform, record.post_id, record.observed_at,
-                           *(getattr(record, c) for c in COUNTERS), version]
+        return "metrics", [
+            record.event,
+            record.platform,
+            record.post_id,
+            record.observed_at,
+            *(getattr(record, c) for c in COUNTERS),
+            version,
+        ]
     if isinstance(record, Interaction):
-        return "interactions", [record.event, record.platform, record.interaction_id, record.post_id,
-                                record.kind, record.occurred_at, record.actor, record.text, version]
+        return "interactions", [
+            record.event,
+            record.platform,
+            record.interaction_id,
+            record.post_id,
+            record.kind,
+            record.occurred_at,
+            record.actor,
+            record.text,
+            version,
+        ]
     if isinstance(record, Mention):
-        return "mentions", [record.event, record.normalised_url, record.url, record.platform,
-                            record.published_at, record.outlet, record.country, record.lang, record.title,
-                            record.audience, version]
+        return "mentions", [
+            record.event,
+            record.normalised_url,
+            record.url,
+            record.platform,
+            record.published_at,
+            record.outlet,
+            record.country,
+            record.lang,
+            record.title,
+            record.audience,
+            version,
+        ]
     raise TypeError(f"not a record: {record!r}")
 
 
@@ -140,8 +192,10 @@ class Batch:
 
     def token(self, table: str) -> str:
         """``topic:partition:first-last`` for every partition in the table's rows."""
-        return ",".join(f"{tp.topic}:{tp.partition}:{first}-{last}"
-                        for tp, (first, last) in sorted(self.ranges[table].items()))
+        return ",".join(
+            f"{tp.topic}:{tp.partition}:{first}-{last}"
+            for tp, (first, last) in sorted(self.ranges[table].items())
+        )
 
     def offsets(self) -> dict[TopicPartition, OffsetAndMetadata]:
         last: dict[TopicPartition, int] = {}
@@ -165,7 +219,9 @@ class Writer:
         if asked to stop first. A step that fails is retried, and the steps after it wait."""
         delay = self.initial
         pending: list[Callable[[], None]] = [
-            partial(self.store.insert, table, batch.rows[table], batch.token(table)) for table in sorted(batch.rows)]
+            partial(self.store.insert, table, batch.rows[table], batch.token(table))
+            for table in sorted(batch.rows)
+        ]
         pending.append(partial(self.store.update_rollups, batch.rows))
         while pending:
             try:

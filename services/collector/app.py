@@ -34,17 +34,23 @@ METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 class CollectorMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.records = Counter("sada_collector_records", "Records received, by outcome",
-                               ["outcome"], registry=self.registry)
-        self.rejects = Counter("sada_collector_rejects", "Rejected records, by field at fault",
-                               ["field"], registry=self.registry)
-        self.requests = Counter("sada_collector_requests", "Ingest requests, by status",
-                                ["status"], registry=self.registry)
-        self.kafka_up = Gauge("sada_collector_kafka_up", "1 while Kafka acknowledges records",
-                              registry=self.registry)
-        self.publish_seconds = Histogram("sada_collector_publish_seconds",
-                                         "Time from request to Kafka's acknowledgement",
-                                         registry=self.registry)
+        self.records = Counter(
+            "sada_collector_records", "Records received, by outcome", ["outcome"], registry=self.registry
+        )
+        self.rejects = Counter(
+            "sada_collector_rejects", "Rejected records, by field at fault", ["field"], registry=self.registry
+        )
+        self.requests = Counter(
+            "sada_collector_requests", "Ingest requests, by status", ["status"], registry=self.registry
+        )
+        self.kafka_up = Gauge(
+            "sada_collector_kafka_up", "1 while Kafka acknowledges records", registry=self.registry
+        )
+        self.publish_seconds = Histogram(
+            "sada_collector_publish_seconds",
+            "Time from request to Kafka's acknowledgement",
+            registry=self.registry,
+        )
 
 
 def create_app(settings: Settings, publisher: Publisher) -> web.Application:
@@ -63,9 +69,14 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
             return answer(refusal)
         content_type = request.content_type
         if content_type not in NDJSON_TYPES + JSON_TYPES:
-            return answer(error(415, f"unsupported content type {content_type!r}; send "
-                                     "application/x-ndjson (one record per line) or application/json "
-                                     "(an array of records)"))
+            return answer(
+                error(
+                    415,
+                    f"unsupported content type {content_type!r}; send "
+                    "application/x-ndjson (one record per line) or application/json "
+                    "(an array of records)",
+                )
+            )
         if (request.content_length or 0) > settings.max_body_bytes:
             return answer(_too_large(settings))
         try:
@@ -78,8 +89,9 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         if not FIRST_LINE.fullmatch(first_line) or int(first_line) < 1:
             return answer(error(400, "X-Sada-First-Line must be a line number from 1 to 999999999"))
         try:
-            intake = await loop.run_in_executor(executor, partial(validate_body, body, content_type,
-                                                                  first_line=int(first_line)))
+            intake = await loop.run_in_executor(
+                executor, partial(validate_body, body, content_type, first_line=int(first_line))
+            )
         except BodyError as exc:
             return answer(error(400, str(exc)))
         if intake.total == 0:
@@ -94,16 +106,23 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         metrics.records.labels("rejected").inc(len(intake.rejected))
         for _, rejection in intake.rejected:
             metrics.rejects.labels(rejection.field or "(record)").inc()
-        rejected = [{"line": line.number, "field": rejection.field, "reason": rejection.reason}
-                    for line, rejection in intake.rejected]
+        rejected = [
+            {"line": line.number, "field": rejection.field, "reason": rejection.reason}
+            for line, rejection in intake.rejected
+        ]
         status = 422 if not intake.accepted else 200
-        return answer(web.json_response({"accepted": len(intake.accepted), "rejected": rejected},
-                                        status=status))
+        return answer(
+            web.json_response({"accepted": len(intake.accepted), "rejected": rejected}, status=status)
+        )
 
     async def produced(_: web.Request) -> web.Response:
         marks = publisher.produced().marks
-        return web.json_response([{"topic": tp.topic, "partition": tp.partition, "next_offset": mark}
-                                  for tp, mark in sorted(marks.items())])
+        return web.json_response(
+            [
+                {"topic": tp.topic, "partition": tp.partition, "next_offset": mark}
+                for tp, mark in sorted(marks.items())
+            ]
+        )
 
     async def close_executor(_: web.Application) -> None:
         executor.shutdown(wait=False)
@@ -113,12 +132,19 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
     add_webhook_routes(app, settings, publisher, metrics.registry)
     add_import_route(app, settings, publisher, metrics.registry)
     app.on_cleanup.append(close_executor)
-    add_service_routes(app, "collector", metrics.registry,
-                       lambda: {"kafka": publisher.available or publisher.check()},
-                       "services.collector")
+    add_service_routes(
+        app,
+        "collector",
+        metrics.registry,
+        lambda: {"kafka": publisher.available or publisher.check()},
+        "services.collector",
+    )
     return app
 
 
 def _too_large(settings: Settings) -> web.Response:
-    return error(413, f"body larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); "
-                      "split it into several requests")
+    return error(
+        413,
+        f"body larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); "
+        "split it into several requests",
+    )

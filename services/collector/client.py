@@ -65,8 +65,14 @@ def is_export_file(path: Path, body: bytes) -> bool:
     return is_export(body)
 
 
-async def _post(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str], where: str,
-                max_attempts: int) -> dict:
+async def _post(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    where: str,
+    max_attempts: int,
+) -> dict:
     """POST until the collector answers for the records (200 or 422), waiting out 503s."""
     for attempt in range(1, max_attempts + 1):
         async with session.post(url, data=body, headers=headers) as response:
@@ -80,27 +86,55 @@ async def _post(session: aiohttp.ClientSession, url: str, body: bytes, headers: 
     raise IngestError(f"{where}: the collector kept answering 503")
 
 
-async def post_chunk(session: aiohttp.ClientSession, url: str, token: str, body: bytes, source: str,
-                     first_line: int, max_attempts: int = 12) -> dict:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson",
-               "X-Sada-Source": source, "X-Sada-First-Line": str(first_line)}
+async def post_chunk(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    body: bytes,
+    source: str,
+    first_line: int,
+    max_attempts: int = 12,
+) -> dict:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/x-ndjson",
+        "X-Sada-Source": source,
+        "X-Sada-First-Line": str(first_line),
+    }
     return await _post(session, f"{url}/v1/events", body, headers, f"{source}:{first_line}", max_attempts)
 
 
-async def post_import(session: aiohttp.ClientSession, url: str, token: str, body: bytes, source: str,
-                      event: str | None, tz: str | None, max_attempts: int = 12) -> dict:
+async def post_import(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    body: bytes,
+    source: str,
+    event: str | None,
+    tz: str | None,
+    max_attempts: int = 12,
+) -> dict:
     """One export file to ``POST /v1/imports``; the collector detects its format."""
     params = {name: value for name, value in (("event", event), ("tz", tz)) if value}
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
-               "X-Sada-Source": source}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/octet-stream",
+        "X-Sada-Source": source,
+    }
     target = str(URL(f"{url}/v1/imports").with_query(params))
     return await _post(session, target, body, headers, source, max_attempts)
 
 
-async def ingest_files(url: str, token: str, files: list[Path], chunk_lines: int = 2_000,
-                       max_bytes: int = 8 * 1024 * 1024,
-                       progress: Progress = lambda _: None,
-                       event: str | None = None, tz: str | None = None) -> IngestReport:
+async def ingest_files(
+    url: str,
+    token: str,
+    files: list[Path],
+    chunk_lines: int = 2_000,
+    max_bytes: int = 8 * 1024 * 1024,
+    progress: Progress = lambda _: None,
+    event: str | None = None,
+    tz: str | None = None,
+) -> IngestReport:
     """Send every file; ``event`` and ``tz`` apply to export files (NDJSON names its own event)."""
     report = IngestReport()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
@@ -109,14 +143,23 @@ async def ingest_files(url: str, token: str, files: list[Path], chunk_lines: int
             if is_export_file(path, content):
                 await _ingest_export(session, url, token, path.name, content, event, tz, report, progress)
             else:
-                await _ingest_ndjson(session, url, token, path.name, content, chunk_lines, max_bytes, report,
-                                     progress)
+                await _ingest_ndjson(
+                    session, url, token, path.name, content, chunk_lines, max_bytes, report, progress
+                )
     return report
 
 
-async def _ingest_ndjson(session: aiohttp.ClientSession, url: str, token: str, name: str, content: bytes,
-                         chunk_lines: int, max_bytes: int, report: IngestReport,
-                         progress: Progress) -> None:
+async def _ingest_ndjson(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    name: str,
+    content: bytes,
+    chunk_lines: int,
+    max_bytes: int,
+    report: IngestReport,
+    progress: Progress,
+) -> None:
     lines = content.split(b"\n")
     for first, body in chunks(lines, chunk_lines, max_bytes):
         if not body.strip():
@@ -125,20 +168,35 @@ async def _ingest_ndjson(session: aiohttp.ClientSession, url: str, token: str, n
         report.accepted += answer.get("accepted", 0)
         report.rejected.extend({"file": name, **item} for item in answer.get("rejected", []))
         sent = first - 1 + body.count(b"\n") + 1
-        progress(f"{name}: {sent}/{len(lines)} lines sent, {report.accepted} accepted, "
-                 f"{len(report.rejected)} rejected")
+        progress(
+            f"{name}: {sent}/{len(lines)} lines sent, {report.accepted} accepted, "
+            f"{len(report.rejected)} rejected"
+        )
 
 
-async def _ingest_export(session: aiohttp.ClientSession, url: str, token: str, name: str, content: bytes,
-                         event: str | None, tz: str | None, report: IngestReport,
-                         progress: Progress) -> None:
+async def _ingest_export(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    name: str,
+    content: bytes,
+    event: str | None,
+    tz: str | None,
+    report: IngestReport,
+    progress: Progress,
+) -> None:
     """Dead-lettered rows join ``rejected`` with their row number as the line; summary rows
     ("Total", "Lifetime") are only in the file's entry of ``imports``."""
     answer = await post_import(session, url, token, content, name, event, tz)
     report.accepted += answer.get("accepted", 0)
-    report.rejected.extend({"file": name, "line": item["row"], "field": item["field"], "reason": item["reason"]}
-                           for item in answer.get("skipped", []) if item["dead_letter"])
+    report.rejected.extend(
+        {"file": name, "line": item["row"], "field": item["field"], "reason": item["reason"]}
+        for item in answer.get("skipped", [])
+        if item["dead_letter"]
+    )
     report.imports.append({"file": name, **answer})
     records = ", ".join(f"{count} {kind}" for kind, count in answer.get("records", {}).items())
-    progress(f"{name}: {answer.get('format')} export, {answer.get('rows')} rows → {records or 'no records'}; "
-             f"{len(answer.get('skipped', []))} rows skipped")
+    progress(
+        f"{name}: {answer.get('format')} export, {answer.get('rows')} rows → {records or 'no records'}; "
+        f"{len(answer.get('skipped', []))} rows skipped"
+    )

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 
 from shared.events import Record, Rejection, parse_record, validate_object
 
-NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl",
-                "application/jsonlines")
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines")
 JSON_TYPES = ("application/json",)
 
 
@@ -63,16 +62,19 @@ def split_json_array(body: bytes, first_line: int = 1) -> list[tuple[Line, objec
         value = [value]
     if not isinstance(value, list):
         raise BodyError("a JSON body must be an array of records or one record object")
-    return [(Line(number, json.dumps(item, ensure_ascii=False).encode()), item)
-            for number, item in enumerate(value, start=first_line)]
+    return [
+        (Line(number, json.dumps(item, ensure_ascii=False).encode()), item)
+        for number, item in enumerate(value, start=first_line)
+    ]
 
 
 def now_ns() -> int:
     return time.time_ns()
 
 
-def validate_body(body: bytes, content_type: str, received_ns: int | None = None,
-                  first_line: int = 1) -> Intake:
+def validate_body(
+    body: bytes, content_type: str, received_ns: int | None = None, first_line: int = 1
+) -> Intake:
     """Validate every record of a body; raises :class:`BodyError` only for an unreadable body.
 
     ``first_line`` numbers the body's first line, so a client sending a file in

@@ -46,8 +46,9 @@ class Publisher:
                     self._producer = bus.make_producer(self.settings)
                 except KafkaError as exc:
                     self.available = False
-                    raise KafkaUnavailable(f"cannot reach Kafka at {self.settings.kafka_bootstrap}: "
-                                           f"{exc}") from exc
+                    raise KafkaUnavailable(
+                        f"cannot reach Kafka at {self.settings.kafka_bootstrap}: {exc}"
+                    ) from exc
             return self._producer
 
     def _drop_producer(self) -> None:
@@ -64,8 +65,14 @@ class Publisher:
         try:
             for index, (_, record) in enumerate(intake.accepted):
                 topic = self.settings.topic(bus.RECORD_TOPICS[record.type])
-                futures.append(producer.send(topic, key=record.key, value=record.to_json(),
-                                             headers=[version_header(intake.received_ns, index)]))
+                futures.append(
+                    producer.send(
+                        topic,
+                        key=record.key,
+                        value=record.to_json(),
+                        headers=[version_header(intake.received_ns, index)],
+                    )
+                )
             for line, rejection in intake.rejected:
                 headers = [
                     version_header(intake.received_ns, 0),
@@ -76,8 +83,9 @@ class Publisher:
                     ("sada-source", source.encode()),
                     ("sada-event", rejection.event.encode()),
                 ]
-                futures.append(producer.send(self.settings.topic(bus.REJECTED), value=line.raw,
-                                             headers=headers))
+                futures.append(
+                    producer.send(self.settings.topic(bus.REJECTED), value=line.raw, headers=headers)
+                )
             timeout = self.settings.kafka_delivery_timeout_ms / 1000 + 1
             acked = [future.get(timeout=timeout) for future in futures]
         except KafkaError as exc:

@@ -22,31 +22,91 @@ START = datetime(2022, 10, 26, 8, 0, tzinfo=timezone(timedelta(hours=1)))  # Mar
 
 # platform: posts, engagements, views, share of engagements that are likes/comments/shares/clicks/saves
 PLAN = {
-    "linkedin": {"posts": 380, "engagements": 123_000, "views": 96_000, "impressions": 1_250_000,
-                 "mix": (0.55, 0.12, 0.08, 0.25, 0.0)},
-    "facebook": {"posts": 240, "engagements": 58_000, "views": 88_000, "impressions": 0,
-                 "mix": (0.62, 0.15, 0.13, 0.10, 0.0)},
-    "x": {"posts": 220, "engagements": 41_000, "views": 30_000, "impressions": 610_000,
-          "mix": (0.60, 0.10, 0.18, 0.04, 0.08)},
-    "youtube": {"posts": 92, "engagements": 24_000, "views": 100_000, "impressions": 0,
-                "mix": (0.80, 0.20, 0.0, 0.0, 0.0)},
+    "linkedin": {
+        "posts": 380,
+        "engagements": 123_000,
+        "views": 96_000,
+        "impressions": 1_250_000,
+        "mix": (0.55, 0.12, 0.08, 0.25, 0.0),
+    },
+    "facebook": {
+        "posts": 240,
+        "engagements": 58_000,
+        "views": 88_000,
+        "impressions": 0,
+        "mix": (0.62, 0.15, 0.13, 0.10, 0.0),
+    },
+    "x": {
+        "posts": 220,
+        "engagements": 41_000,
+        "views": 30_000,
+        "impressions": 610_000,
+        "mix": (0.60, 0.10, 0.18, 0.04, 0.08),
+    },
+    "youtube": {
+        "posts": 92,
+        "engagements": 24_000,
+        "views": 100_000,
+        "impressions": 0,
+        "mix": (0.80, 0.20, 0.0, 0.0, 0.0),
+    },
 }
 ENGAGEMENT_PARTS = ("likes", "comments", "shares", "clicks", "saves")
 ARTICLES = 316
-COUNTRIES = ("MA", "FR", "SN", "CI", "TN", "DZ", "BE", "CA", "ES", "US", "GB", "DE", "EG", "AE", "SA",
-             "QA", "CM", "GA", "ML", "MR", "CH", "NL")
-OUTLETS = ("Le Matin", "Hespress", "L'Economiste", "Médias24", "TelQuel", "Le360", "Jeune Afrique",
-           "Maroc Diplomatique", "Al Akhbar", "H24info", "ChallengeMag", "Finances News")
+COUNTRIES = (
+    "MA",
+    "FR",
+    "SN",
+    "CI",
+    "TN",
+    "DZ",
+    "BE",
+    "CA",
+    "ES",
+    "US",
+    "GB",
+    "DE",
+    "EG",
+    "AE",
+    "SA",
+    "QA",
+    "CM",
+    "GA",
+    "ML",
+    "MR",
+    "CH",
+    "NL",
+)
+OUTLETS = (
+    "Le Matin",
+    "Hespress",
+    "L'Economiste",
+    "Médias24",
+    "TelQuel",
+    "Le360",
+    "Jeune Afrique",
+    "Maroc Diplomatique",
+    "Al Akhbar",
+    "H24info",
+    "ChallengeMag",
+    "Finances News",
+)
 SAMPLE_TEXTS = {
-    "ar": ["انطلاق اليوم الأول من المؤتمر حول التحول الرقمي في المغرب #المغرب_الرقمي",
-           "جلسة حوارية حول الأمن السيبراني والسيادة الرقمية بمشاركة خبراء من إفريقيا",
-           "شكراً لكل المشاركين في ورشة الذكاء الاصطناعي اليوم في مراكش"],
-    "fr": ["Keynote d'ouverture : la nation numérique africaine se construit maintenant #AUSIM2022",
-           "Table ronde sur la souveraineté des données et le cloud au Maroc",
-           "Merci aux 39 sponsors et aux 17 startups présentes à Marrakech !"],
-    "en": ["Day 2 at the conference: cybersecurity leaders share lessons from the field",
-           "Our CTO on stage talking about open data platforms for public services",
-           "Great energy at the startup village this afternoon #DigitalMorocco"],
+    "ar": [
+        "انطلاق اليوم الأول من المؤتمر حول التحول الرقمي في المغرب #المغرب_الرقمي",
+        "جلسة حوارية حول الأمن السيبراني والسيادة الرقمية بمشاركة خبراء من إفريقيا",
+        "شكراً لكل المشاركين في ورشة الذكاء الاصطناعي اليوم في مراكش",
+    ],
+    "fr": [
+        "Keynote d'ouverture : la nation numérique africaine se construit maintenant #AUSIM2022",
+        "Table ronde sur la souveraineté des données et le cloud au Maroc",
+        "Merci aux 39 sponsors et aux 17 startups présentes à Marrakech !",
+    ],
+    "en": [
+        "Day 2 at the conference: cybersecurity leaders share lessons from the field",
+        "Our CTO on stage talking about open data platforms for public services",
+        "Great energy at the startup village this afternoon #DigitalMorocco",
+    ],
 }
 
 
@@ -101,17 +161,28 @@ def seed_event(seed: int = 2022, event: str = EVENT, start: datetime = START) ->
             day = i % 3
             created = start + timedelta(days=day) + day_span * rng.random() ** 1.5
             lang = rng.choice(("ar", "fr", "en"))
-            counters = dict(zip(ENGAGEMENT_PARTS, _mix(engagement[i], plan["mix"])))
+            counters = dict(zip(ENGAGEMENT_PARTS, _mix(engagement[i], plan["mix"]), strict=False))
             counters["views"] = views[i]
             if plan["impressions"]:
                 counters["impressions"] = impressions[i]
-            timed.append((created, {
-                "type": "post", "event": event, "platform": platform, "post_id": post_id,
-                "created_at": _stamp(created), "account": f"@{platform}-account-{i % 17}",
-                "text": rng.choice(SAMPLE_TEXTS[lang]), "lang": lang,
-                "url": f"https://{platform}.example/{post_id}",
-                "media": "video" if views[i] else "text", "followers": rng.randint(800, 40_000),
-            }))
+            timed.append(
+                (
+                    created,
+                    {
+                        "type": "post",
+                        "event": event,
+                        "platform": platform,
+                        "post_id": post_id,
+                        "created_at": _stamp(created),
+                        "account": f"@{platform}-account-{i % 17}",
+                        "text": rng.choice(SAMPLE_TEXTS[lang]),
+                        "lang": lang,
+                        "url": f"https://{platform}.example/{post_id}",
+                        "media": "video" if views[i] else "text",
+                        "followers": rng.randint(800, 40_000),
+                    },
+                )
+            )
             interaction_clicks = counters["clicks"] if platform == "x" and i < 100 else 0
             timed.extend(_snapshots(event, platform, post_id, created, counters, interaction_clicks, rng))
     timed.extend(_mentions(event, start, rng))
@@ -126,8 +197,15 @@ def _mix(total: int, mix: tuple[float, ...]) -> list[int]:
     return values
 
 
-def _snapshots(event: str, platform: str, post_id: str, created: datetime, final: dict[str, int],
-               interaction_clicks: int, rng: random.Random) -> list[tuple[datetime, dict]]:
+def _snapshots(
+    event: str,
+    platform: str,
+    post_id: str,
+    created: datetime,
+    final: dict[str, int],
+    interaction_clicks: int,
+    rng: random.Random,
+) -> list[tuple[datetime, dict]]:
     """Three growing snapshots ending at ``final``; the middle one overshoots likes (unliked later).
 
     When ``interaction_clicks`` > 0 the post's clicks are in no snapshot: they
@@ -142,13 +220,36 @@ def _snapshots(event: str, platform: str, post_id: str, created: datetime, final
             values["likes"] = final["likes"] + 3
         if interaction_clicks:
             values.pop("clicks", None)
-        out.append((moment, {"type": "metrics", "event": event, "platform": platform, "post_id": post_id,
-                             "observed_at": _stamp(moment), **values}))
+        out.append(
+            (
+                moment,
+                {
+                    "type": "metrics",
+                    "event": event,
+                    "platform": platform,
+                    "post_id": post_id,
+                    "observed_at": _stamp(moment),
+                    **values,
+                },
+            )
+        )
     for n in range(interaction_clicks):
         moment = created + timedelta(minutes=rng.randint(1, 600))
-        out.append((moment, {"type": "interaction", "event": event, "platform": platform,
-                             "post_id": post_id, "interaction_id": f"{post_id}-click-{n}", "kind": "click",
-                             "occurred_at": _stamp(moment), "actor": f"user{rng.randint(1, 99999)}"}))
+        out.append(
+            (
+                moment,
+                {
+                    "type": "interaction",
+                    "event": event,
+                    "platform": platform,
+                    "post_id": post_id,
+                    "interaction_id": f"{post_id}-click-{n}",
+                    "kind": "click",
+                    "occurred_at": _stamp(moment),
+                    "actor": f"user{rng.randint(1, 99999)}",
+                },
+            )
+        )
     return out
 
 
@@ -159,9 +260,20 @@ def _mentions(event: str, start: datetime, rng: random.Random) -> list[tuple[dat
         moment = start + timedelta(days=rng.uniform(-2, 10))
         outlet = rng.choice(OUTLETS)
         slug = outlet.lower().replace(" ", "-").replace("'", "")
-        out.append((moment, {"type": "mention", "event": event, "platform": "web",
-                             "url": f"https://{slug}.example/{n}?utm_source=feed",
-                             "published_at": _stamp(moment), "outlet": outlet, "country": country,
-                             "lang": rng.choice(("ar", "fr", "en")),
-                             "title": f"AUSIM 2022 : la nation numérique ({n})"}))
+        out.append(
+            (
+                moment,
+                {
+                    "type": "mention",
+                    "event": event,
+                    "platform": "web",
+                    "url": f"https://{slug}.example/{n}?utm_source=feed",
+                    "published_at": _stamp(moment),
+                    "outlet": outlet,
+                    "country": country,
+                    "lang": rng.choice(("ar", "fr", "en")),
+                    "title": f"AUSIM 2022 : la nation numérique ({n})",
+                },
+            )
+        )
     return out

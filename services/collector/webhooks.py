@@ -81,6 +81,7 @@ CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
 
 # --- signature schemes -------------------------------------------------------------------------
 
+
 def _mac(secret: bytes, message: bytes) -> bytes:
     return hmac.new(secret, message, hashlib.sha256).digest()
 
@@ -139,12 +140,16 @@ def verify_tiktok(secret: bytes, value: str, body: bytes, now: float, tolerance:
         return _mismatch("TikTok")
     age = now - int(timestamp)
     if abs(age) > tolerance:
-        return Refusal(403, f"the TikTok-Signature timestamp is {abs(age):.0f} s from now, more than "
-                            f"SADA_WEBHOOK_TOLERANCE_S ({tolerance} s): a replay, or a clock that is off")
+        return Refusal(
+            403,
+            f"the TikTok-Signature timestamp is {abs(age):.0f} s from now, more than "
+            f"SADA_WEBHOOK_TOLERANCE_S ({tolerance} s): a replay, or a clock that is off",
+        )
     return None
 
 
 # --- mapping deliveries to format v1 -----------------------------------------------------------
+
 
 class Unmappable(ValueError):
     """An item sada cannot turn into a record; ``field`` is its path in the item."""
@@ -228,15 +233,22 @@ def compact(record: dict) -> dict:
     return {key: value for key, value in record.items() if value is not None}
 
 
-FACEBOOK_POSTS = {"status": "text", "post": "text", "photo": "image", "video": "video", "share": "link",
-                  "link": "link"}
+FACEBOOK_POSTS = {
+    "status": "text",
+    "post": "text",
+    "photo": "image",
+    "video": "video",
+    "share": "link",
+    "link": "link",
+}
 FACEBOOK_VERBS = ("add", "edit", "edited")
 
 
 def _facebook_change(event: str, entry: dict, change: dict) -> dict:
     if change.get("field") != "feed":
-        raise Unmappable("field", f"Page field {change.get('field')!r} has no format v1 mapping; "
-                                  "sada maps 'feed'")
+        raise Unmappable(
+            "field", f"Page field {change.get('field')!r} has no format v1 mapping; sada maps 'feed'"
+        )
     value = as_dict(change.get("value"))
     item, verb = value.get("item"), value.get("verb")
     if verb not in FACEBOOK_VERBS:
@@ -246,19 +258,43 @@ def _facebook_change(event: str, entry: dict, change: dict) -> dict:
     author = as_dict(value.get("from"))
     base = {"event": event, "platform": "facebook", "post_id": post_id}
     if item in FACEBOOK_POSTS:
-        return compact({"type": "post", **base, "created_at": when, "text": value.get("message"),
-                         "author": author.get("name"), "account": _text(entry, "id"),
-                         "media": FACEBOOK_POSTS[item]})
+        return compact(
+            {
+                "type": "post",
+                **base,
+                "created_at": when,
+                "text": value.get("message"),
+                "author": author.get("name"),
+                "account": _text(entry, "id"),
+                "media": FACEBOOK_POSTS[item],
+            }
+        )
     if item == "comment":
-        return compact({"type": "interaction", **base, "kind": "comment", "occurred_at": when,
-                         "interaction_id": need_id(value, "comment_id", "value.comment_id"),
-                         "actor": author.get("name"), "text": value.get("message")})
+        return compact(
+            {
+                "type": "interaction",
+                **base,
+                "kind": "comment",
+                "occurred_at": when,
+                "interaction_id": need_id(value, "comment_id", "value.comment_id"),
+                "actor": author.get("name"),
+                "text": value.get("message"),
+            }
+        )
     if item in ("reaction", "like"):
         if "comment_id" in value:
             raise Unmappable("value.comment_id", "a reaction to a comment, not to a post")
         actor = need_id(author, "id", "value.from.id")
-        return compact({"type": "interaction", **base, "kind": "like", "occurred_at": when,
-                         "interaction_id": f"{post_id}:reaction:{actor}", "actor": author.get("name")})
+        return compact(
+            {
+                "type": "interaction",
+                **base,
+                "kind": "like",
+                "occurred_at": when,
+                "interaction_id": f"{post_id}:reaction:{actor}",
+                "actor": author.get("name"),
+            }
+        )
     raise Unmappable("value.item", f"feed item {item!r} has no format v1 mapping")
 
 
@@ -266,27 +302,55 @@ def _instagram_change(event: str, entry: dict, change: dict) -> dict:
     field, value = change.get("field"), as_dict(change.get("value"))
     when = _unix(entry.get("time"), "time")
     if field in ("comments", "live_comments"):
-        return compact({"type": "interaction", "event": event, "platform": "instagram", "kind": "comment",
-                         "post_id": need_id(as_dict(value.get("media")), "id", "value.media.id"),
-                         "interaction_id": need_id(value, "id", "value.id"), "occurred_at": when,
-                         "actor": as_dict(value.get("from")).get("username"), "text": value.get("text")})
+        return compact(
+            {
+                "type": "interaction",
+                "event": event,
+                "platform": "instagram",
+                "kind": "comment",
+                "post_id": need_id(as_dict(value.get("media")), "id", "value.media.id"),
+                "interaction_id": need_id(value, "id", "value.id"),
+                "occurred_at": when,
+                "actor": as_dict(value.get("from")).get("username"),
+                "text": value.get("text"),
+            }
+        )
     if field == "story_insights":
         counters = {name: value[name] for name in ("impressions", "reach") if name in value}
-        return {"type": "metrics", "event": event, "platform": "instagram", "observed_at": when,
-                "post_id": need_id(value, "media_id", "value.media_id"), **counters}
-    raise Unmappable("field", f"Instagram field {field!r} has no format v1 mapping; sada maps comments, "
-                              "live_comments and story_insights")
+        return {
+            "type": "metrics",
+            "event": event,
+            "platform": "instagram",
+            "observed_at": when,
+            "post_id": need_id(value, "media_id", "value.media_id"),
+            **counters,
+        }
+    raise Unmappable(
+        "field",
+        f"Instagram field {field!r} has no format v1 mapping; sada maps comments, "
+        "live_comments and story_insights",
+    )
 
 
 def map_meta(payload: dict, event: str) -> list[Item]:
     kind = payload.get("object")
     builders = {"page": _facebook_change, "instagram": _instagram_change}
     if kind not in builders:
-        return [Item("object", json.dumps(payload).encode(), None,
-                     f"Meta object {kind!r} has no format v1 mapping; sada maps 'page' and 'instagram'")]
-    return [_item(f"entry.{i}.changes.{j}", change, partial(builders[kind], event, as_dict(entry), as_dict(change)))
-            for i, entry in enumerate(as_list(payload.get("entry")))
-            for j, change in enumerate(as_list(as_dict(entry).get("changes")))]
+        return [
+            Item(
+                "object",
+                json.dumps(payload).encode(),
+                None,
+                f"Meta object {kind!r} has no format v1 mapping; sada maps 'page' and 'instagram'",
+            )
+        ]
+    return [
+        _item(
+            f"entry.{i}.changes.{j}", change, partial(builders[kind], event, as_dict(entry), as_dict(change))
+        )
+        for i, entry in enumerate(as_list(payload.get("entry")))
+        for j, change in enumerate(as_list(as_dict(entry).get("changes")))
+    ]
 
 
 X_MEDIA = {"photo": "image", "video": "video", "animated_gif": "video"}
@@ -298,8 +362,9 @@ def _x_time(obj: dict, path: str) -> str:
     try:
         return datetime.strptime(str(obj.get("created_at")), "%a %b %d %H:%M:%S %z %Y").isoformat()
     except ValueError:
-        raise Unmappable(f"{path}created_at", "is missing or not X's 'Wed Oct 10 20:19:24 +0000 2018'"
-                         ) from None
+        raise Unmappable(
+            f"{path}created_at", "is missing or not X's 'Wed Oct 10 20:19:24 +0000 2018'"
+        ) from None
 
 
 def _x_id(obj: dict, path: str) -> str:
@@ -312,17 +377,30 @@ def _x_post(event: str, tweet: dict, tweet_id: str, created_at: str, text: objec
     screen_name = user.get("screen_name")
     extended = as_dict(tweet.get("extended_tweet"))
     entities = as_dict(extended.get("entities") or tweet.get("entities"))
-    hashtags = [tag["text"] for tag in map(as_dict, as_list(entities.get("hashtags"))) if isinstance(tag.get("text"), str)]
+    hashtags = [
+        tag["text"]
+        for tag in map(as_dict, as_list(entities.get("hashtags")))
+        if isinstance(tag.get("text"), str)
+    ]
     media = as_list(as_dict(extended.get("extended_entities") or tweet.get("extended_entities")).get("media"))
     followers = user.get("followers_count")
-    return compact({
-        "type": "post", "event": event, "platform": "x", "post_id": tweet_id, "created_at": created_at,
-        "text": text, "author": screen_name, "account": screen_name, "lang": tweet.get("lang"),
-        "hashtags": hashtags or None,
-        "url": f"https://x.com/{screen_name}/status/{tweet_id}" if screen_name else None,
-        "media": X_MEDIA.get(as_dict(media[0]).get("type")) if media else "text",
-        "followers": followers if isinstance(followers, int) else None,
-    })
+    return compact(
+        {
+            "type": "post",
+            "event": event,
+            "platform": "x",
+            "post_id": tweet_id,
+            "created_at": created_at,
+            "text": text,
+            "author": screen_name,
+            "account": screen_name,
+            "lang": tweet.get("lang"),
+            "hashtags": hashtags or None,
+            "url": f"https://x.com/{screen_name}/status/{tweet_id}" if screen_name else None,
+            "media": X_MEDIA.get(as_dict(media[0]).get("type")) if media else "text",
+            "followers": followers if isinstance(followers, int) else None,
+        }
+    )
 
 
 def _x_tweet(event: str, tweet: dict) -> dict:
@@ -330,23 +408,40 @@ def _x_tweet(event: str, tweet: dict) -> dict:
     the post they point at."""
     tweet_id = _x_id(tweet, "")
     when = _x_time(tweet, "")
-    text = as_dict(tweet.get("extended_tweet")).get("full_text") or tweet.get("full_text") or tweet.get("text")
-    interaction = {"type": "interaction", "event": event, "platform": "x", "interaction_id": tweet_id,
-                   "occurred_at": when, "actor": as_dict(tweet.get("user")).get("screen_name")}
+    text = (
+        as_dict(tweet.get("extended_tweet")).get("full_text") or tweet.get("full_text") or tweet.get("text")
+    )
+    interaction = {
+        "type": "interaction",
+        "event": event,
+        "platform": "x",
+        "interaction_id": tweet_id,
+        "occurred_at": when,
+        "actor": as_dict(tweet.get("user")).get("screen_name"),
+    }
     for key in ("retweeted_status", "quoted_status"):
         if isinstance(tweet.get(key), dict):
             return compact({**interaction, "kind": "share", "post_id": _x_id(tweet[key], f"{key}.")})
     if tweet.get("in_reply_to_status_id_str"):
-        return compact({**interaction, "kind": "comment", "post_id": tweet["in_reply_to_status_id_str"],
-                         "text": text})
+        return compact(
+            {**interaction, "kind": "comment", "post_id": tweet["in_reply_to_status_id_str"], "text": text}
+        )
     return _x_post(event, tweet, tweet_id, when, text)
 
 
 def _x_favorite(event: str, favorite: dict) -> dict:
-    return compact({"type": "interaction", "event": event, "platform": "x", "kind": "like",
-                     "post_id": _x_id(as_dict(favorite.get("favorited_status")), "favorited_status."),
-                     "interaction_id": need_id(favorite, "id", "id"), "occurred_at": _x_time(favorite, ""),
-                     "actor": as_dict(favorite.get("user")).get("screen_name")})
+    return compact(
+        {
+            "type": "interaction",
+            "event": event,
+            "platform": "x",
+            "kind": "like",
+            "post_id": _x_id(as_dict(favorite.get("favorited_status")), "favorited_status."),
+            "interaction_id": need_id(favorite, "id", "id"),
+            "occurred_at": _x_time(favorite, ""),
+            "actor": as_dict(favorite.get("user")).get("screen_name"),
+        }
+    )
 
 
 X_BUILDERS = {"tweet_create_events": _x_tweet, "favorite_events": _x_favorite}
@@ -355,63 +450,103 @@ X_BUILDERS = {"tweet_create_events": _x_tweet, "favorite_events": _x_favorite}
 def map_x(payload: dict, event: str) -> list[Item]:
     arrays = [key for key in payload if key.endswith("_events")]
     if not arrays:
-        return [Item("", json.dumps(payload).encode(), None,
-                     "no '*_events' array; sada maps tweet_create_events and favorite_events")]
+        return [
+            Item(
+                "",
+                json.dumps(payload).encode(),
+                None,
+                "no '*_events' array; sada maps tweet_create_events and favorite_events",
+            )
+        ]
     items = []
     for key in arrays:
         for i, obj in enumerate(as_list(payload[key])):
             build = X_BUILDERS.get(key)
             if build is None:
-                items.append(Item(f"{key}.{i}", json.dumps(obj).encode(), None,
-                                  f"X {key} have no format v1 mapping"))
+                items.append(
+                    Item(f"{key}.{i}", json.dumps(obj).encode(), None, f"X {key} have no format v1 mapping")
+                )
             else:
                 items.append(_item(f"{key}.{i}", obj, partial(build, event, as_dict(obj))))
     return items
 
 
-LINKEDIN_KINDS = {"LIKE": "like", "COMMENT": "comment", "ADMIN_COMMENT": "comment", "COMMENT_EDIT": "comment",
-                  "SHARE": "share"}
+LINKEDIN_KINDS = {
+    "LIKE": "like",
+    "COMMENT": "comment",
+    "ADMIN_COMMENT": "comment",
+    "COMMENT_EDIT": "comment",
+    "SHARE": "share",
+}
 
 
 def _linkedin_notification(event: str, notification: dict) -> dict:
     action = notification.get("action")
     if action not in LINKEDIN_KINDS:
-        raise Unmappable("action", f"action {action!r} has no format v1 mapping; sada maps "
-                                   f"{', '.join(LINKEDIN_KINDS)}")
+        raise Unmappable(
+            "action", f"action {action!r} has no format v1 mapping; sada maps {', '.join(LINKEDIN_KINDS)}"
+        )
     comment = as_dict(as_dict(notification.get("decoratedGeneratedActivity")).get("comment"))
-    interaction_id = _text(notification, "generatedActivity") or \
-        f"notification:{need_id(notification, 'notificationId', 'notificationId')}"
-    return compact({"type": "interaction", "event": event, "platform": "linkedin",
-                     "kind": LINKEDIN_KINDS[action], "interaction_id": interaction_id,
-                     "post_id": need_id(notification, "sourcePost", "sourcePost"),
-                     "occurred_at": _unix(notification.get("lastModifiedAt"), "lastModifiedAt"),
-                     "actor": comment.get("owner") or notification.get("actor"), "text": comment.get("text")})
+    interaction_id = (
+        _text(notification, "generatedActivity")
+        or f"notification:{need_id(notification, 'notificationId', 'notificationId')}"
+    )
+    return compact(
+        {
+            "type": "interaction",
+            "event": event,
+            "platform": "linkedin",
+            "kind": LINKEDIN_KINDS[action],
+            "interaction_id": interaction_id,
+            "post_id": need_id(notification, "sourcePost", "sourcePost"),
+            "occurred_at": _unix(notification.get("lastModifiedAt"), "lastModifiedAt"),
+            "actor": comment.get("owner") or notification.get("actor"),
+            "text": comment.get("text"),
+        }
+    )
 
 
 def map_linkedin(payload: dict, event: str) -> list[Item]:
     if payload.get("type") != "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS":
-        return [Item("type", json.dumps(payload).encode(), None,
-                     f"notification type {payload.get('type')!r} has no format v1 mapping; sada maps "
-                     "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS")]
-    return [_item(f"notifications.{i}", n, partial(_linkedin_notification, event, as_dict(n)))
-            for i, n in enumerate(as_list(payload.get("notifications")))]
+        return [
+            Item(
+                "type",
+                json.dumps(payload).encode(),
+                None,
+                f"notification type {payload.get('type')!r} has no format v1 mapping; sada maps "
+                "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS",
+            )
+        ]
+    return [
+        _item(f"notifications.{i}", n, partial(_linkedin_notification, event, as_dict(n)))
+        for i, n in enumerate(as_list(payload.get("notifications")))
+    ]
 
 
 def _tiktok_post(event: str, payload: dict) -> dict:
     name = payload.get("event")
     if name != "post.publish.publicly_available":
-        raise Unmappable("event", f"TikTok event {name!r} carries no post or figures; sada maps "
-                                  "post.publish.publicly_available")
+        raise Unmappable(
+            "event",
+            f"TikTok event {name!r} carries no post or figures; sada maps post.publish.publicly_available",
+        )
     content = payload.get("content")
     if isinstance(content, str):
         try:
             content = json.loads(content)
         except ValueError:
             raise Unmappable("content", "is not a JSON document") from None
-    return compact({"type": "post", "event": event, "platform": "tiktok", "media": "video",
-                     "post_id": need_id(as_dict(content), "post_id", "content.post_id"),
-                     "created_at": _unix(payload.get("create_time"), "create_time"),
-                     "account": payload.get("user_openid")})
+    return compact(
+        {
+            "type": "post",
+            "event": event,
+            "platform": "tiktok",
+            "media": "video",
+            "post_id": need_id(as_dict(content), "post_id", "content.post_id"),
+            "created_at": _unix(payload.get("create_time"), "create_time"),
+            "account": payload.get("user_openid"),
+        }
+    )
 
 
 def map_tiktok(payload: dict, event: str) -> list[Item]:
@@ -421,6 +556,7 @@ def map_tiktok(payload: dict, event: str) -> list[Item]:
 
 
 # --- verification handshakes -------------------------------------------------------------------
+
 
 def _secret(settings: Settings, name: str) -> bytes | None:
     value = getattr(settings, name)
@@ -460,13 +596,15 @@ def handshake_linkedin(settings: Settings, query: Mapping[str, str]) -> web.Resp
     code = query.get("challengeCode", "")
     if not code:
         return error(400, "expected challengeCode")
-    return web.json_response({"challengeCode": code,
-                              "challengeResponse": linkedin_signature(secret, code.encode(), prefix=b"")})
+    return web.json_response(
+        {"challengeCode": code, "challengeResponse": linkedin_signature(secret, code.encode(), prefix=b"")}
+    )
 
 
 def handshake_tiktok(_: Settings, __: Mapping[str, str]) -> web.Response:
-    response = error(405, "TikTok has no verification handshake: register this URL and it POSTs signed "
-                          "deliveries")
+    response = error(
+        405, "TikTok has no verification handshake: register this URL and it POSTs signed deliveries"
+    )
     response.headers["Allow"] = "POST"
     return response
 
@@ -487,14 +625,22 @@ class Platform:
 PLATFORMS = {
     "meta": Platform("Meta", "X-Hub-Signature-256", "meta_app_secret", verify_meta, handshake_meta, map_meta),
     "x": Platform("X", "x-twitter-webhooks-signature", "x_consumer_secret", verify_x, handshake_x, map_x),
-    "linkedin": Platform("LinkedIn", "X-LI-Signature", "linkedin_client_secret", verify_linkedin,
-                         handshake_linkedin, map_linkedin),
-    "tiktok": Platform("TikTok", "TikTok-Signature", "tiktok_client_secret", verify_tiktok, handshake_tiktok,
-                       map_tiktok),
+    "linkedin": Platform(
+        "LinkedIn",
+        "X-LI-Signature",
+        "linkedin_client_secret",
+        verify_linkedin,
+        handshake_linkedin,
+        map_linkedin,
+    ),
+    "tiktok": Platform(
+        "TikTok", "TikTok-Signature", "tiktok_client_secret", verify_tiktok, handshake_tiktok, map_tiktok
+    ),
 }
 
 
 # --- the routes --------------------------------------------------------------------------------
+
 
 def parse_delivery(platform: Platform, body: bytes, event: str) -> list[Item]:
     """Every item of a verified delivery; a body that is not a JSON object is one dead letter."""
@@ -519,8 +665,11 @@ def to_intake(items: Iterable[Item], event: str, received_ns: int, numbered: boo
     intake = Intake(received_ns)
     for number, item in enumerate(items, start=1):
         line = Line(number if numbered else 0, item.raw)
-        outcome = validate_object(item.record, arrival) if item.record is not None else \
-            Rejection(item.path, item.reason, event)
+        outcome = (
+            validate_object(item.record, arrival)
+            if item.record is not None
+            else Rejection(item.path, item.reason, event)
+        )
         if isinstance(outcome, Rejection):
             intake.rejected.append((line, outcome))
         else:
@@ -533,18 +682,28 @@ def _route(request: web.Request) -> tuple[Platform | None, web.Response | None]:
     if name not in PLATFORMS:
         return None, error(404, f"no webhook for platform {name!r}; expected one of {', '.join(PLATFORMS)}")
     if not re.fullmatch(EVENT_SLUG, event):
-        return None, error(400, f"event slug {event!r} must match {EVENT_SLUG} (the URL names the event "
-                                "the records belong to)")
+        return None, error(
+            400,
+            f"event slug {event!r} must match {EVENT_SLUG} (the URL names the event the records belong to)",
+        )
     return PLATFORMS[name], None
 
 
-def add_webhook_routes(app: web.Application, settings: Settings, publisher: Publisher,
-                       registry: CollectorRegistry) -> None:
-    deliveries = Counter("sada_collector_webhook_deliveries", "Webhook requests, by platform and status",
-                         ["platform", "status"], registry=registry)
-    records = Counter("sada_collector_webhook_records",
-                      "Delivered items, by platform and outcome (accepted, dead_letter)",
-                      ["platform", "outcome"], registry=registry)
+def add_webhook_routes(
+    app: web.Application, settings: Settings, publisher: Publisher, registry: CollectorRegistry
+) -> None:
+    deliveries = Counter(
+        "sada_collector_webhook_deliveries",
+        "Webhook requests, by platform and status",
+        ["platform", "status"],
+        registry=registry,
+    )
+    records = Counter(
+        "sada_collector_webhook_records",
+        "Delivered items, by platform and outcome (accepted, dead_letter)",
+        ["platform", "outcome"],
+        registry=registry,
+    )
 
     def answer(platform: str, response: web.Response) -> web.Response:
         deliveries.labels(platform, str(response.status)).inc()
@@ -566,13 +725,15 @@ def add_webhook_routes(app: web.Application, settings: Settings, publisher: Publ
             return answer(name, _unset(platform.secret, f"verifying {platform.name} webhooks"))
         signature = request.headers.get(platform.header)
         if not signature:
-            return answer(name, error(401, f"missing {platform.header} header: {platform.name} signs every "
-                                           "delivery"))
+            return answer(
+                name, error(401, f"missing {platform.header} header: {platform.name} signs every delivery")
+            )
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return answer(name, error(413, f"body larger than {settings.max_body_bytes} bytes "
-                                           "(SADA_MAX_BODY_BYTES)"))
+            return answer(
+                name, error(413, f"body larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES)")
+            )
         problem = platform.verify(secret, signature, body, time.time(), settings.webhook_tolerance_s)
         if problem:
             log.warning("refused a %s webhook delivery for %s: %s", platform.name, event, problem.message)
@@ -583,10 +744,18 @@ def add_webhook_routes(app: web.Application, settings: Settings, publisher: Publ
             return answer(name, unavailable)
         records.labels(name, "accepted").inc(len(intake.accepted))
         records.labels(name, "dead_letter").inc(len(intake.rejected))
-        return answer(name, web.json_response({
-            "accepted": len(intake.accepted),
-            "rejected": [{"item": line.number, "field": rejection.field, "reason": rejection.reason}
-                         for line, rejection in intake.rejected]}))
+        return answer(
+            name,
+            web.json_response(
+                {
+                    "accepted": len(intake.accepted),
+                    "rejected": [
+                        {"item": line.number, "field": rejection.field, "reason": rejection.reason}
+                        for line, rejection in intake.rejected
+                    ],
+                }
+            ),
+        )
 
     app.router.add_get(PATH, handshake)
     app.router.add_post(PATH, deliver)

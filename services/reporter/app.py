@@ -36,16 +36,18 @@ class BadParameter(ValueError):
         super().__init__(f"{name}: {message}")
 
 
-def _text(request: web.Request, name: str, default: str | None = None,
-          choices: tuple[str, ...] | None = None) -> str | None:
+def _text(
+    request: web.Request, name: str, default: str | None = None, choices: tuple[str, ...] | None = None
+) -> str | None:
     value = request.query.get(name, default)
     if value is not None and choices is not None and value not in choices:
         raise BadParameter(name, f"{value!r} is not one of {', '.join(choices)}")
     return value
 
 
-def _number(request: web.Request, name: str, default: float, low: float, high: float,
-            kind: type = int) -> Any:
+def _number(
+    request: web.Request, name: str, default: float, low: float, high: float, kind: type = int
+) -> Any:
     raw = request.query.get(name)
     if raw is None:
         return default
@@ -90,12 +92,15 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     registry = registry or Registry()
     app = web.Application()
     metrics = CollectorRegistry()
-    latency = Histogram("sada_reporter_request_seconds", "Time to answer, by endpoint", ["endpoint"],
-                        registry=metrics)
+    latency = Histogram(
+        "sada_reporter_request_seconds", "Time to answer, by endpoint", ["endpoint"], registry=metrics
+    )
 
-    def endpoint(name: str, answer: Callable[[web.Request, Event], Any]) -> Callable[[web.Request],
-                                                                                     Awaitable[web.Response]]:
+    def endpoint(
+        name: str, answer: Callable[[web.Request, Event], Any]
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
         """Validate the event slug, run ``answer`` off the event loop, time it, map errors."""
+
         async def handle(request: web.Request) -> web.Response:
             slug = request.match_info["event"]
             if not re.fullmatch(EVENT_SLUG, slug):
@@ -114,13 +119,28 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
 
     def event_info(request: web.Request, event: Event) -> dict[str, Any]:
         lang = _text(request, "lang", "en", LANGS)
-        return {"slug": event.slug, "name": event.name(lang), "names": event.names, "timezone": event.timezone,
-                "start": event.start.isoformat() if event.start else None,
-                "end": event.end.isoformat() if event.end else None, "hashtags": event.hashtags,
-                "previous": event.previous, "registered": event.slug in registry.events,
-                "agenda": [{"id": s.id, "title": s.title(lang), "start": s.start.isoformat(),
-                            "end": s.end.isoformat(), "room": s.room, "speakers": s.speakers}
-                           for s in event.agenda]}
+        return {
+            "slug": event.slug,
+            "name": event.name(lang),
+            "names": event.names,
+            "timezone": event.timezone,
+            "start": event.start.isoformat() if event.start else None,
+            "end": event.end.isoformat() if event.end else None,
+            "hashtags": event.hashtags,
+            "previous": event.previous,
+            "registered": event.slug in registry.events,
+            "agenda": [
+                {
+                    "id": s.id,
+                    "title": s.title(lang),
+                    "start": s.start.isoformat(),
+                    "end": s.end.isoformat(),
+                    "room": s.room,
+                    "speakers": s.speakers,
+                }
+                for s in event.agenda
+            ],
+        }
 
     def event_summary(_: web.Request, event: Event) -> dict[str, Any]:
         return summary(store, event.slug, settings.top_posts)
@@ -132,49 +152,77 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError):
             raise BadParameter("tz", f"unknown IANA time zone {zone_name!r}") from None
-        rows = series(store, event.slug, bucket, zone, _platform(request),
-                      _window(request) or EVER)
-        return {"event": event.slug, "bucket": bucket, "tz": zone.key, "series": rows,
-                "formulas": RATE_FORMULAS}
+        rows = series(store, event.slug, bucket, zone, _platform(request), _window(request) or EVER)
+        return {
+            "event": event.slug,
+            "bucket": bucket,
+            "tz": zone.key,
+            "series": rows,
+            "formulas": RATE_FORMULAS,
+        }
 
     def event_breakdown(request: web.Request, event: Event) -> dict[str, Any]:
         dimension = request.match_info["dimension"]
         if dimension not in analytics.DIMENSIONS:
             raise BadParameter("dimension", f"{dimension!r} is not one of {', '.join(analytics.DIMENSIONS)}")
-        rows = analytics.breakdown(store, event, dimension, _platform(request), _window(request),
-                                   _number(request, "limit", 100, 1, 10_000),
-                                   _text(request, "lang", "en", LANGS))
+        rows = analytics.breakdown(
+            store,
+            event,
+            dimension,
+            _platform(request),
+            _window(request),
+            _number(request, "limit", 100, 1, 10_000),
+            _text(request, "lang", "en", LANGS),
+        )
         return {"event": event.slug, "dimension": dimension, "rows": rows, "formulas": RATE_FORMULAS}
 
     def event_top_posts(request: web.Request, event: Event) -> dict[str, Any]:
         by = _text(request, "by", "engagements", analytics.RANKINGS)
         floor = _number(request, "min_impressions", 100, 0, 10**12)
-        posts = analytics.top_posts(store, event.slug, by, _number(request, "limit", 10, 1, 1_000), floor,
-                                    _platform(request))
-        return {"event": event.slug, "by": by, "min_impressions": floor if by == "rate" else None,
-                "posts": posts, "formulas": RATE_FORMULAS}
+        posts = analytics.top_posts(
+            store, event.slug, by, _number(request, "limit", 10, 1, 1_000), floor, _platform(request)
+        )
+        return {
+            "event": event.slug,
+            "by": by,
+            "min_impressions": floor if by == "rate" else None,
+            "posts": posts,
+            "formulas": RATE_FORMULAS,
+        }
 
     def event_mentions(request: web.Request, event: Event) -> dict[str, Any]:
         dimension = request.match_info["dimension"]
         if dimension not in analytics.MENTION_DIMENSIONS:
-            raise BadParameter("dimension",
-                               f"{dimension!r} is not one of {', '.join(analytics.MENTION_DIMENSIONS)}")
-        return {"event": event.slug, "dimension": dimension,
-                "rows": analytics.mention_breakdown(store, event.slug, dimension,
-                                                    _number(request, "limit", 100, 1, 10_000))}
+            raise BadParameter(
+                "dimension", f"{dimension!r} is not one of {', '.join(analytics.MENTION_DIMENSIONS)}"
+            )
+        return {
+            "event": event.slug,
+            "dimension": dimension,
+            "rows": analytics.mention_breakdown(
+                store, event.slug, dimension, _number(request, "limit", 100, 1, 10_000)
+            ),
+        }
 
     def event_trends(request: web.Request, event: Event) -> dict[str, Any]:
         return analytics.trends(
-            store, event.slug, _moment(request, "at") or datetime.now(UTC),
-            _number(request, "window", 15, 1, 1440) * 60, _number(request, "baseline", 180, 1, 10_080) * 60,
-            _number(request, "threshold", 3.0, 1.0, 1000.0, float), _number(request, "min_count", 10, 0, 10**9),
-            _number(request, "limit", 10, 1, 1000))
+            store,
+            event.slug,
+            _moment(request, "at") or datetime.now(UTC),
+            _number(request, "window", 15, 1, 1440) * 60,
+            _number(request, "baseline", 180, 1, 10_080) * 60,
+            _number(request, "threshold", 3.0, 1.0, 1000.0, float),
+            _number(request, "min_count", 10, 0, 10**9),
+            _number(request, "limit", 10, 1, 1000),
+        )
 
     def event_compare(request: web.Request, event: Event) -> dict[str, Any]:
         other = _text(request, "with", event.previous)
         if other is None:
-            raise BadParameter("with", f"name the event to compare with; {event.slug!r} has no previous "
-                                       "edition in the registry")
+            raise BadParameter(
+                "with",
+                f"name the event to compare with; {event.slug!r} has no previous edition in the registry",
+            )
         if not re.fullmatch(EVENT_SLUG, other) or other == event.slug:
             raise BadParameter("with", f"{other!r} is not another event's slug")
         return analytics.compare(store, event, registry.get(other))
@@ -206,10 +254,14 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     ):
         app.router.add_get(f"/v1/events/{{event}}{path}", endpoint(name, answer))
     # the PDF campaign report (services/reporter/pdf): ?lang=ar|fr|en&digits=latin|arabic
-    app.router.add_get("/v1/events/{event}/report.pdf",
-                       report_handler(store, registry, settings, latency.labels("report.pdf").observe))
+    app.router.add_get(
+        "/v1/events/{event}/report.pdf",
+        report_handler(store, registry, settings, latency.labels("report.pdf").observe),
+    )
     add_service_routes(app, "reporter", metrics, readiness, "services.reporter")
-    if settings.grafana_url:  # dashboards and spike alerts into Grafana at start (services/reporter/dashboards)
+    if (
+        settings.grafana_url
+    ):  # dashboards and spike alerts into Grafana at start (services/reporter/dashboards)
         from services.reporter.dashboards.publish import publish_in_background
 
         app.on_startup.append(publish_in_background(settings, store, registry))

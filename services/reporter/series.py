@@ -17,8 +17,15 @@ HOUR = timedelta(hours=1)
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 
 
-def series(store: Store, event: str, bucket: str, zone: ZoneInfo, platform: str | None = None,
-           window: tuple[datetime, datetime] = EVER, rates: bool = True) -> list[dict[str, Any]]:
+def series(
+    store: Store,
+    event: str,
+    bucket: str,
+    zone: ZoneInfo,
+    platform: str | None = None,
+    window: tuple[datetime, datetime] = EVER,
+    rates: bool = True,
+) -> list[dict[str, Any]]:
     """One row per bucket and platform: counter changes, posts, engagements and rates.
 
     Buckets start on the clock of ``zone`` (the event's time zone), so a day is
@@ -30,19 +37,35 @@ def series(store: Store, event: str, bucket: str, zone: ZoneInfo, platform: str 
     if bucket not in BUCKETS:
         raise ValueError(f"unknown bucket {bucket!r}; expected one of {', '.join(BUCKETS)}")
     start, end = (moment.replace(second=0, microsecond=0) for moment in window)
-    hourly = bucket != "minute" and start.minute == end.minute == 0 and \
-        _whole_hours(store, event, zone, start, end)
+    hourly = (
+        bucket != "minute"
+        and start.minute == end.minute == 0
+        and _whole_hours(store, event, zone, start, end)
+    )
     slot = "hour" if hourly else "minute"
-    rows = store.query(sql("series"), {"event": event, "bucket": bucket, "tz": zone.key,
-                                       "rollup": f"post_{slot}s", "slot": slot,
-                                       "rows": "slots" if bucket == slot or not rates else "per_post",
-                                       "platform": platform or "", "from": start, "to": end})
-    return [{
-        "bucket": datetime.fromtimestamp(row["bucket_start"], zone).isoformat(),
-        "platform": row["platform"],
-        **{name: int(row[name]) for name in TOTAL_KEYS},
-        **({"engagement_rate": {name: row[name] for name in RATES}} if rates else {}),
-    } for row in rows]
+    rows = store.query(
+        sql("series"),
+        {
+            "event": event,
+            "bucket": bucket,
+            "tz": zone.key,
+            "rollup": f"post_{slot}s",
+            "slot": slot,
+            "rows": "slots" if bucket == slot or not rates else "per_post",
+            "platform": platform or "",
+            "from": start,
+            "to": end,
+        },
+    )
+    return [
+        {
+            "bucket": datetime.fromtimestamp(row["bucket_start"], zone).isoformat(),
+            "platform": row["platform"],
+            **{name: int(row[name]) for name in TOTAL_KEYS},
+            **({"engagement_rate": {name: row[name] for name in RATES}} if rates else {}),
+        }
+        for row in rows
+    ]
 
 
 def _whole_hours(store: Store, event: str, zone: ZoneInfo, start: datetime, end: datetime) -> bool:

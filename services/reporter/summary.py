@@ -37,12 +37,18 @@ def summary(store: Store, event: str, top: int = 10) -> dict[str, Any]:
         "to": _rfc3339(window["last"]) if window["records"] else None,
         **figures,
         "formulas": RATE_FORMULAS,
-        "platforms": {row["key"]: {k: v for k, v in row.items() if k != "key"}
-                      for row in sorted(breakdown(store, bare, "platform"), key=lambda r: r["key"])},
+        "platforms": {
+            row["key"]: {k: v for k, v in row.items() if k != "key"}
+            for row in sorted(breakdown(store, bare, "platform"), key=lambda r: r["key"])
+        },
         "mentions": {key: int(mentions[key]) for key in ("articles", "outlets", "countries")},
-        "top_posts": [{key: post[key] for key in ("platform", "post_id", "url", "text", "engagements",
-                                                  "engagement_rate")}
-                      for post in top_posts(store, event, "engagements", top)],
+        "top_posts": [
+            {
+                key: post[key]
+                for key in ("platform", "post_id", "url", "text", "engagements", "engagement_rate")
+            }
+            for post in top_posts(store, event, "engagements", top)
+        ],
         "rejected": int(store.query(sql("rejected"), params)[0]["rejected"]),
     }
 
@@ -52,8 +58,15 @@ def rejected_records(store: Store) -> list[dict[str, Any]]:
     records = []
     for row in store.query(sql("rejected_records")):
         raw = base64.b64decode(row["raw_base64"])
-        records.append({"event": row["event"] or None, "source": row["source"], "line": row["line"],
-                        "field": row["field"], "reason": row["reason"],
-                        "raw": raw.decode("utf-8", "replace"),
-                        "received_at": _rfc3339(row["received_at"])})
+        records.append(
+            {
+                "event": row["event"] or None,
+                "source": row["source"],
+                "line": row["line"],
+                "field": row["field"],
+                "reason": row["reason"],
+                "raw": raw.decode("utf-8", "replace"),
+                "received_at": _rfc3339(row["received_at"]),
+            }
+        )
     return records

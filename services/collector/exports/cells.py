@@ -19,13 +19,13 @@ WHOLE = re.compile(r"^\d+(\.0*)?$")
 
 # Tried in order after ISO 8601; each names the export that writes it.
 DATE_FORMATS = (
-    "%Y-%m-%d %H:%M %z",     # X legacy tweet activity: 2022-10-26 09:12 +0000
-    "%a, %b %d, %Y",         # X post activity: Wed, Oct 26, 2022
-    "%b %d, %Y",             # YouTube Studio: Oct 26, 2022
-    "%m/%d/%Y %H:%M",        # Meta Business Suite: 10/26/2022 09:12
+    "%Y-%m-%d %H:%M %z",  # X legacy tweet activity: 2022-10-26 09:12 +0000
+    "%a, %b %d, %Y",  # X post activity: Wed, Oct 26, 2022
+    "%b %d, %Y",  # YouTube Studio: Oct 26, 2022
+    "%m/%d/%Y %H:%M",  # Meta Business Suite: 10/26/2022 09:12
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y",              # LinkedIn page content: 10/26/2022
+    "%m/%d/%Y",  # LinkedIn page content: 10/26/2022
 )
 
 

@@ -39,20 +39,32 @@ def find(sheets: list[Sheet], wanted: Layout | None = None) -> Found:
     candidates = (wanted,) if wanted else LAYOUTS
     for sheet in sheets:
         for number, values in sheet.rows[:HEADER_SEARCH_ROWS]:
-            matches = sorted(((len(header.columns), layout.name, layout, header) for layout in candidates
-                              if (header := layout.match(number, values))), reverse=True)
+            matches = sorted(
+                (
+                    (len(header.columns), layout.name, layout, header)
+                    for layout in candidates
+                    if (header := layout.match(number, values))
+                ),
+                reverse=True,
+            )
             if len(matches) > 1 and matches[0][0] == matches[1][0]:
-                raise NotDetected(f"row {number} fits both the {matches[0][2].title} and the "
-                                  f"{matches[1][2].title}; pass format={matches[0][1]} or "
-                                  f"format={matches[1][1]}")
+                raise NotDetected(
+                    f"row {number} fits both the {matches[0][2].title} and the "
+                    f"{matches[1][2].title}; pass format={matches[0][1]} or "
+                    f"format={matches[1][1]}"
+                )
             if matches:
                 return Found(matches[0][2], matches[0][3], sheet)
     if wanted:
-        raise NotDetected(f"no {wanted.title} header in the first {HEADER_SEARCH_ROWS} rows: it needs "
-                          f"{', '.join(wanted.missing(_likeliest_header(sheets, wanted)))}")
-    raise NotDetected(f"no known export header in the first {HEADER_SEARCH_ROWS} rows; sada reads "
-                      f"{', '.join(layout.title for layout in LAYOUTS)} and NDJSON. Pass format= "
-                      f"({', '.join(BY_NAME)}) to be told which columns are missing")
+        raise NotDetected(
+            f"no {wanted.title} header in the first {HEADER_SEARCH_ROWS} rows: it needs "
+            f"{', '.join(wanted.missing(_likeliest_header(sheets, wanted)))}"
+        )
+    raise NotDetected(
+        f"no known export header in the first {HEADER_SEARCH_ROWS} rows; sada reads "
+        f"{', '.join(layout.title for layout in LAYOUTS)} and NDJSON. Pass format= "
+        f"({', '.join(BY_NAME)}) to be told which columns are missing"
+    )
 
 
 def _likeliest_header(sheets: list[Sheet], layout: Layout) -> list[object]:

@@ -46,7 +46,9 @@ def context_of(query: dict[str, str], received_ns: int) -> Context | None:
     try:
         zone = ZoneInfo(query.get("tz") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise ImportRefused(f"tz {query.get('tz')!r} is not an IANA time zone (like Africa/Casablanca)") from None
+        raise ImportRefused(
+            f"tz {query.get('tz')!r} is not an IANA time zone (like Africa/Casablanca)"
+        ) from None
     observed = query.get("observed_at")
     if observed is None:
         observed = datetime.fromtimestamp(received_ns / 1e9, tz=UTC).isoformat()
@@ -56,16 +58,21 @@ def context_of(query: dict[str, str], received_ns: int) -> Context | None:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            raise ImportRefused(f"observed_at {observed!r} must be RFC 3339 with an offset "
-                                "(like 2022-10-27T18:00:00+01:00)")
+            raise ImportRefused(
+                f"observed_at {observed!r} must be RFC 3339 with an offset (like 2022-10-27T18:00:00+01:00)"
+            )
     return Context(event, zone, observed)
 
 
-def add_import_route(app: web.Application, settings: Settings, publisher: Publisher,
-                     registry: CollectorRegistry) -> None:
-    rows = Counter("sada_collector_import_rows",
-                   "Rows of uploaded files, by format and outcome (imported, skipped, dead_letter)",
-                   ["format", "outcome"], registry=registry)
+def add_import_route(
+    app: web.Application, settings: Settings, publisher: Publisher, registry: CollectorRegistry
+) -> None:
+    rows = Counter(
+        "sada_collector_import_rows",
+        "Rows of uploaded files, by format and outcome (imported, skipped, dead_letter)",
+        ["format", "outcome"],
+        registry=registry,
+    )
 
     async def upload(request: web.Request) -> web.Response:
         refused = bearer_refusal(request, settings)
@@ -73,8 +80,11 @@ def add_import_route(app: web.Application, settings: Settings, publisher: Publis
             return refused
         fmt = request.query.get("format") or None
         if fmt is not None and fmt not in FORMATS:
-            return error(400, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} "
-                              "(or none, to detect it from the header)")
+            return error(
+                400,
+                f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} "
+                "(or none, to detect it from the header)",
+            )
         received_ns = now_ns()
         try:
             context = context_of(dict(request.query), received_ns)
@@ -110,5 +120,8 @@ def add_import_route(app: web.Application, settings: Settings, publisher: Publis
 
 
 def _too_large(settings: Settings) -> web.Response:
-    return error(413, f"file larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); split it "
-                      "or raise the limit")
+    return error(
+        413,
+        f"file larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); split it "
+        "or raise the limit",
+    )

@@ -44,11 +44,18 @@ class ImportResult:
     def answer(self, event: str | None) -> dict:
         """What the import endpoint answers once Kafka acknowledged the intake."""
         records = Counter(record.type for _, record in self.intake.accepted)
-        return {"format": self.format, "event": event, "rows": self.rows, "records": dict(sorted(records.items())),
-                "accepted": len(self.intake.accepted),
-                "skipped": [{"row": s.row, "field": s.field, "reason": s.reason, "dead_letter": s.dead_letter}
-                            for s in self.skipped],
-                "dead_letters": len(self.intake.rejected)}
+        return {
+            "format": self.format,
+            "event": event,
+            "rows": self.rows,
+            "records": dict(sorted(records.items())),
+            "accepted": len(self.intake.accepted),
+            "skipped": [
+                {"row": s.row, "field": s.field, "reason": s.reason, "dead_letter": s.dead_letter}
+                for s in self.skipped
+            ],
+            "dead_letters": len(self.intake.rejected),
+        }
 
 
 def import_file(body: bytes, fmt: str | None, context: Context | None, received_ns: int) -> ImportResult:
@@ -67,9 +74,15 @@ def import_file(body: bytes, fmt: str | None, context: Context | None, received_
 
 def _ndjson(body: bytes, received_ns: int) -> ImportResult:
     intake = validate_body(body, "application/x-ndjson", received_ns)
-    return ImportResult("ndjson", intake, intake.total,
-                        [Skipped(line.number, rejection.field, rejection.reason, True)
-                         for line, rejection in intake.rejected])
+    return ImportResult(
+        "ndjson",
+        intake,
+        intake.total,
+        [
+            Skipped(line.number, rejection.field, rejection.reason, True)
+            for line, rejection in intake.rejected
+        ],
+    )
 
 
 def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResult:
@@ -86,7 +99,9 @@ def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResu
             continue
         line = Line(number, row.as_csv())
         try:
-            outcomes = [validate_object(record, arrival) for record in row_records(found.layout, row, context)]
+            outcomes = [
+                validate_object(record, arrival) for record in row_records(found.layout, row, context)
+            ]
         except RowError as exc:
             _dead_letter(result, line, exc.column, exc.reason, context.event)
             continue

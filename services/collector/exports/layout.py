@@ -136,8 +136,11 @@ class Layout:
     def missing(self, values: Sequence[object]) -> list[str]:
         """The required fields a header lacks, as "'A' or 'B'" for a message."""
         present = {normalise(value) for value in values}
-        return [" or ".join(f"'{alias}'" for alias in self.columns[name]) for name in self.required
-                if not present.intersection(self.columns[name])]
+        return [
+            " or ".join(f"'{alias}'" for alias in self.columns[name])
+            for name in self.required
+            if not present.intersection(self.columns[name])
+        ]
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,11 @@ def row_records(layout: Layout, row: Row, context: Context) -> list[dict]:
         post["media"] = media
     snapshot = {"type": "metrics", **base, "observed_at": context.observed_at}
     for counter, parts in layout.counters.items():
-        reported = [value for value in (row.count(part) for part in parts if row.header.has(part))
-                    if value is not None]
+        reported = [
+            value
+            for value in (row.count(part) for part in parts if row.header.has(part))
+            if value is not None
+        ]
         if reported:
             snapshot[counter] = sum(reported)
     return [post, snapshot]

@@ -74,8 +74,15 @@ LAYOUT = Layout(
         "comments": ("comments",),
         "shares": ("reposts",),
     },
-    media={"image": "image", "video": "video", "article": "link", "link": "link", "text": "text",
-           "document": "carousel", "carousel": "carousel"},
+    media={
+        "image": "image",
+        "video": "video",
+        "article": "link",
+        "link": "link",
+        "text": "text",
+        "document": "carousel",
+        "carousel": "carousel",
+    },
     id_field="url",
     post_id=_post_id,
 )

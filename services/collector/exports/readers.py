@@ -59,15 +59,13 @@ def sheets(body: bytes) -> list[Sheet]:
 
 def decode(body: bytes) -> str:
     """UTF-8 with or without a BOM (Meta writes one), or UTF-16 with its BOM."""
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+    encoding = "utf-16" if body.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     try:
         return body.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"the file is not UTF-8 text (byte {exc.start}); export it again as CSV "
-                             "UTF-8, or send the .xlsx") from None
+        raise UnreadableFile(
+            f"the file is not UTF-8 text (byte {exc.start}); export it again as CSV UTF-8, or send the .xlsx"
+        ) from None
 
 
 def _csv(body: bytes) -> Iterator[tuple[int, list[object]]]:
@@ -91,9 +89,16 @@ def _xlsx(body: bytes) -> list[Sheet]:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise UnreadableFile(f"the .xlsx workbook cannot be opened: {exc}") from None
     try:
-        return [Sheet(sheet.title, [(number, list(values)) for number, values
-                                    in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)])
-                for sheet in book.worksheets]
+        return [
+            Sheet(
+                sheet.title,
+                [
+                    (number, list(values))
+                    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+                ],
+            )
+            for sheet in book.worksheets
+        ]
     finally:
         book.close()
 
@@ -102,11 +107,19 @@ def _xls(body: bytes) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(file_contents=body)
     except (xlrd.XLRDError, xlrd.compdoc.CompDocError) as exc:
-        raise UnreadableFile(f"the .xls workbook cannot be opened ({exc}); save it as .xlsx and send that"
-                             ) from None
-    return [Sheet(sheet.name, [(number + 1, [_xls_value(cell, book.datemode) for cell in sheet.row(number)])
-                               for number in range(sheet.nrows)])
-            for sheet in book.sheets()]
+        raise UnreadableFile(
+            f"the .xls workbook cannot be opened ({exc}); save it as .xlsx and send that"
+        ) from None
+    return [
+        Sheet(
+            sheet.name,
+            [
+                (number + 1, [_xls_value(cell, book.datemode) for cell in sheet.row(number)])
+                for number in range(sheet.nrows)
+            ],
+        )
+        for sheet in book.sheets()
+    ]
 
 
 def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:

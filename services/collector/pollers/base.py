@@ -85,12 +85,16 @@ def is_due(created_at: datetime, refreshed_at: datetime | None, now: datetime) -
 
 def due_posts(posts: Mapping[str, tuple[datetime, datetime | None]], now: datetime) -> list[str]:
     """The ids of ``posts`` (id → (created, last refreshed)) due at ``now``, youngest first."""
-    due = [(created, post_id) for post_id, (created, refreshed) in posts.items()
-           if is_due(created, refreshed, now)]
+    due = [
+        (created, post_id)
+        for post_id, (created, refreshed) in posts.items()
+        if is_due(created, refreshed, now)
+    ]
     return [post_id for _, post_id in sorted(due, key=lambda pair: (pair[0], pair[1]), reverse=True)]
 
 
 # --- time helpers --------------------------------------------------------------------------------
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -187,6 +191,7 @@ FIRST_LOOKBACK = timedelta(days=30)
 
 # --- the checkpoint ------------------------------------------------------------------------------
 
+
 class Checkpoint:
     """A small JSON file, replaced atomically: cursors, known posts, dropped metrics, a block.
 
@@ -201,16 +206,26 @@ class Checkpoint:
         self.data = self._load()
 
     def _load(self) -> dict[str, Any]:
-        fresh = {"version": self.VERSION, "cursors": {}, "posts": {}, "dropped_metrics": {},
-                 "blocked_until": None, "seen": []}
+        fresh = {
+            "version": self.VERSION,
+            "cursors": {},
+            "posts": {},
+            "dropped_metrics": {},
+            "blocked_until": None,
+            "seen": [],
+        }
         try:
             loaded = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
             return fresh
         except (OSError, ValueError) as exc:
             aside = self.path.with_suffix(f".unreadable-{int(time.time())}.json")
-            log.warning("checkpoint %s is unreadable (%s); set aside as %s, starting afresh",
-                        self.path, exc, aside.name)
+            log.warning(
+                "checkpoint %s is unreadable (%s); set aside as %s, starting afresh",
+                self.path,
+                exc,
+                aside.name,
+            )
             os.replace(self.path, aside)
             return fresh
         if not isinstance(loaded, dict):
@@ -255,6 +270,7 @@ def state_dir(settings: Settings) -> Path:
 
 # --- rate limits ---------------------------------------------------------------------------------
 
+
 @dataclass
 class RateLimit:
     """What a platform said about its limits, shared by a connector's pollers (one token)."""
@@ -270,7 +286,7 @@ class RateLimit:
     last_signal: str = ""
 
     def backoff(self, initial_s: float, max_s: float) -> float:
-        delay = min(max_s, initial_s * 2 ** self.failures)
+        delay = min(max_s, initial_s * 2**self.failures)
         self.failures += 1
         return delay
 
@@ -278,10 +294,17 @@ class RateLimit:
         def when(moment: datetime | None) -> str | None:
             return iso(moment) if moment else None
 
-        return {"limit": self.limit, "remaining": self.remaining, "reset_at": when(self.reset_at),
-                "usage_percent": self.usage_percent, "waiting_until": when(self.waiting_until),
-                "blocked_until": when(self.blocked_until), "rate_limited": self.rate_limited,
-                "consecutive": self.failures, "last_signal": self.last_signal}
+        return {
+            "limit": self.limit,
+            "remaining": self.remaining,
+            "reset_at": when(self.reset_at),
+            "usage_percent": self.usage_percent,
+            "waiting_until": when(self.waiting_until),
+            "blocked_until": when(self.blocked_until),
+            "rate_limited": self.rate_limited,
+            "consecutive": self.failures,
+            "last_signal": self.last_signal,
+        }
 
 
 class PollError(RuntimeError):
@@ -307,34 +330,70 @@ class Blocked(PollError):
 
 # --- metrics and sinks ---------------------------------------------------------------------------
 
+
 class PollerMetrics:
     """The pollers' Prometheus metrics (label ``connector``: x, youtube, …, press)."""
 
     def __init__(self, registry: CollectorRegistry | None = None):
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.requests = Counter("sada_poller_requests", "Platform API requests, by connector and HTTP status",
-                                ["connector", "status"], registry=r)
-        self.records = Counter("sada_poller_records", "Records published and acknowledged by Kafka, by type",
-                               ["connector", "type"], registry=r)
-        self.dead_letters = Counter("sada_poller_dead_letters", "Platform items sent to the dead-letter topic",
-                                    ["connector"], registry=r)
-        self.errors = Counter("sada_poller_errors", "Failures (request, page, metric, feed), by stage",
-                              ["connector", "stage"], registry=r)
-        self.rate_limited = Counter("sada_poller_rate_limited",
-                                    "Rate-limit answers (429, quota, throttling codes)", ["connector"], registry=r)
-        self.remaining = Gauge("sada_poller_rate_limit_remaining",
-                               "Calls left in the window as the platform reports it (Meta: 100 - usage %)",
-                               ["connector"], registry=r)
-        self.waiting = Gauge("sada_poller_rate_limit_wait_seconds",
-                             "Seconds the poller is waiting for a rate limit (0 = not waiting)",
-                             ["connector", "event"], registry=r)
-        self.blocked = Gauge("sada_poller_blocked", "1 while blocked until a quota resets",
-                             ["connector", "event"], registry=r)
-        self.known = Gauge("sada_poller_known_posts", "Posts whose figures the poller follows",
-                           ["connector", "event"], registry=r)
-        self.last_pass = Gauge("sada_poller_last_pass_timestamp_seconds", "When the last pass ended",
-                               ["connector", "event"], registry=r)
+        self.requests = Counter(
+            "sada_poller_requests",
+            "Platform API requests, by connector and HTTP status",
+            ["connector", "status"],
+            registry=r,
+        )
+        self.records = Counter(
+            "sada_poller_records",
+            "Records published and acknowledged by Kafka, by type",
+            ["connector", "type"],
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "sada_poller_dead_letters",
+            "Platform items sent to the dead-letter topic",
+            ["connector"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "sada_poller_errors",
+            "Failures (request, page, metric, feed), by stage",
+            ["connector", "stage"],
+            registry=r,
+        )
+        self.rate_limited = Counter(
+            "sada_poller_rate_limited",
+            "Rate-limit answers (429, quota, throttling codes)",
+            ["connector"],
+            registry=r,
+        )
+        self.remaining = Gauge(
+            "sada_poller_rate_limit_remaining",
+            "Calls left in the window as the platform reports it (Meta: 100 - usage %)",
+            ["connector"],
+            registry=r,
+        )
+        self.waiting = Gauge(
+            "sada_poller_rate_limit_wait_seconds",
+            "Seconds the poller is waiting for a rate limit (0 = not waiting)",
+            ["connector", "event"],
+            registry=r,
+        )
+        self.blocked = Gauge(
+            "sada_poller_blocked", "1 while blocked until a quota resets", ["connector", "event"], registry=r
+        )
+        self.known = Gauge(
+            "sada_poller_known_posts",
+            "Posts whose figures the poller follows",
+            ["connector", "event"],
+            registry=r,
+        )
+        self.last_pass = Gauge(
+            "sada_poller_last_pass_timestamp_seconds",
+            "When the last pass ended",
+            ["connector", "event"],
+            registry=r,
+        )
 
 
 class Sink(Protocol):
@@ -352,6 +411,7 @@ class PublisherSink:
 
 
 # --- mapped items ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -371,15 +431,24 @@ class Entry:
         return (self.post or self.metrics or {}).get("post_id")
 
 
-def entry(path: str, obj: object, build: Callable[[], tuple[dict | None, dict | None]],
-          refreshable: bool = True, extra: Mapping[str, Any] | None = None) -> Entry:
+def entry(
+    path: str,
+    obj: object,
+    build: Callable[[], tuple[dict | None, dict | None]],
+    refreshable: bool = True,
+    extra: Mapping[str, Any] | None = None,
+) -> Entry:
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     try:
         post, metrics = build()
     except Unmappable as exc:
         item_id = obj.get("id") if isinstance(obj, dict) else None
-        return Entry(".".join(part for part in (path, exc.field) if part), raw, reason=exc.reason,
-                     item_id=f"{item_id}|{exc.field}|{exc.reason}" if isinstance(item_id, (str, int)) else None)
+        return Entry(
+            ".".join(part for part in (path, exc.field) if part),
+            raw,
+            reason=exc.reason,
+            item_id=f"{item_id}|{exc.field}|{exc.reason}" if isinstance(item_id, (str, int)) else None,
+        )
     return Entry(path, raw, post, metrics, refreshable=refreshable, extra=extra)
 
 
@@ -411,6 +480,7 @@ def without_query(url: str | URL) -> str:
 
 # --- the poller ----------------------------------------------------------------------------------
 
+
 class Poller:
     """One platform, one event. Subclasses set ``name``/``platform`` and implement
     :meth:`discover` and :meth:`refresh` (and :meth:`rate_limit_wait` for their signals)."""
@@ -421,10 +491,17 @@ class Poller:
     discover_every: ClassVar[timedelta] = timedelta(minutes=1)
     refresh_batch: ClassVar[int] = 100
 
-    def __init__(self, settings: Settings, event: Event, session: aiohttp.ClientSession, sink: Sink,
-                 metrics: PollerMetrics | None = None, limit: RateLimit | None = None,
-                 clock: Callable[[], datetime] = utcnow,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        settings: Settings,
+        event: Event,
+        session: aiohttp.ClientSession,
+        sink: Sink,
+        metrics: PollerMetrics | None = None,
+        limit: RateLimit | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.settings = settings
         self.event = event
         self.session = session
@@ -521,8 +598,15 @@ class Poller:
             self.limit.remaining = None
         return None
 
-    async def request(self, method: str, url: str | URL, *, params: Mapping[str, Any] | None = None,
-                      body: Any = None, headers: Mapping[str, str] | None = None) -> Response:
+    async def request(
+        self,
+        method: str,
+        url: str | URL,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         """One API call: waits out rate limits, retries network errors and 5xx with backoff,
         returns any other answer for the connector to read."""
         attempts, limited = 0, 0
@@ -534,10 +618,19 @@ class Poller:
             problem = ""
             try:
                 async with self.session.request(
-                        method, url, params=params, json=body, headers=headers,
-                        timeout=aiohttp.ClientTimeout(total=self.settings.poll_timeout_s)) as answer:
-                    response = Response(answer.status, {k.lower(): v for k, v in answer.headers.items()},
-                                        await answer.read(), answer.charset or "utf-8")
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=self.settings.poll_timeout_s),
+                ) as answer:
+                    response = Response(
+                        answer.status,
+                        {k.lower(): v for k, v in answer.headers.items()},
+                        await answer.read(),
+                        answer.charset or "utf-8",
+                    )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 self.metrics.requests.labels(self.name, "network").inc()
@@ -565,8 +658,12 @@ class Poller:
             attempts += 1
             if attempts > self.settings.poll_retries:
                 raise PollError(f"{method} {shown} failed {attempts} times: {problem}")
-            await self.sleep(min(self.settings.poll_backoff_max_s,
-                                 self.settings.poll_backoff_initial_s * 2 ** (attempts - 1)))
+            await self.sleep(
+                min(
+                    self.settings.poll_backoff_max_s,
+                    self.settings.poll_backoff_initial_s * 2 ** (attempts - 1),
+                )
+            )
 
     def _gauge_remaining(self) -> None:
         if self.limit.remaining is not None:
@@ -642,8 +739,9 @@ class Poller:
         self.checkpoint.save()
         self.metrics.known.labels(self.name, self.event.slug).set(len(self.checkpoint.posts))
 
-    async def take(self, entries: Iterable[Entry], cursors: Mapping[str, Any] | None = None,
-                   refreshing: bool = False) -> None:
+    async def take(
+        self, entries: Iterable[Entry], cursors: Mapping[str, Any] | None = None, refreshing: bool = False
+    ) -> None:
         """Publish what a page found, then move the cursors. Discovery: a new post with its
         figures; a known post's figures when they are due. Refresh: every snapshot."""
         now = self.clock()
@@ -668,8 +766,11 @@ class Poller:
                 items.append(Item(found.path, found.raw, found.post))
                 if found.metrics is not None:
                     items.append(Item(found.path, found.raw, found.metrics))
-                new[post_id] = {**(found.extra or {}), "c": found.post.get("created_at"),
-                                "r": iso(now) if found.metrics else None}
+                new[post_id] = {
+                    **(found.extra or {}),
+                    "c": found.post.get("created_at"),
+                    "r": iso(now) if found.metrics else None,
+                }
                 if not found.refreshable:
                     new[post_id]["x"] = False
                 continue
@@ -677,8 +778,9 @@ class Poller:
                 continue
             known = posts.get(post_id) or new.get(post_id) or {}
             created = parse_time(known.get("c")) or now
-            if refreshing or (post_id not in self._refreshed and
-                              is_due(created, parse_time(known.get("r")), now)):
+            if refreshing or (
+                post_id not in self._refreshed and is_due(created, parse_time(known.get("r")), now)
+            ):
                 items.append(Item(found.path, found.raw, found.metrics))
                 refreshed.add(post_id)
 
@@ -714,8 +816,11 @@ class Poller:
         return last is None or self.clock() - last >= self.discover_every
 
     async def refresh_due(self) -> None:
-        due = [post_id for post_id in due_posts(self.checkpoint.refreshable(), self.clock())
-               if post_id not in self._refreshed]
+        due = [
+            post_id
+            for post_id in due_posts(self.checkpoint.refreshable(), self.clock())
+            if post_id not in self._refreshed
+        ]
         for batch in chunked(due, self.refresh_batch):
             try:
                 entries = await self.refresh(batch)
@@ -777,12 +882,19 @@ class Poller:
             await self.sleep(self.next_wait())
 
     def status(self) -> dict[str, Any]:
-        return {"connector": self.name, "platform": self.platform, "event": self.event.slug,
-                "state": self.state, "passes": self.passes,
-                "last_pass": iso(self.last_pass) if self.last_pass else None,
-                "known_posts": len(self.checkpoint.posts), "published": dict(self.published),
-                "dead_letters": self.dead_letters, "errors": self.errors, "last_error": self.last_error,
-                "rate_limit": self.limit.as_dict(),
-                "dropped_metrics": dict(self.checkpoint.dropped_metrics),
-                "checkpoint": str(self.checkpoint.path)}
-
+        return {
+            "connector": self.name,
+            "platform": self.platform,
+            "event": self.event.slug,
+            "state": self.state,
+            "passes": self.passes,
+            "last_pass": iso(self.last_pass) if self.last_pass else None,
+            "known_posts": len(self.checkpoint.posts),
+            "published": dict(self.published),
+            "dead_letters": self.dead_letters,
+            "errors": self.errors,
+            "last_error": self.last_error,
+            "rate_limit": self.limit.as_dict(),
+            "dropped_metrics": dict(self.checkpoint.dropped_metrics),
+            "checkpoint": str(self.checkpoint.path),
+        }

@@ -21,20 +21,30 @@ class NothingToCollect(ValueError):
     """No connector or no event: the message says what to set."""
 
 
-
-
 def add_arguments(parser: argparse.ArgumentParser, option: str, required: bool) -> None:
-    parser.add_argument(option, dest="collect", action="append", required=required, metavar="P",
-                        choices=[*CONNECTOR_NAMES, "all"],
-                        help=f"a connector: {', '.join(CONNECTOR_NAMES)}, or all (the configured ones); repeatable")
+    parser.add_argument(
+        option,
+        dest="collect",
+        action="append",
+        required=required,
+        metavar="P",
+        choices=[*CONNECTOR_NAMES, "all"],
+        help=f"a connector: {', '.join(CONNECTOR_NAMES)}, or all (the configured ones); repeatable",
+    )
     parser.add_argument("--once", action="store_true", help="one pass (find, then refresh what is due)")
-    parser.add_argument("--event", action="append", metavar="SLUG",
-                        help="collect for this registry event (repeatable; default: SADA_POLL_EVENTS, "
-                             "else every registry event not over for more than 30 days)")
+    parser.add_argument(
+        "--event",
+        action="append",
+        metavar="SLUG",
+        help="collect for this registry event (repeatable; default: SADA_POLL_EVENTS, "
+        "else every registry event not over for more than 30 days)",
+    )
 
 
 def add_parser(commands: Any) -> None:
-    collect = commands.add_parser("collect", help="run platform pollers and publish to Kafka (SADA_KAFKA_BOOTSTRAP)")
+    collect = commands.add_parser(
+        "collect", help="run platform pollers and publish to Kafka (SADA_KAFKA_BOOTSTRAP)"
+    )
     add_arguments(collect, "--platform", required=True)
 
 
@@ -45,31 +55,39 @@ def resolve(settings: Settings, wanted: list[str]) -> list[str]:
     names = configured(settings) if "all" in wanted else list(dict.fromkeys(wanted))
     missing = [name for name in names if not CONNECTORS[name].configured(settings)]
     if missing:
-        raise NothingToCollect("; ".join(f"{name} needs SADA_{CONNECTORS[name].token_setting.upper()}"
-                                         for name in missing))
+        raise NothingToCollect(
+            "; ".join(f"{name} needs SADA_{CONNECTORS[name].token_setting.upper()}" for name in missing)
+        )
     if not names:
-        raise NothingToCollect("no connector is configured: set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, "
-                               "SADA_FACEBOOK_TOKEN, SADA_INSTAGRAM_TOKEN, SADA_LINKEDIN_TOKEN, "
-                               "SADA_TIKTOK_TOKEN or SADA_PRESS_OUTLETS")
+        raise NothingToCollect(
+            "no connector is configured: set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, "
+            "SADA_FACEBOOK_TOKEN, SADA_INSTAGRAM_TOKEN, SADA_LINKEDIN_TOKEN, "
+            "SADA_TIKTOK_TOKEN or SADA_PRESS_OUTLETS"
+        )
     return names
 
 
-async def collect_once(settings: Settings, registry: Registry, names: list[str], publisher: Publisher,
-                       events: list[str] | None) -> list[dict[str, Any]]:
+async def collect_once(
+    settings: Settings, registry: Registry, names: list[str], publisher: Publisher, events: list[str] | None
+) -> list[dict[str, Any]]:
     """One pass of ``names`` through ``publisher``; returns every poller's state."""
     from services.collector.pollers.base import PublisherSink
     from services.collector.pollers.service import Collection
 
     async with Collection(settings, registry, names, PublisherSink(publisher), events) as collection:
         if not collection.pollers:
-            raise NothingToCollect("no event to collect for: pass --event, set SADA_POLL_EVENTS or put the "
-                                   "event in SADA_EVENTS_FILE")
+            raise NothingToCollect(
+                "no event to collect for: pass --event, set SADA_POLL_EVENTS or put the "
+                "event in SADA_EVENTS_FILE"
+            )
         return await collection.run_once()
 
 
 def summarise(statuses: list[dict[str, Any]]) -> None:
     for status in statuses:
-        published = ", ".join(f"{n} {kind}" for kind, n in sorted(status["published"].items())) or "nothing new"
+        published = (
+            ", ".join(f"{n} {kind}" for kind, n in sorted(status["published"].items())) or "nothing new"
+        )
         line = f"  {status['connector']:<9} {status['event']}: {published}; {status['dead_letters']} dead letters"
         if status["errors"]:
             line += f"; {status['errors']} errors (last: {status['last_error']})"
@@ -80,8 +98,10 @@ def summarise(statuses: list[dict[str, Any]]) -> None:
 
 async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.kafka_bootstrap:
-        say("sada collect: set SADA_KAFKA_BOOTSTRAP (host:port,…); `sada run --collect P --once --out DIR` "
-            "runs a connector through local mode instead")
+        say(
+            "sada collect: set SADA_KAFKA_BOOTSTRAP (host:port,…); `sada run --collect P --once --out DIR` "
+            "runs a connector through local mode instead"
+        )
         return 2
     registry = load_registry(settings.events_file)
     try:
@@ -110,8 +130,10 @@ async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:
             if not collection.pollers:
                 say("sada collect: no event to collect for (pass --event or set SADA_EVENTS_FILE)")
                 return 2
-            say(f"sada collect: {', '.join(names)} for {', '.join(collection.status()['events'])}; "
-                "Ctrl-C stops it.")
+            say(
+                f"sada collect: {', '.join(names)} for {', '.join(collection.status()['events'])}; "
+                "Ctrl-C stops it."
+            )
             collection.start()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

@@ -46,12 +46,19 @@ from services.collector.pollers.meta import INVALID_PARAMETER, MetaPoller, count
 from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
 from shared.chunks import chunked
 
-POST_FIELDS = ("id,message,created_time,permalink_url,from,shares,"
-               "reactions.summary(true).limit(0),comments.summary(true).limit(0)")
+POST_FIELDS = (
+    "id,message,created_time,permalink_url,from,shares,"
+    "reactions.summary(true).limit(0),comments.summary(true).limit(0)"
+)
 COUNT_FIELDS = "shares,reactions.summary(true).limit(0),comments.summary(true).limit(0)"
-INSIGHTS = (("post_media_view", "views"), ("post_impressions", "impressions"),
-            ("post_total_media_view_unique", "reach"), ("post_impressions_unique", "reach"),
-            ("post_clicks", "clicks"), ("post_video_views", "views"))
+INSIGHTS = (
+    ("post_media_view", "views"),
+    ("post_impressions", "impressions"),
+    ("post_total_media_view_unique", "reach"),
+    ("post_impressions_unique", "reach"),
+    ("post_clicks", "clicks"),
+    ("post_video_views", "views"),
+)
 
 
 def strip_token(url: str) -> str:
@@ -68,23 +75,30 @@ class FacebookPoller(MetaPoller):
     refresh_batch = 50
 
     def counts(self, post_id: str, obj: dict, observed: str) -> dict[str, Any]:
-        return compact({
-            **self.base("metrics", post_id), "observed_at": observed,
-            "likes": counter(as_dict(as_dict(obj.get("reactions")).get("summary")).get("total_count")),
-            "comments": counter(as_dict(as_dict(obj.get("comments")).get("summary")).get("total_count")),
-            "shares": counter(as_dict(obj.get("shares")).get("count")),
-        })
+        return compact(
+            {
+                **self.base("metrics", post_id),
+                "observed_at": observed,
+                "likes": counter(as_dict(as_dict(obj.get("reactions")).get("summary")).get("total_count")),
+                "comments": counter(as_dict(as_dict(obj.get("comments")).get("summary")).get("total_count")),
+                "shares": counter(as_dict(obj.get("shares")).get("count")),
+            }
+        )
 
     def map_post(self, page: str, item: object, observed: str) -> tuple[dict, dict]:
         if not isinstance(item, dict):
             raise Unmappable("", "a post must be a JSON object")
         post_id = need_id(item, "id")
-        post = compact({
-            **self.base("post", post_id), "created_at": need_time(item.get("created_time"), "created_time"),
-            "text": item.get("message") if isinstance(item.get("message"), str) else None,
-            "url": item.get("permalink_url") if isinstance(item.get("permalink_url"), str) else None,
-            "account": page, "author": as_dict(item.get("from")).get("name"),
-        })
+        post = compact(
+            {
+                **self.base("post", post_id),
+                "created_at": need_time(item.get("created_time"), "created_time"),
+                "text": item.get("message") if isinstance(item.get("message"), str) else None,
+                "url": item.get("permalink_url") if isinstance(item.get("permalink_url"), str) else None,
+                "account": page,
+                "author": as_dict(item.get("from")).get("name"),
+            }
+        )
         return post, self.counts(post_id, item, observed)
 
     # -- discover ---------------------------------------------------------------------------
@@ -118,8 +132,11 @@ class FacebookPoller(MetaPoller):
                 entries.append(found)
             following = as_dict(body.get("paging")).get("next")
             next_url = strip_token(following) if isinstance(following, str) and body.get("data") else None
-            cursor = {"since": since, "next": next_url, "pending": pending} if next_url else \
-                {"since": max(pending or 0, since)}
+            cursor = (
+                {"since": since, "next": next_url, "pending": pending}
+                if next_url
+                else {"since": max(pending or 0, since)}
+            )
             await self.take(entries, {key: cursor})
             if not next_url:
                 return

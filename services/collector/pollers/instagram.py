@@ -42,10 +42,18 @@ from services.collector.pollers.facebook import strip_token
 from services.collector.pollers.meta import MetaPoller, counters_from
 from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
 
-MEDIA_FIELDS = "id,media_type,media_product_type,caption,permalink,timestamp,username,like_count,comments_count"
+MEDIA_FIELDS = (
+    "id,media_type,media_product_type,caption,permalink,timestamp,username,like_count,comments_count"
+)
 MEDIA_KINDS = {"IMAGE": "image", "VIDEO": "video", "REELS": "video", "CAROUSEL_ALBUM": "carousel"}
-INSIGHTS = (("views", "views"), ("reach", "reach"), ("likes", "likes"), ("comments", "comments"),
-            ("shares", "shares"), ("saved", "saves"))
+INSIGHTS = (
+    ("views", "views"),
+    ("reach", "reach"),
+    ("likes", "likes"),
+    ("comments", "comments"),
+    ("shares", "shares"),
+    ("saved", "saves"),
+)
 
 
 class InstagramPoller(MetaPoller):
@@ -63,18 +71,28 @@ class InstagramPoller(MetaPoller):
         if not isinstance(item, dict):
             raise Unmappable("", "a media must be a JSON object")
         media_id = need_id(item, "id")
-        kind = item.get("media_product_type") if item.get("media_product_type") == "REELS" else item.get("media_type")
-        post = compact({
-            **self.base("post", media_id), "created_at": need_time(item.get("timestamp"), "timestamp"),
-            "text": item.get("caption") if isinstance(item.get("caption"), str) else None,
-            "url": item.get("permalink") if isinstance(item.get("permalink"), str) else None,
-            "account": item.get("username") if isinstance(item.get("username"), str) else None,
-            "author": item.get("username") if isinstance(item.get("username"), str) else None,
-            "media": MEDIA_KINDS.get(str(kind)),
-        })
+        kind = (
+            item.get("media_product_type")
+            if item.get("media_product_type") == "REELS"
+            else item.get("media_type")
+        )
+        post = compact(
+            {
+                **self.base("post", media_id),
+                "created_at": need_time(item.get("timestamp"), "timestamp"),
+                "text": item.get("caption") if isinstance(item.get("caption"), str) else None,
+                "url": item.get("permalink") if isinstance(item.get("permalink"), str) else None,
+                "account": item.get("username") if isinstance(item.get("username"), str) else None,
+                "author": item.get("username") if isinstance(item.get("username"), str) else None,
+                "media": MEDIA_KINDS.get(str(kind)),
+            }
+        )
         values = {"likes": counter(item.get("like_count")), "comments": counter(item.get("comments_count"))}
-        metrics = None if all(v is None for v in values.values()) else \
-            compact({**self.base("metrics", media_id), "observed_at": observed, **values})
+        metrics = (
+            None
+            if all(v is None for v in values.values())
+            else compact({**self.base("metrics", media_id), "observed_at": observed, **values})
+        )
         return post, metrics
 
     # -- discover ---------------------------------------------------------------------------
@@ -113,10 +131,16 @@ class InstagramPoller(MetaPoller):
                 params["after"] = after
             body = await self.get(f"{self.url}/{hashtag_id}/recent_media", **params)
             observed = self.observed()
-            entries = [entry(f"data.{i}", item, partial(self.map_media, item, observed), refreshable=False)
-                       for i, item in enumerate(as_list(body.get("data")))]
+            entries = [
+                entry(f"data.{i}", item, partial(self.map_media, item, observed), refreshable=False)
+                for i, item in enumerate(as_list(body.get("data")))
+            ]
             paging = as_dict(body.get("paging"))
-            after = as_dict(paging.get("cursors")).get("after") if paging.get("next") and body.get("data") else None
+            after = (
+                as_dict(paging.get("cursors")).get("after")
+                if paging.get("next") and body.get("data")
+                else None
+            )
             await self.take(entries, {key: {"after": after} if after else None})
             if not after:
                 return
@@ -136,8 +160,12 @@ class InstagramPoller(MetaPoller):
             entries, reached = [], False
             for index, item in enumerate(as_list(body.get("data"))):
                 kind = str(as_dict(item).get("media_type", ""))
-                found = entry(f"data.{index}", item, partial(self.map_media, item, observed),
-                              extra={"type": kind} if kind else None)
+                found = entry(
+                    f"data.{index}",
+                    item,
+                    partial(self.map_media, item, observed),
+                    extra={"type": kind} if kind else None,
+                )
                 created = parse_time((found.post or {}).get("created_at"))
                 if created is not None:
                     pending = max(pending, created) if pending else created
@@ -148,10 +176,17 @@ class InstagramPoller(MetaPoller):
                     continue
                 entries.append(found)
             following = as_dict(body.get("paging")).get("next")
-            next_url = strip_token(following) if isinstance(following, str) and body.get("data") and \
-                not reached else None
+            next_url = (
+                strip_token(following)
+                if isinstance(following, str) and body.get("data") and not reached
+                else None
+            )
             if next_url:
-                cursor = {"newest": state.get("newest"), "next": next_url, "pending": iso(pending) if pending else None}
+                cursor = {
+                    "newest": state.get("newest"),
+                    "next": next_url,
+                    "pending": iso(pending) if pending else None,
+                }
             else:
                 done = max(d for d in (pending, newest) if d) if (pending or newest) else None
                 cursor = {"newest": iso(done) if done else None}

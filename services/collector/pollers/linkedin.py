@@ -50,8 +50,14 @@ from services.collector.webhooks import Unmappable, as_dict, as_list, compact, n
 from shared.chunks import chunked
 
 PAGE = 50
-STATISTICS = {"impressions": "impressionCount", "reach": "uniqueImpressionsCount", "clicks": "clickCount",
-              "likes": "likeCount", "comments": "commentCount", "shares": "shareCount"}
+STATISTICS = {
+    "impressions": "impressionCount",
+    "reach": "uniqueImpressionsCount",
+    "clicks": "clickCount",
+    "likes": "likeCount",
+    "comments": "commentCount",
+    "shares": "shareCount",
+}
 
 
 def organisation(account: str) -> str:
@@ -88,8 +94,11 @@ class LinkedInPoller(Poller):
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "LinkedIn-Version": self.settings.linkedin_version,
-                "X-Restli-Protocol-Version": "2.0.0"}
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "LinkedIn-Version": self.settings.linkedin_version,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
 
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status != 429:
@@ -97,14 +106,16 @@ class LinkedInPoller(Poller):
         return self.retry_after(response) or self.backoff("429 (LinkedIn sends no reset time)")
 
     async def get(self, path_and_query: str) -> dict[str, Any]:
-        response = await self.request("GET", URL(f"{self.url}/{path_and_query}", encoded=True),
-                                      headers=self.headers)
+        response = await self.request(
+            "GET", URL(f"{self.url}/{path_and_query}", encoded=True), headers=self.headers
+        )
         body = response.json()
         if response.status == 200 and isinstance(body, dict):
             return body
         body = as_dict(body)
-        raise ApiError(response.status, str(body.get("message") or response.text[:200]),
-                       body.get("serviceErrorCode"))
+        raise ApiError(
+            response.status, str(body.get("message") or response.text[:200]), body.get("serviceErrorCode")
+        )
 
     # -- mapping ----------------------------------------------------------------------------
 
@@ -113,13 +124,16 @@ class LinkedInPoller(Poller):
             raise Unmappable("", "a post must be a JSON object")
         post_id = need_id(item, "id")
         stamp = item.get("publishedAt") or item.get("createdAt")
-        post = compact({
-            **self.base("post", post_id), "created_at": need_time(stamp, "publishedAt", unix=True),
-            "text": item.get("commentary") if isinstance(item.get("commentary"), str) else None,
-            "account": item.get("author") if isinstance(item.get("author"), str) else org,
-            "url": f"https://www.linkedin.com/feed/update/{post_id}",
-            "media": media_kind(as_dict(item.get("content"))),
-        })
+        post = compact(
+            {
+                **self.base("post", post_id),
+                "created_at": need_time(stamp, "publishedAt", unix=True),
+                "text": item.get("commentary") if isinstance(item.get("commentary"), str) else None,
+                "account": item.get("author") if isinstance(item.get("author"), str) else org,
+                "url": f"https://www.linkedin.com/feed/update/{post_id}",
+                "media": media_kind(as_dict(item.get("content"))),
+            }
+        )
         return post, None
 
     def map_statistics(self, element: object, observed: str) -> tuple[None, dict]:
@@ -143,15 +157,19 @@ class LinkedInPoller(Poller):
                 query += "&ugcPosts=List(" + ",".join(restli(p) for p in ugc) + ")"
             body = await self.get(f"organizationalEntityShareStatistics?{query}")
             observed = self.observed()
-            entries += [entry(f"elements.{i}", element, partial(self.map_statistics, element, observed))
-                        for i, element in enumerate(as_list(body.get("elements")))]
+            entries += [
+                entry(f"elements.{i}", element, partial(self.map_statistics, element, observed))
+                for i, element in enumerate(as_list(body.get("elements")))
+            ]
         return [found for found in entries if found.reason or found.post_id in post_ids]
 
     # -- discover and refresh ---------------------------------------------------------------
 
     async def discover(self) -> None:
         if not self.accounts():
-            raise PollError(f"no organisation to follow: set the event's accounts.linkedin ({self.event.slug})")
+            raise PollError(
+                f"no organisation to follow: set the event's accounts.linkedin ({self.event.slug})"
+            )
         for account in self.accounts():
             org = organisation(account)
             await self.guarded("posts", org, self.posts(org))
@@ -167,8 +185,9 @@ class LinkedInPoller(Poller):
             elements = as_list(body.get("elements"))
             found, reached = [], False
             for index, item in enumerate(elements):
-                mapped = entry(f"elements.{start + index}", item, partial(self.map_post, org, item),
-                               extra={"org": org})
+                mapped = entry(
+                    f"elements.{start + index}", item, partial(self.map_post, org, item), extra={"org": org}
+                )
                 stamp = unix_time(as_dict(item).get("publishedAt") or as_dict(item).get("createdAt"))
                 if stamp is not None:
                     millis = int(stamp.timestamp() * 1000)
@@ -183,14 +202,21 @@ class LinkedInPoller(Poller):
                 found.append(mapped)
             new = [m.post_id for m in found if m.post_id and not self.known(m.post_id)]
             stats = {s.post_id: s for s in await self.statistics(org, new)} if new else {}
-            entries = [Entry(m.path, m.raw, m.post, stats[m.post_id].metrics, extra=m.extra)
-                       if m.post_id in stats else m for m in found]
+            entries = [
+                Entry(m.path, m.raw, m.post, stats[m.post_id].metrics, extra=m.extra)
+                if m.post_id in stats
+                else m
+                for m in found
+            ]
             paging = as_dict(body.get("paging"))
             start += len(elements)
             total = paging.get("total")
             more = bool(elements) and not reached and (not isinstance(total, int) or start < total)
-            cursor = {"newest": newest, "start": start, "pending": pending} if more else \
-                {"newest": max(pending or 0, newest or 0) or None}
+            cursor = (
+                {"newest": newest, "start": start, "pending": pending}
+                if more
+                else {"newest": max(pending or 0, newest or 0) or None}
+            )
             await self.take(entries, {key: cursor})
             if not more:
                 return

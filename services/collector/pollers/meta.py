@@ -100,6 +100,7 @@ class MetaPoller(Poller):
     async def insights(self, object_id: str, metrics: list[str], scope: str = "") -> dict[str, int | None]:
         """Lifetime values of ``metrics`` for one post (name → value, None = no data). Metrics
         dropped before are not asked; see the module's docstring for the probing."""
+
         def key(metric: str) -> str:
             return f"{scope}:{metric}" if scope else metric
 
@@ -125,7 +126,9 @@ class MetaPoller(Poller):
                 else:
                     refused[metric] = str(exc)
         if len(wanted) > 1 and len(refused) == len(wanted):
-            raise PollError(f"insights of {object_id}: every metric was refused ({next(iter(refused.values()))})")
+            raise PollError(
+                f"insights of {object_id}: every metric was refused ({next(iter(refused.values()))})"
+            )
         for metric, reason in refused.items():
             dropped[key(metric)] = reason
             self.fail("metric", f"{metric} dropped: {reason}")

@@ -104,6 +104,7 @@ def load_outlets(path: Path) -> list[Outlet]:
 
 # --- feeds -----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FeedItem:
     url: str | None
@@ -175,11 +176,17 @@ def _rss(root: ElementTree.Element) -> list[FeedItem]:
         if not link and guid is not None and guid.get("isPermaLink", "true") == "true":
             link = _text(guid)
         summary = _text(item.find("description")) or _text(item.find(f"{CONTENT}encoded"))
-        items.append(FeedItem(
-            url=link, title=_plain(_text(item.find("title"))), summary=_plain(summary),
-            categories=tuple(c for c in (_text(c) for c in item.findall("category")) if c),
-            published=_date(_text(item.find("pubDate")) or _text(item.find(f"{DC}date"))),
-            lang=_primary(_text(item.find(f"{DC}language")) or feed_lang), raw=_raw(item)))
+        items.append(
+            FeedItem(
+                url=link,
+                title=_plain(_text(item.find("title"))),
+                summary=_plain(summary),
+                categories=tuple(c for c in (_text(c) for c in item.findall("category")) if c),
+                published=_date(_text(item.find("pubDate")) or _text(item.find(f"{DC}date"))),
+                lang=_primary(_text(item.find(f"{DC}language")) or feed_lang),
+                raw=_raw(item),
+            )
+        )
     return items
 
 
@@ -190,16 +197,22 @@ def _atom(root: ElementTree.Element) -> list[FeedItem]:
         links = item.findall(f"{ATOM}link")
         chosen = next((link for link in links if link.get("rel", "alternate") == "alternate"), None)
         summary = _text(item.find(f"{ATOM}summary")) or _text(item.find(f"{ATOM}content"))
-        items.append(FeedItem(
-            url=chosen.get("href") if chosen is not None else None,
-            title=_plain(_text(item.find(f"{ATOM}title"))), summary=_plain(summary),
-            categories=tuple(c.get("term") for c in item.findall(f"{ATOM}category") if c.get("term")),
-            published=_date(_text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))),
-            lang=_primary(item.get(XML_LANG) or feed_lang), raw=_raw(item)))
+        items.append(
+            FeedItem(
+                url=chosen.get("href") if chosen is not None else None,
+                title=_plain(_text(item.find(f"{ATOM}title"))),
+                summary=_plain(summary),
+                categories=tuple(c.get("term") for c in item.findall(f"{ATOM}category") if c.get("term")),
+                published=_date(_text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))),
+                lang=_primary(item.get(XML_LANG) or feed_lang),
+                raw=_raw(item),
+            )
+        )
     return items
 
 
 # --- the poller ------------------------------------------------------------------------------------
+
 
 class PressPoller(Poller):
     name = "press"
@@ -244,8 +257,10 @@ class PressPoller(Poller):
     async def read(self, outlet: Outlet) -> None:
         key = f"feed:{outlet.feed}"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
-                   "User-Agent": "sada press monitor"}
+        headers = {
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
+            "User-Agent": "sada press monitor",
+        }
         if state.get("etag"):
             headers["If-None-Match"] = state["etag"]
         if state.get("modified"):
@@ -284,12 +299,31 @@ class PressPoller(Poller):
                 continue
             seen.add(normalised)
             fresh.append(normalised)
-            records.append(Item(f"item.{index}", item.raw, compact({
-                "type": "mention", "event": self.event.slug, "platform": "web", "url": item.url,
-                "published_at": iso(published), "outlet": outlet.name, "country": outlet.country,
-                "lang": item.lang or _primary(outlet.lang), "title": item.title, "audience": outlet.audience})))
-        cursor = {"etag": response.headers.get("etag"), "modified": response.headers.get("last-modified"),
-                  "read_at": iso(now)}
+            records.append(
+                Item(
+                    f"item.{index}",
+                    item.raw,
+                    compact(
+                        {
+                            "type": "mention",
+                            "event": self.event.slug,
+                            "platform": "web",
+                            "url": item.url,
+                            "published_at": iso(published),
+                            "outlet": outlet.name,
+                            "country": outlet.country,
+                            "lang": item.lang or _primary(outlet.lang),
+                            "title": item.title,
+                            "audience": outlet.audience,
+                        }
+                    ),
+                )
+            )
+        cursor = {
+            "etag": response.headers.get("etag"),
+            "modified": response.headers.get("last-modified"),
+            "read_at": iso(now),
+        }
 
         def update() -> None:
             self.checkpoint.data.setdefault("seen", []).extend(fresh)

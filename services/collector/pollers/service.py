@@ -35,8 +35,18 @@ from shared.settings import Settings
 
 log = logging.getLogger("sada.collector.pollers")
 
-CONNECTORS: dict[str, type[Poller]] = {poller.name: poller for poller in (
-    XPoller, YouTubePoller, FacebookPoller, InstagramPoller, LinkedInPoller, TikTokPoller, PressPoller)}
+CONNECTORS: dict[str, type[Poller]] = {
+    poller.name: poller
+    for poller in (
+        XPoller,
+        YouTubePoller,
+        FacebookPoller,
+        InstagramPoller,
+        LinkedInPoller,
+        TikTokPoller,
+        PressPoller,
+    )
+}
 assert tuple(CONNECTORS) == CONNECTOR_NAMES
 # How long after an event's end its figures are still followed (they keep moving).
 FOLLOW_UP = timedelta(days=30)
@@ -47,8 +57,9 @@ def configured(settings: Settings) -> list[str]:
     return [name for name, poller in CONNECTORS.items() if poller.configured(settings)]
 
 
-def events_to_collect(settings: Settings, registry: Registry, slugs: list[str] | None = None,
-                      now: datetime | None = None) -> list[Event]:
+def events_to_collect(
+    settings: Settings, registry: Registry, slugs: list[str] | None = None, now: datetime | None = None
+) -> list[Event]:
     """The events named (``--event``, ``SADA_POLL_EVENTS``), else every registry event that
     has not ended more than :data:`FOLLOW_UP` ago."""
     slugs = slugs or settings.poll_events
@@ -62,12 +73,21 @@ class Collection:
     """Pollers for some connectors × events, sharing one HTTP session, one rate-limit state per
     connector (one token) and one set of metrics."""
 
-    def __init__(self, settings: Settings, registry: Registry, names: list[str], sink: Sink,
-                 events: list[str] | None = None, metrics: PollerMetrics | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        names: list[str],
+        sink: Sink,
+        events: list[str] | None = None,
+        metrics: PollerMetrics | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         unknown = [name for name in names if name not in CONNECTORS]
         if unknown:
-            raise NothingToCollect(f"unknown connector(s) {', '.join(unknown)}; expected {', '.join(CONNECTORS)}")
+            raise NothingToCollect(
+                f"unknown connector(s) {', '.join(unknown)}; expected {', '.join(CONNECTORS)}"
+            )
         self.settings = settings
         self.registry = registry
         self.names = names
@@ -83,9 +103,13 @@ class Collection:
         self.session = aiohttp.ClientSession()
         events = events_to_collect(self.settings, self.registry, self.slugs, self.clock())
         limits = {name: RateLimit() for name in self.names}
-        self.pollers = [CONNECTORS[name](self.settings, event, self.session, self.sink, self.metrics,
-                                         limits[name], clock=self.clock)
-                        for name in self.names for event in events]
+        self.pollers = [
+            CONNECTORS[name](
+                self.settings, event, self.session, self.sink, self.metrics, limits[name], clock=self.clock
+            )
+            for name in self.names
+            for event in events
+        ]
         return self
 
     async def close(self) -> None:
@@ -127,26 +151,42 @@ class Collection:
         self._task = asyncio.create_task(self.run_forever(), name="sada-pollers")
 
     def status(self) -> dict[str, Any]:
-        return {"connectors": self.names, "events": sorted({p.event.slug for p in self.pollers}),
-                "pollers": [poller.status() for poller in self.pollers]}
+        return {
+            "connectors": self.names,
+            "events": sorted({p.event.slug for p in self.pollers}),
+            "pollers": [poller.status() for poller in self.pollers],
+        }
 
 
-def attach_pollers(app: web.Application, settings: Settings, registry: Registry, publisher: Publisher,
-                   names: list[str] | None = None) -> Collection:
+def attach_pollers(
+    app: web.Application,
+    settings: Settings,
+    registry: Registry,
+    publisher: Publisher,
+    names: list[str] | None = None,
+) -> Collection:
     """Run the configured connectors for as long as ``app`` runs; serve their state.
 
     The pollers' metrics go into the app's /metrics registry when it has one
     (the collector's app does), so one scrape sees intake and polling.
     """
     metrics = PollerMetrics(app.get(METRICS_REGISTRY))
-    collection = Collection(settings, registry, configured(settings) if names is None else names,
-                            PublisherSink(publisher), metrics=metrics)
+    collection = Collection(
+        settings,
+        registry,
+        configured(settings) if names is None else names,
+        PublisherSink(publisher),
+        metrics=metrics,
+    )
 
     async def started(_: web.Application) -> None:
         await collection.open()
         if collection.pollers:
-            log.info("pollers: %s for %s", ", ".join(collection.names),
-                     ", ".join(sorted({p.event.slug for p in collection.pollers})))
+            log.info(
+                "pollers: %s for %s",
+                ", ".join(collection.names),
+                ", ".join(sorted({p.event.slug for p in collection.pollers})),
+            )
             collection.start()
 
     async def stopped(_: web.Application) -> None:

@@ -28,7 +28,9 @@ from typing import Any
 from services.collector.pollers.base import ApiError, Entry, Poller, Response, counter, entry, need_time
 from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id, unix_time
 
-LIST_FIELDS = "id,create_time,title,video_description,share_url,view_count,like_count,comment_count,share_count"
+LIST_FIELDS = (
+    "id,create_time,title,video_description,share_url,view_count,like_count,comment_count,share_count"
+)
 QUERY_FIELDS = "id,view_count,like_count,comment_count,share_count"
 PAGE = 20
 
@@ -47,18 +49,30 @@ class TikTokPoller(Poller):
         return self.retry_after(response) or self.backoff(f"{response.status} {code or ''}".strip())
 
     async def call(self, path: str, fields: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.request("POST", f"{self.url}/{path}", params={"fields": fields}, body=body,
-                                      headers={"Authorization": f"Bearer {self.token}"})
+        response = await self.request(
+            "POST",
+            f"{self.url}/{path}",
+            params={"fields": fields},
+            body=body,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         answer = as_dict(response.json())
         error = as_dict(answer.get("error"))
         if response.status == 200 and error.get("code", "ok") == "ok":
             return as_dict(answer.get("data"))
-        raise ApiError(response.status, str(error.get("message") or error.get("code") or response.text[:200]),
-                       error.get("code"))
+        raise ApiError(
+            response.status,
+            str(error.get("message") or error.get("code") or response.text[:200]),
+            error.get("code"),
+        )
 
     def figures(self, video: dict, observed: str) -> dict | None:
-        values = {"views": counter(video.get("view_count")), "likes": counter(video.get("like_count")),
-                  "comments": counter(video.get("comment_count")), "shares": counter(video.get("share_count"))}
+        values = {
+            "views": counter(video.get("view_count")),
+            "likes": counter(video.get("like_count")),
+            "comments": counter(video.get("comment_count")),
+            "shares": counter(video.get("share_count")),
+        }
         if all(v is None for v in values.values()):
             return None
         return compact({**self.base("metrics", need_id(video, "id")), "observed_at": observed, **values})
@@ -68,11 +82,15 @@ class TikTokPoller(Poller):
             raise Unmappable("", "a video must be a JSON object")
         video_id = need_id(video, "id")
         texts = [video.get(key) for key in ("title", "video_description")]
-        post = compact({
-            **self.base("post", video_id), "created_at": need_time(video.get("create_time"), "create_time", unix=True),
-            "text": next((t for t in texts if isinstance(t, str) and t), None),
-            "url": video.get("share_url") if isinstance(video.get("share_url"), str) else None, "media": "video",
-        })
+        post = compact(
+            {
+                **self.base("post", video_id),
+                "created_at": need_time(video.get("create_time"), "create_time", unix=True),
+                "text": next((t for t in texts if isinstance(t, str) and t), None),
+                "url": video.get("share_url") if isinstance(video.get("share_url"), str) else None,
+                "media": "video",
+            }
+        )
         return post, self.figures(video, observed)
 
     async def discover(self) -> None:
@@ -82,8 +100,11 @@ class TikTokPoller(Poller):
         floor = newest or int(self.since().timestamp())
         cursor, pending = state.get("cursor"), state.get("pending")
         while True:
-            data = await self.call("video/list/", LIST_FIELDS,
-                                   {"max_count": PAGE, **({"cursor": cursor} if cursor is not None else {})})
+            data = await self.call(
+                "video/list/",
+                LIST_FIELDS,
+                {"max_count": PAGE, **({"cursor": cursor} if cursor is not None else {})},
+            )
             observed = self.observed()
             entries, reached = [], False
             for index, video in enumerate(as_list(data.get("videos"))):
@@ -100,8 +121,11 @@ class TikTokPoller(Poller):
                 entries.append(found)
             more = bool(data.get("has_more")) and not reached and data.get("cursor") is not None
             cursor = data.get("cursor") if more else None
-            state_now = {"newest": newest, "cursor": cursor, "pending": pending} if more else \
-                {"newest": max(pending or 0, newest or 0) or None}
+            state_now = (
+                {"newest": newest, "cursor": cursor, "pending": pending}
+                if more
+                else {"newest": max(pending or 0, newest or 0) or None}
+            )
             await self.take(entries, {key: state_now})
             if not more:
                 return

@@ -67,7 +67,9 @@ def search_queries(event: Event, limit: int = QUERY_LIMIT) -> list[str]:
     characters each, without reposts."""
     terms = [tag if tag.startswith("#") else f"#{tag}" for tag in (t.strip() for t in event.hashtags) if tag]
     terms += ['"' + keyword.replace('"', " ").strip() + '"' for keyword in event.keywords if keyword.strip()]
-    terms += [f"from:{account.strip().lstrip('@')}" for account in event.accounts.get("x", []) if account.strip()]
+    terms += [
+        f"from:{account.strip().lstrip('@')}" for account in event.accounts.get("x", []) if account.strip()
+    ]
     queries: list[str] = []
     group: list[str] = []
 
@@ -136,7 +138,9 @@ class XPoller(Poller):
 
     def figures(self, tweet_id: str, tweet: dict, attached: list[dict], observed: str) -> dict | None:
         public = as_dict(tweet.get("public_metrics"))
-        reposts = counter(public["retweet_count"] if "retweet_count" in public else public.get("repost_count"))
+        reposts = counter(
+            public["retweet_count"] if "retweet_count" in public else public.get("repost_count")
+        )
         quotes = counter(public.get("quote_count"))
         views = [counter(as_dict(m.get("public_metrics")).get("view_count")) for m in attached]
         values = {
@@ -151,8 +155,9 @@ class XPoller(Poller):
             return None
         return compact({**self.base("metrics", tweet_id), "observed_at": observed, **values})
 
-    def map_tweet(self, tweet: object, users: dict[str, dict], media: dict[str, dict],
-                  observed: str) -> tuple[dict, dict | None]:
+    def map_tweet(
+        self, tweet: object, users: dict[str, dict], media: dict[str, dict], observed: str
+    ) -> tuple[dict, dict | None]:
         if not isinstance(tweet, dict):
             raise Unmappable("", "a post must be a JSON object")
         tweet_id = need_id(tweet, "id")
@@ -163,32 +168,50 @@ class XPoller(Poller):
         tags = [as_dict(tag).get("tag") for tag in as_list(entities.get("hashtags"))]
         keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
         attached = [media[key] for key in keys if isinstance(key, str) and key in media]
-        kind = X_MEDIA.get(attached[0].get("type"), "image") if attached else \
-            ("link" if entities.get("urls") else "text")
-        lang = tweet.get("lang") if isinstance(tweet.get("lang"), str) and tweet.get("lang") != "und" else None
+        kind = (
+            X_MEDIA.get(attached[0].get("type"), "image")
+            if attached
+            else ("link" if entities.get("urls") else "text")
+        )
+        lang = (
+            tweet.get("lang") if isinstance(tweet.get("lang"), str) and tweet.get("lang") != "und" else None
+        )
         text = tweet.get("text") if isinstance(tweet.get("text"), str) else None
-        post = compact({
-            **self.base("post", tweet_id), "created_at": created, "text": text, "lang": lang,
-            "author": username, "account": username,
-            "hashtags": [tag for tag in tags if isinstance(tag, str)] or None,
-            "url": f"https://x.com/{username}/status/{tweet_id}" if username else
-            f"https://x.com/i/web/status/{tweet_id}",
-            "media": kind, "followers": counter(as_dict(user.get("public_metrics")).get("followers_count")),
-        })
+        post = compact(
+            {
+                **self.base("post", tweet_id),
+                "created_at": created,
+                "text": text,
+                "lang": lang,
+                "author": username,
+                "account": username,
+                "hashtags": [tag for tag in tags if isinstance(tag, str)] or None,
+                "url": f"https://x.com/{username}/status/{tweet_id}"
+                if username
+                else f"https://x.com/i/web/status/{tweet_id}",
+                "media": kind,
+                "followers": counter(as_dict(user.get("public_metrics")).get("followers_count")),
+            }
+        )
         return post, self.figures(tweet_id, tweet, attached, observed)
 
     def entries(self, body: dict) -> list[Entry]:
         includes = as_dict(body.get("includes"))
         users = {str(u["id"]): u for u in map(as_dict, as_list(includes.get("users"))) if "id" in u}
-        media = {str(m["media_key"]): m for m in map(as_dict, as_list(includes.get("media"))) if "media_key" in m}
+        media = {
+            str(m["media_key"]): m for m in map(as_dict, as_list(includes.get("media"))) if "media_key" in m
+        }
         tracked = {account.strip().lstrip("@").lower() for account in self.event.accounts.get("x", [])}
         observed = self.observed()
         found = []
         for index, tweet in enumerate(as_list(body.get("data"))):
             mapped = entry(f"data.{index}", tweet, partial(self.map_tweet, tweet, users, media, observed))
             author = str((mapped.post or {}).get("author", "")).lower()
-            if mapped.post and author in tracked and \
-                    not self.belongs(mapped.post.get("text"), parse_time(mapped.post["created_at"])):
+            if (
+                mapped.post
+                and author in tracked
+                and not self.belongs(mapped.post.get("text"), parse_time(mapped.post["created_at"]))
+            ):
                 continue  # a tracked account's post that is not about the event
             found.append(mapped)
         return found
@@ -205,7 +228,9 @@ class XPoller(Poller):
     async def discover(self) -> None:
         queries = search_queries(self.event)
         if not queries:
-            raise PollError(f"event {self.event.slug!r} has no hashtags, keywords or accounts.x to search for")
+            raise PollError(
+                f"event {self.event.slug!r} has no hashtags, keywords or accounts.x to search for"
+            )
         for query in queries:
             await self.guarded("search", query, self.search(query))
 
@@ -221,28 +246,45 @@ class XPoller(Poller):
                 params["start_time"] = self.start_time()
             if next_token:
                 params["next_token"] = next_token
-            body = self.check(await self.request("GET", f"{self.url}/tweets/search/recent", params=params,
-                                                 headers=self.auth))
+            body = self.check(
+                await self.request(
+                    "GET", f"{self.url}/tweets/search/recent", params=params, headers=self.auth
+                )
+            )
             meta = as_dict(body.get("meta"))
             pending = newer_id(pending, meta.get("newest_id"))
             for tweet in as_list(body.get("data")):
                 pending = newer_id(pending, str(as_dict(tweet).get("id", "")))
             next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
-            cursor = {"since_id": since_id, "next_token": next_token, "pending": pending} if next_token else \
-                {"since_id": newer_id(since_id, pending)}
+            cursor = (
+                {"since_id": since_id, "next_token": next_token, "pending": pending}
+                if next_token
+                else {"since_id": newer_id(since_id, pending)}
+            )
             await self.take(self.entries(body), {key: cursor})
             if not next_token:
                 return
 
     async def refresh(self, post_ids: list[str]) -> list[Entry]:
-        body = self.check(await self.request("GET", f"{self.url}/tweets",
-                                             params={"ids": ",".join(post_ids), **LOOKUP_FIELDS},
-                                             headers=self.auth))
-        gone = [str(as_dict(e).get("resource_id") or as_dict(e).get("value")) for e in as_list(body.get("errors"))
-                if str(as_dict(e).get("type", "")).endswith("resource-not-found")]
+        body = self.check(
+            await self.request(
+                "GET",
+                f"{self.url}/tweets",
+                params={"ids": ",".join(post_ids), **LOOKUP_FIELDS},
+                headers=self.auth,
+            )
+        )
+        gone = [
+            str(as_dict(e).get("resource_id") or as_dict(e).get("value"))
+            for e in as_list(body.get("errors"))
+            if str(as_dict(e).get("type", "")).endswith("resource-not-found")
+        ]
         self.forget(gone)
-        media = {str(m["media_key"]): m for m in map(as_dict, as_list(as_dict(body.get("includes")).get("media")))
-                 if "media_key" in m}
+        media = {
+            str(m["media_key"]): m
+            for m in map(as_dict, as_list(as_dict(body.get("includes")).get("media")))
+            if "media_key" in m
+        }
         observed = self.observed()
 
         def snapshot(tweet: object) -> tuple[None, dict | None]:
@@ -251,4 +293,7 @@ class XPoller(Poller):
             attached = [media[k] for k in keys if isinstance(k, str) and k in media]
             return None, self.figures(need_id(tweet, "id"), tweet, attached, observed)
 
-        return [entry(f"data.{i}", tweet, partial(snapshot, tweet)) for i, tweet in enumerate(as_list(body.get("data")))]
+        return [
+            entry(f"data.{i}", tweet, partial(snapshot, tweet))
+            for i, tweet in enumerate(as_list(body.get("data")))
+        ]

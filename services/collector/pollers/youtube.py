@@ -113,30 +113,57 @@ class YouTubePoller(Poller):
         created = need_time(snippet.get("publishedAt"), "snippet.publishedAt")
         parts = [snippet.get(key) for key in ("title", "description")]
         text = "\n\n".join(p for p in parts if isinstance(p, str) and p) or None
-        live = bool(item.get("liveStreamingDetails")) or snippet.get("liveBroadcastContent") in ("live", "upcoming")
+        live = bool(item.get("liveStreamingDetails")) or snippet.get("liveBroadcastContent") in (
+            "live",
+            "upcoming",
+        )
         lang = snippet.get("defaultAudioLanguage") or snippet.get("defaultLanguage")
-        post = compact({
-            **self.base("post", video_id), "created_at": created, "text": text,
-            "account": snippet.get("channelId") if isinstance(snippet.get("channelId"), str) else None,
-            "author": snippet.get("channelTitle") if isinstance(snippet.get("channelTitle"), str) else None,
-            "lang": lang if isinstance(lang, str) else None,
-            "url": f"https://www.youtube.com/watch?v={video_id}", "media": "live" if live else "video",
-        })
+        post = compact(
+            {
+                **self.base("post", video_id),
+                "created_at": created,
+                "text": text,
+                "account": snippet.get("channelId") if isinstance(snippet.get("channelId"), str) else None,
+                "author": snippet.get("channelTitle")
+                if isinstance(snippet.get("channelTitle"), str)
+                else None,
+                "lang": lang if isinstance(lang, str) else None,
+                "url": f"https://www.youtube.com/watch?v={video_id}",
+                "media": "live" if live else "video",
+            }
+        )
         statistics = as_dict(item.get("statistics"))
-        values = {"views": counter(statistics.get("viewCount")), "likes": counter(statistics.get("likeCount")),
-                  "comments": counter(statistics.get("commentCount"))}
-        metrics = None if all(v is None for v in values.values()) else \
-            compact({**self.base("metrics", video_id), "observed_at": observed, **values})
+        values = {
+            "views": counter(statistics.get("viewCount")),
+            "likes": counter(statistics.get("likeCount")),
+            "comments": counter(statistics.get("commentCount")),
+        }
+        metrics = (
+            None
+            if all(v is None for v in values.values())
+            else compact({**self.base("metrics", video_id), "observed_at": observed, **values})
+        )
         return post, metrics
 
     async def videos(self, video_ids: list[str]) -> list[Entry]:
         self.spend(VIDEOS_COST)
-        body = self.check(await self.request("GET", f"{self.url}/videos", params={
-            "part": "statistics,snippet,liveStreamingDetails", "id": ",".join(video_ids),
-            "maxResults": len(video_ids), "key": self.token}))
+        body = self.check(
+            await self.request(
+                "GET",
+                f"{self.url}/videos",
+                params={
+                    "part": "statistics,snippet,liveStreamingDetails",
+                    "id": ",".join(video_ids),
+                    "maxResults": len(video_ids),
+                    "key": self.token,
+                },
+            )
+        )
         observed = self.observed()
-        return [entry(f"items.{i}", item, partial(self.map_video, item, observed))
-                for i, item in enumerate(as_list(body.get("items")))]
+        return [
+            entry(f"items.{i}", item, partial(self.map_video, item, observed))
+            for i, item in enumerate(as_list(body.get("items")))
+        ]
 
     # -- discover and refresh ---------------------------------------------------------------
 
@@ -152,7 +179,9 @@ class YouTubePoller(Poller):
     async def discover(self) -> None:
         searches = self.searches()
         if not searches:
-            raise PollError(f"event {self.event.slug!r} has no hashtags, keywords or accounts.youtube to search for")
+            raise PollError(
+                f"event {self.event.slug!r} has no hashtags, keywords or accounts.youtube to search for"
+            )
         for key, extra in searches.items():
             await self.guarded("search", key, self.search(key, extra))
 
@@ -163,8 +192,15 @@ class YouTubePoller(Poller):
         page, pending = state.get("page"), state.get("pending")
         own = "channelId" in extra
         while True:
-            params: dict[str, Any] = {"part": "snippet", "type": "video", "order": "date", "maxResults": 50,
-                                      "publishedAfter": after, "key": self.token, **extra}
+            params: dict[str, Any] = {
+                "part": "snippet",
+                "type": "video",
+                "order": "date",
+                "maxResults": 50,
+                "publishedAfter": after,
+                "key": self.token,
+                **extra,
+            }
             if page:
                 params["pageToken"] = page
             self.spend(SEARCH_COST)
@@ -186,7 +222,9 @@ class YouTubePoller(Poller):
                         continue  # a tracked channel's video that is not about the event
                     entries.append(found)
             page = body.get("nextPageToken") if isinstance(body.get("nextPageToken"), str) else None
-            cursor = {"after": after, "page": page, "pending": pending} if page else {"after": pending or after}
+            cursor = (
+                {"after": after, "page": page, "pending": pending} if page else {"after": pending or after}
+            )
             await self.take(entries, {key: cursor})
             if not page:
                 return

@@ -32,8 +32,15 @@ def rule_uid(event: str) -> str:
 
 
 def spike_sql(event: str) -> str:
-    trends = q.reporter("trends", event=event, at=q.Raw("$__toTime"), window_s=WINDOW_S, baseline_s=BASELINE_S,
-                        threshold=THRESHOLD, min_count=MIN_COUNT)
+    trends = q.reporter(
+        "trends",
+        event=event,
+        at=q.Raw("$__toTime"),
+        window_s=WINDOW_S,
+        baseline_s=BASELINE_S,
+        threshold=THRESHOLD,
+        min_count=MIN_COUNT,
+    )
     return f"""SELECT if(platform = '', 'all', platform) AS platform, metric, toFloat64(ifNull(spike, 0)) AS spike
 FROM ({trends})"""
 
@@ -42,21 +49,48 @@ def rules(registry: Registry, events: list[str], folder_uid: str) -> list[alerti
     out = []
     for slug in sorted(set(events) | set(registry.events)):
         name = registry.get(slug).name("en")
-        query = (alerting.Query("A").datasource_uid(CLICKHOUSE_UID).model(SQL(spike_sql(slug), "table"))
-                 .relative_time_range(alerting_model.RelativeTimeRange(from_val=WINDOW_S + BASELINE_S, to=0)))
-        threshold = (expr.TypeThreshold().ref_id("B").expression("A").datasource(EXPRESSIONS)
-                     .conditions([expr.ExprTypeThresholdConditions().evaluator(
-                         expr.ExprTypeThresholdConditionsEvaluator().type("gt").params([0]))]))
-        rule = (alerting.Rule(f"Spike: {name}").uid(rule_uid(slug)).org_id(1).folder_uid(folder_uid)
-                .rule_group(RULE_GROUP).condition("B").for_val("0s").no_data_state("OK").exec_err_state("Error")
-                .with_query(query)
-                .with_query(alerting.Query("B").datasource_uid("__expr__").model(threshold))
-                .labels({"sada_event": slug})
-                .annotations({"summary": f"Activity spike on {name} ({{{{ $labels.platform }}}}, "
-                                         "{{ $labels.metric }})",
-                              "description": f"Per-minute volume in the last {WINDOW_S // 60} min is at least "
-                                             f"{THRESHOLD:g}× the {BASELINE_S // 60} min before it, with at least "
-                                             f"{MIN_COUNT} in the window (services/reporter/sql/trends.sql)."}))
+        query = (
+            alerting.Query("A")
+            .datasource_uid(CLICKHOUSE_UID)
+            .model(SQL(spike_sql(slug), "table"))
+            .relative_time_range(alerting_model.RelativeTimeRange(from_val=WINDOW_S + BASELINE_S, to=0))
+        )
+        threshold = (
+            expr.TypeThreshold()
+            .ref_id("B")
+            .expression("A")
+            .datasource(EXPRESSIONS)
+            .conditions(
+                [
+                    expr.ExprTypeThresholdConditions().evaluator(
+                        expr.ExprTypeThresholdConditionsEvaluator().type("gt").params([0])
+                    )
+                ]
+            )
+        )
+        rule = (
+            alerting.Rule(f"Spike: {name}")
+            .uid(rule_uid(slug))
+            .org_id(1)
+            .folder_uid(folder_uid)
+            .rule_group(RULE_GROUP)
+            .condition("B")
+            .for_val("0s")
+            .no_data_state("OK")
+            .exec_err_state("Error")
+            .with_query(query)
+            .with_query(alerting.Query("B").datasource_uid("__expr__").model(threshold))
+            .labels({"sada_event": slug})
+            .annotations(
+                {
+                    "summary": f"Activity spike on {name} ({{{{ $labels.platform }}}}, "
+                    "{{ $labels.metric }})",
+                    "description": f"Per-minute volume in the last {WINDOW_S // 60} min is at least "
+                    f"{THRESHOLD:g}× the {BASELINE_S // 60} min before it, with at least "
+                    f"{MIN_COUNT} in the window (services/reporter/sql/trends.sql).",
+                }
+            )
+        )
         out.append(rule.build())
     return out
 
@@ -66,11 +100,35 @@ def rule_payloads(registry: Registry, events: list[str], folder_uid: str) -> lis
     return [to_data(rule) for rule in rules(registry, events, folder_uid)]
 
 
-def file_provisioning(registry: Registry, events: list[str], folder_uid: str, folder_title: str) -> dict[str, Any]:
+def file_provisioning(
+    registry: Registry, events: list[str], folder_uid: str, folder_title: str
+) -> dict[str, Any]:
     """The same rules for Grafana's alerting file provisioning (``provisioning/alerting/*.yaml``)."""
     payloads = rule_payloads(registry, events, folder_uid)
-    keys = ("uid", "title", "condition", "data", "noDataState", "execErrState", "for", "annotations", "labels")
-    return {"apiVersion": 1, "groups": [{
-        "orgId": 1, "name": RULE_GROUP, "folder": folder_title, "interval": "1m",
-        "rules": [{key: rule[key] for key in keys if key in rule} for rule in payloads]}]} if payloads else \
-        {"apiVersion": 1, "groups": []}
+    keys = (
+        "uid",
+        "title",
+        "condition",
+        "data",
+        "noDataState",
+        "execErrState",
+        "for",
+        "annotations",
+        "labels",
+    )
+    return (
+        {
+            "apiVersion": 1,
+            "groups": [
+                {
+                    "orgId": 1,
+                    "name": RULE_GROUP,
+                    "folder": folder_title,
+                    "interval": "1m",
+                    "rules": [{key: rule[key] for key in keys if key in rule} for rule in payloads],
+                }
+            ],
+        }
+        if payloads
+        else {"apiVersion": 1, "groups": []}
+    )

@@ -29,19 +29,25 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def build_dashboards(registry: Registry, lang: str = "en",
-                     events: Iterable[str] = ()) -> list[dashboard_model.Dashboard]:
+def build_dashboards(
+    registry: Registry, lang: str = "en", events: Iterable[str] = ()
+) -> list[dashboard_model.Dashboard]:
     """The five dashboards in ``lang``; ``events`` adds stored events the registry does not name."""
     register()
     check_lang(lang)
     known = sorted(set(events) | set(registry.events))
-    return [live.build(registry, lang, known).build(), platforms.build(registry, lang, known).build(),
-            posts.build(registry, lang, known).build(), press.build(registry, lang, known).build(),
-            health.build(lang).build()]
+    return [
+        live.build(registry, lang, known).build(),
+        platforms.build(registry, lang, known).build(),
+        posts.build(registry, lang, known).build(),
+        press.build(registry, lang, known).build(),
+        health.build(lang).build(),
+    ]
 
 
-def export(out: Path, settings: Settings, registry: Registry, lang: str = "en",
-           events: Iterable[str] = ()) -> list[Path]:
+def export(
+    out: Path, settings: Settings, registry: Registry, lang: str = "en", events: Iterable[str] = ()
+) -> list[Path]:
     """Write the dashboards' JSON and the provisioning YAML under ``out``; return the files written."""
     events = sorted(set(events))
     boards, provisioned = out / "dashboards", out / "provisioning"
@@ -52,12 +58,15 @@ def export(out: Path, settings: Settings, registry: Registry, lang: str = "en",
     files = {
         "datasources/sada.yaml": provisioning.datasources_file(settings),
         "dashboards/sada.yaml": provisioning.dashboards_file(settings),
-        "alerting/sada-spikes.yaml": alerts.file_provisioning(registry, events, settings.grafana_folder_uid,
-                                                              settings.grafana_folder_title),
+        "alerting/sada-spikes.yaml": alerts.file_provisioning(
+            registry, events, settings.grafana_folder_uid, settings.grafana_folder_title
+        ),
     }
     for name, document in files.items():
         text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
-        written.append(_write(provisioned / name, f"# Written by sada (services/reporter/dashboards).\n{text}"))
+        written.append(
+            _write(provisioned / name, f"# Written by sada (services/reporter/dashboards).\n{text}")
+        )
     return written
 
 

@@ -15,21 +15,40 @@ LANG_CHOICES = ("ar", "fr", "en")
 def add_parser(commands) -> None:
     dashboards = commands.add_parser("dashboards", help="Grafana dashboards as code: export files or publish")
     actions = dashboards.add_subparsers(dest="action", required=True)
-    export = actions.add_parser("export", help="dashboards JSON and Grafana provisioning YAML into a directory")
-    export.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="writes DIR/dashboards/*.json and DIR/provisioning/")
-    publish = actions.add_parser("publish", help="folder, data sources, dashboards and spike alert rules into "
-                                                 "a running Grafana (token: $SADA_GRAFANA_TOKEN)")
+    export = actions.add_parser(
+        "export", help="dashboards JSON and Grafana provisioning YAML into a directory"
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="writes DIR/dashboards/*.json and DIR/provisioning/",
+    )
+    publish = actions.add_parser(
+        "publish",
+        help="folder, data sources, dashboards and spike alert rules into "
+        "a running Grafana (token: $SADA_GRAFANA_TOKEN)",
+    )
     publish.add_argument("--grafana-url", help="Grafana's root URL (default: $SADA_GRAFANA_URL)")
-    publish.add_argument("--event", action="append", default=[], metavar="SLUG",
-                         help="also make a spike alert rule for this event (the registry's events always get one)")
-    publish.add_argument("--no-overwrite", action="store_true",
-                         help="fail (412) rather than replace a dashboard changed in Grafana meanwhile")
+    publish.add_argument(
+        "--event",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="also make a spike alert rule for this event (the registry's events always get one)",
+    )
+    publish.add_argument(
+        "--no-overwrite",
+        action="store_true",
+        help="fail (412) rather than replace a dashboard changed in Grafana meanwhile",
+    )
     for action in (export, publish):
-        action.add_argument("--lang", choices=LANG_CHOICES, help="language of the dashboards (default: "
-                                                                 "$SADA_GRAFANA_LANG or en)")
-
-
+        action.add_argument(
+            "--lang",
+            choices=LANG_CHOICES,
+            help="language of the dashboards (default: $SADA_GRAFANA_LANG or en)",
+        )
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -45,8 +64,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
     url = args.grafana_url or settings.grafana_url
     try:
-        changes = await asyncio.to_thread(publish, settings, registry, url, lang, args.event,
-                                          overwrite=not args.no_overwrite)
+        changes = await asyncio.to_thread(
+            publish, settings, registry, url, lang, args.event, overwrite=not args.no_overwrite
+        )
     except PublishError as exc:
         say(f"sada dashboards publish: {exc}")
         return 1

@@ -43,8 +43,9 @@ def describe_figure(name: str, lang: str) -> str:
 
 
 def _links(url: str, title: str) -> dashboard_model.DynamicConfigValue:
-    return dashboard_model.DynamicConfigValue(id_val="links", value=[{"title": title, "url": url,
-                                                                        "targetBlank": url.startswith("${__value")}])
+    return dashboard_model.DynamicConfigValue(
+        id_val="links", value=[{"title": title, "url": url, "targetBlank": url.startswith("${__value")}]
+    )
 
 
 class Panels:
@@ -58,106 +59,269 @@ class Panels:
         self._next += 1
         return self._next
 
-    def stat(self, title: str, sql: str, description: str, unit: str = "short", width: int = 6,
-             height: int = 5, percent_change: bool = False, decimals: int | None = None) -> stat.Panel:
-        panel = (stat.Panel().id(self._id()).title(title).description(description).datasource(CLICKHOUSE)
-                 .with_target(SQL(sql, "timeseries" if percent_change else "table"))
-                 .unit(unit).span(width).height(height)
-                 .graph_mode(common.BigValueGraphMode.NONE)
-                 .text_mode(common.BigValueTextMode.VALUE)
-                 .show_percent_change(percent_change)
-                 .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False)))
+    def stat(
+        self,
+        title: str,
+        sql: str,
+        description: str,
+        unit: str = "short",
+        width: int = 6,
+        height: int = 5,
+        percent_change: bool = False,
+        decimals: int | None = None,
+    ) -> stat.Panel:
+        panel = (
+            stat.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(CLICKHOUSE)
+            .with_target(SQL(sql, "timeseries" if percent_change else "table"))
+            .unit(unit)
+            .span(width)
+            .height(height)
+            .graph_mode(common.BigValueGraphMode.NONE)
+            .text_mode(common.BigValueTextMode.VALUE)
+            .show_percent_change(percent_change)
+            .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+        )
         if decimals is not None:
             panel.decimals(decimals)
         return panel
 
-    def timeseries(self, title: str, sql: str, description: str, unit: str = "short", width: int = 12,
-                   height: int = 8, min_interval: str = "1m", series_name: str | None = "platform",
-                   stack: bool = False) -> timeseries.Panel:
-        panel = (timeseries.Panel().id(self._id()).title(title).description(description).datasource(CLICKHOUSE)
-                 .with_target(SQL(sql, "timeseries")).unit(unit).span(width).height(height)
-                 .interval(min_interval).line_width(2).fill_opacity(10).span_nulls(True)
-                 .legend(common_builders.VizLegendOptions().show_legend(True)
-                         .display_mode(common.LegendDisplayMode.LIST).placement(common.LegendPlacement.BOTTOM)))
+    def timeseries(
+        self,
+        title: str,
+        sql: str,
+        description: str,
+        unit: str = "short",
+        width: int = 12,
+        height: int = 8,
+        min_interval: str = "1m",
+        series_name: str | None = "platform",
+        stack: bool = False,
+    ) -> timeseries.Panel:
+        panel = (
+            timeseries.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(CLICKHOUSE)
+            .with_target(SQL(sql, "timeseries"))
+            .unit(unit)
+            .span(width)
+            .height(height)
+            .interval(min_interval)
+            .line_width(2)
+            .fill_opacity(10)
+            .span_nulls(True)
+            .legend(
+                common_builders.VizLegendOptions()
+                .show_legend(True)
+                .display_mode(common.LegendDisplayMode.LIST)
+                .placement(common.LegendPlacement.BOTTOM)
+            )
+        )
         if series_name:
             panel.display_name(f"${{__field.labels.{series_name}}}")
         if stack:
             panel.stacking(common_builders.StackingConfig().mode(common.StackingMode.NORMAL))
         return panel
 
-    def table(self, title: str, sql: str, description: str, columns: dict[str, str], width: int = 12,
-              height: int = 8, links: dict[str, tuple[str, str]] | None = None,
-              units: dict[str, str] | None = None) -> table.Panel:
+    def table(
+        self,
+        title: str,
+        sql: str,
+        description: str,
+        columns: dict[str, str],
+        width: int = 12,
+        height: int = 8,
+        links: dict[str, tuple[str, str]] | None = None,
+        units: dict[str, str] | None = None,
+    ) -> table.Panel:
         """``columns``: SQL column → header label key (or ``None`` to show the column's name)."""
-        panel = (table.Panel().id(self._id()).title(title).description(description).datasource(CLICKHOUSE)
-                 .with_target(SQL(sql, "table")).span(width).height(height).filterable(True)
-                 .with_transformation(dashboard_model.DataTransformerConfig(id_val="organize", options={
-                     "renameByName": {column: t(key, self.lang) for column, key in columns.items()},
-                     "indexByName": {column: index for index, column in enumerate(columns)},
-                     "excludeByName": {}})))
+        panel = (
+            table.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(CLICKHOUSE)
+            .with_target(SQL(sql, "table"))
+            .span(width)
+            .height(height)
+            .filterable(True)
+            .with_transformation(
+                dashboard_model.DataTransformerConfig(
+                    id_val="organize",
+                    options={
+                        "renameByName": {column: t(key, self.lang) for column, key in columns.items()},
+                        "indexByName": {column: index for index, column in enumerate(columns)},
+                        "excludeByName": {},
+                    },
+                )
+            )
+        )
         for column, (url, link_title) in (links or {}).items():
             panel.override_by_name(column, [_links(url, link_title)])
         for column, unit in (units or {}).items():
             panel.override_by_name(column, [dashboard_model.DynamicConfigValue(id_val="unit", value=unit)])
         return panel
 
-    def geomap(self, title: str, sql: str, description: str, lookup: str, size: str, width: int = 12,
-               height: int = 10) -> geomap.Panel:
-        layer = (common_builders.MapLayerOptions().type("markers").name(title).tooltip(True)
-                 .location(common_builders.FrameGeometrySource().mode(common.FrameGeometrySourceMode.LOOKUP)
-                           .lookup(lookup).gazetteer("public/gazetteer/countries.json"))
-                 .config({"showLegend": True, "style": {
-                     "size": {"field": size, "fixed": 5, "min": 4, "max": 30},
-                     "color": {"fixed": "dark-green"}, "opacity": 0.6,
-                     "text": {"field": size, "fixed": "", "mode": "field"},
-                     "textConfig": {"fontSize": 10, "offsetY": -12, "textAlign": "center",
-                                    "textBaseline": "middle"}}}))
-        return (geomap.Panel().id(self._id()).title(title).description(description).datasource(CLICKHOUSE)
-                .with_target(SQL(sql, "table")).span(width).height(height)
-                .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))
-                .basemap(common_builders.MapLayerOptions().type("default").name("basemap"))
-                .layers([layer]))
+    def geomap(
+        self,
+        title: str,
+        sql: str,
+        description: str,
+        lookup: str,
+        size: str,
+        width: int = 12,
+        height: int = 10,
+    ) -> geomap.Panel:
+        layer = (
+            common_builders.MapLayerOptions()
+            .type("markers")
+            .name(title)
+            .tooltip(True)
+            .location(
+                common_builders.FrameGeometrySource()
+                .mode(common.FrameGeometrySourceMode.LOOKUP)
+                .lookup(lookup)
+                .gazetteer("public/gazetteer/countries.json")
+            )
+            .config(
+                {
+                    "showLegend": True,
+                    "style": {
+                        "size": {"field": size, "fixed": 5, "min": 4, "max": 30},
+                        "color": {"fixed": "dark-green"},
+                        "opacity": 0.6,
+                        "text": {"field": size, "fixed": "", "mode": "field"},
+                        "textConfig": {
+                            "fontSize": 10,
+                            "offsetY": -12,
+                            "textAlign": "center",
+                            "textBaseline": "middle",
+                        },
+                    },
+                }
+            )
+        )
+        return (
+            geomap.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(CLICKHOUSE)
+            .with_target(SQL(sql, "table"))
+            .span(width)
+            .height(height)
+            .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))
+            .basemap(common_builders.MapLayerOptions().type("default").name("basemap"))
+            .layers([layer])
+        )
 
-    def piechart(self, title: str, sql: str, description: str, value: str, width: int = 6,
-                 height: int = 10) -> piechart.Panel:
+    def piechart(
+        self, title: str, sql: str, description: str, value: str, width: int = 6, height: int = 10
+    ) -> piechart.Panel:
         """One slice per row: the row's first text column names it, ``value`` sizes it."""
-        return (piechart.Panel().id(self._id()).title(title).description(description).datasource(CLICKHOUSE)
-                .with_target(SQL(sql, "table")).span(width).height(height)
-                .reduce_options(common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"])
-                                .fields(f"/^{value}$/"))
-                .pie_type(piechart_model.PieChartType.DONUT))
+        return (
+            piechart.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(CLICKHOUSE)
+            .with_target(SQL(sql, "table"))
+            .span(width)
+            .height(height)
+            .reduce_options(
+                common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
+            )
+            .pie_type(piechart_model.PieChartType.DONUT)
+        )
 
-    def bargauge(self, title: str, sql: str, description: str, value: str, width: int = 6, height: int = 10,
-                 unit: str = "short") -> bargauge.Panel:
+    def bargauge(
+        self,
+        title: str,
+        sql: str,
+        description: str,
+        value: str,
+        width: int = 6,
+        height: int = 10,
+        unit: str = "short",
+    ) -> bargauge.Panel:
         """One bar per row: the row's first text column names it, ``value`` is its length."""
-        return (bargauge.Panel().id(self._id()).title(title).description(description).datasource(CLICKHOUSE)
-                .with_target(SQL(sql, "table")).span(width).height(height).unit(unit)
-                .orientation(common.VizOrientation.HORIZONTAL)
-                .reduce_options(common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"])
-                                .fields(f"/^{value}$/")))
+        return (
+            bargauge.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(CLICKHOUSE)
+            .with_target(SQL(sql, "table"))
+            .span(width)
+            .height(height)
+            .unit(unit)
+            .orientation(common.VizOrientation.HORIZONTAL)
+            .reduce_options(
+                common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
+            )
+        )
 
-    def prometheus(self, title: str, queries: Sequence[tuple[str, str]], description: str, unit: str = "short",
-                   width: int = 12, height: int = 8) -> timeseries.Panel:
-        panel = (timeseries.Panel().id(self._id()).title(title).description(description).datasource(PROMETHEUS)
-                 .unit(unit).span(width).height(height).line_width(2).fill_opacity(10))
+    def prometheus(
+        self,
+        title: str,
+        queries: Sequence[tuple[str, str]],
+        description: str,
+        unit: str = "short",
+        width: int = 12,
+        height: int = 8,
+    ) -> timeseries.Panel:
+        panel = (
+            timeseries.Panel()
+            .id(self._id())
+            .title(title)
+            .description(description)
+            .datasource(PROMETHEUS)
+            .unit(unit)
+            .span(width)
+            .height(height)
+            .line_width(2)
+            .fill_opacity(10)
+        )
         for index, (expr, legend) in enumerate(queries):
-            panel.with_target(prometheus_builders.Dataquery().ref_id(chr(ord("A") + index)).expr(expr)
-                              .legend_format(legend).range().datasource(PROMETHEUS))
+            panel.with_target(
+                prometheus_builders.Dataquery()
+                .ref_id(chr(ord("A") + index))
+                .expr(expr)
+                .legend_format(legend)
+                .range()
+                .datasource(PROMETHEUS)
+            )
         return panel
 
     def row(self, title: str) -> dashboard_builders.Row:
         return dashboard_builders.Row(title).id(self._id())
 
 
-def event_variable(registry: Registry, lang: str, events: Sequence[str] = ()) -> dashboard_builders.QueryVariable:
+def event_variable(
+    registry: Registry, lang: str, events: Sequence[str] = ()
+) -> dashboard_builders.QueryVariable:
     """Every event the store holds a record for: the slug is the value, the registry's name in
     ``lang`` the text (the plugin reads a two-column answer as value, text)."""
     names = {slug: event.name(lang) for slug, event in sorted(registry.events.items())}
-    query = (f"SELECT event AS __value, {q.choice('event', names)} AS __text "
-             f"FROM ({q.reporter('events')}) ORDER BY event")
-    variable = (dashboard_builders.QueryVariable("event").label(t("var.event", lang)).datasource(CLICKHOUSE)
-                .query(query).refresh(dashboard_model.VariableRefresh.ON_DASHBOARD_LOAD)
-                .sort(dashboard_model.VariableSort.DISABLED).multi(False).include_all(False))
+    query = (
+        f"SELECT event AS __value, {q.choice('event', names)} AS __text "
+        f"FROM ({q.reporter('events')}) ORDER BY event"
+    )
+    variable = (
+        dashboard_builders.QueryVariable("event")
+        .label(t("var.event", lang))
+        .datasource(CLICKHOUSE)
+        .query(query)
+        .refresh(dashboard_model.VariableRefresh.ON_DASHBOARD_LOAD)
+        .sort(dashboard_model.VariableSort.DISABLED)
+        .multi(False)
+        .include_all(False)
+    )
     first = next(iter(sorted(events)), None) or next(iter(sorted(registry.events)), None)
     if first:
         variable.current(dashboard_model.VariableOption(text=names.get(first, first), value=first))
@@ -167,32 +331,58 @@ def event_variable(registry: Registry, lang: str, events: Sequence[str] = ()) ->
 def platform_variable(lang: str) -> dashboard_builders.QueryVariable:
     """The platforms the event has posts on; several at once, or All."""
     query = f"SELECT DISTINCT platform FROM {q.POST_FIGURES} ORDER BY platform"
-    return (dashboard_builders.QueryVariable("platform").label(t("var.platform", lang)).datasource(CLICKHOUSE)
-            .query(query).refresh(dashboard_model.VariableRefresh.ON_DASHBOARD_LOAD)
-            .sort(dashboard_model.VariableSort.ALPHABETICAL_ASC).multi(True).include_all(True)
-            .current(dashboard_model.VariableOption(text=["All"], value=["$__all"])))
+    return (
+        dashboard_builders.QueryVariable("platform")
+        .label(t("var.platform", lang))
+        .datasource(CLICKHOUSE)
+        .query(query)
+        .refresh(dashboard_model.VariableRefresh.ON_DASHBOARD_LOAD)
+        .sort(dashboard_model.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(dashboard_model.VariableOption(text=["All"], value=["$__all"]))
+    )
 
 
 def lang_variable(lang: str) -> dashboard_builders.CustomVariable:
     """The language of the posts to count (the posts' ``lang``); several at once, or All."""
-    return (dashboard_builders.CustomVariable("lang").label(t("var.lang", lang)).values("ar,fr,en")
-            .multi(True).include_all(True)
-            .options([dashboard_model.VariableOption(text=v, value=v, selected=False) for v in ("ar", "fr", "en")])
-            .current(dashboard_model.VariableOption(text=["All"], value=["$__all"])))
+    return (
+        dashboard_builders.CustomVariable("lang")
+        .label(t("var.lang", lang))
+        .values("ar,fr,en")
+        .multi(True)
+        .include_all(True)
+        .options(
+            [dashboard_model.VariableOption(text=v, value=v, selected=False) for v in ("ar", "fr", "en")]
+        )
+        .current(dashboard_model.VariableOption(text=["All"], value=["$__all"]))
+    )
 
 
-def dashboard(uid: str, title: str, lang: str, refresh: str = "1m", time_from: str = "now-24h",
-              description: str = "") -> dashboard_builders.Dashboard:
-    return (dashboard_builders.Dashboard(title).uid(uid).tags([*TAGS, lang]).description(description)
-            .refresh(refresh).time(time_from, "now").timezone("browser").readonly()
-            .tooltip(dashboard_model.DashboardCursorSync.CROSSHAIR)
-            .timepicker(dashboard_builders.TimePicker().refresh_intervals(["10s", "30s", "1m", "5m", "15m"])))
+def dashboard(
+    uid: str, title: str, lang: str, refresh: str = "1m", time_from: str = "now-24h", description: str = ""
+) -> dashboard_builders.Dashboard:
+    return (
+        dashboard_builders.Dashboard(title)
+        .uid(uid)
+        .tags([*TAGS, lang])
+        .description(description)
+        .refresh(refresh)
+        .time(time_from, "now")
+        .timezone("browser")
+        .readonly()
+        .tooltip(dashboard_model.DashboardCursorSync.CROSSHAIR)
+        .timepicker(dashboard_builders.TimePicker().refresh_intervals(["10s", "30s", "1m", "5m", "15m"]))
+    )
 
 
-def filtered_dashboard(uid: str, title: str, lang: str, registry: Registry, events: Sequence[str],
-                       refresh: str, time_from: str) -> dashboard_builders.Dashboard:
+def filtered_dashboard(
+    uid: str, title: str, lang: str, registry: Registry, events: Sequence[str], refresh: str, time_from: str
+) -> dashboard_builders.Dashboard:
     """A dashboard with the event, platform and post-language variables, in that order."""
-    return (dashboard(uid, title, lang, refresh=refresh, time_from=time_from)
-            .with_variable(event_variable(registry, lang, events))
-            .with_variable(platform_variable(lang))
-            .with_variable(lang_variable(lang)))
+    return (
+        dashboard(uid, title, lang, refresh=refresh, time_from=time_from)
+        .with_variable(event_variable(registry, lang, events))
+        .with_variable(platform_variable(lang))
+        .with_variable(lang_variable(lang))
+    )

@@ -44,8 +44,12 @@ ORDER BY table"""
 # PromQL over the services' /metrics (names as prometheus_client exposes them).
 COLLECTOR_RECORDS = "sum by (outcome) (rate(sada_collector_records_total[$__rate_interval]))"
 CONSUMER_LAG = "max(sada_aggregator_consumer_lag)"
-BATCH_P50 = "histogram_quantile(0.5, sum by (le) (rate(sada_aggregator_batch_seconds_bucket[$__rate_interval])))"
-BATCH_P95 = "histogram_quantile(0.95, sum by (le) (rate(sada_aggregator_batch_seconds_bucket[$__rate_interval])))"
+BATCH_P50 = (
+    "histogram_quantile(0.5, sum by (le) (rate(sada_aggregator_batch_seconds_bucket[$__rate_interval])))"
+)
+BATCH_P95 = (
+    "histogram_quantile(0.95, sum by (le) (rate(sada_aggregator_batch_seconds_bucket[$__rate_interval])))"
+)
 COLLECTOR_REJECTS = "sum by (field) (rate(sada_collector_rejects_total[$__rate_interval]))"
 
 
@@ -54,22 +58,62 @@ def build(lang: str) -> dashboard_builders.Dashboard:
     board = dashboard(UID, t("dash.health", lang), lang, refresh="30s", time_from="now-6h").variables([])
     rejects = t("desc.rejects", lang)
     board.with_row(panels.row(t("health.store", lang)))
-    board.with_panel(panels.timeseries(t("health.rejects_over_time", lang), REJECTS_OVER_TIME, rejects, width=12,
-                                       series_name="reason", stack=True))
-    board.with_panel(panels.table(t("health.rejects_table", lang), REJECT_REASONS, rejects,
-                                  {"reason": "col.reason", "field": "col.field", "rejects": "col.rejects",
-                                   "last_seen": "col.last_seen"}, width=12))
-    board.with_panel(panels.timeseries(t("health.ingest_rate", lang), INGEST_RATE, t("desc.ingest", lang),
-                                       unit="rowsps", width=16, series_name="table", min_interval="10s"))
-    board.with_panel(panels.bargauge(t("health.row_counts", lang), ROW_COUNTS, t("desc.ingest", lang), value="rows",
-                                     width=8, height=8))
+    board.with_panel(
+        panels.timeseries(
+            t("health.rejects_over_time", lang),
+            REJECTS_OVER_TIME,
+            rejects,
+            width=12,
+            series_name="reason",
+            stack=True,
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("health.rejects_table", lang),
+            REJECT_REASONS,
+            rejects,
+            {
+                "reason": "col.reason",
+                "field": "col.field",
+                "rejects": "col.rejects",
+                "last_seen": "col.last_seen",
+            },
+            width=12,
+        )
+    )
+    board.with_panel(
+        panels.timeseries(
+            t("health.ingest_rate", lang),
+            INGEST_RATE,
+            t("desc.ingest", lang),
+            unit="rowsps",
+            width=16,
+            series_name="table",
+            min_interval="10s",
+        )
+    )
+    board.with_panel(
+        panels.bargauge(
+            t("health.row_counts", lang), ROW_COUNTS, t("desc.ingest", lang), value="rows", width=8, height=8
+        )
+    )
     scraped = t("desc.prometheus", lang)
     board.with_row(panels.row(t("health.services", lang)))
-    board.with_panel(panels.prometheus(t("health.collector_records", lang), [(COLLECTOR_RECORDS, "{{outcome}}")],
-                                       scraped, unit="rps"))
+    board.with_panel(
+        panels.prometheus(
+            t("health.collector_records", lang), [(COLLECTOR_RECORDS, "{{outcome}}")], scraped, unit="rps"
+        )
+    )
     board.with_panel(panels.prometheus(t("health.consumer_lag", lang), [(CONSUMER_LAG, "lag")], scraped))
-    board.with_panel(panels.prometheus(t("health.batch_seconds", lang), [(BATCH_P50, "p50"), (BATCH_P95, "p95")],
-                                       scraped, unit="s"))
-    board.with_panel(panels.prometheus(t("health.collector_rejects", lang), [(COLLECTOR_REJECTS, "{{field}}")],
-                                       scraped, unit="rps"))
+    board.with_panel(
+        panels.prometheus(
+            t("health.batch_seconds", lang), [(BATCH_P50, "p50"), (BATCH_P95, "p95")], scraped, unit="s"
+        )
+    )
+    board.with_panel(
+        panels.prometheus(
+            t("health.collector_rejects", lang), [(COLLECTOR_REJECTS, "{{field}}")], scraped, unit="rps"
+        )
+    )
     return board

@@ -27,8 +27,10 @@ def figure_now_and_hour_before(figure: str) -> str:
     applies the summary's rules to those per-post values; at the end of the data it equals the
     figure of ``post_figures`` (the summary's)."""
     if figure == "by_impressions":
-        value = ("if(sum(impressions) > 0, sumIf(engagements, impressions > 0) / sum(impressions), NULL) "
-                 "AS by_impressions")
+        value = (
+            "if(sum(impressions) > 0, sumIf(engagements, impressions > 0) / sum(impressions), NULL) "
+            "AS by_impressions"
+        )
     else:
         value = f"sum({figure}) AS {figure}"
     return f"""WITH
@@ -41,7 +43,7 @@ def figure_now_and_hour_before(figure: str) -> str:
                sumIf(c.change, c.counter IN ({q.ENGAGEMENT_LIST})) AS engagements
         FROM {q.ENGAGEMENT_CHANGES} AS c
         CROSS JOIN moments AS m
-        WHERE c.at <= m.time AND {q.change_filter('c')}
+        WHERE c.at <= m.time AND {q.change_filter("c")}
         GROUP BY time, platform, post_id
     ),
     figures AS (SELECT time, {value} FROM per_post GROUP BY time)
@@ -56,7 +58,7 @@ def per_minute(counters: str, name: str) -> str:
     return f"""SELECT $__timeInterval(c.at) AS time, c.platform AS platform,
        sum(c.change) / ($__interval_s / 60) AS {name}
 FROM {q.ENGAGEMENT_CHANGES} AS c
-WHERE $__timeFilter(c.at) AND c.counter IN ({counters}) AND {q.change_filter('c')}
+WHERE $__timeFilter(c.at) AND c.counter IN ({counters}) AND {q.change_filter("c")}
 GROUP BY time, platform
 ORDER BY time, platform"""
 
@@ -72,14 +74,22 @@ SELECT f.platform AS platform, f.post_id AS post_id, f.text AS text, f.url AS ur
        f.impressions AS impressions, if(f.impressions > 0, f.engagements / f.impressions, NULL) AS by_impressions
 FROM {q.POST_FIGURES} AS f
 LEFT JOIN recent AS r ON r.platform = f.platform AND r.post_id = f.post_id
-WHERE {q.post_filter('f')}
+WHERE {q.post_filter("f")}
 ORDER BY recent_engagements DESC, engagements DESC, platform, post_id
 LIMIT 10"""
 
 
 def trending_hashtags() -> str:
-    trending = q.reporter("trending_hashtags", event=q.Raw(q.EVENT), at=q.Raw("$__toTime"), window_s=WINDOW_S,
-                          baseline_s=BASELINE_S, min_count=HASHTAG_MIN_COUNT, threshold=THRESHOLD, limit=10)
+    trending = q.reporter(
+        "trending_hashtags",
+        event=q.Raw(q.EVENT),
+        at=q.Raw("$__toTime"),
+        window_s=WINDOW_S,
+        baseline_s=BASELINE_S,
+        min_count=HASHTAG_MIN_COUNT,
+        threshold=THRESHOLD,
+        limit=10,
+    )
     display = q.reporter("hashtag_display", event=q.Raw(q.EVENT))
     return f"""SELECT if(d.display = '', concat('#', h.key), d.display) AS hashtag,
        h.latest_posts AS latest_posts, h.baseline_posts AS baseline_posts, h.ratio AS ratio, h.spike AS spike
@@ -89,10 +99,17 @@ ORDER BY latest_posts DESC, hashtag"""
 
 
 def spikes(lang: str) -> str:
-    trends = q.reporter("trends", event=q.Raw(q.EVENT), at=q.Raw("$__toTime"), window_s=WINDOW_S,
-                        baseline_s=BASELINE_S, threshold=THRESHOLD, min_count=MIN_COUNT)
-    return f"""SELECT if(platform = '', {q.string(t('word.all', lang))}, platform) AS platform,
-       {q.choice('metric', {'posts': t('posts', lang), 'engagements': t('engagements', lang)})} AS metric,
+    trends = q.reporter(
+        "trends",
+        event=q.Raw(q.EVENT),
+        at=q.Raw("$__toTime"),
+        window_s=WINDOW_S,
+        baseline_s=BASELINE_S,
+        threshold=THRESHOLD,
+        min_count=MIN_COUNT,
+    )
+    return f"""SELECT if(platform = '', {q.string(t("word.all", lang))}, platform) AS platform,
+       {q.choice("metric", {"posts": t("posts", lang), "engagements": t("engagements", lang)})} AS metric,
        latest_per_minute, baseline_per_minute, ratio, spike
 FROM ({trends})
 ORDER BY spike DESC, ratio DESC, platform, metric"""
@@ -109,53 +126,130 @@ def agenda_now(registry: Registry, lang: str) -> str:
     LIMIT 1
 )
 SELECT s.title AS session, s.room AS room, s.speakers AS speakers, s.starts AS starts, s.ends AS ends,
-       if(s.starts <= $__toTime, {q.string(t('word.in_progress', lang))}, {q.string(t('word.next', lang))}) AS state,
+       if(s.starts <= $__toTime, {q.string(t("word.in_progress", lang))}, {q.string(t("word.next", lang))}) AS state,
        countIf(f.declared AND f.created_at >= s.starts AND f.created_at < s.ends) AS posts,
        sumIf(f.engagements, f.declared AND f.created_at >= s.starts AND f.created_at < s.ends) AS engagements
 FROM session AS s
 LEFT JOIN (SELECT 1 AS k, declared, created_at, engagements FROM {q.POST_FIGURES} AS f
-           WHERE {q.post_filter('f')}) AS f ON f.k = s.k
+           WHERE {q.post_filter("f")}) AS f ON f.k = s.k
 GROUP BY session, room, speakers, starts, ends, state"""
 
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = filtered_dashboard(UID, t("dash.live", lang), lang, registry, events, refresh="10s",
-                               time_from="now-6h")
+    board = filtered_dashboard(
+        UID, t("dash.live", lang), lang, registry, events, refresh="10s", time_from="now-6h"
+    )
     change = t("live.change", lang)
-    for figure, unit in (("posts", "short"), ("views", "short"), ("engagements", "short"),
-                         ("by_impressions", "percentunit")):
-        board.with_panel(panels.stat(t(figure, lang), figure_now_and_hour_before(figure),
-                                     f"{describe_figure(figure, lang)} {change}", unit=unit, width=6, height=6,
-                                     percent_change=True, decimals=2 if unit == "percentunit" else None))
+    for figure, unit in (
+        ("posts", "short"),
+        ("views", "short"),
+        ("engagements", "short"),
+        ("by_impressions", "percentunit"),
+    ):
+        board.with_panel(
+            panels.stat(
+                t(figure, lang),
+                figure_now_and_hour_before(figure),
+                f"{describe_figure(figure, lang)} {change}",
+                unit=unit,
+                width=6,
+                height=6,
+                percent_change=True,
+                decimals=2 if unit == "percentunit" else None,
+            )
+        )
     series = t("desc.series", lang)
-    board.with_panel(panels.timeseries(
-        t("live.engagements_per_minute", lang), per_minute(q.ENGAGEMENT_LIST, "engagements_per_minute"),
-        f"{describe_figure('engagements', lang)} {series}", width=12, stack=True))
-    board.with_panel(panels.timeseries(
-        t("live.posts_per_minute", lang), per_minute("'posts'", "posts_per_minute"),
-        f"{describe_figure('posts', lang)} {series}", width=12, stack=True))
-    board.with_panel(panels.table(
-        t("live.top_posts", lang), TOP_POSTS,
-        f"{t('desc.top_posts', lang)} {describe_figure('by_impressions', lang)}",
-        {"platform": "col.platform", "post_id": "col.post_id", "text": "col.text", "url": "col.url",
-         "recent_engagements": "col.recent_engagements", "engagements": "engagements", "views": "views",
-         "impressions": "impressions", "by_impressions": "by_impressions"},
-        width=24, height=10, links={"url": ("${__value.raw}", t("col.url", lang))},
-        units={"by_impressions": "percentunit"}))
-    board.with_panel(panels.table(
-        t("live.hashtags", lang), trending_hashtags(), t("desc.hashtags", lang),
-        {"hashtag": "col.hashtag", "latest_posts": "col.latest_posts", "baseline_posts": "col.baseline_posts",
-         "ratio": "col.ratio", "spike": "col.spike"}, width=8, height=9))
-    board.with_panel(panels.table(
-        t("live.agenda", lang), agenda_now(registry, lang),
-        f"{t('desc.agenda', lang)} {describe_figure('engagements', lang)}",
-        {"session": "col.session", "state": "col.state", "room": "col.room", "speakers": "col.speakers",
-         "starts": "col.starts", "ends": "col.ends", "posts": "posts", "engagements": "engagements"},
-        width=8, height=9))
-    board.with_panel(panels.table(
-        t("live.spikes", lang), spikes(lang), t("desc.spikes", lang),
-        {"platform": "col.platform", "metric": "col.metric", "latest_per_minute": "col.latest_per_minute",
-         "baseline_per_minute": "col.baseline_per_minute", "ratio": "col.ratio", "spike": "col.spike"},
-        width=8, height=9))
+    board.with_panel(
+        panels.timeseries(
+            t("live.engagements_per_minute", lang),
+            per_minute(q.ENGAGEMENT_LIST, "engagements_per_minute"),
+            f"{describe_figure('engagements', lang)} {series}",
+            width=12,
+            stack=True,
+        )
+    )
+    board.with_panel(
+        panels.timeseries(
+            t("live.posts_per_minute", lang),
+            per_minute("'posts'", "posts_per_minute"),
+            f"{describe_figure('posts', lang)} {series}",
+            width=12,
+            stack=True,
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("live.top_posts", lang),
+            TOP_POSTS,
+            f"{t('desc.top_posts', lang)} {describe_figure('by_impressions', lang)}",
+            {
+                "platform": "col.platform",
+                "post_id": "col.post_id",
+                "text": "col.text",
+                "url": "col.url",
+                "recent_engagements": "col.recent_engagements",
+                "engagements": "engagements",
+                "views": "views",
+                "impressions": "impressions",
+                "by_impressions": "by_impressions",
+            },
+            width=24,
+            height=10,
+            links={"url": ("${__value.raw}", t("col.url", lang))},
+            units={"by_impressions": "percentunit"},
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("live.hashtags", lang),
+            trending_hashtags(),
+            t("desc.hashtags", lang),
+            {
+                "hashtag": "col.hashtag",
+                "latest_posts": "col.latest_posts",
+                "baseline_posts": "col.baseline_posts",
+                "ratio": "col.ratio",
+                "spike": "col.spike",
+            },
+            width=8,
+            height=9,
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("live.agenda", lang),
+            agenda_now(registry, lang),
+            f"{t('desc.agenda', lang)} {describe_figure('engagements', lang)}",
+            {
+                "session": "col.session",
+                "state": "col.state",
+                "room": "col.room",
+                "speakers": "col.speakers",
+                "starts": "col.starts",
+                "ends": "col.ends",
+                "posts": "posts",
+                "engagements": "engagements",
+            },
+            width=8,
+            height=9,
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("live.spikes", lang),
+            spikes(lang),
+            t("desc.spikes", lang),
+            {
+                "platform": "col.platform",
+                "metric": "col.metric",
+                "latest_per_minute": "col.latest_per_minute",
+                "baseline_per_minute": "col.baseline_per_minute",
+                "ratio": "col.ratio",
+                "spike": "col.spike",
+            },
+            width=8,
+            height=9,
+        )
+    )
     return board

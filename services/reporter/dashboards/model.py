@@ -36,23 +36,37 @@ class ClickHouseQuery(Dataquery):
 
     _KNOWN = ("refId", "datasource", "editorType", "queryType", "format", "rawSql")
 
-    def __init__(self, raw_sql: str = "", ref_id: str = "A", query_type: str = "table",
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        raw_sql: str = "",
+        ref_id: str = "A",
+        query_type: str = "table",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.raw_sql = raw_sql
         self.ref_id = ref_id
         self.query_type = query_type
         self.extra = dict(extra or {})
 
     def to_json(self) -> dict[str, object]:
-        return {"refId": self.ref_id, "datasource": CLICKHOUSE.to_json(), "editorType": "sql",
-                "queryType": self.query_type, "format": FORMAT[self.query_type], "rawSql": self.raw_sql,
-                **self.extra}
+        return {
+            "refId": self.ref_id,
+            "datasource": CLICKHOUSE.to_json(),
+            "editorType": "sql",
+            "queryType": self.query_type,
+            "format": FORMAT[self.query_type],
+            "rawSql": self.raw_sql,
+            **self.extra,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
-        return cls(raw_sql=data.get("rawSql", ""), ref_id=data.get("refId", "A"),
-                   query_type=data.get("queryType", "table"),
-                   extra={k: v for k, v in data.items() if k not in cls._KNOWN})
+        return cls(
+            raw_sql=data.get("rawSql", ""),
+            ref_id=data.get("refId", "A"),
+            query_type=data.get("queryType", "table"),
+            extra={k: v for k, v in data.items() if k not in cls._KNOWN},
+        )
 
 
 class SQL(cogbuilder.Builder[ClickHouseQuery]):
@@ -75,7 +89,8 @@ def register() -> None:
     """Teach the SDK's runtime our target and its own panel options (idempotent)."""
     register_default_plugins()
     cogruntime.register_dataquery_variant(
-        cogruntime.DataqueryConfig(identifier=CLICKHOUSE_TYPE, from_json_hook=ClickHouseQuery.from_json))
+        cogruntime.DataqueryConfig(identifier=CLICKHOUSE_TYPE, from_json_hook=ClickHouseQuery.from_json)
+    )
 
 
 def to_data(value: Any) -> Any:

@@ -20,7 +20,7 @@ def counter_series(figure: str) -> str:
     counters = ENGAGEMENT_COUNTERS if figure == "engagements" else (figure,)
     return f"""SELECT $__timeInterval(c.at) AS time, c.platform AS platform, sum(c.change) AS {figure}
 FROM {q.ENGAGEMENT_CHANGES} AS c
-WHERE $__timeFilter(c.at) AND c.counter IN ({q.counters_in(counters)}) AND {q.change_filter('c')}
+WHERE $__timeFilter(c.at) AND c.counter IN ({q.counters_in(counters)}) AND {q.change_filter("c")}
 GROUP BY time, platform
 ORDER BY time, platform"""
 
@@ -30,14 +30,18 @@ def rate_series(rate: str) -> str:
     changes / Σ denominator changes over the posts whose total denominator is > 0; by followers,
     the followers of the posts whose engagements changed in the interval."""
     if rate == "by_followers":
-        value = ("if(sumIf(followers, followers > 0 AND n_engagements != 0) > 0, "
-                 "sumIf(n_engagements, followers > 0) / sumIf(followers, followers > 0 AND n_engagements != 0), "
-                 "NULL)")
+        value = (
+            "if(sumIf(followers, followers > 0 AND n_engagements != 0) > 0, "
+            "sumIf(n_engagements, followers > 0) / sumIf(followers, followers > 0 AND n_engagements != 0), "
+            "NULL)"
+        )
     else:
         denominator = RATES[rate]
         has = f"has_{denominator}"
-        value = (f"if(sumIf(n_{denominator}, {has}) > 0, "
-                 f"sumIf(n_engagements, {has}) / sumIf(n_{denominator}, {has}), NULL)")
+        value = (
+            f"if(sumIf(n_{denominator}, {has}) > 0, "
+            f"sumIf(n_engagements, {has}) / sumIf(n_{denominator}, {has}), NULL)"
+        )
     return f"""WITH
     denominators AS (
         SELECT platform, post_id, impressions > 0 AS has_impressions, reach > 0 AS has_reach,
@@ -56,7 +60,7 @@ def rate_series(rate: str) -> str:
                any(d.followers) AS followers
         FROM {q.ENGAGEMENT_CHANGES} AS c
         LEFT JOIN denominators AS d ON d.platform = c.platform AND d.post_id = c.post_id
-        WHERE $__timeFilter(c.at) AND {q.change_filter('c')}
+        WHERE $__timeFilter(c.at) AND {q.change_filter("c")}
         GROUP BY time, platform, post_id
     )
 SELECT time, platform, {value} AS {rate}
@@ -68,34 +72,77 @@ ORDER BY time, platform"""
 def totals() -> str:
     """``breakdown.sql`` by platform over the whole event — the summary's ``platforms`` block —
     keeping the platforms the variable selects."""
-    breakdown = q.reporter("breakdown", event=q.Raw(q.EVENT), dimension="platform", platform="", windowed=0,
-                           **{"from": EVER[0], "to": EVER[1]}, limit=1000, session_ids=[], session_starts=[],
-                           session_ends=[])
+    breakdown = q.reporter(
+        "breakdown",
+        event=q.Raw(q.EVENT),
+        dimension="platform",
+        platform="",
+        windowed=0,
+        **{"from": EVER[0], "to": EVER[1]},
+        limit=1000,
+        session_ids=[],
+        session_starts=[],
+        session_ends=[],
+    )
     return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
        engagements, by_impressions, by_reach, by_views, by_followers
 FROM ({breakdown})
-WHERE {q.platform_filter('key')}
+WHERE {q.platform_filter("key")}
 ORDER BY engagements DESC, platform"""
 
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = filtered_dashboard(UID, t("dash.platforms", lang), lang, registry, events, refresh="1m",
-                               time_from="now-24h")
+    board = filtered_dashboard(
+        UID, t("dash.platforms", lang), lang, registry, events, refresh="1m", time_from="now-24h"
+    )
     series = t("desc.series", lang)
     for figure in TOTAL_KEYS:
-        board.with_panel(panels.timeseries(
-            t("platforms.per_bucket", lang, figure=t(figure, lang)), counter_series(figure),
-            f"{describe_figure(figure, lang)} {series}", width=8, height=8, min_interval="5m"))
+        board.with_panel(
+            panels.timeseries(
+                t("platforms.per_bucket", lang, figure=t(figure, lang)),
+                counter_series(figure),
+                f"{describe_figure(figure, lang)} {series}",
+                width=8,
+                height=8,
+                min_interval="5m",
+            )
+        )
     for rate in RATES:
-        board.with_panel(panels.timeseries(
-            t("platforms.rate_per_bucket", lang, figure=t(rate, lang)), rate_series(rate),
-            f"{describe_figure(rate, lang)} {t('desc.rate_bucket', lang)}", unit="percentunit", width=12,
-            height=8, min_interval="1h"))
-    columns = {"platform": "col.platform", "posts": "posts", **{c: c for c in COUNTERS},
-               "engagements": "engagements", **{r: r for r in RATES}}
-    description = " ".join([t("desc.totals", lang), describe_figure("engagements", lang),
-                            *(describe_figure(r, lang) for r in RATES)])
-    board.with_panel(panels.table(t("platforms.totals", lang), totals(), description, columns, width=24, height=8,
-                                  units={r: "percentunit" for r in RATES}))
+        board.with_panel(
+            panels.timeseries(
+                t("platforms.rate_per_bucket", lang, figure=t(rate, lang)),
+                rate_series(rate),
+                f"{describe_figure(rate, lang)} {t('desc.rate_bucket', lang)}",
+                unit="percentunit",
+                width=12,
+                height=8,
+                min_interval="1h",
+            )
+        )
+    columns = {
+        "platform": "col.platform",
+        "posts": "posts",
+        **{c: c for c in COUNTERS},
+        "engagements": "engagements",
+        **{r: r for r in RATES},
+    }
+    description = " ".join(
+        [
+            t("desc.totals", lang),
+            describe_figure("engagements", lang),
+            *(describe_figure(r, lang) for r in RATES),
+        ]
+    )
+    board.with_panel(
+        panels.table(
+            t("platforms.totals", lang),
+            totals(),
+            description,
+            columns,
+            width=24,
+            height=8,
+            units={r: "percentunit" for r in RATES},
+        )
+    )
     return board

@@ -26,14 +26,14 @@ def rate_columns(alias: str = "") -> str:
 POSTS = f"""SELECT f.platform AS platform, f.post_id AS post_id, f.created_at AS created_at, f.account AS account,
        f.lang AS lang, f.text AS text, f.url AS url, f.impressions AS impressions, f.reach AS reach,
        f.views AS views, f.engagements AS engagements, f.followers AS followers,
-       {rate_columns('f')}
+       {rate_columns("f")}
 FROM {q.POST_FIGURES} AS f
-WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter('f')}
+WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter("f")}
 ORDER BY engagements DESC, platform, post_id
 LIMIT 1000"""
 
 DETAILS = f"""SELECT platform, post_id, created_at, account, author, lang, media, text, url, followers,
-       {', '.join(COUNTERS)}, engagements, {rate_columns()}
+       {", ".join(COUNTERS)}, engagements, {rate_columns()}
 FROM {q.POST_FIGURES}
 WHERE {SELECTED}"""
 
@@ -59,41 +59,98 @@ def post_variable(lang: str) -> dashboard_builders.QueryVariable:
     """The post to follow: ``platform:post_id`` as the value, the start of its text as the label; the
     500 created in the time range with the most engagements are listed, any other can be typed or
     reached from the table."""
-    query = (f"SELECT concat(f.platform, ':', f.post_id) AS __value, "
-             f"concat(f.platform, ' · ', leftUTF8(replaceAll(ifNull(f.text, f.post_id), '\\n', ' '), 60)) AS __text "
-             f"FROM {q.POST_FIGURES} AS f WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter('f')} "
-             f"ORDER BY f.engagements DESC, __value LIMIT 500")
-    return (dashboard_builders.QueryVariable("post").label(t("var.post", lang)).datasource(CLICKHOUSE)
-            .query(query).refresh(dashboard_model.VariableRefresh.ON_TIME_RANGE_CHANGED)
-            .sort(dashboard_model.VariableSort.DISABLED).multi(False).include_all(False).allow_custom_value(True))
+    query = (
+        f"SELECT concat(f.platform, ':', f.post_id) AS __value, "
+        f"concat(f.platform, ' · ', leftUTF8(replaceAll(ifNull(f.text, f.post_id), '\\n', ' '), 60)) AS __text "
+        f"FROM {q.POST_FIGURES} AS f WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter('f')} "
+        f"ORDER BY f.engagements DESC, __value LIMIT 500"
+    )
+    return (
+        dashboard_builders.QueryVariable("post")
+        .label(t("var.post", lang))
+        .datasource(CLICKHOUSE)
+        .query(query)
+        .refresh(dashboard_model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_model.VariableSort.DISABLED)
+        .multi(False)
+        .include_all(False)
+        .allow_custom_value(True)
+    )
 
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = (filtered_dashboard(UID, t("dash.posts", lang), lang, registry, events, refresh="1m",
-                                time_from="now-7d")
-             .with_variable(post_variable(lang)))
+    board = filtered_dashboard(
+        UID, t("dash.posts", lang), lang, registry, events, refresh="1m", time_from="now-7d"
+    ).with_variable(post_variable(lang))
     rates = " ".join(describe_figure(r, lang) for r in RATES)
-    select_post = (f"/d/{UID}?var-event=${{event}}&var-post=${{__data.fields.platform}}:${{__data.fields.post_id}}"
-                   "&${__url_time_range}")
+    select_post = (
+        f"/d/{UID}?var-event=${{event}}&var-post=${{__data.fields.platform}}:${{__data.fields.post_id}}"
+        "&${__url_time_range}"
+    )
     rate_units = {r: "percentunit" for r in RATES}
-    board.with_panel(panels.table(
-        t("posts.table", lang), POSTS, f"{describe_figure('engagements', lang)} {rates}",
-        {"platform": "col.platform", "post_id": "col.post_id", "created_at": "col.created_at",
-         "account": "col.account", "lang": "col.lang", "text": "col.text", "url": "col.url",
-         "impressions": "impressions", "reach": "reach", "views": "views", "engagements": "engagements",
-         "followers": "followers", **{r: r for r in RATES}},
-        width=24, height=12,
-        links={"post_id": (select_post, t("posts.series", lang)), "url": ("${__value.raw}", t("col.url", lang))},
-        units=rate_units))
-    board.with_panel(panels.table(
-        t("posts.details", lang), DETAILS, f"{describe_figure('engagements', lang)} {rates}",
-        {"platform": "col.platform", "post_id": "col.post_id", "created_at": "col.created_at",
-         "account": "col.account", "lang": "col.lang", "text": "col.text", "url": "col.url",
-         **{c: c for c in COUNTERS}, "engagements": "engagements", "followers": "followers",
-         **{r: r for r in RATES}},
-        width=24, height=5, links={"url": ("${__value.raw}", t("col.url", lang))}, units=rate_units))
-    board.with_panel(panels.timeseries(
-        t("posts.series", lang), SERIES, f"{t('desc.post_series', lang)} {describe_figure('engagements', lang)}",
-        width=24, height=10, min_interval="1s", series_name="series"))
+    board.with_panel(
+        panels.table(
+            t("posts.table", lang),
+            POSTS,
+            f"{describe_figure('engagements', lang)} {rates}",
+            {
+                "platform": "col.platform",
+                "post_id": "col.post_id",
+                "created_at": "col.created_at",
+                "account": "col.account",
+                "lang": "col.lang",
+                "text": "col.text",
+                "url": "col.url",
+                "impressions": "impressions",
+                "reach": "reach",
+                "views": "views",
+                "engagements": "engagements",
+                "followers": "followers",
+                **{r: r for r in RATES},
+            },
+            width=24,
+            height=12,
+            links={
+                "post_id": (select_post, t("posts.series", lang)),
+                "url": ("${__value.raw}", t("col.url", lang)),
+            },
+            units=rate_units,
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("posts.details", lang),
+            DETAILS,
+            f"{describe_figure('engagements', lang)} {rates}",
+            {
+                "platform": "col.platform",
+                "post_id": "col.post_id",
+                "created_at": "col.created_at",
+                "account": "col.account",
+                "lang": "col.lang",
+                "text": "col.text",
+                "url": "col.url",
+                **{c: c for c in COUNTERS},
+                "engagements": "engagements",
+                "followers": "followers",
+                **{r: r for r in RATES},
+            },
+            width=24,
+            height=5,
+            links={"url": ("${__value.raw}", t("col.url", lang))},
+            units=rate_units,
+        )
+    )
+    board.with_panel(
+        panels.timeseries(
+            t("posts.series", lang),
+            SERIES,
+            f"{t('desc.post_series', lang)} {describe_figure('engagements', lang)}",
+            width=24,
+            height=10,
+            min_interval="1s",
+            series_name="series",
+        )
+    )
     return board

@@ -35,19 +35,49 @@ ORDER BY time"""
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
-    board = (dashboard(UID, t("dash.press", lang), lang, refresh="1m", time_from="now-30d")
-             .with_variable(event_variable(registry, lang, events)))
+    board = dashboard(UID, t("dash.press", lang), lang, refresh="1m", time_from="now-30d").with_variable(
+        event_variable(registry, lang, events)
+    )
     described = t("desc.press", lang)
     for figure in ("articles", "outlets", "countries"):
-        board.with_panel(panels.stat(t(f"press.{figure}", lang), mentions_figure(figure), described, width=8,
-                                     height=5))
-    board.with_panel(panels.timeseries(t("press.over_time", lang), OVER_TIME, described, width=24, height=8,
-                                       min_interval="1h", series_name=None))
-    board.with_panel(panels.geomap(t("press.map", lang), by("country", "country"), described, lookup="country",
-                                   size="articles", width=12, height=12))
-    board.with_panel(panels.table(t("press.outlet", lang), by("outlet", "outlet"), described,
-                                  {"outlet": "col.outlet", "articles": "col.articles", "audience": "col.audience"},
-                                  width=6, height=12))
-    board.with_panel(panels.piechart(t("press.lang", lang), by("lang", "lang"), described, value="articles",
-                                     width=6, height=12))
+        board.with_panel(
+            panels.stat(t(f"press.{figure}", lang), mentions_figure(figure), described, width=8, height=5)
+        )
+    board.with_panel(
+        panels.timeseries(
+            t("press.over_time", lang),
+            OVER_TIME,
+            described,
+            width=24,
+            height=8,
+            min_interval="1h",
+            series_name=None,
+        )
+    )
+    board.with_panel(
+        panels.geomap(
+            t("press.map", lang),
+            by("country", "country"),
+            described,
+            lookup="country",
+            size="articles",
+            width=12,
+            height=12,
+        )
+    )
+    board.with_panel(
+        panels.table(
+            t("press.outlet", lang),
+            by("outlet", "outlet"),
+            described,
+            {"outlet": "col.outlet", "articles": "col.articles", "audience": "col.audience"},
+            width=6,
+            height=12,
+        )
+    )
+    board.with_panel(
+        panels.piechart(
+            t("press.lang", lang), by("lang", "lang"), described, value="articles", width=6, height=12
+        )
+    )
     return board

@@ -47,23 +47,38 @@ def clickhouse_target(settings: Settings) -> ClickHouseTarget:
     scheme = parts.scheme.lower()
     if scheme not in PORTS:
         raise ValueError(f"SADA_GRAFANA_CLICKHOUSE_URL: scheme {scheme!r} is not one of {', '.join(PORTS)}")
-    password = settings.grafana_clickhouse_password.get_secret_value() if settings.grafana_clickhouse_password \
+    password = (
+        settings.grafana_clickhouse_password.get_secret_value()
+        if settings.grafana_clickhouse_password
         else parts.password
-    return ClickHouseTarget(host=parts.hostname or "localhost", port=parts.port or PORTS[scheme],
-                            protocol="native" if scheme.startswith("native") else "http",
-                            secure=scheme in ("https", "natives"), username=parts.username or "default",
-                            password=password)
+    )
+    return ClickHouseTarget(
+        host=parts.hostname or "localhost",
+        port=parts.port or PORTS[scheme],
+        protocol="native" if scheme.startswith("native") else "http",
+        secure=scheme in ("https", "natives"),
+        username=parts.username or "default",
+        password=password,
+    )
 
 
 def clickhouse_datasource(settings: Settings, password: str | None) -> dict[str, Any]:
     """The ClickHouse data source (plugin v4) with its fixed uid, as both provisioning and the API take it."""
     target = clickhouse_target(settings)
     source: dict[str, Any] = {
-        "name": "ClickHouse (sada)", "type": CLICKHOUSE_TYPE, "uid": CLICKHOUSE_UID, "access": "proxy",
+        "name": "ClickHouse (sada)",
+        "type": CLICKHOUSE_TYPE,
+        "uid": CLICKHOUSE_UID,
+        "access": "proxy",
         "isDefault": True,
-        "jsonData": {"host": target.host, "port": target.port, "protocol": target.protocol,
-                     "secure": target.secure, "username": target.username,
-                     "defaultDatabase": settings.clickhouse_database},
+        "jsonData": {
+            "host": target.host,
+            "port": target.port,
+            "protocol": target.protocol,
+            "secure": target.secure,
+            "username": target.username,
+            "defaultDatabase": settings.clickhouse_database,
+        },
     }
     if password is not None:
         source["secureJsonData"] = {"password": password}
@@ -71,21 +86,42 @@ def clickhouse_datasource(settings: Settings, password: str | None) -> dict[str,
 
 
 def prometheus_datasource(settings: Settings) -> dict[str, Any]:
-    return {"name": "Prometheus (sada)", "type": PROMETHEUS_TYPE, "uid": PROMETHEUS_UID, "access": "proxy",
-            "url": settings.grafana_prometheus_url, "isDefault": False, "jsonData": {"httpMethod": "POST"}}
+    return {
+        "name": "Prometheus (sada)",
+        "type": PROMETHEUS_TYPE,
+        "uid": PROMETHEUS_UID,
+        "access": "proxy",
+        "url": settings.grafana_prometheus_url,
+        "isDefault": False,
+        "jsonData": {"httpMethod": "POST"},
+    }
 
 
 def datasources_file(settings: Settings) -> dict[str, Any]:
     clickhouse = clickhouse_datasource(settings, f"${{{PASSWORD_ENV}}}")
-    return {"apiVersion": 1, "datasources": [
-        {**clickhouse, "orgId": 1, "editable": False},
-        {**prometheus_datasource(settings), "orgId": 1, "editable": False},
-    ]}
+    return {
+        "apiVersion": 1,
+        "datasources": [
+            {**clickhouse, "orgId": 1, "editable": False},
+            {**prometheus_datasource(settings), "orgId": 1, "editable": False},
+        ],
+    }
 
 
 def dashboards_file(settings: Settings) -> dict[str, Any]:
-    return {"apiVersion": 1, "providers": [{
-        "name": "sada", "orgId": 1, "type": "file", "folder": settings.grafana_folder_title,
-        "folderUid": settings.grafana_folder_uid, "disableDeletion": False, "allowUiUpdates": False,
-        "updateIntervalSeconds": 30, "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
-    }]}
+    return {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "sada",
+                "orgId": 1,
+                "type": "file",
+                "folder": settings.grafana_folder_title,
+                "folderUid": settings.grafana_folder_uid,
+                "disableDeletion": False,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 30,
+                "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
+            }
+        ],
+    }

@@ -74,48 +74,75 @@ def _explain(error: GrafanaClientError, action: str, url: str) -> str:
     said = f" (Grafana said: {said.strip()})" if said.strip() else ""
     status = error.status_code
     if status == 401:
-        return (f"Grafana refused the credentials on {action} (401){said}: set {TOKEN_ENV} to a valid "
-                "service account token of this Grafana (or put user:password in the URL).")
+        return (
+            f"Grafana refused the credentials on {action} (401){said}: set {TOKEN_ENV} to a valid "
+            "service account token of this Grafana (or put user:password in the URL)."
+        )
     if status == 403:
-        return (f"Grafana forbade {action} (403){said}: the token's service account lacks the permission; "
-                "give it the Editor role (Admin to create data sources and alert rules).")
+        return (
+            f"Grafana forbade {action} (403){said}: the token's service account lacks the permission; "
+            "give it the Editor role (Admin to create data sources and alert rules)."
+        )
     if status == 404:
-        return (f"Grafana answered 404 to {action}{said}: check that {url} is Grafana's root URL (with its "
-                "sub-path, like https://host/grafana) and that unified alerting is on.")
+        return (
+            f"Grafana answered 404 to {action}{said}: check that {url} is Grafana's root URL (with its "
+            "sub-path, like https://host/grafana) and that unified alerting is on."
+        )
     if status == 412:
         reason = body.get("status", "")
-        hint = {"version-mismatch": "someone changed it in Grafana after sada read it; publish again to "
-                                    "overwrite, or save those changes in sada's code first",
-                "name-exists": "another dashboard with this title or uid exists in the folder; rename or "
-                               "delete it",
-                "plugin-dashboard": "the dashboard belongs to a plugin and cannot be replaced"}.get(
-                    reason, "Grafana's precondition failed")
+        hint = {
+            "version-mismatch": "someone changed it in Grafana after sada read it; publish again to "
+            "overwrite, or save those changes in sada's code first",
+            "name-exists": "another dashboard with this title or uid exists in the folder; rename or "
+            "delete it",
+            "plugin-dashboard": "the dashboard belongs to a plugin and cannot be replaced",
+        }.get(reason, "Grafana's precondition failed")
         return f"Grafana refused {action} (412 {reason}){said}: {hint}."
     return f"Grafana refused {action} ({status}){said}."
 
 
 class Publisher:
-    def __init__(self, url: str, settings: Settings, registry: Registry, lang: str = "en",
-                 events: Iterable[str] = (), token: str | None = None, overwrite: bool = True,
-                 attempts: int = 5, backoff_s: float = 0.5, timeout_s: float = 10.0,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        url: str,
+        settings: Settings,
+        registry: Registry,
+        lang: str = "en",
+        events: Iterable[str] = (),
+        token: str | None = None,
+        overwrite: bool = True,
+        attempts: int = 5,
+        backoff_s: float = 0.5,
+        timeout_s: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if not url:
             raise PublishError("no Grafana URL: pass --grafana-url or set SADA_GRAFANA_URL")
-        token = token if token is not None else (
-            settings.grafana_token.get_secret_value() if settings.grafana_token else None)
+        token = (
+            token
+            if token is not None
+            else (settings.grafana_token.get_secret_value() if settings.grafana_token else None)
+        )
         self.url = url.rstrip("/")
         self.api = GrafanaApi.from_url(self.url, credential=token or None, timeout=timeout_s)
         if not token and self.api.client.auth is None:
             raise PublishError(f"no Grafana credentials: set {TOKEN_ENV} (a service account token)")
         self.settings, self.registry = settings, registry
         self.lang, self.events = check_lang(lang), sorted(set(events))
-        self.overwrite, self.attempts, self.backoff_s, self.sleep = overwrite, max(1, attempts), backoff_s, sleep
+        self.overwrite, self.attempts, self.backoff_s, self.sleep = (
+            overwrite,
+            max(1, attempts),
+            backoff_s,
+            sleep,
+        )
         self.folder = settings.grafana_folder_uid
         self.message = f"Published by sada {_sada_version()} (dashboards as code, {self.lang})"
 
     # -- one call, retried ---------------------------------------------------------------------
 
-    def _call(self, action: str, call: Callable[..., T], *args: Any, missing: bool = False, **kwargs: Any) -> T | None:
+    def _call(
+        self, action: str, call: Callable[..., T], *args: Any, missing: bool = False, **kwargs: Any
+    ) -> T | None:
         """``call`` with retries on 5xx and lost connections; ``None`` for a 404 when ``missing``."""
         for attempt in range(1, self.attempts + 1):
             try:
@@ -124,14 +151,27 @@ class Publisher:
                 if missing and exc.status_code == 404:
                     return None
                 raise PublishError(_explain(exc, action, self.url)) from None
-            except (GrafanaServerError, GrafanaTimeoutError, GrafanaException, niquests.RequestException) as exc:
+            except (
+                GrafanaServerError,
+                GrafanaTimeoutError,
+                GrafanaException,
+                niquests.RequestException,
+            ) as exc:
                 status = getattr(exc, "status_code", 0) or "no answer"
                 if attempt == self.attempts:
-                    raise PublishError(f"{action} failed after {self.attempts} attempts; last answer: {status} "
-                                       f"({exc}). Is Grafana at {self.url} up?") from None
+                    raise PublishError(
+                        f"{action} failed after {self.attempts} attempts; last answer: {status} "
+                        f"({exc}). Is Grafana at {self.url} up?"
+                    ) from None
                 delay = self.backoff_s * 2 ** (attempt - 1)
-                log.warning("%s: %s (attempt %d of %d), retrying in %.1f s", action, exc, attempt,
-                            self.attempts, delay)
+                log.warning(
+                    "%s: %s (attempt %d of %d), retrying in %.1f s",
+                    action,
+                    exc,
+                    attempt,
+                    self.attempts,
+                    delay,
+                )
                 self.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -140,83 +180,148 @@ class Publisher:
     def publish(self) -> list[Change]:
         self._call("reaching Grafana (GET /api/frontend/settings)", self.api.health.check)
         changes = [self._folder(), *self._datasources()]
-        changes += [self._dashboard(to_data(board)) for board in
-                    build_dashboards(self.registry, self.lang, self.events)]
-        changes += [self._rule(rule) for rule in alerts.rule_payloads(self.registry, self.events, self.folder)]
+        changes += [
+            self._dashboard(to_data(board))
+            for board in build_dashboards(self.registry, self.lang, self.events)
+        ]
+        changes += [
+            self._rule(rule) for rule in alerts.rule_payloads(self.registry, self.events, self.folder)
+        ]
         return changes
 
     def _folder(self) -> Change:
         title = self.settings.grafana_folder_title
-        if self._call(f"reading folder {self.folder} (GET /api/folders/{self.folder})",
-                      self.api.folder.get_folder, self.folder, missing=True) is not None:
+        if (
+            self._call(
+                f"reading folder {self.folder} (GET /api/folders/{self.folder})",
+                self.api.folder.get_folder,
+                self.folder,
+                missing=True,
+            )
+            is not None
+        ):
             return Change("folder", self.folder, "exists")
-        self._call(f"creating folder {title!r} (POST /api/folders)", self.api.folder.create_folder, title,
-                   uid=self.folder)
+        self._call(
+            f"creating folder {title!r} (POST /api/folders)",
+            self.api.folder.create_folder,
+            title,
+            uid=self.folder,
+        )
         return Change("folder", self.folder, "created")
 
     def _datasources(self) -> list[Change]:
         target = provisioning.clickhouse_target(self.settings)
-        wanted = [provisioning.clickhouse_datasource(self.settings, target.password),
-                  provisioning.prometheus_datasource(self.settings)]
+        wanted = [
+            provisioning.clickhouse_datasource(self.settings, target.password),
+            provisioning.prometheus_datasource(self.settings),
+        ]
         changes = []
         for source in wanted:
             uid, name = source["uid"], source["name"]
-            if self._call(f"reading data source {uid} (GET /api/datasources/uid/{uid})",
-                          self.api.datasource.get_datasource_by_uid, uid, missing=True) is not None:
+            if (
+                self._call(
+                    f"reading data source {uid} (GET /api/datasources/uid/{uid})",
+                    self.api.datasource.get_datasource_by_uid,
+                    uid,
+                    missing=True,
+                )
+                is not None
+            ):
                 changes.append(Change("datasource", uid, "exists"))
                 continue
-            other = self._call(f"reading data source {name!r} (GET /api/datasources/name/…)",
-                               self.api.datasource.get_datasource_by_name, name, missing=True)
+            other = self._call(
+                f"reading data source {name!r} (GET /api/datasources/name/…)",
+                self.api.datasource.get_datasource_by_name,
+                name,
+                missing=True,
+            )
             if other is not None:
-                raise PublishError(f"a data source named {name!r} exists with uid {other.get('uid')!r}; the "
-                                   f"dashboards expect uid {uid!r}: rename or delete it in Grafana")
-            self._call(f"creating data source {name!r} (POST /api/datasources)",
-                       self.api.datasource.create_datasource, source)
+                raise PublishError(
+                    f"a data source named {name!r} exists with uid {other.get('uid')!r}; the "
+                    f"dashboards expect uid {uid!r}: rename or delete it in Grafana"
+                )
+            self._call(
+                f"creating data source {name!r} (POST /api/datasources)",
+                self.api.datasource.create_datasource,
+                source,
+            )
             changes.append(Change("datasource", uid, "created"))
         return changes
 
     def _dashboard(self, board: dict[str, Any]) -> Change:
         uid = board["uid"]
-        current = self._call(f"reading dashboard {uid} (GET /api/dashboards/uid/{uid})",
-                             self.api.dashboard.get_dashboard, uid, missing=True)
+        current = self._call(
+            f"reading dashboard {uid} (GET /api/dashboards/uid/{uid})",
+            self.api.dashboard.get_dashboard,
+            uid,
+            missing=True,
+        )
         if current is not None:
             stored, meta = current.get("dashboard", {}), current.get("meta", {})
             same = all(stored.get(k) == v for k, v in board.items() if k not in ("id", "version"))
             if same and meta.get("folderUid", self.folder) == self.folder:
                 return Change("dashboard", uid, f"unchanged (version {stored.get('version')})")
             board = {**board, "id": stored.get("id"), "version": stored.get("version")}
-        answer = self._call(f"saving dashboard {uid} (POST /api/dashboards/db)", self.api.dashboard.update_dashboard,
-                            {"dashboard": board, "folderUid": self.folder, "overwrite": self.overwrite,
-                             "message": self.message})
+        answer = self._call(
+            f"saving dashboard {uid} (POST /api/dashboards/db)",
+            self.api.dashboard.update_dashboard,
+            {
+                "dashboard": board,
+                "folderUid": self.folder,
+                "overwrite": self.overwrite,
+                "message": self.message,
+            },
+        )
         version = (answer or {}).get("version")
-        return Change("dashboard", uid, f"{'updated' if current is not None else 'created'} (version {version})")
+        return Change(
+            "dashboard", uid, f"{'updated' if current is not None else 'created'} (version {version})"
+        )
 
     def _rule(self, rule: dict[str, Any]) -> Change:
         uid = rule["uid"]
         path = f"/api/v1/provisioning/alert-rules/{uid}"
-        current = self._call(f"reading alert rule {uid} (GET {path})", self.api.alertingprovisioning.get_alertrule,
-                             uid, missing=True)
+        current = self._call(
+            f"reading alert rule {uid} (GET {path})",
+            self.api.alertingprovisioning.get_alertrule,
+            uid,
+            missing=True,
+        )
         if current is None:
-            self._call(f"creating alert rule {uid} (POST /api/v1/provisioning/alert-rules)",
-                       self.api.alertingprovisioning.create_alertrule, rule)
+            self._call(
+                f"creating alert rule {uid} (POST /api/v1/provisioning/alert-rules)",
+                self.api.alertingprovisioning.create_alertrule,
+                rule,
+            )
             return Change("alert-rule", uid, "created")
         if all(current.get(k) == v for k, v in rule.items() if k != "orgID"):
             return Change("alert-rule", uid, "unchanged")
-        self._call(f"updating alert rule {uid} (PUT {path})", self.api.alertingprovisioning.update_alertrule,
-                   uid, rule)
+        self._call(
+            f"updating alert rule {uid} (PUT {path})",
+            self.api.alertingprovisioning.update_alertrule,
+            uid,
+            rule,
+        )
         return Change("alert-rule", uid, "updated")
 
 
-def publish(settings: Settings, registry: Registry, url: str | None = None, lang: str | None = None,
-            events: Iterable[str] = (), **options: Any) -> list[Change]:
+def publish(
+    settings: Settings,
+    registry: Registry,
+    url: str | None = None,
+    lang: str | None = None,
+    events: Iterable[str] = (),
+    **options: Any,
+) -> list[Change]:
     """Everything into the Grafana at ``url`` (default ``SADA_GRAFANA_URL``)."""
-    return Publisher(url or settings.grafana_url, settings, registry, lang or settings.grafana_lang, events,
-                     **options).publish()
+    return Publisher(
+        url or settings.grafana_url, settings, registry, lang or settings.grafana_lang, events, **options
+    ).publish()
 
 
 def publish_in_background(settings: Settings, store, registry: Registry):
     """An aiohttp ``on_startup`` hook: publish in a daemon thread, so a slow or absent Grafana never
     delays the reporter; the outcome is logged."""
+
     async def on_startup(app) -> None:
         def run() -> None:
             try:
@@ -230,8 +335,12 @@ def publish_in_background(settings: Settings, store, registry: Registry):
             except (PublishError, ValueError) as exc:
                 log.warning("publishing to Grafana at %s failed: %s", settings.grafana_url, exc)
                 return
-            log.info("published to Grafana at %s: %d changed, %d unchanged", settings.grafana_url,
-                     sum(c.changed for c in changes), sum(not c.changed for c in changes))
+            log.info(
+                "published to Grafana at %s: %d changed, %d unchanged",
+                settings.grafana_url,
+                sum(c.changed for c in changes),
+                sum(not c.changed for c in changes),
+            )
 
         thread = threading.Thread(target=run, name="sada-grafana-publish", daemon=True)
         app[PUBLISHING] = thread

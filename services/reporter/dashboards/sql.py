@@ -41,8 +41,7 @@ _PARAMETER = re.compile(r"\{(\w+):([^{}]+)\}")
 
 def string(value: str) -> str:
     """A ClickHouse string literal. ``$`` and ``[[`` are escaped too, so Grafana never sees a variable in it."""
-    escaped = (value.replace("\\", "\\\\").replace("'", "\\'").replace("$", "\\x24")
-               .replace("[[", "\\x5B["))
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("$", "\\x24").replace("[[", "\\x5B[")
     return f"'{escaped}'"
 
 
@@ -97,8 +96,10 @@ def post_filter(alias: str) -> str:
 def change_filter(alias: str) -> str:
     """Rows of ``engagement_changes`` kept by the platform and language variables (the language
     is the post's, read from ``post_figures``)."""
-    by_lang = (f"({alias}.platform, {alias}.post_id) IN (SELECT platform, post_id FROM {POST_FIGURES} "
-               f"WHERE lang IN (${{lang:singlequote}}))")
+    by_lang = (
+        f"({alias}.platform, {alias}.post_id) IN (SELECT platform, post_id FROM {POST_FIGURES} "
+        f"WHERE lang IN (${{lang:singlequote}}))"
+    )
     return f"{platform_filter(f'{alias}.platform')} AND $__conditionalAll({by_lang}, $lang)"
 
 
@@ -125,13 +126,27 @@ def agenda(registry: Registry, lang: str) -> str:
     rows = []
     for event in registry.events.values():
         for s in event.agenda:
-            rows.append("(" + ", ".join((
-                string(event.slug), string(s.id), string(s.title(lang)), string(s.room or ""),
-                string(", ".join(s.speakers)), str(int(s.start.timestamp())), str(int(s.end.timestamp())))) + ")")
+            rows.append(
+                "("
+                + ", ".join(
+                    (
+                        string(event.slug),
+                        string(s.id),
+                        string(s.title(lang)),
+                        string(s.room or ""),
+                        string(", ".join(s.speakers)),
+                        str(int(s.start.timestamp())),
+                        str(int(s.end.timestamp())),
+                    )
+                )
+                + ")"
+            )
     array = f"CAST([{', '.join(rows)}], {string(AGENDA_TYPE)})"
-    return (f"SELECT s.1 AS event, s.2 AS session_id, s.3 AS title, s.4 AS room, s.5 AS speakers, "
-            f"toDateTime(s.6, 'UTC') AS starts, toDateTime(s.7, 'UTC') AS ends "
-            f"FROM (SELECT arrayJoin({array}) AS s)")
+    return (
+        f"SELECT s.1 AS event, s.2 AS session_id, s.3 AS title, s.4 AS room, s.5 AS speakers, "
+        f"toDateTime(s.6, 'UTC') AS starts, toDateTime(s.7, 'UTC') AS ends "
+        f"FROM (SELECT arrayJoin({array}) AS s)"
+    )
 
 
 def counters_in(counters: Sequence[str]) -> str:

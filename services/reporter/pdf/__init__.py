@@ -16,8 +16,15 @@ if TYPE_CHECKING:
     from shared.store import Store
 
 
-def render_report(store: Store, event: Event, lang: str = "en", previous: Event | None = None, *,
-                  logo: Path | None = None, arabic_digits: bool = False) -> bytes:
+def render_report(
+    store: Store,
+    event: Event,
+    lang: str = "en",
+    previous: Event | None = None,
+    *,
+    logo: Path | None = None,
+    arabic_digits: bool = False,
+) -> bytes:
     """The campaign report of ``event`` in ``lang`` (``ar``, ``fr``, ``en``), as PDF bytes.
 
     ``previous`` adds a comparison with that edition. ``arabic_digits`` writes an
@@ -29,8 +36,15 @@ def render_report(store: Store, event: Event, lang: str = "en", previous: Event 
     return draw(gather(store, event, previous), lang, logo, arabic_digits)
 
 
-def render_reports(store: Store, event: Event, langs: list[str], previous: Event | None = None, *,
-                   logo: Path | None = None, arabic_digits: bool = False) -> dict[str, bytes]:
+def render_reports(
+    store: Store,
+    event: Event,
+    langs: list[str],
+    previous: Event | None = None,
+    *,
+    logo: Path | None = None,
+    arabic_digits: bool = False,
+) -> dict[str, bytes]:
     """One report per language from a single reading of the store."""
     from services.reporter.pdf.content import gather
     from services.reporter.pdf.layout import draw

@@ -22,8 +22,15 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from services.reporter.pdf.fonts import FONT_FILES
 from services.reporter.pdf.labels import Words
 
-PLATFORM_COLOURS = {"linkedin": "#0a66c2", "facebook": "#4267b2", "x": "#333333", "instagram": "#c13584",
-                    "youtube": "#e62117", "tiktok": "#25a89f", "web": "#8a6d3b"}
+PLATFORM_COLOURS = {
+    "linkedin": "#0a66c2",
+    "facebook": "#4267b2",
+    "x": "#333333",
+    "instagram": "#c13584",
+    "youtube": "#e62117",
+    "tiktok": "#25a89f",
+    "web": "#8a6d3b",
+}
 ACCENT = "#1f6f8b"
 INK = "#222222"
 _registered = threading.Lock()
@@ -63,8 +70,9 @@ def _ticks(axes, words: Words, family: str, days: list[date]) -> None:
     step = max(1, -(-len(days) // 14))
     positions = list(range(0, len(days), step))
     axes.set_xticks(positions)
-    axes.set_xticklabels([words.date(days[i], year=False, short=True) for i in positions], fontfamily=family,
-                         fontsize=8)
+    axes.set_xticklabels(
+        [words.date(days[i], year=False, short=True) for i in positions], fontfamily=family, fontsize=8
+    )
     axes.set_xlim(-0.6, len(days) - 0.4)
     if words.rtl:
         axes.invert_xaxis()
@@ -76,7 +84,9 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def engagement_by_day(words: Words, days: list[tuple[date, bool, dict[str, int]]], platforms: list[str]) -> bytes:
+def engagement_by_day(
+    words: Words, days: list[tuple[date, bool, dict[str, int]]], platforms: list[str]
+) -> bytes:
     """Stacked bars: engagements per day, one colour per platform; the event's days shaded."""
     figure, axes, family = _axes(words, 7.0, 2.7)
     dates = [d for d, _, _ in days]
@@ -85,21 +95,33 @@ def engagement_by_day(words: Words, days: list[tuple[date, bool, dict[str, int]]
         heights = [by_platform.get(platform, 0) for _, _, by_platform in days]
         if not any(heights):
             continue
-        axes.bar(range(len(days)), heights, bottom=bottoms, width=0.7, color=PLATFORM_COLOURS.get(platform, ACCENT),
-                 label=words.platform(platform))
-        bottoms = [b + h for b, h in zip(bottoms, heights)]
+        axes.bar(
+            range(len(days)),
+            heights,
+            bottom=bottoms,
+            width=0.7,
+            color=PLATFORM_COLOURS.get(platform, ACCENT),
+            label=words.platform(platform),
+        )
+        bottoms = [b + h for b, h in zip(bottoms, heights, strict=False)]
     for index, (_, in_event, _) in enumerate(days):
         if in_event:
             axes.axvspan(index - 0.5, index + 0.5, color="#f1f5f8", zorder=0)
     _ticks(axes, words, family, dates)
     # outside the plot, on the side where a line of the report ends
-    axes.legend(loc="upper right" if words.rtl else "upper left", bbox_to_anchor=(-0.02 if words.rtl else 1.02, 1),
-                frameon=False, prop={"family": family, "size": 8})
+    axes.legend(
+        loc="upper right" if words.rtl else "upper left",
+        bbox_to_anchor=(-0.02 if words.rtl else 1.02, 1),
+        frameon=False,
+        prop={"family": family, "size": 8},
+    )
     axes.set_ylim(0, max(bottoms or [1]) * 1.15 or 1)
     return _png(figure)
 
 
-def articles_by_day(words: Words, days: list[tuple[date, int]], event_days: tuple[date, date] | None) -> bytes:
+def articles_by_day(
+    words: Words, days: list[tuple[date, int]], event_days: tuple[date, date] | None
+) -> bytes:
     """Bars: press articles per day of publication; the event's days in the accent colour."""
     figure, axes, family = _axes(words, 7.0, 2.2)
     colours = [ACCENT if event_days and event_days[0] <= d <= event_days[1] else "#9bbccb" for d, _ in days]

@@ -106,7 +106,9 @@ class ReportContent:
     generated_at: datetime
     window: tuple[datetime, datetime] | None  # first and last record, UTC; None = no data at all
     figures: Figures
-    platforms: list[PlatformFigures]  # platforms with data (most engagements first), then tracked ones without
+    platforms: list[
+        PlatformFigures
+    ]  # platforms with data (most engagements first), then tracked ones without
     best_rate: tuple[str, float] | None  # the platform with the highest rate by impressions
     days: list[Day]
     sessions: list[SessionFigures]
@@ -150,22 +152,34 @@ def _days(store: Store, event: Event) -> list[Day]:
         platforms[row["platform"]] = platforms.get(row["platform"], 0) + row["engagements"]
     first = event.start.astimezone(event.zone).date() if event.start else None
     last = event.end.astimezone(event.zone).date() if event.end else None
-    return [Day(date=day, number=(day - first).days + 1 if first else None,
-                in_event=bool(first and last and first <= day <= last),
-                posts=f["posts"], views=f["views"], engagements=f["engagements"],
-                engagements_by_platform=f["platforms"])
-            for day, f in sorted(by_day.items())]
+    return [
+        Day(
+            date=day,
+            number=(day - first).days + 1 if first else None,
+            in_event=bool(first and last and first <= day <= last),
+            posts=f["posts"],
+            views=f["views"],
+            engagements=f["engagements"],
+            engagements_by_platform=f["platforms"],
+        )
+        for day, f in sorted(by_day.items())
+    ]
 
 
 def _press(store: Store, event: Event) -> Press:
     totals = store.query(sql("mentions"), {"event": event.slug})[0]
-    by_day = [(date.fromisoformat(row["day"]), int(row["articles"]))
-              for row in store.query(sql("press_days"), {"event": event.slug, "tz": event.timezone})]
-    return Press(articles=int(totals["articles"]), outlets=int(totals["outlets"]),
-                 countries=int(totals["countries"]),
-                 by_country=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "country", 1000)],
-                 by_outlet=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "outlet", 1000)],
-                 by_day=by_day)
+    by_day = [
+        (date.fromisoformat(row["day"]), int(row["articles"]))
+        for row in store.query(sql("press_days"), {"event": event.slug, "tz": event.timezone})
+    ]
+    return Press(
+        articles=int(totals["articles"]),
+        outlets=int(totals["outlets"]),
+        countries=int(totals["countries"]),
+        by_country=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "country", 1000)],
+        by_outlet=[(r["key"], r["articles"]) for r in mention_breakdown(store, event.slug, "outlet", 1000)],
+        by_day=by_day,
+    )
 
 
 def _comparison(store: Store, previous: Event) -> Comparison:
@@ -175,32 +189,62 @@ def _comparison(store: Store, previous: Event) -> Comparison:
     return Comparison(previous=previous, has_data=has_data, before=before, before_press=before_press)
 
 
-def gather(store: Store, event: Event, previous: Event | None = None,
-           now: datetime | None = None) -> ReportContent:
+def gather(
+    store: Store, event: Event, previous: Event | None = None, now: datetime | None = None
+) -> ReportContent:
     """Read every figure of the report of ``event`` (and of ``previous``, to compare)."""
     window = _window(store, event.slug)
     figures = Figures.of(whole(store, event))
     with_data = [PlatformFigures(row["key"], Figures.of(row)) for row in breakdown(store, event, "platform")]
     seen = {p.platform for p in with_data}
     platforms = with_data + [PlatformFigures(name, None) for name in event.accounts if name not in seen]
-    rated = [(p.platform, p.figures.rates["by_impressions"]) for p in with_data
-             if p.figures.rates["by_impressions"] is not None]
+    rated = [
+        (p.platform, p.figures.rates["by_impressions"])
+        for p in with_data
+        if p.figures.rates["by_impressions"] is not None
+    ]
     best = max(rated, key=lambda pair: pair[1]) if rated else None
     sessions = []
     if event.agenda:
         by_id = {s.id: s for s in event.agenda}
-        sessions = [SessionFigures(by_id[row["key"]], Figures.of(row))
-                    for row in breakdown(store, event, "session", limit=TOP_SESSIONS)]
-    posts = [TopPost(platform=p["platform"], post_id=p["post_id"], url=p["url"], text=p["text"],
-                     account=p["account"], lang=p["lang"], engagements=p["engagements"], views=p["views"],
-                     impressions=p["impressions"], rate_by_impressions=p["engagement_rate"]["by_impressions"])
-             for p in top_posts(store, event.slug, "engagements", TOP_POSTS)]
-    hashtags = [Hashtag(row["display"], row["totals"]["posts"], row["totals"]["engagements"])
-                for row in breakdown(store, event, "hashtag", limit=TOP_HASHTAGS)]
+        sessions = [
+            SessionFigures(by_id[row["key"]], Figures.of(row))
+            for row in breakdown(store, event, "session", limit=TOP_SESSIONS)
+        ]
+    posts = [
+        TopPost(
+            platform=p["platform"],
+            post_id=p["post_id"],
+            url=p["url"],
+            text=p["text"],
+            account=p["account"],
+            lang=p["lang"],
+            engagements=p["engagements"],
+            views=p["views"],
+            impressions=p["impressions"],
+            rate_by_impressions=p["engagement_rate"]["by_impressions"],
+        )
+        for p in top_posts(store, event.slug, "engagements", TOP_POSTS)
+    ]
+    hashtags = [
+        Hashtag(row["display"], row["totals"]["posts"], row["totals"]["engagements"])
+        for row in breakdown(store, event, "hashtag", limit=TOP_HASHTAGS)
+    ]
     press = _press(store, event)
     comparison = _comparison(store, previous) if previous is not None else None
     rejected = int(store.query(sql("rejected"), {"event": event.slug})[0]["rejected"])
-    return ReportContent(event=event, generated_at=now or datetime.now(UTC), window=window, figures=figures,
-                         platforms=platforms, best_rate=best, days=_days(store, event), sessions=sessions,
-                         top_posts=posts, hashtags=hashtags, press=press, comparison=comparison,
-                         rejected=rejected)
+    return ReportContent(
+        event=event,
+        generated_at=now or datetime.now(UTC),
+        window=window,
+        figures=figures,
+        platforms=platforms,
+        best_rate=best,
+        days=_days(store, event),
+        sessions=sessions,
+        top_posts=posts,
+        hashtags=hashtags,
+        press=press,
+        comparison=comparison,
+        rejected=rejected,
+    )

@@ -15,8 +15,12 @@ import fontpkg_amiri
 import fontpkg_lato
 
 FONT_FILES: dict[str, dict[str, Path]] = {
-    "amiri": {"": Path(fontpkg_amiri.ROOT, "files", "Amiri-Regular.ttf"),
-              "B": Path(fontpkg_amiri.ROOT, "files", "Amiri-Bold.ttf")},
-    "lato": {"": Path(fontpkg_lato.ROOT, "files", "Lato-Regular.ttf"),
-             "B": Path(fontpkg_lato.ROOT, "files", "Lato-Bold.ttf")},
+    "amiri": {
+        "": Path(fontpkg_amiri.ROOT, "files", "Amiri-Regular.ttf"),
+        "B": Path(fontpkg_amiri.ROOT, "files", "Amiri-Bold.ttf"),
+    },
+    "lato": {
+        "": Path(fontpkg_lato.ROOT, "files", "Lato-Regular.ttf"),
+        "B": Path(fontpkg_lato.ROOT, "files", "Lato-Bold.ttf"),
+    },
 }

@@ -123,8 +123,9 @@ class Document(FPDF):
             return "L" if self.words.rtl else "R"
         return "R" if self.words.rtl else "L"
 
-    def _text_setup(self, text: str, size: float, style: str, colour: tuple[int, int, int], kind: str,
-                    align: str | None) -> tuple[str, float, str]:
+    def _text_setup(
+        self, text: str, size: float, style: str, colour: tuple[int, int, int], kind: str, align: str | None
+    ) -> tuple[str, float, str]:
         """Select the face and shape in the direction ``kind`` gives ``text`` (quoted content marked);
         return the text to draw, the line height and the alignment (``align``, or the default edge)."""
         line = self.use(size, style, colour)
@@ -135,9 +136,19 @@ class Document(FPDF):
             align = ("R" if direction == "rtl" else "L") if kind != "label" else self.start(None)
         return text, line, align
 
-    def para(self, text: str, size: float = 10, style: str = "", colour=INK, kind: str = "label",
-             align: str | None = None, x: float | None = None, w: float | None = None, gap: float = 1.5,
-             link: str = "") -> float:
+    def para(
+        self,
+        text: str,
+        size: float = 10,
+        style: str = "",
+        colour=INK,
+        kind: str = "label",
+        align: str | None = None,
+        x: float | None = None,
+        w: float | None = None,
+        gap: float = 1.5,
+        link: str = "",
+    ) -> float:
         """A wrapped paragraph at the current y; returns its height."""
         text, line, align = self._text_setup(text, size, style, colour, kind, align)
         w = w if w is not None else self.width
@@ -145,7 +156,9 @@ class Document(FPDF):
         # at most this many lines (a word never fills less than half a line): measure only near the foot
         at_most = (2 * self.get_string_width(text) / (w - 2 * self.c_margin) + text.count("\n") + 2) * line
         if self.get_y() + at_most > self.page_break_trigger:
-            height = self.multi_cell(w, line, text, align=align, dry_run=True, output=MethodReturnValue.HEIGHT)
+            height = self.multi_cell(
+                w, line, text, align=align, dry_run=True, output=MethodReturnValue.HEIGHT
+            )
             if self.get_y() + height > self.page_break_trigger:
                 self.add_page()
         self.set_x(x)
@@ -171,8 +184,19 @@ class Document(FPDF):
         a short text is drawn as a single cell: most of a report's texts are.)"""
         return "\n" not in text and self.get_string_width(text) <= w - 2 * self.c_margin - 0.01
 
-    def box_text(self, x: float, y: float, w: float, text: str, size: float, style: str = "", colour=INK,
-                 align: str | None = None, kind: str = "label", link: str = "") -> float:
+    def box_text(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        text: str,
+        size: float,
+        style: str = "",
+        colour=INK,
+        align: str | None = None,
+        kind: str = "label",
+        link: str = "",
+    ) -> float:
         """A wrapped text at (x, y) in a box ``w`` wide; returns its height."""
         text, line, align = self._text_setup(text, size, style, colour, kind, align)
         self.set_xy(x, y)
@@ -180,8 +204,16 @@ class Document(FPDF):
             self.cell(w, line, text, align=align, link=link)
             height = line
         else:
-            height = self.multi_cell(w, line, text, align=align, new_x=XPos.LEFT, new_y=YPos.NEXT, link=link,
-                                     output=MethodReturnValue.HEIGHT)
+            height = self.multi_cell(
+                w,
+                line,
+                text,
+                align=align,
+                new_x=XPos.LEFT,
+                new_y=YPos.NEXT,
+                link=link,
+                output=MethodReturnValue.HEIGHT,
+            )
         self.set_text_shaping(True, direction=self.lang_direction)
         return height
 
@@ -216,16 +248,23 @@ class Document(FPDF):
         return x0 + total - offset - w if self.words.rtl else x0 + offset
 
     # --- tables -------------------------------------------------------------------------------------
-    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str | Span]], size: float = 9,
-              bold_last: bool = False, x0: float | None = None) -> None:
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[str | Span]],
+        size: float = 9,
+        bold_last: bool = False,
+        x0: float | None = None,
+    ) -> None:
         """Columns in logical order, laid out from the start edge (right for ``ar``); header repeated
         after a page break; a :class:`Span` covers the row's remaining columns."""
         total = sum(c.width for c in columns)
         offsets = [sum(c.width for c in columns[:i]) for i in range(len(columns))]
         pad = 1.2
 
-        header_size = min(self.fitting_size(c.header, c.width - 2 * pad - 2 * self.c_margin, size, "B")
-                          for c in columns)
+        header_size = min(
+            self.fitting_size(c.header, c.width - 2 * pad - 2 * self.c_margin, size, "B") for c in columns
+        )
 
         def draw_row(cells: Sequence[str | Span], header: bool = False, bold: bool = False, fill=None):
             style = "B" if header or bold else ""
@@ -233,10 +272,16 @@ class Document(FPDF):
             widths = []
             for i, cell in enumerate(cells):
                 widths.append(total - offsets[i] if isinstance(cell, Span) else columns[i].width)
-            heights = [self.text_height(cell.text if isinstance(cell, Span) else cell, widths[i] - 2 * pad,
-                                        row_size, style, "content" if columns[i].content and not header
-                                        else "label")
-                       for i, cell in enumerate(cells)]
+            heights = [
+                self.text_height(
+                    cell.text if isinstance(cell, Span) else cell,
+                    widths[i] - 2 * pad,
+                    row_size,
+                    style,
+                    "content" if columns[i].content and not header else "label",
+                )
+                for i, cell in enumerate(cells)
+            ]
             height = max(heights) + 2 * pad
             if self.get_y() + height > self.page_break_trigger:
                 self.add_page()
@@ -255,8 +300,17 @@ class Document(FPDF):
                 else:
                     align = self.start(None)
                 colour = MUTED if isinstance(cell, Span) else (ACCENT if header else INK)
-                self.box_text(x + pad, y + pad, widths[i] - 2 * pad, text, row_size, style, colour, align,
-                              "content" if column.content and not header else "label")
+                self.box_text(
+                    x + pad,
+                    y + pad,
+                    widths[i] - 2 * pad,
+                    text,
+                    row_size,
+                    style,
+                    colour,
+                    align,
+                    "content" if column.content and not header else "label",
+                )
             self.set_draw_color(*RULE)
             self.set_line_width(0.2)
             left = self.x_of(0, total, x0, total if x0 is not None else None)
@@ -270,7 +324,9 @@ class Document(FPDF):
             draw_row(row, bold=bold, fill=LIGHT if index % 2 else None)
         self.ln(2)
 
-    def fitting_size(self, text: str, width: float, size: float, style: str = "", smallest: float = 6.5) -> float:
+    def fitting_size(
+        self, text: str, width: float, size: float, style: str = "", smallest: float = 6.5
+    ) -> float:
         """``size``, or smaller so that the longest word of ``text`` fits in ``width`` (no word is split)."""
         self.use(size, style)
         longest = max((self.get_string_width(word) for word in text.split()), default=0)
@@ -284,9 +340,13 @@ class Document(FPDF):
         gap = 4.0
         w = (self.width - gap * (per_row - 1)) / per_row
         for first in range(0, len(items), per_row):
-            row = items[first:first + per_row]
-            needed = max(self.text_height(value, w - 6.5, 19, "B") + self.text_height(label, w - 6.5, 9, "B")
-                         + (self.text_height(note, w - 6.5, 8) if note else 0) for value, label, note in row)
+            row = items[first : first + per_row]
+            needed = max(
+                self.text_height(value, w - 6.5, 19, "B")
+                + self.text_height(label, w - 6.5, 9, "B")
+                + (self.text_height(note, w - 6.5, 8) if note else 0)
+                for value, label, note in row
+            )
             height = max(height, needed + 5)
             self.ensure(height + gap)
             y = self.get_y()
@@ -324,9 +384,16 @@ class Document(FPDF):
             self.line(self.l_margin, y - 1.5, self.w - self.r_margin, y - 1.5)
             half = self.width / 2
             self.box_text(self.x_of(0, half), y, half, title, 8, "", MUTED, self.start(None), "content")
-            self.box_text(self.x_of(half, half), y, half,
-                          self.words("page", n=self.words.digits(str(number)),
-                                     total=self.words.digits(str(pages))), 8, "", MUTED, self.start("end"))
+            self.box_text(
+                self.x_of(half, half),
+                y,
+                half,
+                self.words("page", n=self.words.digits(str(number)), total=self.words.digits(str(pages))),
+                8,
+                "",
+                MUTED,
+                self.start("end"),
+            )
         self.page = pages
 
 
@@ -392,7 +459,9 @@ class Report:
         if self.logo is not None:
             try:
                 box_w, box_h = 50.0, 24.0
-                pdf.image(str(self.logo), x=pdf.x_of(0, box_w), y=18, w=box_w, h=box_h, keep_aspect_ratio=True)
+                pdf.image(
+                    str(self.logo), x=pdf.x_of(0, box_w), y=18, w=box_w, h=box_h, keep_aspect_ratio=True
+                )
             except (OSError, ValueError, FPDFException) as exc:  # a broken logo must not cost the report
                 log.warning("report logo %s left out: %s", self.logo, exc)
         pdf.set_y(80)
@@ -401,7 +470,9 @@ class Report:
         pdf.para(t("subtitle"), size=13, colour=MUTED, gap=10)
         rows = []
         if event.start and event.end:
-            rows.append((t("dates"), t.date_range(self.local(event.start).date(), self.local(event.end).date())))
+            rows.append(
+                (t("dates"), t.date_range(self.local(event.start).date(), self.local(event.end).date()))
+            )
         else:
             rows.append((t("dates"), t("dates_unknown")))
         rows.append((t("timezone"), event.timezone))
@@ -409,8 +480,17 @@ class Report:
         for label, value in rows:
             y = pdf.get_y()
             pdf.box_text(pdf.x_of(0, 45), y, 45, label, 10, "B", MUTED)
-            pdf.box_text(pdf.x_of(48, 120), y, 120, value, 11, "", INK, kind="content"
-                         if label == t("timezone") else "label", align=pdf.start(None))
+            pdf.box_text(
+                pdf.x_of(48, 120),
+                y,
+                120,
+                value,
+                11,
+                "",
+                INK,
+                kind="content" if label == t("timezone") else "label",
+                align=pdf.start(None),
+            )
             pdf.set_y(y + 8)
         if not self.c.has_data:
             pdf.ln(8)
@@ -426,19 +506,24 @@ class Report:
         pdf.heading(t("headline"))
         if c.best_rate:
             platform, best = c.best_rate
-            rate_card = (self.pct(best), t("rate_on", platform=t.platform(platform)),
-                         t("all_platforms", rate=self.pct(rates["by_impressions"])))
+            rate_card = (
+                self.pct(best),
+                t("rate_on", platform=t.platform(platform)),
+                t("all_platforms", rate=self.pct(rates["by_impressions"])),
+            )
         else:
             rate_card = (NOT_REPORTED, self.rate_label("by_impressions"), "")
         outlets = f"{t('outlets')}: {self.n(c.press.outlets)}" if c.press.outlets else ""
-        pdf.cards([
-            self.card(totals["posts"], "posts"),
-            self.card(totals["views"], "views"),
-            self.card(totals["engagements"], "engagements"),
-            rate_card,
-            self.card(c.press.articles, "articles_label"),
-            self.card(c.press.countries, "countries", outlets),
-        ])
+        pdf.cards(
+            [
+                self.card(totals["posts"], "posts"),
+                self.card(totals["views"], "views"),
+                self.card(totals["engagements"], "engagements"),
+                rate_card,
+                self.card(c.press.articles, "articles_label"),
+                self.card(c.press.countries, "countries", outlets),
+            ]
+        )
         words = self.in_words()
         if words:
             pdf.para(words, size=11, gap=3)
@@ -454,15 +539,26 @@ class Report:
         t, c = self.t, self.c
         totals = c.figures.totals
         sentences = []
-        parts = [t(f"words_{key}", n=self.n(totals[key])) for key in ("posts", "views", "engagements")
-                 if totals[key]]
+        parts = [
+            t(f"words_{key}", n=self.n(totals[key]))
+            for key in ("posts", "views", "engagements")
+            if totals[key]
+        ]
         if parts and c.sources:
-            sentences.append(t("words_social", parts=t.join(parts) if t.lang != "ar" else "، و".join(parts),
-                               platforms=t.join([t.platform(p) for p in c.sources])))
+            sentences.append(
+                t(
+                    "words_social",
+                    parts=t.join(parts) if t.lang != "ar" else "، و".join(parts),
+                    platforms=t.join([t.platform(p) for p in c.sources]),
+                )
+            )
         if c.press.articles:
             press = t("words_press", n=self.n(c.press.articles))
-            sentences.append(t("words_press_countries", press=press, countries=self.n(c.press.countries))
-                             if c.press.countries else f"{press}.")
+            sentences.append(
+                t("words_press_countries", press=press, countries=self.n(c.press.countries))
+                if c.press.countries
+                else f"{press}."
+            )
         return " ".join(sentences)
 
     def platforms(self) -> None:
@@ -470,10 +566,15 @@ class Report:
         if not c.platforms:
             return
         pdf.subheading(t("by_platform"))
-        columns = [Column(t("platform"), 32), Column(t("posts"), 24, True), Column(t("impressions"), 27, True),
-                   Column(t("views"), 25, True), Column(t("engagements"), 26, True),
-                   Column(f"{t('rate_short')} {t('by_impressions')}", 22, True),
-                   Column(f"{t('rate_short')} {t('by_followers')}", 22, True)]
+        columns = [
+            Column(t("platform"), 32),
+            Column(t("posts"), 24, True),
+            Column(t("impressions"), 27, True),
+            Column(t("views"), 25, True),
+            Column(t("engagements"), 26, True),
+            Column(f"{t('rate_short')} {t('by_impressions')}", 22, True),
+            Column(f"{t('rate_short')} {t('by_followers')}", 22, True),
+        ]
         rows: list[list] = []
         for entry in c.platforms:
             if entry.figures is None:
@@ -487,14 +588,24 @@ class Report:
         if c.has_data:
             pdf.note(t("dash_note"))
         if c.missing_platforms:
-            pdf.para(t("missing_platforms", platforms=t.join([t.platform(p) for p in c.missing_platforms])),
-                     size=10, style="B", colour=(140, 80, 0))
+            pdf.para(
+                t("missing_platforms", platforms=t.join([t.platform(p) for p in c.missing_platforms])),
+                size=10,
+                style="B",
+                colour=(140, 80, 0),
+            )
 
     def platform_row(self, name: str, figures: Figures) -> list[str]:
         totals = figures.totals
-        return [name, self.n(totals["posts"]), self.denominator(figures, "impressions"),
-                self.denominator(figures, "views"), self.n(totals["engagements"]),
-                self.pct(figures.rates["by_impressions"]), self.pct(figures.rates["by_followers"])]
+        return [
+            name,
+            self.n(totals["posts"]),
+            self.denominator(figures, "impressions"),
+            self.denominator(figures, "views"),
+            self.n(totals["engagements"]),
+            self.pct(figures.rates["by_impressions"]),
+            self.pct(figures.rates["by_followers"]),
+        ]
 
     def days(self) -> None:
         pdf, t, c = self.pdf, self.t, self.c
@@ -504,15 +615,24 @@ class Report:
             return
         pdf.subheading(t("days_chart"), keep=pdf.width * 2.7 / 7.0)
         order = [p.platform for p in c.platforms if p.figures is not None]
-        png = charts.engagement_by_day(t, [(d.date, d.in_event, d.engagements_by_platform) for d in c.days], order)
+        png = charts.engagement_by_day(
+            t, [(d.date, d.in_event, d.engagements_by_platform) for d in c.days], order
+        )
         pdf.image_block(png, pdf.width)
         pdf.note(t("days_note", tz=c.event.timezone))
-        columns = [Column(t("date"), 52), Column(t("event_day"), 32),
-                   Column(t("posts"), 28, True), Column(t("views"), 32, True), Column(t("engagements"), 34, True)]
+        columns = [
+            Column(t("date"), 52),
+            Column(t("event_day"), 32),
+            Column(t("posts"), 28, True),
+            Column(t("views"), 32, True),
+            Column(t("engagements"), 34, True),
+        ]
         rows = []
         for day in c.days:
             label = t("day_n", n=t.digits(str(day.number))) if day.in_event and day.number else t("outside")
-            rows.append([t.date(day.date), label, self.n(day.posts), self.n(day.views), self.n(day.engagements)])
+            rows.append(
+                [t.date(day.date), label, self.n(day.posts), self.n(day.views), self.n(day.engagements)]
+            )
         pdf.table(columns, rows)
 
     def sessions(self) -> None:
@@ -524,15 +644,30 @@ class Report:
         if not c.sessions:
             pdf.para(t("no_session_posts"), colour=MUTED)
             return
-        columns = [Column(t("session"), 58, content=True), Column(t("time"), 36), Column(t("room"), 32, content=True),
-                   Column(t("posts"), 24, True), Column(t("engagements"), 28, True)]
+        columns = [
+            Column(t("session"), 58, content=True),
+            Column(t("time"), 36),
+            Column(t("room"), 32, content=True),
+            Column(t("posts"), 24, True),
+            Column(t("engagements"), 28, True),
+        ]
         rows = []
         for entry in c.sessions:
             start, end = self.local(entry.session.start), self.local(entry.session.end)
-            when = f"{t.date(start, year=False)}، {t.time(start)}–{t.time(end)}" if t.rtl else \
-                f"{t.date(start, year=False)}, {t.time(start)}–{t.time(end)}"
-            rows.append([entry.session.title(t.lang), when, entry.session.room or NOT_REPORTED,
-                         self.n(entry.figures.totals["posts"]), self.n(entry.figures.totals["engagements"])])
+            when = (
+                f"{t.date(start, year=False)}، {t.time(start)}–{t.time(end)}"
+                if t.rtl
+                else f"{t.date(start, year=False)}, {t.time(start)}–{t.time(end)}"
+            )
+            rows.append(
+                [
+                    entry.session.title(t.lang),
+                    when,
+                    entry.session.room or NOT_REPORTED,
+                    self.n(entry.figures.totals["posts"]),
+                    self.n(entry.figures.totals["engagements"]),
+                ]
+            )
         pdf.table(columns, rows)
         pdf.note(t("sessions_note"))
 
@@ -548,25 +683,36 @@ class Report:
         for rank, post in enumerate(c.top_posts, start=1):
             text = post.text or t("no_text")
             url = post.url or ""
-            figures = [(t("engagements"), self.n(post.engagements)),
-                       (t("views"), self.n(post.views) if post.views else NOT_REPORTED),
-                       (t("impressions"), self.n(post.impressions) if post.impressions else NOT_REPORTED),
-                       (f"{t('rate_short')} {t('by_impressions')}", self.pct(post.rate_by_impressions))]
-            label_h = [max(pdf.text_height(figures[i][0], half - 1, 7.5), pdf.text_height(figures[i + 1][0],
-                                                                                         half - 1, 7.5))
-                       for i in (0, 2)]
+            figures = [
+                (t("engagements"), self.n(post.engagements)),
+                (t("views"), self.n(post.views) if post.views else NOT_REPORTED),
+                (t("impressions"), self.n(post.impressions) if post.impressions else NOT_REPORTED),
+                (f"{t('rate_short')} {t('by_impressions')}", self.pct(post.rate_by_impressions)),
+            ]
+            label_h = [
+                max(
+                    pdf.text_height(figures[i][0], half - 1, 7.5),
+                    pdf.text_height(figures[i + 1][0], half - 1, 7.5),
+                )
+                for i in (0, 2)
+            ]
             value_h = pdf.text_height("0", half - 1, 10, "B")
             grid_h = sum(label_h) + 2 * value_h + 2
-            body_h = (pdf.text_height("X", body_w, 8.5, "B") + pdf.text_height(text, body_w, 10, "", "content")
-                      + (pdf.text_height(url, body_w, 8, "", "ltr") if url else 0) + 2)
+            body_h = (
+                pdf.text_height("X", body_w, 8.5, "B")
+                + pdf.text_height(text, body_w, 10, "", "content")
+                + (pdf.text_height(url, body_w, 8, "", "ltr") if url else 0)
+                + 2
+            )
             height = max(body_h, grid_h, 9)
             pdf.ensure(height + 5)
             y = pdf.get_y()
             pdf.set_fill_color(*ACCENT)
             rx = pdf.x_of(0, rank_w)
             pdf.rect(rx + (1.5 if t.rtl else 0), y + 0.5, rank_w - 1.5, 7, "F")
-            pdf.box_text(rx + (1.5 if t.rtl else 0), y + 1.2, rank_w - 1.5, t.digits(str(rank)), 10, "B", WHITE,
-                         "C")
+            pdf.box_text(
+                rx + (1.5 if t.rtl else 0), y + 1.2, rank_w - 1.5, t.digits(str(rank)), 10, "B", WHITE, "C"
+            )
             bx = pdf.x_of(rank_w + gap, body_w)
             h = self.post_meta(bx, y, body_w, post.platform, post.account)
             h += pdf.box_text(bx, y + h + 0.5, body_w, text, 10, "", INK, kind="content") + 0.5
@@ -606,8 +752,11 @@ class Report:
         if not c.hashtags:
             pdf.para(t("no_hashtags"), colour=MUTED)
             return
-        columns = [Column(t("hashtag"), 90, content=True), Column(t("posts"), 40, True),
-                   Column(t("engagements"), 48, True)]
+        columns = [
+            Column(t("hashtag"), 90, content=True),
+            Column(t("posts"), 40, True),
+            Column(t("engagements"), 48, True),
+        ]
         pdf.table(columns, [[h.display, self.n(h.posts), self.n(h.engagements)] for h in c.hashtags])
 
     def press(self) -> None:
@@ -622,8 +771,14 @@ class Report:
         if not press.articles:
             pdf.para(t("no_press"), colour=MUTED)
             return
-        pdf.cards([(self.n(press.articles), t("articles_label"), ""), (self.n(press.outlets), t("outlets"), ""),
-                   (self.n(press.countries), t("countries"), "")], height=19)
+        pdf.cards(
+            [
+                (self.n(press.articles), t("articles_label"), ""),
+                (self.n(press.outlets), t("outlets"), ""),
+                (self.n(press.countries), t("countries"), ""),
+            ],
+            height=19,
+        )
         half = (pdf.width - 6) / 2
         pdf.ensure(tables_h)
         y = pdf.get_y()
@@ -632,18 +787,27 @@ class Report:
         pdf.para(t("by_outlet"), size=11, style="B", x=pdf.x_of(half + 6, half), w=half, gap=0)
         top = pdf.get_y() + 1
         pdf.set_y(top)
-        pdf.table([Column(t("country"), half - 24, content=True), Column(t("articles"), 24, True)], countries,
-                  x0=pdf.x_of(0, half))
+        pdf.table(
+            [Column(t("country"), half - 24, content=True), Column(t("articles"), 24, True)],
+            countries,
+            x0=pdf.x_of(0, half),
+        )
         left_end = pdf.get_y()
         pdf.set_y(top)
-        pdf.table([Column(t("outlet"), half - 24, content=True), Column(t("articles"), 24, True)], outlets,
-                  x0=pdf.x_of(half + 6, half))
+        pdf.table(
+            [Column(t("outlet"), half - 24, content=True), Column(t("articles"), 24, True)],
+            outlets,
+            x0=pdf.x_of(half + 6, half),
+        )
         pdf.set_y(max(left_end, pdf.get_y()))
         if press.by_day:
             pdf.subheading(t("press_chart"), keep=pdf.width * 2.2 / 7.0)
             event = c.event
-            span = (self.local(event.start).date(), self.local(event.end).date()) if event.start and event.end \
+            span = (
+                (self.local(event.start).date(), self.local(event.end).date())
+                if event.start and event.end
                 else None
+            )
             png = charts.articles_by_day(t, press.by_day, span)
             pdf.image_block(png, pdf.width)
             pdf.note(t("press_note", tz=event.timezone))
@@ -666,8 +830,12 @@ class Report:
             pdf.para(t("previous_no_data", name=previous))
             return
         now, before = c.figures, comparison.before
-        columns = [Column(t("indicator"), 52), Column(self.name, 44, True, content=True),
-                   Column(previous, 44, True, content=True), Column(t("change"), 38, True)]
+        columns = [
+            Column(t("indicator"), 52),
+            Column(self.name, 44, True, content=True),
+            Column(previous, 44, True, content=True),
+            Column(t("change"), 38, True),
+        ]
         rows = []
         for key in ("posts", "views", "impressions", "engagements"):
             a, b = now.totals[key], before.totals[key]
@@ -675,8 +843,14 @@ class Report:
         for name in ("by_impressions", "by_followers"):
             a, b = now.rates[name], before.rates[name]
             rows.append([self.rate_label(name), self.pct(a), self.pct(b), self.points(a, b)])
-        rows.append([t("articles_label"), self.n(c.press.articles), self.n(comparison.before_press),
-                     self.change(c.press.articles, comparison.before_press)])
+        rows.append(
+            [
+                t("articles_label"),
+                self.n(c.press.articles),
+                self.n(comparison.before_press),
+                self.change(c.press.articles, comparison.before_press),
+            ]
+        )
         pdf.table(columns, rows)
 
     def change(self, now: int, before: int) -> str:
@@ -709,7 +883,9 @@ class Report:
         pdf.subheading(t("window"))
         if c.window:
             first, last = (self.local(m) for m in c.window)
-            pdf.para(t("window_text", start=t.moment(first), end=t.moment(last), tz=c.event.timezone), size=10)
+            pdf.para(
+                t("window_text", start=t.moment(first), end=t.moment(last), tz=c.event.timezone), size=10
+            )
         else:
             pdf.para(t("window_none"), size=10)
         pdf.subheading(t("sources"))
@@ -720,8 +896,10 @@ class Report:
         if not c.sources and not c.press.articles:
             pdf.para(t("sources_none"), size=10)
         if c.missing_platforms:
-            pdf.para(t("missing_platforms", platforms=t.join([t.platform(p) for p in c.missing_platforms])),
-                     size=10)
+            pdf.para(
+                t("missing_platforms", platforms=t.join([t.platform(p) for p in c.missing_platforms])),
+                size=10,
+            )
         pdf.subheading(t("rejected"))
         pdf.para(t("rejected_text", n=self.n(c.rejected)), size=10)
         pdf.subheading(t("timezone"))
@@ -730,4 +908,3 @@ class Report:
 
 def draw(content: ReportContent, lang: str, logo: Path | None = None, arabic_digits: bool = False) -> bytes:
     return Report(content, Words(lang, arabic_digits), logo).render()
-

@@ -35,8 +35,15 @@ def _previous(registry: Registry, event: Event) -> Event | None:
     return registry.get(event.previous) if event.previous else None
 
 
-def write_reports(store: Store, settings: Settings, out: Path, events: list[str], langs: list[str],
-                  registry: Registry, arabic_digits: bool = False) -> list[Path]:
+def write_reports(
+    store: Store,
+    settings: Settings,
+    out: Path,
+    events: list[str],
+    langs: list[str],
+    registry: Registry,
+    arabic_digits: bool = False,
+) -> list[Path]:
     """``report-<event>-<lang>.pdf`` for each event and language; the store is read once per event."""
     from services.reporter.pdf import render_reports
 
@@ -44,8 +51,14 @@ def write_reports(store: Store, settings: Settings, out: Path, events: list[str]
     written = []
     for slug in events:
         event = registry.get(slug)
-        reports = render_reports(store, event, langs, _previous(registry, event), logo=settings.report_logo,
-                                 arabic_digits=arabic_digits)
+        reports = render_reports(
+            store,
+            event,
+            langs,
+            _previous(registry, event),
+            logo=settings.report_logo,
+            arabic_digits=arabic_digits,
+        )
         for lang, pdf in reports.items():
             path = out / f"report-{slug}-{lang}.pdf"
             path.write_bytes(pdf)
@@ -68,11 +81,15 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
         async with aiohttp.ClientSession() as session:
             for lang in args.lang:
                 params = {"lang": lang, **({"digits": "arabic"} if args.arabic_digits else {})}
-                async with session.get(f"{args.url}/v1/events/{args.event}/report.pdf", params=params) as response:
+                async with session.get(
+                    f"{args.url}/v1/events/{args.event}/report.pdf", params=params
+                ) as response:
                     body = await response.read()
                     if response.status != 200:
-                        print(f"sada report: HTTP {response.status}: {body.decode('utf-8', 'replace')}",
-                              file=sys.stderr)
+                        print(
+                            f"sada report: HTTP {response.status}: {body.decode('utf-8', 'replace')}",
+                            file=sys.stderr,
+                        )
                         return 1
                 path = out / f"report-{args.event}-{lang}.pdf"
                 path.write_bytes(body)
@@ -82,8 +99,15 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
         from shared.store import open_store
 
         def local() -> list[Path]:
-            return write_reports(open_store(settings), settings, out, [args.event], args.lang,
-                                 load_registry(settings.events_file), args.arabic_digits)
+            return write_reports(
+                open_store(settings),
+                settings,
+                out,
+                [args.event],
+                args.lang,
+                load_registry(settings.events_file),
+                args.arabic_digits,
+            )
 
         written = await asyncio.to_thread(local)
     for path in written:
@@ -91,8 +115,9 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
     return 0
 
 
-def report_handler(store: Store, registry: Registry, settings: Settings,
-                   observe: Callable[[float], Any] | None = None) -> Callable[[Any], Awaitable[Any]]:
+def report_handler(
+    store: Store, registry: Registry, settings: Settings, observe: Callable[[float], Any] | None = None
+) -> Callable[[Any], Awaitable[Any]]:
     """The aiohttp handler of ``GET /v1/events/{event}/report.pdf?lang=ar|fr|en&digits=latin|arabic``."""
     from aiohttp import web
     from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -114,13 +139,23 @@ def report_handler(store: Store, registry: Registry, settings: Settings,
         event = registry.get(slug)
         started = time.perf_counter()
         try:
-            pdf = await asyncio.to_thread(render_report, store, event, lang, _previous(registry, event),
-                                          logo=settings.report_logo, arabic_digits=digits == "arabic")
+            pdf = await asyncio.to_thread(
+                render_report,
+                store,
+                event,
+                lang,
+                _previous(registry, event),
+                logo=settings.report_logo,
+                arabic_digits=digits == "arabic",
+            )
         except ClickHouseError as exc:
             return error(503, f"the store cannot answer now: {exc}")
         if observe is not None:
             observe(time.perf_counter() - started)
-        return web.Response(body=pdf, content_type="application/pdf",
-                            headers={"Content-Disposition": f'inline; filename="report-{slug}-{lang}.pdf"'})
+        return web.Response(
+            body=pdf,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="report-{slug}-{lang}.pdf"'},
+        )
 
     return handle

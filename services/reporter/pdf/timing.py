@@ -41,9 +41,12 @@ def measure(store: Store, event: Event, previous: Event | None, langs: list[str]
             size = len(draw(content, lang))
             reads.append(middle - started)
             draws.append(time.perf_counter() - middle)
-        results[lang] = {"gather_s": round(statistics.median(reads), 3), "draw_s": round(statistics.median(draws), 3),
-                         "total_s": round(statistics.median(r + d for r, d in zip(reads, draws)), 3),
-                         "bytes": size}
+        results[lang] = {
+            "gather_s": round(statistics.median(reads), 3),
+            "draw_s": round(statistics.median(draws), 3),
+            "total_s": round(statistics.median(r + d for r, d in zip(reads, draws, strict=False)), 3),
+            "bytes": size,
+        }
     return results
 
 
@@ -58,11 +61,14 @@ async def _seed_store(data_dir: Path):
 
     registry = load_registry(DEMO_REGISTRY)
     local = await LocalMode(Settings(data_dir=data_dir), registry).start()
-    records = seed_event() + seed_event(seed=7, event="ausim-2024",
-                                        start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1))))
+    records = seed_event() + seed_event(
+        seed=7, event="ausim-2024", start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+    )
     async with aiohttp.ClientSession() as session:
         for first in range(0, len(records), 2000):
-            body = "\n".join(json.dumps(r, ensure_ascii=False) for r in records[first:first + 2000]).encode()
+            body = "\n".join(
+                json.dumps(r, ensure_ascii=False) for r in records[first : first + 2000]
+            ).encode()
             await post_chunk(session, local.urls["collector"], local.token, body, "timing", first + 1)
     await local.drain()
     return local, registry
@@ -76,14 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     langs = args.lang.split(",")
     with tempfile.TemporaryDirectory(prefix="sada-pdf-timing-") as scratch:
+
         async def run() -> dict:
             local, registry = await _seed_store(Path(scratch))
             try:
                 current = registry.get("ausim-2022")
-                alone = await asyncio.to_thread(measure, local.reporter_store, current, None, langs, args.repeat)
+                alone = await asyncio.to_thread(
+                    measure, local.reporter_store, current, None, langs, args.repeat
+                )
                 later = registry.get("ausim-2024")
-                compared = await asyncio.to_thread(measure, local.reporter_store, later, current, langs[-1:],
-                                                   args.repeat)
+                compared = await asyncio.to_thread(
+                    measure, local.reporter_store, later, current, langs[-1:], args.repeat
+                )
                 return {"ausim-2022": alone, "ausim-2024 (with comparison)": compared}
             finally:
                 await local.stop()
@@ -95,8 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'event':<30} {'lang':<5} {'gather s':>9} {'draw s':>9} {'total s':>9} {'KiB':>7}")
     for event, per_lang in results.items():
         for lang, figures in per_lang.items():
-            print(f"{event:<30} {lang:<5} {figures['gather_s']:>9.3f} {figures['draw_s']:>9.3f} "
-                  f"{figures['total_s']:>9.3f} {figures['bytes'] / 1024:>7.0f}")
+            print(
+                f"{event:<30} {lang:<5} {figures['gather_s']:>9.3f} {figures['draw_s']:>9.3f} "
+                f"{figures['total_s']:>9.3f} {figures['bytes'] / 1024:>7.0f}"
+            )
     return 0
 
 
