@@ -88,7 +88,8 @@ def summarise(statuses: list[dict[str, Any]]) -> None:
         published = (
             ", ".join(f"{n} {kind}" for kind, n in sorted(status["published"].items())) or "nothing new"
         )
-        line = f"  {status['connector']:<9} {status['event']}: {published}; {status['dead_letters']} dead letters"
+        line = f"  {status['connector']:<9} {status['event']}: {published}; "
+        line += f"{status['dead_letters']} dead letters"
         if status["errors"]:
             line += f"; {status['errors']} errors (last: {status['last_error']})"
         if status["state"] == "blocked":

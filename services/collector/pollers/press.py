@@ -22,7 +22,7 @@ event keeps the items published from 30 days before its start to 30 days after i
 | url | link (else a permalink guid) | link rel=alternate (or without rel) |
 | published_at | pubDate (RFC 822), else dc:date | published, else updated |
 | title | title | title |
-| lang | dc:language, else the channel's language, else the outlet's | xml:lang of entry or feed, else the outlet's |
+| lang | dc:language, else the channel's, else the outlet's | xml:lang of entry or feed, else the outlet's |
 | outlet, country, audience | the outlets file | the outlets file |
 
 An item without a date is dated when first read. Mentions are deduplicated by normalised URL
