@@ -46,8 +46,11 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.collector.pollers.base import Poller, PollError, Response, iso, parse_time, without_query
-from services.collector.webhooks import Item, compact
+from services.collector.mapping import Item, compact, parse_time
+from services.collector.pollers.http import Response, without_query
+from services.collector.pollers.limits import PollError
+from services.collector.pollers.poller import Poller
+from services.collector.pollers.schedule import iso
 from shared.events import normalise_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -214,19 +217,12 @@ def _atom(root: ElementTree.Element) -> list[FeedItem]:
 # --- the poller ------------------------------------------------------------------------------------
 
 
-class PressPoller(Poller):
-    name = "press"
-    platform = "web"
-    token_setting = "press_outlets"
-    discover_every = timedelta(minutes=15)
-
-    @classmethod
-    def configured(cls, settings) -> bool:
-        return settings.press_outlets is not None
-
+class PressPoller(
+    Poller, connector="press", platform="web", options=lambda s: s.press, every=timedelta(minutes=15)
+):
     def outlets(self) -> list[Outlet]:
-        assert self.settings.press_outlets is not None
-        return load_outlets(self.settings.press_outlets)
+        assert self.settings.press.outlets is not None
+        return load_outlets(self.settings.press.outlets)
 
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status not in (429, 503) or not response.headers.get("retry-after"):
