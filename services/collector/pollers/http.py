@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 from yarl import URL
@@ -57,7 +57,7 @@ def without_query(url: str | URL) -> str:
 class Requests:
     """Calls to one platform for one event, sharing the connector's :class:`RateLimit`."""
 
-    name: str
+    name: ClassVar[str]
     event: Event
     polling: PollingSettings
     session: aiohttp.ClientSession

@@ -133,7 +133,7 @@ class Poller(Requests):
 
     @property
     def connection(self) -> Connector:
-        options = self.options_of(self.settings)
+        options = type(self).options_of(self.settings)
         if not isinstance(options, Connector):
             raise TypeError(f"the {self.name} connector calls no platform API")
         return options

@@ -134,6 +134,7 @@ def _plain(html: str | None) -> str | None:
 def _date(value: str | None) -> datetime | None:
     if not value:
         return None
+    moment: datetime | None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -205,7 +206,9 @@ def _atom(root: ElementTree.Element) -> list[FeedItem]:
                 url=chosen.get("href") if chosen is not None else None,
                 title=_plain(_text(item.find(f"{ATOM}title"))),
                 summary=_plain(summary),
-                categories=tuple(c.get("term") for c in item.findall(f"{ATOM}category") if c.get("term")),
+                categories=tuple(
+                    c.get("term") or "" for c in item.findall(f"{ATOM}category") if c.get("term")
+                ),
                 published=_date(_text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))),
                 lang=_primary(item.get(XML_LANG) or feed_lang),
                 raw=_raw(item),

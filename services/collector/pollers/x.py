@@ -167,7 +167,7 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
         keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
         attached = [media[key] for key in keys if isinstance(key, str) and key in media]
         kind = (
-            X_MEDIA.get(attached[0].get("type"), "image")
+            X_MEDIA.get(str(attached[0].get("type")), "image")
             if attached
             else ("link" if entities.get("urls") else "text")
         )

@@ -209,7 +209,7 @@ class YouTubePoller(
                 if isinstance(video_id, str) and video_id:
                     ids.append(video_id)
                 published = parse_time(as_dict(item.get("snippet")).get("publishedAt"))
-                if published and (pending is None or published > parse_time(pending)):
+                if published and (pending is None or published > (parse_time(pending) or published)):
                     pending = iso(published)
             new = [video_id for video_id in dict.fromkeys(ids) if not self.known(video_id)]
             entries = []

@@ -66,7 +66,7 @@ def _x_post(event: str, tweet: dict, tweet_id: str, created_at: str, body: objec
             "lang": tweet.get("lang"),
             "hashtags": hashtags or None,
             "url": f"https://x.com/{screen_name}/status/{tweet_id}" if screen_name else None,
-            "media": X_MEDIA.get(as_dict(media[0]).get("type")) if media else "text",
+            "media": X_MEDIA.get(str(as_dict(media[0]).get("type"))) if media else "text",
             "followers": followers if isinstance(followers, int) else None,
         }
     )
