@@ -123,7 +123,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         say(f"sada run: no such file: {', '.join(map(str, missing))}")
         return 2
     if args.collect:
-        from services.collector.pollers.cli import NothingToCollect, resolve
+        from services.collector.pollers.service import NothingToCollect, resolve
 
         try:
             connectors = resolve(settings, args.collect)

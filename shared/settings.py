@@ -14,6 +14,143 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+def split_commas(value: object) -> object:
+    """A list setting written ``a,b`` in the environment (a list is taken as it is)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def revealed(secret: SecretStr | None) -> str:
+    """A secret's value, "" when unset."""
+    return secret.get_secret_value() if secret is not None else ""
+
+
+class Group(BaseSettings):
+    """A group of settings read from the variables under its own ``env_prefix``."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    @classmethod
+    def env(cls, field: str) -> str:
+        """The environment variable of ``field`` (as messages name it)."""
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+class Connector(Group):
+    """A platform poller's API: where it is (a setting, so a proxy or a test server can stand
+    in for the platform) and the token that turns the connector on."""
+
+    base_url: str = ""
+    token: SecretStr | None = None
+
+    def enabled(self) -> bool:
+        return bool(revealed(self.token))
+
+    def switch(self) -> str:
+        """The variable that turns the connector on."""
+        return self.env("token")
+
+
+class XSettings(Connector):
+    model_config = SettingsConfigDict(env_prefix="SADA_X_")
+
+    base_url: str = "https://api.x.com/2"
+    # token: the app bearer token. The webhook's (Account Activity) CRC and signatures:
+    consumer_secret: SecretStr | None = None
+
+
+class YouTubeSettings(Connector):
+    model_config = SettingsConfigDict(env_prefix="SADA_YOUTUBE_")
+
+    base_url: str = "https://www.googleapis.com/youtube/v3"  # token: an API key
+
+
+class FacebookSettings(Connector):
+    model_config = SettingsConfigDict(env_prefix="SADA_FACEBOOK_")
+
+    base_url: str = "https://graph.facebook.com/v23.0"  # token: a Page access token
+    # The Pages read; empty = the registry's ``accounts.facebook``.
+    pages: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    _split_pages = field_validator("pages", mode="before")(split_commas)
+
+
+class InstagramSettings(Connector):
+    model_config = SettingsConfigDict(env_prefix="SADA_INSTAGRAM_")
+
+    base_url: str = "https://graph.facebook.com/v23.0"
+    user_id: str = ""  # the professional account hashtag searches run as
+
+
+class LinkedInSettings(Connector):
+    model_config = SettingsConfigDict(env_prefix="SADA_LINKEDIN_")
+
+    base_url: str = "https://api.linkedin.com/rest"
+    version: str = "202507"  # the LinkedIn-Version header (YYYYMM)
+    client_secret: SecretStr | None = None  # webhook signatures and validation
+
+
+class TikTokSettings(Connector):
+    model_config = SettingsConfigDict(env_prefix="SADA_TIKTOK_")
+
+    base_url: str = "https://open.tiktokapis.com/v2"  # token: a user access token (Display API)
+    client_secret: SecretStr | None = None  # webhook signatures
+
+
+class MetaSettings(Group):
+    """Meta's webhooks (Facebook Pages and Instagram): the app's secret and Verify Token."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_META_")
+
+    app_secret: SecretStr | None = None
+    verify_token: SecretStr | None = None
+
+
+class PressSettings(Group):
+    """Press: a TOML or JSON list of outlets (feed url, outlet name, country, language)."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_PRESS_")
+
+    outlets: Path | None = None
+
+    def enabled(self) -> bool:
+        return self.outlets is not None
+
+    def switch(self) -> str:
+        return self.env("outlets")
+
+
+class PollingSettings(Group):
+    """What every poller shares (services/collector/pollers)."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_POLL_")
+
+    # Which events the pollers collect for (empty = every registry event not long over).
+    events: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Checkpoints (cursors, known posts); empty = <data_dir>/pollers.
+    state_dir: Path | None = None
+    interval_s: float = Field(60.0, gt=0)  # how often a running poller wakes up
+    timeout_s: float = Field(30.0, gt=0)  # one HTTP request
+    retries: int = Field(3, ge=0)  # network errors and 5xx, per request
+    backoff_initial_s: float = Field(5.0, ge=0)  # 429 without a reset time, doubling
+    backoff_max_s: float = Field(900.0, ge=0)
+    # A longer wait (a daily quota) ends the pass; the poller resumes after the reset.
+    max_wait_s: float = Field(900.0, ge=0)
+
+    _split_events = field_validator("events", mode="before")(split_commas)
+
+
+class WebhookSettings(Group):
+    """Platform webhooks (services/collector/webhooks). A platform whose secret is unset
+    answers 503 naming the variable to set."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_WEBHOOK_")
+
+    # How far a TikTok-Signature timestamp may be from now (replay protection).
+    tolerance_s: int = Field(300, ge=1)
+
+
 class Settings(BaseSettings):
     """Every knob of sada. Defaults give a working local mode."""
 
@@ -48,47 +185,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     produce_retry_after_s: int = 5
 
-    # Platform webhooks (services/collector/webhooks.py). Unset = that platform's
-    # webhook answers 503 naming the variable to set.
-    meta_app_secret: SecretStr | None = None
-    meta_verify_token: SecretStr | None = None
-    x_consumer_secret: SecretStr | None = None
-    linkedin_client_secret: SecretStr | None = None
-    tiktok_client_secret: SecretStr | None = None
-    # How far a TikTok-Signature timestamp may be from now (replay protection).
-    webhook_tolerance_s: int = Field(300, ge=1)
-
-    # Platform pollers (services/collector/pollers). A connector runs when its token is set
-    # (press: when SADA_PRESS_OUTLETS is); base URLs are settings so a proxy or a test server
-    # can stand in for the platform. Accounts and pages default to the registry's `accounts`.
-    x_base_url: str = "https://api.x.com/2"
-    x_token: SecretStr | None = None  # app bearer token
-    youtube_base_url: str = "https://www.googleapis.com/youtube/v3"
-    youtube_token: SecretStr | None = None  # API key
-    facebook_base_url: str = "https://graph.facebook.com/v23.0"
-    facebook_token: SecretStr | None = None  # Page access token
-    facebook_pages: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    instagram_base_url: str = "https://graph.facebook.com/v23.0"
-    instagram_token: SecretStr | None = None
-    instagram_user_id: str = ""  # the professional account hashtag searches run as
-    linkedin_base_url: str = "https://api.linkedin.com/rest"
-    linkedin_token: SecretStr | None = None
-    linkedin_version: str = "202507"  # the LinkedIn-Version header (YYYYMM)
-    tiktok_base_url: str = "https://open.tiktokapis.com/v2"
-    tiktok_token: SecretStr | None = None  # user access token (Display API)
-    # Press: a TOML or JSON list of outlets (feed url, outlet name, country, language).
-    press_outlets: Path | None = None
-    # Which events the pollers collect for (empty = every registry event not long over).
-    poll_events: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    # Checkpoints (cursors, known posts); empty = <data_dir>/pollers.
-    poll_state_dir: Path | None = None
-    poll_interval_s: float = Field(60.0, gt=0)  # how often a running poller wakes up
-    poll_timeout_s: float = Field(30.0, gt=0)  # one HTTP request
-    poll_retries: int = Field(3, ge=0)  # network errors and 5xx, per request
-    poll_backoff_initial_s: float = Field(5.0, ge=0)  # 429 without a reset time, doubling
-    poll_backoff_max_s: float = Field(900.0, ge=0)
-    # A longer wait (a daily quota) ends the pass; the poller resumes after the reset.
-    poll_max_wait_s: float = Field(900.0, ge=0)
+    # Platforms (services/collector): one group a platform, each read from its own
+    # ``SADA_<PLATFORM>_*`` variables (see the classes above).
+    x: XSettings = Field(default_factory=XSettings)
+    youtube: YouTubeSettings = Field(default_factory=YouTubeSettings)
+    facebook: FacebookSettings = Field(default_factory=FacebookSettings)
+    instagram: InstagramSettings = Field(default_factory=InstagramSettings)
+    linkedin: LinkedInSettings = Field(default_factory=LinkedInSettings)
+    tiktok: TikTokSettings = Field(default_factory=TikTokSettings)
+    meta: MetaSettings = Field(default_factory=MetaSettings)
+    press: PressSettings = Field(default_factory=PressSettings)
+    polling: PollingSettings = Field(default_factory=PollingSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     # Aggregator.
     aggregator_host: str = "127.0.0.1"
@@ -123,13 +231,11 @@ class Settings(BaseSettings):
     # Prometheus scraping the services' /metrics, for the Pipeline health panels.
     grafana_prometheus_url: str = "http://prometheus:9090"
 
-    @field_validator("ingest_tokens", "facebook_pages", "poll_events", mode="before")
+    @field_validator("ingest_tokens", mode="before")
     @classmethod
     def _split_tokens(cls, value: object) -> object:
-        """Accept ``SADA_INGEST_TOKENS=a,b`` (and the other lists) as well as a list."""
-        if isinstance(value, str):
-            return [token.strip() for token in value.split(",") if token.strip()]
-        return value
+        """Accept ``SADA_INGEST_TOKENS=a,b`` as well as a list."""
+        return split_commas(value)
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"

@@ -27,23 +27,17 @@ import pytest
 from aiohttp import web
 from conftest import TOKEN, RunningPipeline, env_of, sada, wait_for
 
-from services.collector.pollers.base import (
-    Checkpoint,
-    Poller,
-    PollerMetrics,
-    PublisherSink,
-    Terms,
-    due_posts,
-    is_due,
-    refresh_interval,
-    utcnow,
-)
+from services.collector.pollers.checkpoint import Checkpoint
+from services.collector.pollers.metrics import PollerMetrics, PublisherSink
+from services.collector.pollers.poller import Poller
+from services.collector.pollers.schedule import due_posts, is_due, refresh_interval, utcnow
+from services.collector.pollers.terms import Terms
 from services.collector.pollers.x import XPoller, search_queries
 from services.collector.pollers.youtube import YouTubePoller
 from services.reporter.summary import summary
 from shared.http import start_site
 from shared.registry import Event
-from shared.settings import Settings
+from shared.settings import PollingSettings, Settings, XSettings, YouTubeSettings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ENGAGEMENTS = ("likes", "comments", "shares", "clicks", "saves")
@@ -113,18 +107,12 @@ class Recorder:
         return [record for record in self.records if record.type == kind]
 
 
-def poller_settings(pipeline: RunningPipeline, state: Path, **overrides: Any) -> Settings:
-    return pipeline.local.settings.model_copy(
-        update={
-            "poll_state_dir": state,
-            "poll_backoff_initial_s": 0.01,
-            "poll_backoff_max_s": 0.1,
-            "poll_retries": 1,
-            "poll_max_wait_s": 5.0,
-            "poll_timeout_s": 5.0,
-            **overrides,
-        }
+def poller_settings(pipeline: RunningPipeline, state: Path, **groups: Any) -> Settings:
+    """The pipeline's settings with quick pollers and the given platform groups (``x=XSettings(…)``)."""
+    polling = PollingSettings(
+        state_dir=state, backoff_initial_s=0.01, backoff_max_s=0.1, retries=1, max_wait_s=5.0, timeout_s=5.0
     )
+    return pipeline.local.settings.model_copy(update={"polling": polling, **groups})
 
 
 def one_pass(
@@ -465,7 +453,7 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
     served = Served(fake.app())
     recorder = Recorder(pipeline)
     metrics = PollerMetrics()
-    settings = poller_settings(pipeline, tmp_path, x_base_url=f"{served.url}/2", x_token="x-token")
+    settings = poller_settings(pipeline, tmp_path, x=XSettings(base_url=f"{served.url}/2", token="x-token"))
     try:
         # Pass 1: page 1, a 429 on page 2 (wait until x-rate-limit-reset), page 3 down: the pass stops there.
         fake.limited_once.add("p1")
@@ -751,7 +739,7 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
     served = Served(fake.app())
     recorder = Recorder(pipeline)
     settings = poller_settings(
-        pipeline, tmp_path, youtube_base_url=f"{served.url}/youtube/v3", youtube_token="yt-key"
+        pipeline, tmp_path, youtube=YouTubeSettings(base_url=f"{served.url}/youtube/v3", token="yt-key")
     )
     # The first pass runs "yesterday", an hour before midnight Pacific time: the quota it
     # exhausts resets at that midnight, which is already past for the second pass.

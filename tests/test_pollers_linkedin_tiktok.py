@@ -25,10 +25,11 @@ from test_pollers import (
     totals,
 )
 
-from services.collector.pollers.base import utcnow
 from services.collector.pollers.linkedin import LinkedInPoller
+from services.collector.pollers.schedule import utcnow
 from services.collector.pollers.tiktok import TikTokPoller
 from shared.registry import Event
+from shared.settings import LinkedInSettings, TikTokSettings
 
 ORG = "urn:li:organization:42"
 
@@ -166,7 +167,7 @@ def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
     served = Served(fake.app())
     recorder = Recorder(pipeline)
     settings = poller_settings(
-        pipeline, tmp_path, linkedin_base_url=f"{served.url}/rest", linkedin_token="li-token"
+        pipeline, tmp_path, linkedin=LinkedInSettings(base_url=f"{served.url}/rest", token="li-token")
     )
     try:
         fake.failures[4] = 2  # page 3 fails twice: the pass stops there
@@ -316,7 +317,7 @@ def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
     served = Served(fake.app())
     recorder = Recorder(pipeline)
     settings = poller_settings(
-        pipeline, tmp_path, tiktok_base_url=f"{served.url}/v2", tiktok_token="tt-token"
+        pipeline, tmp_path, tiktok=TikTokSettings(base_url=f"{served.url}/v2", token="tt-token")
     )
     ids = {n: f"73000000000000000{n}" for n in range(1, 7)}
     try:

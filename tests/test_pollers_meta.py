@@ -26,10 +26,12 @@ from test_pollers import (
     totals,
 )
 
-from services.collector.pollers.base import PollerMetrics, utcnow
 from services.collector.pollers.facebook import FacebookPoller
 from services.collector.pollers.instagram import InstagramPoller
+from services.collector.pollers.metrics import PollerMetrics
+from services.collector.pollers.schedule import utcnow
 from shared.registry import Event
+from shared.settings import FacebookSettings, InstagramSettings
 
 TOKEN = "fb-token"
 INVALID_METRIC = {
@@ -225,7 +227,7 @@ def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
     recorder = Recorder(pipeline)
     metrics = PollerMetrics()
     settings = poller_settings(
-        pipeline, tmp_path, facebook_base_url=f"{served.url}/v23.0", facebook_token=TOKEN
+        pipeline, tmp_path, facebook=FacebookSettings(base_url=f"{served.url}/v23.0", token=TOKEN)
     )
     try:
         # Pass 1: Meta throttles page 2 (code 4, usage at 100 %), page 3 fails: the pass stops there.
@@ -419,7 +421,7 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
     served = Served(fake.app())
     recorder = Recorder(pipeline)
     settings = poller_settings(
-        pipeline, tmp_path, instagram_base_url=f"{served.url}/v23.0", instagram_token="ig"
+        pipeline, tmp_path, instagram=InstagramSettings(base_url=f"{served.url}/v23.0", token="ig")
     )
     try:
         # Pass 1: the hashtag's page 2 is throttled (code 32), page 3 fails; own media go on.

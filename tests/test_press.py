@@ -31,6 +31,7 @@ from services.collector.pollers.service import attach_pollers
 from services.reporter.summary import summary
 from shared.events import normalise_url
 from shared.registry import Event, Registry
+from shared.settings import PressSettings
 
 EVENT = Event(
     slug="press-2026",
@@ -193,7 +194,9 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
     feeds = Outlets()
     served = Served(feeds.app())
     recorder = Recorder(pipeline)
-    settings = poller_settings(pipeline, tmp_path / "state", press_outlets=outlets_file(tmp_path, served.url))
+    settings = poller_settings(
+        pipeline, tmp_path / "state", press=PressSettings(outlets=outlets_file(tmp_path, served.url))
+    )
     try:
         first = one_pass(PressPoller, settings, EVENT, recorder).status()
         assert (
@@ -288,7 +291,9 @@ def test_pollers_run_inside_the_collector(pipeline, tmp_path):
     feeds.broken = False
     served = Served(feeds.app())
     event = EVENT.model_copy(update={"slug": "press-live"})
-    settings = poller_settings(pipeline, tmp_path / "state", press_outlets=outlets_file(tmp_path, served.url))
+    settings = poller_settings(
+        pipeline, tmp_path / "state", press=PressSettings(outlets=outlets_file(tmp_path, served.url))
+    )
     app = create_app(settings, pipeline.local.publisher)
     collection = attach_pollers(app, settings, Registry(events={event.slug: event}), pipeline.local.publisher)
     collector = Served(app)

@@ -11,6 +11,7 @@ import hmac
 import json
 import time
 from collections import Counter
+from typing import Any
 
 import aiohttp
 import pytest
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 from services.collector.app import create_app
 from services.collector.publisher import Publisher
 from shared.http import start_site
+from shared.settings import MetaSettings, Settings
 
 EVENT = "hooks-2026"
 SECRETS = {
@@ -32,10 +34,31 @@ SECRETS = {
 T0 = 1_761_472_800  # 2025-10-26T10:00:00Z
 
 
+def with_secrets(settings: Settings, secrets: dict[str, str]) -> Settings:
+    """``settings`` with these webhook secrets (named like their variables, without SADA_)."""
+
+    def secret(name: str) -> SecretStr | None:
+        return SecretStr(secrets[name]) if name in secrets else None
+
+    def group(name: str, field: str, key: str) -> Any:
+        return getattr(settings, name).model_copy(update={field: secret(key)})
+
+    return settings.model_copy(
+        update={
+            "meta": MetaSettings(
+                app_secret=secret("meta_app_secret"), verify_token=secret("meta_verify_token")
+            ),
+            "x": group("x", "consumer_secret", "x_consumer_secret"),
+            "linkedin": group("linkedin", "client_secret", "linkedin_client_secret"),
+            "tiktok": group("tiktok", "client_secret", "tiktok_client_secret"),
+        }
+    )
+
+
 @pytest.fixture
 def settings(settings):
     """The shared test settings plus a secret for every platform."""
-    return settings.model_copy(update={name: SecretStr(value) for name, value in SECRETS.items()})
+    return with_secrets(settings, SECRETS)
 
 
 def mac(secret: str, message: bytes) -> bytes:
@@ -424,7 +447,7 @@ def test_tiktok_signed_deliveries_and_stale_timestamps(pipeline, settings):
     assert status == 200 and answer["accepted"] == 0 and answer["rejected"][0]["field"] == "event"
 
     stale = published[0] | {"content": json.dumps({"post_id": "tt-stale"})}
-    status, answer = signed(stale, int(time.time()) - settings.webhook_tolerance_s - 60)
+    status, answer = signed(stale, int(time.time()) - settings.webhooks.tolerance_s - 60)
     assert status == 403 and "SADA_WEBHOOK_TOLERANCE_S" in answer["error"]
     refusals(pipeline, "tiktok", "TikTok-Signature", published[0])
 
@@ -437,7 +460,7 @@ def test_tiktok_signed_deliveries_and_stale_timestamps(pipeline, settings):
 def test_unset_secrets_unknown_platforms_and_bad_slugs(settings):
     """A collector without webhook secrets: each platform says which variable to set. No Kafka
     is reached: every one of these answers comes before anything is published."""
-    bare = settings.model_copy(update=dict.fromkeys(SECRETS))
+    bare = with_secrets(settings, {})
 
     async def probe() -> list[tuple[int, str]]:
         runner, url = await start_site(create_app(bare, Publisher(bare)), "127.0.0.1", 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -38,6 +39,21 @@ class Intake:
     @property
     def total(self) -> int:
         return len(self.accepted) + len(self.rejected)
+
+    def add(self, line: Line, outcome: Record | Rejection) -> None:
+        """File one validated line: a record is accepted, a rejection goes to the dead letters."""
+        if isinstance(outcome, Rejection):
+            self.rejected.append((line, outcome))
+        else:
+            self.accepted.append((line, outcome))
+
+
+def sort_outcomes(received_ns: int, outcomes: Iterable[tuple[Line, Record | Rejection]]) -> Intake:
+    """The one intake loop: every validated line, accepted or rejected, in order."""
+    intake = Intake(received_ns)
+    for line, outcome in outcomes:
+        intake.add(line, outcome)
+    return intake
 
 
 def split_ndjson(body: bytes, first_line: int = 1) -> list[Line]:
@@ -82,14 +98,11 @@ def validate_body(
     """
     received_ns = received_ns or now_ns()
     arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
-    intake = Intake(received_ns)
     if content_type in JSON_TYPES:
-        pairs = [(line, validate_object(obj, arrival)) for line, obj in split_json_array(body, first_line)]
-    else:
-        pairs = [(line, parse_record(line.raw, arrival)) for line in split_ndjson(body, first_line)]
-    for line, outcome in pairs:
-        if isinstance(outcome, Rejection):
-            intake.rejected.append((line, outcome))
-        else:
-            intake.accepted.append((line, outcome))
-    return intake
+        return sort_outcomes(
+            received_ns,
+            ((line, validate_object(obj, arrival)) for line, obj in split_json_array(body, first_line)),
+        )
+    return sort_outcomes(
+        received_ns, ((line, parse_record(line.raw, arrival)) for line in split_ndjson(body, first_line))
+    )

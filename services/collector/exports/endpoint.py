@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
-from services.collector.answers import bearer_refusal, publish_acked
+from services.collector.answers import Refused, publish_acked, read_body
 from services.collector.exports.importer import FORMATS, ImportRefused, import_file
 from services.collector.exports.layout import Context
 from services.collector.intake import now_ns
+from services.collector.middleware import Policy, add_route, bearer
 from services.collector.publisher import Publisher
 from shared.events import EVENT_SLUG
-from shared.http import error
 from shared.settings import Settings
 
 PATH = "/v1/imports"
@@ -75,12 +75,9 @@ def add_import_route(
     )
 
     async def upload(request: web.Request) -> web.Response:
-        refused = bearer_refusal(request, settings)
-        if refused:
-            return refused
         fmt = request.query.get("format") or None
         if fmt is not None and fmt not in FORMATS:
-            return error(
+            raise Refused(
                 400,
                 f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} "
                 "(or none, to detect it from the header)",
@@ -88,26 +85,16 @@ def add_import_route(
         received_ns = now_ns()
         try:
             context = context_of(dict(request.query), received_ns)
-        except ImportRefused as exc:
-            return error(400, str(exc))
-        if (request.content_length or 0) > settings.max_body_bytes:
-            return _too_large(settings)
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large(settings)
-        if not body.strip():
-            return error(400, "the body is empty: send the export file itself as the body")
-        try:
+            body = await read_body(request, settings.max_body_bytes)
+            if not body.strip():
+                raise Refused(400, "the body is empty: send the export file itself as the body")
             result = await asyncio.to_thread(import_file, body, fmt, context, received_ns)
         except ImportRefused as exc:
-            return error(400, str(exc))
+            raise Refused(400, str(exc)) from None
         if result.rows == 0:
-            return error(400, f"the {result.format} file has no rows under its header")
+            raise Refused(400, f"the {result.format} file has no rows under its header")
         source = request.headers.get("X-Sada-Source", "import")[:200]
-        unavailable = await publish_acked(publisher, result.intake, source, settings)
-        if unavailable:
-            return unavailable
+        await publish_acked(publisher, result.intake, source, settings)
         dead = sum(1 for s in result.skipped if s.dead_letter)
         rows.labels(result.format, "imported").inc(result.rows - len(result.skipped))
         rows.labels(result.format, "skipped").inc(len(result.skipped) - dead)
@@ -116,12 +103,7 @@ def add_import_route(
         status = 200 if result.intake.accepted else 422
         return web.json_response({"source": source, **result.answer(event)}, status=status)
 
-    app.router.add_post(PATH, upload)
-
-
-def _too_large(settings: Settings) -> web.Response:
-    return error(
-        413,
-        f"file larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); split it "
-        "or raise the limit",
+    too_large = (
+        f"file larger than {settings.max_body_bytes} bytes (SADA_MAX_BODY_BYTES); split it or raise the limit"
     )
+    add_route(app, "POST", PATH, upload, Policy(too_large, bearer(settings)))

@@ -109,10 +109,11 @@ def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResu
         if refused:
             _dead_letter(result, line, refused.field, refused.reason, context.event)
         else:
-            result.intake.accepted.extend((line, record) for record in outcomes)
+            for record in outcomes:
+                result.intake.add(line, record)
     return result
 
 
 def _dead_letter(result: ImportResult, line: Line, column: str, reason: str, event: str) -> None:
     result.skipped.append(Skipped(line.number, column, reason, True))
-    result.intake.rejected.append((line, Rejection(column, reason, event)))
+    result.intake.add(line, Rejection(column, reason, event))

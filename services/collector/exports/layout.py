@@ -167,7 +167,7 @@ def row_records(layout: Layout, row: Row, context: Context) -> list[dict]:
     media = layout.fixed_media or layout.media.get(normalise(row.text("media")))
     if media:
         post["media"] = media
-    snapshot = {"type": "metrics", **base, "observed_at": context.observed_at}
+    snapshot: dict[str, object] = {"type": "metrics", **base, "observed_at": context.observed_at}
     for counter, parts in layout.counters.items():
         reported = [
             value

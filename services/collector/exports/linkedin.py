@@ -17,7 +17,7 @@ The export has no post id column. The post id is the URN in the post link
 | post_id, url | Post link |
 | created_at | Created date (``10/26/2022``, month first, in the import's time zone) |
 | text, author | Post title, Posted by |
-| media | Content Type: Image → image, Video → video, Article/Link → link, Text → text, Document/Carousel → carousel |
+| media | Content Type: Image/Video/Text → same, Article/Link → link, Document/Carousel → carousel |
 | impressions | Impressions |
 | views | Views (video views) |
 | clicks | Clicks |

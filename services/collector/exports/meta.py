@@ -17,7 +17,7 @@ Required: ``Post ID``, ``Publish time``, ``Reactions``.
 | created_at | Publish time (``10/26/2022 09:12``, month first, in the import's time zone) |
 | text | Description, else Title |
 | url, account | Permalink, Page name |
-| media | Post type: Photos → image, Videos/Reels → video, Links → link, Text → text, Live → live, Albums → carousel |
+| media | Post type: Photos → image, Videos/Reels → video, Links → link, Albums → carousel, else text/live |
 | impressions | Impressions (older exports) |
 | reach, views | Reach, Views |
 | likes | Reactions (every reaction, as the Graph API's reactions summary) |

@@ -6,19 +6,16 @@ import argparse
 import asyncio
 import json
 import signal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.collector.pollers import CONNECTOR_NAMES
+from services.collector.pollers.metrics import PublisherSink
+from services.collector.pollers.service import Collection, NothingToCollect, resolve
+from services.collector.publisher import Publisher
+from shared.bus import ensure_topics
 from shared.progress import say
 from shared.registry import Registry, load_registry
 from shared.settings import Settings
-
-if TYPE_CHECKING:
-    from services.collector.publisher import Publisher
-
-
-class NothingToCollect(ValueError):
-    """No connector or no event: the message says what to set."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, option: str, required: bool) -> None:
@@ -48,32 +45,10 @@ def add_parser(commands: Any) -> None:
     add_arguments(collect, "--platform", required=True)
 
 
-def resolve(settings: Settings, wanted: list[str]) -> list[str]:
-    """The connectors asked for; each must be configured (its token or outlets file set)."""
-    from services.collector.pollers.service import CONNECTORS, configured
-
-    names = configured(settings) if "all" in wanted else list(dict.fromkeys(wanted))
-    missing = [name for name in names if not CONNECTORS[name].configured(settings)]
-    if missing:
-        raise NothingToCollect(
-            "; ".join(f"{name} needs SADA_{CONNECTORS[name].token_setting.upper()}" for name in missing)
-        )
-    if not names:
-        raise NothingToCollect(
-            "no connector is configured: set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, "
-            "SADA_FACEBOOK_TOKEN, SADA_INSTAGRAM_TOKEN, SADA_LINKEDIN_TOKEN, "
-            "SADA_TIKTOK_TOKEN or SADA_PRESS_OUTLETS"
-        )
-    return names
-
-
 async def collect_once(
     settings: Settings, registry: Registry, names: list[str], publisher: Publisher, events: list[str] | None
 ) -> list[dict[str, Any]]:
     """One pass of ``names`` through ``publisher``; returns every poller's state."""
-    from services.collector.pollers.base import PublisherSink
-    from services.collector.pollers.service import Collection
-
     async with Collection(settings, registry, names, PublisherSink(publisher), events) as collection:
         if not collection.pollers:
             raise NothingToCollect(
@@ -88,7 +63,8 @@ def summarise(statuses: list[dict[str, Any]]) -> None:
         published = (
             ", ".join(f"{n} {kind}" for kind, n in sorted(status["published"].items())) or "nothing new"
         )
-        line = f"  {status['connector']:<9} {status['event']}: {published}; {status['dead_letters']} dead letters"
+        line = f"  {status['connector']:<9} {status['event']}: {published}; "
+        line += f"{status['dead_letters']} dead letters"
         if status["errors"]:
             line += f"; {status['errors']} errors (last: {status['last_error']})"
         if status["state"] == "blocked":
@@ -109,11 +85,6 @@ async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:
     except NothingToCollect as exc:
         say(f"sada collect: {exc}")
         return 2
-    from services.collector.pollers.base import PublisherSink
-    from services.collector.pollers.service import Collection
-    from services.collector.publisher import Publisher
-    from shared.bus import ensure_topics
-
     await asyncio.to_thread(ensure_topics, settings)
     publisher = Publisher(settings)
     try:

@@ -32,18 +32,19 @@ from typing import Any
 
 from yarl import URL
 
-from services.collector.pollers.base import (
-    ApiError,
-    Blocked,
-    Entry,
-    PollError,
+from services.collector.mapping import (
+    Unmappable,
+    as_dict,
+    as_list,
+    compact,
     counter,
-    entry,
+    need_id,
     need_time,
     parse_time,
 )
+from services.collector.pollers.entries import Entry, entry
+from services.collector.pollers.limits import ApiError, Blocked, PollError
 from services.collector.pollers.meta import INVALID_PARAMETER, MetaPoller, counters_from
-from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
 from shared.chunks import chunked
 
 POST_FIELDS = (
@@ -67,13 +68,9 @@ def strip_token(url: str) -> str:
     return str(parsed.with_query({k: v for k, v in parsed.query.items() if k != "access_token"}))
 
 
-class FacebookPoller(MetaPoller):
-    name = "facebook"
-    platform = "facebook"
-    token_setting = "facebook_token"
-    discover_every = timedelta(minutes=5)
-    refresh_batch = 50
-
+class FacebookPoller(
+    MetaPoller, connector="facebook", options=lambda s: s.facebook, every=timedelta(minutes=5), batch=50
+):
     def counts(self, post_id: str, obj: dict, observed: str) -> dict[str, Any]:
         return compact(
             {
@@ -104,7 +101,7 @@ class FacebookPoller(MetaPoller):
     # -- discover ---------------------------------------------------------------------------
 
     async def discover(self) -> None:
-        pages = self.accounts(self.settings.facebook_pages)
+        pages = self.accounts(self.settings.facebook.pages)
         if not pages:
             raise PollError("no Page to follow: set SADA_FACEBOOK_PAGES or the event's accounts.facebook")
         for page in pages:

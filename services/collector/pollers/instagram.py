@@ -28,19 +28,21 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.pollers.base import (
-    Blocked,
-    Entry,
-    PollError,
+from services.collector.mapping import (
+    Unmappable,
+    as_dict,
+    as_list,
+    compact,
     counter,
-    entry,
-    iso,
+    need_id,
     need_time,
     parse_time,
 )
+from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.facebook import strip_token
+from services.collector.pollers.limits import Blocked, PollError
 from services.collector.pollers.meta import MetaPoller, counters_from
-from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
+from services.collector.pollers.schedule import iso
 
 MEDIA_FIELDS = (
     "id,media_type,media_product_type,caption,permalink,timestamp,username,like_count,comments_count"
@@ -56,16 +58,12 @@ INSIGHTS = (
 )
 
 
-class InstagramPoller(MetaPoller):
-    name = "instagram"
-    platform = "instagram"
-    token_setting = "instagram_token"
-    discover_every = timedelta(minutes=5)
-    refresh_batch = 50
-
+class InstagramPoller(
+    MetaPoller, connector="instagram", options=lambda s: s.instagram, every=timedelta(minutes=5), batch=50
+):
     @property
     def user_id(self) -> str | None:
-        return self.settings.instagram_user_id or next(iter(self.accounts()), None)
+        return self.settings.instagram.user_id or next(iter(self.accounts()), None)
 
     def map_media(self, item: object, observed: str) -> tuple[dict, dict | None]:
         if not isinstance(item, dict):

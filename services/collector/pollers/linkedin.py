@@ -36,17 +36,20 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from services.collector.pollers.base import (
-    ApiError,
-    Entry,
-    Poller,
-    PollError,
-    Response,
+from services.collector.mapping import (
+    Unmappable,
+    as_dict,
+    as_list,
+    compact,
     counter,
-    entry,
+    need_id,
     need_time,
+    unix_time,
 )
-from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id, unix_time
+from services.collector.pollers.entries import Entry, entry
+from services.collector.pollers.http import Response
+from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.poller import Poller
 from shared.chunks import chunked
 
 PAGE = 50
@@ -85,18 +88,14 @@ def media_kind(content: dict) -> str:
     return "text"
 
 
-class LinkedInPoller(Poller):
-    name = "linkedin"
-    platform = "linkedin"
-    token_setting = "linkedin_token"
-    discover_every = timedelta(minutes=5)
-    refresh_batch = 20
-
+class LinkedInPoller(
+    Poller, connector="linkedin", options=lambda s: s.linkedin, every=timedelta(minutes=5), batch=20
+):
     @property
     def headers(self) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self.token}",
-            "LinkedIn-Version": self.settings.linkedin_version,
+            "LinkedIn-Version": self.settings.linkedin.version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
 

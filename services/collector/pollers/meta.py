@@ -20,8 +20,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from services.collector.pollers.base import ApiError, Poller, PollError, Response, counter
-from services.collector.webhooks import as_dict, as_list
+from services.collector.mapping import as_dict, as_list, counter
+from services.collector.pollers.http import Response
+from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.poller import Poller
 from shared.events import COUNTERS
 
 THROTTLE_CODES = {4, 17, 32, 613, 80001}

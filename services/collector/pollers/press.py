@@ -22,7 +22,7 @@ event keeps the items published from 30 days before its start to 30 days after i
 | url | link (else a permalink guid) | link rel=alternate (or without rel) |
 | published_at | pubDate (RFC 822), else dc:date | published, else updated |
 | title | title | title |
-| lang | dc:language, else the channel's language, else the outlet's | xml:lang of entry or feed, else the outlet's |
+| lang | dc:language, else the channel's, else the outlet's | xml:lang of entry or feed, else the outlet's |
 | outlet, country, audience | the outlets file | the outlets file |
 
 An item without a date is dated when first read. Mentions are deduplicated by normalised URL
@@ -46,8 +46,11 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.collector.pollers.base import Poller, PollError, Response, iso, parse_time, without_query
-from services.collector.webhooks import Item, compact
+from services.collector.mapping import Item, compact, parse_time
+from services.collector.pollers.http import Response, without_query
+from services.collector.pollers.limits import PollError
+from services.collector.pollers.poller import Poller
+from services.collector.pollers.schedule import iso
 from shared.events import normalise_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -131,6 +134,7 @@ def _plain(html: str | None) -> str | None:
 def _date(value: str | None) -> datetime | None:
     if not value:
         return None
+    moment: datetime | None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -202,7 +206,9 @@ def _atom(root: ElementTree.Element) -> list[FeedItem]:
                 url=chosen.get("href") if chosen is not None else None,
                 title=_plain(_text(item.find(f"{ATOM}title"))),
                 summary=_plain(summary),
-                categories=tuple(c.get("term") for c in item.findall(f"{ATOM}category") if c.get("term")),
+                categories=tuple(
+                    c.get("term") or "" for c in item.findall(f"{ATOM}category") if c.get("term")
+                ),
                 published=_date(_text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))),
                 lang=_primary(item.get(XML_LANG) or feed_lang),
                 raw=_raw(item),
@@ -214,19 +220,12 @@ def _atom(root: ElementTree.Element) -> list[FeedItem]:
 # --- the poller ------------------------------------------------------------------------------------
 
 
-class PressPoller(Poller):
-    name = "press"
-    platform = "web"
-    token_setting = "press_outlets"
-    discover_every = timedelta(minutes=15)
-
-    @classmethod
-    def configured(cls, settings) -> bool:
-        return settings.press_outlets is not None
-
+class PressPoller(
+    Poller, connector="press", platform="web", options=lambda s: s.press, every=timedelta(minutes=15)
+):
     def outlets(self) -> list[Outlet]:
-        assert self.settings.press_outlets is not None
-        return load_outlets(self.settings.press_outlets)
+        assert self.settings.press.outlets is not None
+        return load_outlets(self.settings.press.outlets)
 
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status not in (429, 503) or not response.headers.get("retry-after"):

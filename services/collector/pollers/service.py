@@ -18,14 +18,16 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from services.collector.app import METRICS_REGISTRY
+from services.collector.metrics import METRICS_REGISTRY
 from services.collector.pollers import CONNECTOR_NAMES
-from services.collector.pollers.base import Poller, PollerMetrics, PublisherSink, RateLimit, Sink, utcnow
-from services.collector.pollers.cli import NothingToCollect
 from services.collector.pollers.facebook import FacebookPoller
 from services.collector.pollers.instagram import InstagramPoller
+from services.collector.pollers.limits import RateLimit
 from services.collector.pollers.linkedin import LinkedInPoller
+from services.collector.pollers.metrics import PollerMetrics, PublisherSink, Sink
+from services.collector.pollers.poller import Poller
 from services.collector.pollers.press import PressPoller
+from services.collector.pollers.schedule import utcnow
 from services.collector.pollers.tiktok import TikTokPoller
 from services.collector.pollers.x import XPoller
 from services.collector.pollers.youtube import YouTubePoller
@@ -52,9 +54,30 @@ assert tuple(CONNECTORS) == CONNECTOR_NAMES
 FOLLOW_UP = timedelta(days=30)
 
 
+class NothingToCollect(ValueError):
+    """No connector or no event: the message says what to set."""
+
+
 def configured(settings: Settings) -> list[str]:
     """The connectors whose token (press: outlets file) is set."""
     return [name for name, poller in CONNECTORS.items() if poller.configured(settings)]
+
+
+def resolve(settings: Settings, wanted: list[str]) -> list[str]:
+    """The connectors asked for (``all``: the configured ones); each must be configured."""
+    names = configured(settings) if "all" in wanted else list(dict.fromkeys(wanted))
+    missing = [name for name in names if not CONNECTORS[name].configured(settings)]
+    if missing:
+        raise NothingToCollect(
+            "; ".join(f"{name} needs {CONNECTORS[name].options_of(settings).switch()}" for name in missing)
+        )
+    if not names:
+        raise NothingToCollect(
+            "no connector is configured: set SADA_X_TOKEN, SADA_YOUTUBE_TOKEN, "
+            "SADA_FACEBOOK_TOKEN, SADA_INSTAGRAM_TOKEN, SADA_LINKEDIN_TOKEN, "
+            "SADA_TIKTOK_TOKEN or SADA_PRESS_OUTLETS"
+        )
+    return names
 
 
 def events_to_collect(
@@ -62,7 +85,7 @@ def events_to_collect(
 ) -> list[Event]:
     """The events named (``--event``, ``SADA_POLL_EVENTS``), else every registry event that
     has not ended more than :data:`FOLLOW_UP` ago."""
-    slugs = slugs or settings.poll_events
+    slugs = slugs or settings.polling.events
     if slugs:
         return [registry.get(slug) for slug in dict.fromkeys(slugs)]
     now = now or utcnow()

@@ -25,8 +25,20 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.pollers.base import ApiError, Entry, Poller, Response, counter, entry, need_time
-from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id, unix_time
+from services.collector.mapping import (
+    Unmappable,
+    as_dict,
+    as_list,
+    compact,
+    counter,
+    need_id,
+    need_time,
+    unix_time,
+)
+from services.collector.pollers.entries import Entry, entry
+from services.collector.pollers.http import Response
+from services.collector.pollers.limits import ApiError
+from services.collector.pollers.poller import Poller
 
 LIST_FIELDS = (
     "id,create_time,title,video_description,share_url,view_count,like_count,comment_count,share_count"
@@ -35,13 +47,9 @@ QUERY_FIELDS = "id,view_count,like_count,comment_count,share_count"
 PAGE = 20
 
 
-class TikTokPoller(Poller):
-    name = "tiktok"
-    platform = "tiktok"
-    token_setting = "tiktok_token"
-    discover_every = timedelta(minutes=5)
-    refresh_batch = 20
-
+class TikTokPoller(
+    Poller, connector="tiktok", options=lambda s: s.tiktok, every=timedelta(minutes=5), batch=20
+):
     def rate_limit_wait(self, response: Response) -> float | None:
         code = as_dict(as_dict(response.json()).get("error")).get("code")
         if response.status != 429 and code != "rate_limit_exceeded":

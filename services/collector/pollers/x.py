@@ -32,19 +32,22 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.pollers.base import (
-    ApiError,
-    Entry,
-    Poller,
-    PollError,
-    Response,
+from services.collector.mapping import (
+    X_MEDIA,
+    Unmappable,
+    as_dict,
+    as_list,
+    compact,
     counter,
-    entry,
-    iso,
+    need_id,
     need_time,
     parse_time,
 )
-from services.collector.webhooks import X_MEDIA, Unmappable, as_dict, as_list, compact, need_id
+from services.collector.pollers.entries import Entry, entry
+from services.collector.pollers.http import Response
+from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.poller import Poller
+from services.collector.pollers.schedule import iso
 from shared.registry import Event
 
 QUERY_LIMIT = 512
@@ -95,12 +98,7 @@ def newer_id(a: str | None, b: str | None) -> str | None:
     return a if int(a) >= int(b) else b
 
 
-class XPoller(Poller):
-    name = "x"
-    platform = "x"
-    token_setting = "x_token"
-    refresh_batch = 100
-
+class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -169,7 +167,7 @@ class XPoller(Poller):
         keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
         attached = [media[key] for key in keys if isinstance(key, str) and key in media]
         kind = (
-            X_MEDIA.get(attached[0].get("type"), "image")
+            X_MEDIA.get(str(attached[0].get("type")), "image")
             if attached
             else ("link" if entities.get("urls") else "text")
         )

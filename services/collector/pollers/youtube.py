@@ -31,19 +31,21 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.collector.pollers.base import (
-    ApiError,
-    Entry,
-    Poller,
-    PollError,
-    Response,
+from services.collector.mapping import (
+    Unmappable,
+    as_dict,
+    as_list,
+    compact,
     counter,
-    entry,
-    iso,
+    need_id,
     need_time,
     parse_time,
 )
-from services.collector.webhooks import Unmappable, as_dict, as_list, compact, need_id
+from services.collector.pollers.entries import Entry, entry
+from services.collector.pollers.http import Response
+from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.poller import Poller
+from services.collector.pollers.schedule import iso
 from shared.chunks import chunked
 
 QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
@@ -63,13 +65,9 @@ def search_terms(hashtags: list[str], keywords: list[str]) -> str:
     return "|".join(dict.fromkeys(terms))
 
 
-class YouTubePoller(Poller):
-    name = "youtube"
-    platform = "youtube"
-    token_setting = "youtube_token"
-    discover_every = timedelta(minutes=30)
-    refresh_batch = 50
-
+class YouTubePoller(
+    Poller, connector="youtube", options=lambda s: s.youtube, every=timedelta(minutes=30), batch=50
+):
     # -- quota and errors -------------------------------------------------------------------
 
     def spend(self, units: int) -> None:
@@ -211,7 +209,7 @@ class YouTubePoller(Poller):
                 if isinstance(video_id, str) and video_id:
                     ids.append(video_id)
                 published = parse_time(as_dict(item.get("snippet")).get("publishedAt"))
-                if published and (pending is None or published > parse_time(pending)):
+                if published and (pending is None or published > (parse_time(pending) or published)):
                     pending = iso(published)
             new = [video_id for video_id in dict.fromkeys(ids) if not self.known(video_id)]
             entries = []

@@ -1,0 +1,76 @@
+"""The verification requests platforms send before (and while) delivering: Meta's
+``hub.challenge``, X's CRC check, LinkedIn's ``challengeCode``; TikTok has none."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from services.collector.answers import Refused
+from services.collector.webhooks.signatures import linkedin_signature, same, x_signature
+from shared.settings import LinkedInSettings, MetaSettings, Settings, XSettings, revealed
+
+# What a handshake may echo back: Meta's challenge is a number; refuse markup.
+CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
+
+
+def secret_bytes(value: SecretStr | None, env: str, what: str) -> bytes:
+    """A platform secret, or a 503 naming the variable to set (never its value)."""
+    secret = revealed(value)
+    if not secret:
+        raise Refused(503, f"{what} needs {env}; set it and restart the collector")
+    return secret.encode()
+
+
+def _query(query: Mapping[str, str], name: str) -> str:
+    value = query.get(name, "")
+    if not value:
+        raise Refused(400, f"expected {name}")
+    return value
+
+
+def handshake_meta(settings: Settings, query: Mapping[str, str]) -> web.Response:
+    token = secret_bytes(
+        settings.meta.verify_token,
+        MetaSettings.env("verify_token"),
+        "Meta's verification request (the Verify Token of the webhook)",
+    )
+    challenge = query.get("hub.challenge", "")
+    if query.get("hub.mode") != "subscribe" or not CHALLENGE.fullmatch(challenge):
+        raise Refused(400, "expected hub.mode=subscribe, hub.challenge and hub.verify_token")
+    if not same(query.get("hub.verify_token", ""), token):
+        raise Refused(403, "hub.verify_token is not the one set in SADA_META_VERIFY_TOKEN")
+    return web.Response(text=challenge, content_type="text/plain")
+
+
+def handshake_x(settings: Settings, query: Mapping[str, str]) -> web.Response:
+    secret = secret_bytes(
+        settings.x.consumer_secret,
+        XSettings.env("consumer_secret"),
+        "X's CRC check (the app's consumer secret)",
+    )
+    token = _query(query, "crc_token")
+    return web.json_response({"response_token": x_signature(secret, token.encode())})
+
+
+def handshake_linkedin(settings: Settings, query: Mapping[str, str]) -> web.Response:
+    secret = secret_bytes(
+        settings.linkedin.client_secret,
+        LinkedInSettings.env("client_secret"),
+        "LinkedIn's validation (the app's client secret)",
+    )
+    code = _query(query, "challengeCode")
+    return web.json_response(
+        {"challengeCode": code, "challengeResponse": linkedin_signature(secret, code.encode(), prefix=b"")}
+    )
+
+
+def handshake_tiktok(_: Settings, __: Mapping[str, str]) -> web.Response:
+    raise Refused(
+        405,
+        "TikTok has no verification handshake: register this URL and it POSTs signed deliveries",
+        {"Allow": "POST"},
+    )

@@ -1,0 +1,41 @@
+"""TikTok deliveries → format v1: ``post.publish.publicly_available`` → ``post``
+(``content.post_id``); ``tiktok.ping`` (the dashboard's test) is acknowledged and ignored."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+from services.collector.mapping import Item, Unmappable, as_dict, compact, item, need_id, need_unix
+
+
+def _tiktok_post(event: str, payload: dict) -> dict:
+    name = payload.get("event")
+    if name != "post.publish.publicly_available":
+        raise Unmappable(
+            "event",
+            f"TikTok event {name!r} carries no post or figures; sada maps post.publish.publicly_available",
+        )
+    content = payload.get("content")
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            raise Unmappable("content", "is not a JSON document") from None
+    return compact(
+        {
+            "type": "post",
+            "event": event,
+            "platform": "tiktok",
+            "media": "video",
+            "post_id": need_id(as_dict(content), "post_id", "content.post_id"),
+            "created_at": need_unix(payload.get("create_time"), "create_time"),
+            "account": payload.get("user_openid"),
+        }
+    )
+
+
+def map_tiktok(payload: dict, event: str) -> list[Item]:
+    if payload.get("event") == "tiktok.ping":
+        return []
+    return [item("", payload, partial(_tiktok_post, event, payload))]
