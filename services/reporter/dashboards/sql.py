@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.reporter.queries import sql as reporter_sql
+from services.reporter.sql import QUERIES
 from shared.metrics import ENGAGEMENT_COUNTERS
 from shared.registry import Registry
+from shared.sqlfiles import sql
 
 # The dashboard variables as the plugin expands them.
 EVENT = "${event:singlequote}"
@@ -77,7 +78,7 @@ def inline(text: str, **values: object) -> str:
 
 def reporter(name: str, **values: object) -> str:
     """One of the reporter's queries (``services/reporter/sql/<name>.sql``), ready for a panel."""
-    return inline(reporter_sql(name), **values)
+    return inline(sql(QUERIES, name), **values)
 
 
 def platform_filter(column: str = "platform") -> str:
