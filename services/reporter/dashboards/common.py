@@ -19,9 +19,9 @@ from grafana_foundation_sdk.models import dashboard as dashboard_model
 from grafana_foundation_sdk.models import piechart as piechart_model
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.labels import t
 from services.reporter.dashboards.model import CLICKHOUSE, PROMETHEUS, SQL
-from shared.metrics import RATE_FORMULAS
+from services.reporter.labels import t
+from shared.metrics import RATE_FORMULAS, RATES
 from shared.registry import Registry
 
 TAGS = ["sada"]
@@ -29,6 +29,11 @@ TAGS = ["sada"]
 
 def formula(lang: str, text: str) -> str:
     return f"{t('desc.formula', lang)}: {text}"
+
+
+def figure_label(name: str, lang: str) -> str:
+    """The title of a figure (a rate's full title: ``rate.<name>``) or of a column."""
+    return t(f"rate.{name}" if name in RATES else name, lang)
 
 
 def describe_figure(name: str, lang: str) -> str:
@@ -154,7 +159,9 @@ class Panels:
                 dashboard_model.DataTransformerConfig(
                     id_val="organize",
                     options={
-                        "renameByName": {column: t(key, self.lang) for column, key in columns.items()},
+                        "renameByName": {
+                            column: figure_label(key, self.lang) for column, key in columns.items()
+                        },
                         "indexByName": {column: index for index, column in enumerate(columns)},
                         "excludeByName": {},
                     },

@@ -10,8 +10,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
-from services.reporter.dashboards.labels import t
+from services.reporter.dashboards.common import Panels, describe_figure, figure_label, filtered_dashboard
+from services.reporter.labels import t
 from shared.registry import Registry
 
 UID = "sada-live"
@@ -149,7 +149,7 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
     ):
         board.with_panel(
             panels.stat(
-                t(figure, lang),
+                figure_label(figure, lang),
                 figure_now_and_hour_before(figure),
                 f"{describe_figure(figure, lang)} {change}",
                 unit=unit,

@@ -7,8 +7,8 @@ from grafana_foundation_sdk.models import dashboard as dashboard_model
 
 from services.reporter.dashboards import sql as q
 from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
-from services.reporter.dashboards.labels import t
 from services.reporter.dashboards.model import CLICKHOUSE
+from services.reporter.labels import t
 from shared.events import COUNTERS
 from shared.metrics import RATES
 from shared.registry import Registry
