@@ -33,4 +33,3 @@ def t(key: str, lang: str, **values: object) -> str:
     """The label ``key`` in ``lang`` (English when that language lacks it), with ``values`` filled in."""
     text = CATALOGUE[lang].get(key) or CATALOGUE["en"][key]
     return text.format(**values) if values else text
-
