@@ -14,6 +14,9 @@ from grafana_foundation_sdk.builders import bargauge, geomap, piechart, stat, ta
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.builders import prometheus as prometheus_builders
+from grafana_foundation_sdk.builders.timeseries import (
+    Panel as TimeseriesPanel,  # Panels.timeseries hides the module
+)
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 from grafana_foundation_sdk.models import piechart as piechart_model
@@ -105,7 +108,7 @@ class Panels:
         min_interval: str = "1m",
         series_name: str | None = "platform",
         stack: bool = False,
-    ) -> timeseries.Panel:
+    ) -> TimeseriesPanel:
         panel = (
             timeseries.Panel()
             .id(self._id())
@@ -222,7 +225,7 @@ class Panels:
             .with_target(SQL(sql, "table"))
             .span(width)
             .height(height)
-            .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))
+            .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))  # type: ignore[arg-type]  # Grafana takes a fractional zoom; the SDK says int
             .basemap(common_builders.MapLayerOptions().type("default").name("basemap"))
             .layers([layer])
         )
@@ -281,7 +284,7 @@ class Panels:
         unit: str = "short",
         width: int = 12,
         height: int = 8,
-    ) -> timeseries.Panel:
+    ) -> TimeseriesPanel:
         panel = (
             timeseries.Panel()
             .id(self._id())

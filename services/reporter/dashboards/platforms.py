@@ -84,8 +84,8 @@ def totals() -> str:
         session_starts=[],
         session_ends=[],
     )
-    return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
-       engagements, by_impressions, by_reach, by_views, by_followers
+    return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks,
+       saves, engagements, by_impressions, by_reach, by_views, by_followers
 FROM ({breakdown})
 WHERE {q.platform_filter("key")}
 ORDER BY engagements DESC, platform"""

@@ -41,7 +41,8 @@ _PARAMETER = re.compile(r"\{(\w+):([^{}]+)\}")
 
 
 def string(value: str) -> str:
-    """A ClickHouse string literal. ``$`` and ``[[`` are escaped too, so Grafana never sees a variable in it."""
+    """A ClickHouse string literal. ``$`` and ``[[`` are escaped too, so Grafana never sees a
+    variable in it."""
     escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("$", "\\x24").replace("[[", "\\x5B[")
     return f"'{escaped}'"
 

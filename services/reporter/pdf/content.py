@@ -176,9 +176,9 @@ def gather(
     seen = {p.platform for p in with_data}
     platforms = with_data + [PlatformFigures(name, None) for name in event.accounts if name not in seen]
     rated = [
-        (p.platform, p.figures.rates["by_impressions"])
-        for p in with_data
-        if p.figures.rates["by_impressions"] is not None
+        (name, rate)
+        for name, found in figures.platforms.items()
+        if (rate := found.rates["by_impressions"]) is not None
     ]
     best = max(rated, key=lambda pair: pair[1]) if rated else None
     sessions = []

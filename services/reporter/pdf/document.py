@@ -17,6 +17,7 @@ import struct
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
@@ -31,6 +32,7 @@ LIGHT = (241, 245, 248)
 RULE = (205, 214, 221)
 WHITE = (255, 255, 255)
 MM_PER_PT = 0.3528
+HEIGHT = MethodReturnValue.HEIGHT  # multi_cell returns the height it takes
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,9 @@ class Document(FPDF):
         # at most this many lines (a word never fills less than half a line): measure only near the foot
         at_most = (2 * self.get_string_width(text) / (w - 2 * self.c_margin) + text.count("\n") + 2) * line
         if self.get_y() + at_most > self.page_break_trigger:
-            height = self.multi_cell(
-                w, line, text, align=align, dry_run=True, output=MethodReturnValue.HEIGHT
+            height = cast(
+                float,
+                self.multi_cell(w, line, text, align=align, dry_run=True, output=HEIGHT),
             )
             if self.get_y() + height > self.page_break_trigger:
                 self.add_page()
@@ -162,7 +165,7 @@ class Document(FPDF):
         if self.fits(text, w):
             height = line
         else:
-            height = self.multi_cell(w, line, text, dry_run=True, output=MethodReturnValue.HEIGHT)
+            height = cast(float, self.multi_cell(w, line, text, dry_run=True, output=HEIGHT))
         self.set_text_shaping(True, direction=self.lang_direction)
         return height
 
@@ -191,15 +194,18 @@ class Document(FPDF):
             self.cell(w, line, text, align=align, link=link)
             height = line
         else:
-            height = self.multi_cell(
-                w,
-                line,
-                text,
-                align=align,
-                new_x=XPos.LEFT,
-                new_y=YPos.NEXT,
-                link=link,
-                output=MethodReturnValue.HEIGHT,
+            height = cast(
+                float,
+                self.multi_cell(
+                    w,
+                    line,
+                    text,
+                    align=align,
+                    new_x=XPos.LEFT,
+                    new_y=YPos.NEXT,
+                    link=link,
+                    output=HEIGHT,
+                ),
             )
         self.set_text_shaping(True, direction=self.lang_direction)
         return height
@@ -235,7 +241,7 @@ class Document(FPDF):
         return x0 + total - offset - w if self.words.rtl else x0 + offset
 
     # --- tables -------------------------------------------------------------------------------------
-    def table(
+    def data_table(
         self,
         columns: Sequence[Column],
         rows: Sequence[Sequence[str | Span]],

@@ -9,8 +9,8 @@ numbers and dates as each language writes them. Numbers:
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
-from datetime import date, datetime
 
 from services.reporter.labels import CATALOGUE, t
 from shared.registry import LANGS
@@ -94,19 +94,19 @@ class Words:
     def month(self, month: int, short: bool = False) -> str:
         return self(f"month_short.{month}" if short else f"month.{month}")
 
-    def date(self, day: date | datetime, year: bool = True, short: bool = False) -> str:
+    def date(self, day: dt.date, year: bool = True, short: bool = False) -> str:
         text = f"{day.day} {self.month(day.month, short)}"
         if year:
             text += f" {day.year}"
         return self.digits(text)
 
-    def time(self, moment: datetime) -> str:
+    def time(self, moment: dt.datetime) -> str:
         return self.digits(moment.strftime("%H:%M"))
 
-    def moment(self, moment: datetime) -> str:
+    def moment(self, moment: dt.datetime) -> str:
         return f"{self.date(moment)} {self.time(moment)}"
 
-    def date_range(self, start: date, end: date) -> str:
+    def date_range(self, start: dt.date, end: dt.date) -> str:
         if start == end:
             return self.date(start)
         if (start.year, start.month) == (end.year, end.month):

@@ -145,7 +145,7 @@ def platforms(r: Report) -> None:
     with_data = [p for p in c.platforms if p.figures is not None]
     if len(with_data) > 1:
         rows.append(platform_row(r, t("total"), c.figures))
-    pdf.table(columns, rows, bold_last=len(with_data) > 1)
+    pdf.data_table(columns, rows, bold_last=len(with_data) > 1)
     if c.has_data:
         pdf.note(t("dash_note"))
     if c.missing_platforms:

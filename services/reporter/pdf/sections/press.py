@@ -36,14 +36,14 @@ def press(r: Report) -> None:
     pdf.para(t("by_outlet"), size=11, style="B", x=pdf.x_of(half + 6, half), w=half, gap=0)
     top = pdf.get_y() + 1
     pdf.set_y(top)
-    pdf.table(
+    pdf.data_table(
         [Column(t("country"), half - 24, content=True), Column(t("articles"), 24, True)],
         countries,
         x0=pdf.x_of(0, half),
     )
     left_end = pdf.get_y()
     pdf.set_y(top)
-    pdf.table(
+    pdf.data_table(
         [Column(t("outlet"), half - 24, content=True), Column(t("articles"), 24, True)],
         outlets,
         x0=pdf.x_of(half + 6, half),
@@ -88,8 +88,8 @@ def comparison(r: Report) -> None:
         a, b = now.totals[key], before.totals[key]
         rows.append([t(key), r.n(a), r.n(b), change(r, a, b)])
     for name in ("by_impressions", "by_followers"):
-        a, b = now.rates[name], before.rates[name]
-        rows.append([r.rate_label(name), r.pct(a), r.pct(b), points(r, a, b)])
+        rate, rate_before = now.rates[name], before.rates[name]
+        rows.append([r.rate_label(name), r.pct(rate), r.pct(rate_before), points(r, rate, rate_before)])
     rows.append(
         [
             t("articles_label"),
@@ -98,7 +98,7 @@ def comparison(r: Report) -> None:
             change(r, c.press.articles, comparison.before_press),
         ]
     )
-    pdf.table(columns, rows)
+    pdf.data_table(columns, rows)
 
 
 def change(r: Report, now: int, before: int) -> str:

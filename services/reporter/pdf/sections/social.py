@@ -32,7 +32,7 @@ def days(r: Report) -> None:
     for day in c.days:
         label = t("day_n", n=t.digits(str(day.number))) if day.in_event and day.number else t("outside")
         rows.append([t.date(day.date), label, r.n(day.posts), r.n(day.views), r.n(day.engagements)])
-    pdf.table(columns, rows)
+    pdf.data_table(columns, rows)
 
 
 def sessions(r: Report) -> None:
@@ -68,7 +68,7 @@ def sessions(r: Report) -> None:
                 r.n(entry.figures.totals["engagements"]),
             ]
         )
-    pdf.table(columns, rows)
+    pdf.data_table(columns, rows)
     pdf.note(t("sessions_note"))
 
 
@@ -160,4 +160,4 @@ def hashtags(r: Report) -> None:
         Column(t("posts"), 40, True),
         Column(t("engagements"), 48, True),
     ]
-    pdf.table(columns, [[h.display, r.n(h.posts), r.n(h.engagements)] for h in c.hashtags])
+    pdf.data_table(columns, [[h.display, r.n(h.posts), r.n(h.engagements)] for h in c.hashtags])
