@@ -34,7 +34,7 @@ def breakdown(
     """Figures per value of ``dimension``, most engagements first."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; expected one of {', '.join(DIMENSIONS)}")
-    rows = breakdown_rows(store, event, dimension, platform, window, limit)
+    rows = breakdown_rows(store, event, dimension, limit, platform=platform, window=window)
     answer = [{"key": row["key"], **Figures.of_row(row).as_json()} for row in rows]
     if dimension == "hashtag":
         shown = {

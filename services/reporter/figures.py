@@ -21,6 +21,8 @@ from shared.registry import Event
 from shared.sqlfiles import sql
 from shared.store import Store
 
+Window = tuple[datetime, datetime] | None  # created_at from ≤ t < to; None: every post
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -74,9 +76,10 @@ def breakdown_rows(
     store: Store,
     event: Event,
     dimension: str,
+    limit: int,
+    *,
     platform: str | None = None,
-    window: tuple[datetime, datetime] | None = None,
-    limit: int = 100,
+    window: Window = None,
 ) -> list[dict[str, Any]]:
     """The rows of ``breakdown.sql``: figures per value of ``dimension``, most engagements first."""
     sessions = event.agenda
@@ -99,7 +102,7 @@ def breakdown_rows(
 
 def event_figures(store: Store, event: str) -> EventFigures:
     """The figures of ``event``: one query, per platform; the totals add the platforms up."""
-    rows = breakdown_rows(store, Event(slug=event), "platform", limit=10_000)
+    rows = breakdown_rows(store, Event(slug=event), "platform", 10_000)
     platforms = {row["key"]: Figures.of_row(row) for row in rows}
     return EventFigures(event, Figures.sum(platforms.values()), platforms)
 

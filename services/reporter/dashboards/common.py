@@ -9,6 +9,7 @@ is also what the SQL test checks against the query's result.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import bargauge, geomap, piechart, stat, table, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
@@ -28,6 +29,7 @@ from shared.metrics import RATE_FORMULAS, RATES
 from shared.registry import Registry
 
 TAGS = ["sada"]
+PanelT = TypeVar("PanelT")
 
 
 def formula(lang: str, text: str) -> str:
@@ -79,15 +81,9 @@ class Panels:
         decimals: int | None = None,
     ) -> stat.Panel:
         panel = (
-            stat.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(stat.Panel(), title, description, width, height)
             .with_target(SQL(sql, "timeseries" if percent_change else "table"))
             .unit(unit)
-            .span(width)
-            .height(height)
             .graph_mode(common.BigValueGraphMode.NONE)
             .text_mode(common.BigValueTextMode.VALUE)
             .show_percent_change(percent_change)
@@ -110,15 +106,9 @@ class Panels:
         stack: bool = False,
     ) -> TimeseriesPanel:
         panel = (
-            timeseries.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(timeseries.Panel(), title, description, width, height)
             .with_target(SQL(sql, "timeseries"))
             .unit(unit)
-            .span(width)
-            .height(height)
             .interval(min_interval)
             .line_width(2)
             .fill_opacity(10)
@@ -149,14 +139,8 @@ class Panels:
     ) -> table.Panel:
         """``columns``: SQL column → header label key (or ``None`` to show the column's name)."""
         panel = (
-            table.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(table.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .filterable(True)
             .with_transformation(
                 dashboard_model.DataTransformerConfig(
@@ -217,14 +201,8 @@ class Panels:
             )
         )
         return (
-            geomap.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(geomap.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))  # type: ignore[arg-type]  # Grafana takes a fractional zoom; the SDK says int
             .basemap(common_builders.MapLayerOptions().type("default").name("basemap"))
             .layers([layer])
@@ -235,14 +213,8 @@ class Panels:
     ) -> piechart.Panel:
         """One slice per row: the row's first text column names it, ``value`` sizes it."""
         return (
-            piechart.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(piechart.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .reduce_options(
                 common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
             )
@@ -261,14 +233,8 @@ class Panels:
     ) -> bargauge.Panel:
         """One bar per row: the row's first text column names it, ``value`` is its length."""
         return (
-            bargauge.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(bargauge.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .unit(unit)
             .orientation(common.VizOrientation.HORIZONTAL)
             .reduce_options(
@@ -286,14 +252,8 @@ class Panels:
         height: int = 8,
     ) -> TimeseriesPanel:
         panel = (
-            timeseries.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(PROMETHEUS)
+            self._framed(timeseries.Panel(), title, description, width, height, PROMETHEUS)
             .unit(unit)
-            .span(width)
-            .height(height)
             .line_width(2)
             .fill_opacity(10)
         )
@@ -306,6 +266,15 @@ class Panels:
                 .range()
                 .datasource(PROMETHEUS)
             )
+        return panel
+
+    def _framed(
+        self, panel: PanelT, title: str, description: str, width: int, height: int, source: Any = CLICKHOUSE
+    ) -> PanelT:
+        """``panel`` with what every panel has: its id, title, description, data source and size."""
+        builder: Any = panel  # the SDK's panel builders all have these setters, but no common base
+        builder.id(self._id()).title(title).description(description).datasource(source)
+        builder.span(width).height(height)
         return panel
 
     def row(self, title: str) -> dashboard_builders.Row:

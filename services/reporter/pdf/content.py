@@ -186,7 +186,7 @@ def gather(
         by_id = {s.id: s for s in event.agenda}
         sessions = [
             SessionFigures(by_id[row["key"]], Figures.of_row(row))
-            for row in breakdown_rows(store, event, "session", limit=TOP_SESSIONS)
+            for row in breakdown_rows(store, event, "session", TOP_SESSIONS)
         ]
     posts = [
         TopPost(
