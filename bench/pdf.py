@@ -1,6 +1,6 @@
 """The campaign report's render time per language, on the seed-sized event (issue: target ≤ 5 s).
 
-Runs ``python -m services.reporter.pdf.timing --json`` in a child process:
+Runs ``python -m bench.pdf_timing --json`` in a child process:
 chDB allows one data path per process, and the timing module builds its own
 seed-sized store through the local pipeline.
 """
@@ -19,7 +19,7 @@ TARGET_S = 5.0
 def measure_pdf(repeat: int) -> tuple[list[Figure], dict]:
     """One figure per (event, language): the median time to read the store and draw the PDF."""
     done = subprocess.run(
-        [sys.executable, "-m", "services.reporter.pdf.timing", "--json", "--repeat", str(repeat)],
+        [sys.executable, "-m", "bench.pdf_timing", "--json", "--repeat", str(repeat)],
         capture_output=True,
         text=True,
         check=False,

@@ -20,8 +20,9 @@ from conftest import TOKEN, RunningPipeline, ndjson
 
 from services.cli import DEMO_REGISTRY, main, write_outputs
 from services.collector.simulator import seed_event
+from services.reporter.labels import CATALOGUE
 from services.reporter.pdf import render_report, render_reports
-from services.reporter.pdf.labels import BIDI_MARKS, DENOMINATORS, LABELS, LANGS, NBSP, NNBSP, Words
+from services.reporter.pdf.words import BIDI_MARKS, LANGS, NBSP, NNBSP, Words
 from shared.metrics import RATE_FORMULAS, RATES
 from shared.registry import Event, Registry, load_registry
 from shared.settings import Settings
@@ -266,9 +267,9 @@ def test_methods_name_every_formula_window_sources_and_rejects(reports, lang):
     t = Words(lang)
     methods = text[text.rindex(t("methods")) :]
     for name in RATE_FORMULAS:
-        assert f"{t('rate')} {t(name)}" in methods
+        assert f"{t('rate')} {t(f'qualifier.{name}')}" in methods
         if lang != "ar":  # poppler moves the spaces around Σ and digits in Arabic lines; the words stay
-            assert t("formula", den=DENOMINATORS[RATES[name]][lang]) in flat(methods)
+            assert t("formula", den=t(f"denominator.{RATES[name]}")) in flat(methods)
     assert t("window") in methods and t("rejected") in methods
     if lang != "ar":
         assert flat(t("rejected_text", n=t.number(1))) in methods
@@ -371,5 +372,6 @@ def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
 
 
 def test_every_label_has_all_three_languages():
-    for key, texts in LABELS.items():
-        assert set(texts) == set(LANGS) and all(texts.values()), key
+    keys = set(CATALOGUE["en"])
+    for lang in LANGS:
+        assert set(CATALOGUE[lang]) == keys and all(CATALOGUE[lang].values()), lang

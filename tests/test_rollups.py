@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 from kafka import TopicPartition
 
 from services.aggregator.steps import Batch, Writer, record_row
-from services.reporter.queries import sql
 from services.reporter.series import BUCKETS, series
+from services.reporter.sql import QUERIES
 from shared import rollups
 from shared.events import COUNTERS, Record, validate_object
 from shared.metrics import reference_post_figures, reference_series
+from shared.sqlfiles import sql
 from shared.store import migrate, open_store
 
 EVENT = "rollups"
@@ -138,7 +139,7 @@ def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
                 arrived += batch
             assert stored_figures(store) == expected_figures(arrived)
             # the data window spans the records as stored: the latest version of each
-            window = store.query(sql("window"), {"event": EVENT})[0]
+            window = store.query(sql(QUERIES, "window"), {"event": EVENT})[0]
             latest = {
                 (type(r), r.platform, getattr(r, "interaction_id", None) or r.observed_at): r for r in arrived
             }

@@ -9,23 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.reporter.queries import sql
-from services.reporter.series import EVER, series
+from services.reporter.figures import Figures, breakdown_rows, event_figures
+from services.reporter.series import series
+from services.reporter.sql import QUERIES
 from shared.metrics import RATE_FORMULAS, RATES, TOTAL_KEYS
 from shared.registry import Event
+from shared.sqlfiles import sql
 from shared.store import Store
 
 DIMENSIONS = ("event", "platform", "account", "author", "lang", "media", "hashtag", "session")
 MENTION_DIMENSIONS = ("outlet", "country", "lang")
 RANKINGS = ("engagements", "rate")
-
-
-def block(row: dict[str, Any]) -> dict[str, Any]:
-    """The totals and rates of one row of ``breakdown.sql``."""
-    return {
-        "totals": {key: int(row[key]) for key in TOTAL_KEYS},
-        "engagement_rate": {name: row[name] for name in RATES},
-    }
 
 
 def breakdown(
@@ -40,31 +34,17 @@ def breakdown(
     """Figures per value of ``dimension``, most engagements first."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; expected one of {', '.join(DIMENSIONS)}")
-    sessions = event.agenda
-    rows = store.query(
-        sql("breakdown"),
-        {
-            "event": event.slug,
-            "dimension": dimension,
-            "platform": platform or "",
-            "windowed": int(window is not None),
-            "from": (window or EVER)[0],
-            "to": (window or EVER)[1],
-            "limit": limit,
-            "session_ids": [s.id for s in sessions],
-            "session_starts": [s.start.astimezone(UTC) for s in sessions],
-            "session_ends": [s.end.astimezone(UTC) for s in sessions],
-        },
-    )
-    answer = [{"key": row["key"], **block(row)} for row in rows]
+    rows = breakdown_rows(store, event, dimension, limit, platform=platform, window=window)
+    answer = [{"key": row["key"], **Figures.of_row(row).as_json()} for row in rows]
     if dimension == "hashtag":
         shown = {
-            row["key"]: row["display"] for row in store.query(sql("hashtag_display"), {"event": event.slug})
+            row["key"]: row["display"]
+            for row in store.query(sql(QUERIES, "hashtag_display"), {"event": event.slug})
         }
         for item in answer:
             item["display"] = shown.get(item["key"], "#" + item["key"])
     elif dimension == "session":
-        by_id = {s.id: s for s in sessions}
+        by_id = {s.id: s for s in event.agenda}
         for item in answer:
             session = by_id[item["key"]]
             item.update(
@@ -75,15 +55,6 @@ def breakdown(
                 speakers=session.speakers,
             )
     return answer
-
-
-def whole(store: Store, event: Event) -> dict[str, Any]:
-    """The totals and rates of the whole event (its ``breakdown`` row without the key), or
-    zeros and no rates when the event has no data."""
-    rows = breakdown(store, event, "event")
-    if rows:
-        return {k: v for k, v in rows[0].items() if k != "key"}
-    return block({**dict.fromkeys(TOTAL_KEYS, 0), **dict.fromkeys(RATES)})
 
 
 def top_posts(
@@ -98,7 +69,7 @@ def top_posts(
     if by not in RANKINGS:
         raise ValueError(f"unknown ranking {by!r}; expected one of {', '.join(RANKINGS)}")
     rows = store.query(
-        sql("top_posts"),
+        sql(QUERIES, "top_posts"),
         {
             "event": event,
             "by": by,
@@ -127,7 +98,9 @@ def top_posts(
 def mention_breakdown(store: Store, event: str, dimension: str, limit: int = 100) -> list[dict[str, Any]]:
     if dimension not in MENTION_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; expected one of {', '.join(MENTION_DIMENSIONS)}")
-    rows = store.query(sql("mention_breakdown"), {"event": event, "dimension": dimension, "limit": limit})
+    rows = store.query(
+        sql(QUERIES, "mention_breakdown"), {"event": event, "dimension": dimension, "limit": limit}
+    )
     return [
         {"key": row["key"], "articles": int(row["articles"]), "audience": int(row["audience"])}
         for row in rows
@@ -159,7 +132,7 @@ def trends(
     fields = ("latest", "baseline", "latest_per_minute", "baseline_per_minute", "ratio", "spike")
     platforms = [
         {"platform": row["platform"] or None, "metric": row["metric"], **{name: row[name] for name in fields}}
-        for row in store.query(sql("trends"), params)
+        for row in store.query(sql(QUERIES, "trends"), params)
     ]
     for item in platforms:
         item["spike"] = bool(item["spike"])
@@ -172,7 +145,7 @@ def trends(
             "ratio": row["ratio"],
             "spike": bool(row["spike"]),
         }
-        for row in store.query(sql("trending_hashtags"), params)
+        for row in store.query(sql(QUERIES, "trending_hashtags"), params)
     ]
     return {
         "event": event,
@@ -213,7 +186,7 @@ def _event_days(store: Store, event: Event) -> list[dict[str, Any]]:
 
 def compare(store: Store, current: Event, previous: Event) -> dict[str, Any]:
     """Two editions side by side: totals, rates, deltas, and the days aligned by event day."""
-    editions = {event.slug: whole(store, event) for event in (current, previous)}
+    editions = {event.slug: event_figures(store, event.slug).total.as_json() for event in (current, previous)}
     a, b = editions[current.slug], editions[previous.slug]
     delta = {}
     for name, value in a["totals"].items():

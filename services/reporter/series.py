@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.reporter.queries import sql
+from services.reporter.sql import QUERIES
 from shared.metrics import RATES, TOTAL_KEYS
+from shared.sqlfiles import sql
 from shared.store import Store
 
 BUCKETS = ("minute", "hour", "day")
 HOUR = timedelta(hours=1)
-
 
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 
@@ -44,7 +44,7 @@ def series(
     )
     slot = "hour" if hourly else "minute"
     rows = store.query(
-        sql("series"),
+        sql(QUERIES, "series"),
         {
             "event": event,
             "bucket": bucket,
@@ -72,7 +72,7 @@ def _whole_hours(store: Store, event: str, zone: ZoneInfo, start: datetime, end:
     """Whether every hour and day boundary of ``zone`` between the event's first and last
     change (within the window) is a UTC hour, so that hourly rollups add up to its buckets.
     True for most zones; not for India (+05:30), Newfoundland (−03:30) or Nepal (+05:45)."""
-    found = store.query(sql("hours_with_changes"), {"event": event})[0]
+    found = store.query(sql(QUERIES, "hours_with_changes"), {"event": event})[0]
     first = max(start, found["first"].replace(tzinfo=UTC))
     last = min(end, found["last"].replace(tzinfo=UTC) + HOUR)
     moment = first

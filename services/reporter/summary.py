@@ -1,62 +1,50 @@
-"""The event summary of DESIGN §5, read from ClickHouse with the queries in ``sql/``."""
+"""The event summary of DESIGN §5: the read model (``figures``) and the queries in ``sql/``."""
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 from typing import Any
 
-from services.reporter.analytics import breakdown, top_posts, whole
-from services.reporter.queries import sql
+from services.reporter.analytics import top_posts
+from services.reporter.figures import data_window, event_figures, rfc3339
+from services.reporter.sql import QUERIES
 from shared.metrics import RATE_FORMULAS
-from shared.registry import Event
+from shared.sqlfiles import sql
 from shared.store import Store
 
-
-def _rfc3339(value: datetime) -> str:
-    """The driver may hand back naive datetimes; the columns are UTC, so they are UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+TOP_POST_FIELDS = ("platform", "post_id", "url", "text", "engagements", "engagement_rate")
 
 
 def list_events(store: Store) -> list[str]:
-    return [row["event"] for row in store.query(sql("events"))]
+    return [row["event"] for row in store.query(sql(QUERIES, "events"))]
 
 
 def summary(store: Store, event: str, top: int = 10) -> dict[str, Any]:
     """Totals, rates, per-platform figures, top posts, mentions and rejects of one event."""
     params = {"event": event}
-    bare = Event(slug=event)
-    figures = whole(store, bare)
-    window = store.query(sql("window"), params)[0]
-    mentions = store.query(sql("mentions"), params)[0]
+    figures = event_figures(store, event)
+    window = data_window(store, event)
+    mentions = store.query(sql(QUERIES, "mentions"), params)[0]
     return {
         "event": event,
-        "from": _rfc3339(window["first"]) if window["records"] else None,
-        "to": _rfc3339(window["last"]) if window["records"] else None,
-        **figures,
+        "from": rfc3339(window[0]) if window else None,
+        "to": rfc3339(window[1]) if window else None,
+        **figures.total.as_json(),
         "formulas": RATE_FORMULAS,
-        "platforms": {
-            row["key"]: {k: v for k, v in row.items() if k != "key"}
-            for row in sorted(breakdown(store, bare, "platform"), key=lambda r: r["key"])
-        },
+        "platforms": {name: figures.platforms[name].as_json() for name in sorted(figures.platforms)},
         "mentions": {key: int(mentions[key]) for key in ("articles", "outlets", "countries")},
         "top_posts": [
-            {
-                key: post[key]
-                for key in ("platform", "post_id", "url", "text", "engagements", "engagement_rate")
-            }
+            {key: post[key] for key in TOP_POST_FIELDS}
             for post in top_posts(store, event, "engagements", top)
         ],
-        "rejected": int(store.query(sql("rejected"), params)[0]["rejected"]),
+        "rejected": int(store.query(sql(QUERIES, "rejected"), params)[0]["rejected"]),
     }
 
 
 def rejected_records(store: Store) -> list[dict[str, Any]]:
     """Every dead letter, the original bytes as text (invalid UTF-8 shown as U+FFFD)."""
     records = []
-    for row in store.query(sql("rejected_records")):
+    for row in store.query(sql(QUERIES, "rejected_records")):
         raw = base64.b64decode(row["raw_base64"])
         records.append(
             {
@@ -66,7 +54,7 @@ def rejected_records(store: Store) -> list[dict[str, Any]]:
                 "field": row["field"],
                 "reason": row["reason"],
                 "raw": raw.decode("utf-8", "replace"),
-                "received_at": _rfc3339(row["received_at"]),
+                "received_at": rfc3339(row["received_at"]),
             }
         )
     return records

@@ -5,5 +5,5 @@ provisions, published through Grafana's HTTP API (grafana-client).
 - ``live``, ``platforms``, ``posts``, ``press``, ``health``: one module per dashboard;
 - ``alerts``: spike alert rules; ``provisioning``: data sources and providers;
 - ``publish``: folder, data source, dashboards and rules into a running Grafana;
-- ``labels``: every word shown, in ar, fr and en.
+- every word shown comes from ``services/reporter/labels`` (ar, fr, en), the catalogue the PDF uses.
 """

@@ -41,7 +41,8 @@ def spike_sql(event: str) -> str:
         threshold=THRESHOLD,
         min_count=MIN_COUNT,
     )
-    return f"""SELECT if(platform = '', 'all', platform) AS platform, metric, toFloat64(ifNull(spike, 0)) AS spike
+    return f"""SELECT if(platform = '', 'all', platform) AS platform, metric,
+       toFloat64(ifNull(spike, 0)) AS spike
 FROM ({trends})"""
 
 

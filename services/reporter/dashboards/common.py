@@ -9,26 +9,36 @@ is also what the SQL test checks against the query's result.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import bargauge, geomap, piechart, stat, table, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.builders import prometheus as prometheus_builders
+from grafana_foundation_sdk.builders.timeseries import (
+    Panel as TimeseriesPanel,  # Panels.timeseries hides the module
+)
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 from grafana_foundation_sdk.models import piechart as piechart_model
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.labels import t
 from services.reporter.dashboards.model import CLICKHOUSE, PROMETHEUS, SQL
-from shared.metrics import RATE_FORMULAS
+from services.reporter.labels import t
+from shared.metrics import RATE_FORMULAS, RATES
 from shared.registry import Registry
 
 TAGS = ["sada"]
+PanelT = TypeVar("PanelT")
 
 
 def formula(lang: str, text: str) -> str:
     return f"{t('desc.formula', lang)}: {text}"
+
+
+def figure_label(name: str, lang: str) -> str:
+    """The title of a figure (a rate's full title: ``rate.<name>``) or of a column."""
+    return t(f"rate.{name}" if name in RATES else name, lang)
 
 
 def describe_figure(name: str, lang: str) -> str:
@@ -71,15 +81,9 @@ class Panels:
         decimals: int | None = None,
     ) -> stat.Panel:
         panel = (
-            stat.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(stat.Panel(), title, description, width, height)
             .with_target(SQL(sql, "timeseries" if percent_change else "table"))
             .unit(unit)
-            .span(width)
-            .height(height)
             .graph_mode(common.BigValueGraphMode.NONE)
             .text_mode(common.BigValueTextMode.VALUE)
             .show_percent_change(percent_change)
@@ -100,17 +104,11 @@ class Panels:
         min_interval: str = "1m",
         series_name: str | None = "platform",
         stack: bool = False,
-    ) -> timeseries.Panel:
+    ) -> TimeseriesPanel:
         panel = (
-            timeseries.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(timeseries.Panel(), title, description, width, height)
             .with_target(SQL(sql, "timeseries"))
             .unit(unit)
-            .span(width)
-            .height(height)
             .interval(min_interval)
             .line_width(2)
             .fill_opacity(10)
@@ -141,20 +139,16 @@ class Panels:
     ) -> table.Panel:
         """``columns``: SQL column → header label key (or ``None`` to show the column's name)."""
         panel = (
-            table.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(table.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .filterable(True)
             .with_transformation(
                 dashboard_model.DataTransformerConfig(
                     id_val="organize",
                     options={
-                        "renameByName": {column: t(key, self.lang) for column, key in columns.items()},
+                        "renameByName": {
+                            column: figure_label(key, self.lang) for column, key in columns.items()
+                        },
                         "indexByName": {column: index for index, column in enumerate(columns)},
                         "excludeByName": {},
                     },
@@ -207,15 +201,9 @@ class Panels:
             )
         )
         return (
-            geomap.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(geomap.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
-            .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))
+            .view(geomap.MapViewConfig().id("zero").lat(20).lon(0).zoom(1.5))  # type: ignore[arg-type]  # Grafana takes a fractional zoom; the SDK says int
             .basemap(common_builders.MapLayerOptions().type("default").name("basemap"))
             .layers([layer])
         )
@@ -225,14 +213,8 @@ class Panels:
     ) -> piechart.Panel:
         """One slice per row: the row's first text column names it, ``value`` sizes it."""
         return (
-            piechart.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(piechart.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .reduce_options(
                 common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
             )
@@ -251,14 +233,8 @@ class Panels:
     ) -> bargauge.Panel:
         """One bar per row: the row's first text column names it, ``value`` is its length."""
         return (
-            bargauge.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(CLICKHOUSE)
+            self._framed(bargauge.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .span(width)
-            .height(height)
             .unit(unit)
             .orientation(common.VizOrientation.HORIZONTAL)
             .reduce_options(
@@ -274,16 +250,10 @@ class Panels:
         unit: str = "short",
         width: int = 12,
         height: int = 8,
-    ) -> timeseries.Panel:
+    ) -> TimeseriesPanel:
         panel = (
-            timeseries.Panel()
-            .id(self._id())
-            .title(title)
-            .description(description)
-            .datasource(PROMETHEUS)
+            self._framed(timeseries.Panel(), title, description, width, height, PROMETHEUS)
             .unit(unit)
-            .span(width)
-            .height(height)
             .line_width(2)
             .fill_opacity(10)
         )
@@ -296,6 +266,15 @@ class Panels:
                 .range()
                 .datasource(PROMETHEUS)
             )
+        return panel
+
+    def _framed(
+        self, panel: PanelT, title: str, description: str, width: int, height: int, source: Any = CLICKHOUSE
+    ) -> PanelT:
+        """``panel`` with what every panel has: its id, title, description, data source and size."""
+        builder: Any = panel  # the SDK's panel builders all have these setters, but no common base
+        builder.id(self._id()).title(title).description(description).datasource(source)
+        builder.span(width).height(height)
         return panel
 
     def row(self, title: str) -> dashboard_builders.Row:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards.common import Panels, dashboard
-from services.reporter.dashboards.labels import t
+from services.reporter.labels import t
 
 UID = "sada-health"
 # Each raw table and the time a row arrived: the collector's receive time (``version``, in ns)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
-from services.reporter.dashboards.labels import t
+from services.reporter.dashboards.common import Panels, describe_figure, figure_label, filtered_dashboard
+from services.reporter.labels import t
 from shared.registry import Registry
 
 UID = "sada-live"
@@ -71,7 +71,8 @@ TOP_POSTS = f"""WITH recent AS (
 )
 SELECT f.platform AS platform, f.post_id AS post_id, f.text AS text, f.url AS url,
        r.recent_engagements AS recent_engagements, f.engagements AS engagements, f.views AS views,
-       f.impressions AS impressions, if(f.impressions > 0, f.engagements / f.impressions, NULL) AS by_impressions
+       f.impressions AS impressions,
+       if(f.impressions > 0, f.engagements / f.impressions, NULL) AS by_impressions
 FROM {q.POST_FIGURES} AS f
 LEFT JOIN recent AS r ON r.platform = f.platform AND r.post_id = f.post_id
 WHERE {q.post_filter("f")}
@@ -126,7 +127,8 @@ def agenda_now(registry: Registry, lang: str) -> str:
     LIMIT 1
 )
 SELECT s.title AS session, s.room AS room, s.speakers AS speakers, s.starts AS starts, s.ends AS ends,
-       if(s.starts <= $__toTime, {q.string(t("word.in_progress", lang))}, {q.string(t("word.next", lang))}) AS state,
+       if(s.starts <= $__toTime, {q.string(t("word.in_progress", lang))},
+          {q.string(t("word.next", lang))}) AS state,
        countIf(f.declared AND f.created_at >= s.starts AND f.created_at < s.ends) AS posts,
        sumIf(f.engagements, f.declared AND f.created_at >= s.starts AND f.created_at < s.ends) AS engagements
 FROM session AS s
@@ -149,7 +151,7 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
     ):
         board.with_panel(
             panels.stat(
-                t(figure, lang),
+                figure_label(figure, lang),
                 figure_now_and_hour_before(figure),
                 f"{describe_figure(figure, lang)} {change}",
                 unit=unit,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
-from services.reporter.dashboards.labels import t
+from services.reporter.dashboards.common import Panels, describe_figure, figure_label, filtered_dashboard
+from services.reporter.labels import t
 from services.reporter.series import EVER
 from shared.events import COUNTERS
 from shared.metrics import ENGAGEMENT_COUNTERS, RATES, TOTAL_KEYS
@@ -84,8 +84,8 @@ def totals() -> str:
         session_starts=[],
         session_ends=[],
     )
-    return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
-       engagements, by_impressions, by_reach, by_views, by_followers
+    return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks,
+       saves, engagements, by_impressions, by_reach, by_views, by_followers
 FROM ({breakdown})
 WHERE {q.platform_filter("key")}
 ORDER BY engagements DESC, platform"""
@@ -111,7 +111,7 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
     for rate in RATES:
         board.with_panel(
             panels.timeseries(
-                t("platforms.rate_per_bucket", lang, figure=t(rate, lang)),
+                t("platforms.rate_per_bucket", lang, figure=figure_label(rate, lang)),
                 rate_series(rate),
                 f"{describe_figure(rate, lang)} {t('desc.rate_bucket', lang)}",
                 unit="percentunit",

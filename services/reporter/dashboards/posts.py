@@ -7,8 +7,8 @@ from grafana_foundation_sdk.models import dashboard as dashboard_model
 
 from services.reporter.dashboards import sql as q
 from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
-from services.reporter.dashboards.labels import t
 from services.reporter.dashboards.model import CLICKHOUSE
+from services.reporter.labels import t
 from shared.events import COUNTERS
 from shared.metrics import RATES
 from shared.registry import Registry
@@ -23,7 +23,8 @@ def rate_columns(alias: str = "") -> str:
     return ", ".join(f"if({p}{d} > 0, {p}engagements / {p}{d}, NULL) AS {r}" for r, d in RATES.items())
 
 
-POSTS = f"""SELECT f.platform AS platform, f.post_id AS post_id, f.created_at AS created_at, f.account AS account,
+POSTS = f"""SELECT f.platform AS platform, f.post_id AS post_id, f.created_at AS created_at,
+       f.account AS account,
        f.lang AS lang, f.text AS text, f.url AS url, f.impressions AS impressions, f.reach AS reach,
        f.views AS views, f.engagements AS engagements, f.followers AS followers,
        {rate_columns("f")}
@@ -45,7 +46,8 @@ FROM
                AS value
     FROM
     (
-        SELECT at, arrayJoin(if(counter IN ({q.ENGAGEMENT_LIST}), [counter, 'engagements'], [counter])) AS series,
+        SELECT at,
+               arrayJoin(if(counter IN ({q.ENGAGEMENT_LIST}), [counter, 'engagements'], [counter])) AS series,
                change
         FROM {q.ENGAGEMENT_CHANGES}
         WHERE {SELECTED} AND counter != 'posts'
@@ -61,8 +63,10 @@ def post_variable(lang: str) -> dashboard_builders.QueryVariable:
     reached from the table."""
     query = (
         f"SELECT concat(f.platform, ':', f.post_id) AS __value, "
-        f"concat(f.platform, ' · ', leftUTF8(replaceAll(ifNull(f.text, f.post_id), '\\n', ' '), 60)) AS __text "
-        f"FROM {q.POST_FIGURES} AS f WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter('f')} "
+        f"concat(f.platform, ' · ', "
+        f"leftUTF8(replaceAll(ifNull(f.text, f.post_id), '\\n', ' '), 60)) AS __text "
+        f"FROM {q.POST_FIGURES} AS f "
+        f"WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter('f')} "
         f"ORDER BY f.engagements DESC, __value LIMIT 500"
     )
     return (

@@ -6,7 +6,7 @@ from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
 from services.reporter.dashboards.common import Panels, dashboard, event_variable
-from services.reporter.dashboards.labels import t
+from services.reporter.labels import t
 from shared.registry import Registry
 
 UID = "sada-press"

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.reporter.queries import sql as reporter_sql
+from services.reporter.sql import QUERIES
 from shared.metrics import ENGAGEMENT_COUNTERS
 from shared.registry import Registry
+from shared.sqlfiles import sql
 
 # The dashboard variables as the plugin expands them.
 EVENT = "${event:singlequote}"
@@ -40,7 +41,8 @@ _PARAMETER = re.compile(r"\{(\w+):([^{}]+)\}")
 
 
 def string(value: str) -> str:
-    """A ClickHouse string literal. ``$`` and ``[[`` are escaped too, so Grafana never sees a variable in it."""
+    """A ClickHouse string literal. ``$`` and ``[[`` are escaped too, so Grafana never sees a
+    variable in it."""
     escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("$", "\\x24").replace("[[", "\\x5B[")
     return f"'{escaped}'"
 
@@ -77,7 +79,7 @@ def inline(text: str, **values: object) -> str:
 
 def reporter(name: str, **values: object) -> str:
     """One of the reporter's queries (``services/reporter/sql/<name>.sql``), ready for a panel."""
-    return inline(reporter_sql(name), **values)
+    return inline(sql(QUERIES, name), **values)
 
 
 def platform_filter(column: str = "platform") -> str:

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from services.reporter.pdf.fonts import FONT_FILES
-from services.reporter.pdf.labels import Words
+from services.reporter.pdf.words import Words
 
 PLATFORM_COLOURS = {
     "linkedin": "#0a66c2",

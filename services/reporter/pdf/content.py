@@ -11,31 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.reporter.analytics import breakdown, mention_breakdown, top_posts, whole
-from services.reporter.queries import sql
+from services.reporter.analytics import breakdown, mention_breakdown, top_posts
+from services.reporter.figures import Figures, breakdown_rows, data_window, event_figures
 from services.reporter.series import series
+from services.reporter.sql import QUERIES
 from shared.registry import Event, Session
+from shared.sqlfiles import sql
 from shared.store import Store
 
 TOP_POSTS = 10
 TOP_SESSIONS = 5
 TOP_HASHTAGS = 10
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Totals and weighted rates of a set of posts (DESIGN §4)."""
-
-    totals: dict[str, int]
-    rates: dict[str, float | None]
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Figures:
-        return cls(dict(row["totals"]), dict(row["engagement_rate"]))
-
-    @property
-    def empty(self) -> bool:
-        return not any(self.totals.values())
 
 
 @dataclass(frozen=True)
@@ -132,15 +118,6 @@ class ReportContent:
         return [p.platform for p in self.platforms if p.figures is None]
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _window(store: Store, slug: str) -> tuple[datetime, datetime] | None:
-    row = store.query(sql("window"), {"event": slug})[0]
-    return (_utc(row["first"]), _utc(row["last"])) if row["records"] else None
-
-
 def _days(store: Store, event: Event) -> list[Day]:
     by_day: dict[date, dict[str, Any]] = {}
     for row in series(store, event.slug, "day", event.zone, rates=False):
@@ -167,10 +144,10 @@ def _days(store: Store, event: Event) -> list[Day]:
 
 
 def _press(store: Store, event: Event) -> Press:
-    totals = store.query(sql("mentions"), {"event": event.slug})[0]
+    totals = store.query(sql(QUERIES, "mentions"), {"event": event.slug})[0]
     by_day = [
         (date.fromisoformat(row["day"]), int(row["articles"]))
-        for row in store.query(sql("press_days"), {"event": event.slug, "tz": event.timezone})
+        for row in store.query(sql(QUERIES, "press_days"), {"event": event.slug, "tz": event.timezone})
     ]
     return Press(
         articles=int(totals["articles"]),
@@ -183,9 +160,9 @@ def _press(store: Store, event: Event) -> Press:
 
 
 def _comparison(store: Store, previous: Event) -> Comparison:
-    has_data = _window(store, previous.slug) is not None
-    before = Figures.of(whole(store, previous))
-    before_press = int(store.query(sql("mentions"), {"event": previous.slug})[0]["articles"])
+    has_data = data_window(store, previous.slug) is not None
+    before = event_figures(store, previous.slug).total
+    before_press = int(store.query(sql(QUERIES, "mentions"), {"event": previous.slug})[0]["articles"])
     return Comparison(previous=previous, has_data=has_data, before=before, before_press=before_press)
 
 
@@ -193,23 +170,23 @@ def gather(
     store: Store, event: Event, previous: Event | None = None, now: datetime | None = None
 ) -> ReportContent:
     """Read every figure of the report of ``event`` (and of ``previous``, to compare)."""
-    window = _window(store, event.slug)
-    figures = Figures.of(whole(store, event))
-    with_data = [PlatformFigures(row["key"], Figures.of(row)) for row in breakdown(store, event, "platform")]
+    window = data_window(store, event.slug)
+    figures = event_figures(store, event.slug)
+    with_data = [PlatformFigures(name, found) for name, found in figures.platforms.items()]
     seen = {p.platform for p in with_data}
     platforms = with_data + [PlatformFigures(name, None) for name in event.accounts if name not in seen]
     rated = [
-        (p.platform, p.figures.rates["by_impressions"])
-        for p in with_data
-        if p.figures.rates["by_impressions"] is not None
+        (name, rate)
+        for name, found in figures.platforms.items()
+        if (rate := found.rates["by_impressions"]) is not None
     ]
     best = max(rated, key=lambda pair: pair[1]) if rated else None
     sessions = []
     if event.agenda:
         by_id = {s.id: s for s in event.agenda}
         sessions = [
-            SessionFigures(by_id[row["key"]], Figures.of(row))
-            for row in breakdown(store, event, "session", limit=TOP_SESSIONS)
+            SessionFigures(by_id[row["key"]], Figures.of_row(row))
+            for row in breakdown_rows(store, event, "session", TOP_SESSIONS)
         ]
     posts = [
         TopPost(
@@ -232,12 +209,12 @@ def gather(
     ]
     press = _press(store, event)
     comparison = _comparison(store, previous) if previous is not None else None
-    rejected = int(store.query(sql("rejected"), {"event": event.slug})[0]["rejected"])
+    rejected = int(store.query(sql(QUERIES, "rejected"), {"event": event.slug})[0]["rejected"])
     return ReportContent(
         event=event,
         generated_at=now or datetime.now(UTC),
         window=window,
-        figures=figures,
+        figures=figures.total,
         platforms=platforms,
         best_rate=best,
         days=_days(store, event),

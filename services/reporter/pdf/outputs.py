@@ -1,25 +1,20 @@
-"""Where the PDF reports leave sada: files for ``sada run`` / ``sada demo`` / ``sada report pdf``,
-and the reporter's ``GET /v1/events/{event}/report.pdf``."""
+"""Where the PDF reports leave sada as files: ``sada run`` / ``sada demo`` / ``sada report pdf``.
+(The reporter's ``GET /v1/events/{event}/report.pdf`` is one of its routes, ``app.py``.)"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import re
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from shared.registry import LANGS
 
 if TYPE_CHECKING:  # the `sada` command imports this module: keep its start light
     from shared.registry import Event, Registry
     from shared.settings import Settings
     from shared.store import Store
-
-log = logging.getLogger("sada.reporter.pdf")
-LANGS = ("ar", "fr", "en")
 
 
 def parse_langs(text: str) -> list[str]:
@@ -113,49 +108,3 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
     for path in written:
         print(path)
     return 0
-
-
-def report_handler(
-    store: Store, registry: Registry, settings: Settings, observe: Callable[[float], Any] | None = None
-) -> Callable[[Any], Awaitable[Any]]:
-    """The aiohttp handler of ``GET /v1/events/{event}/report.pdf?lang=ar|fr|en&digits=latin|arabic``."""
-    from aiohttp import web
-    from clickhouse_connect.driver.exceptions import ClickHouseError
-
-    from services.reporter.pdf import render_report
-    from shared.events import EVENT_SLUG
-    from shared.http import error
-
-    async def handle(request: web.Request) -> web.Response:
-        slug = request.match_info["event"]
-        if not re.fullmatch(EVENT_SLUG, slug):
-            return error(400, f"{slug!r} is not an event slug ([a-z0-9-]{{1,64}})")
-        lang = request.query.get("lang", "en")
-        if lang not in LANGS:
-            return error(400, f"lang: {lang!r} is not one of {', '.join(LANGS)}")
-        digits = request.query.get("digits", "latin")
-        if digits not in ("latin", "arabic"):
-            return error(400, f"digits: {digits!r} is not one of latin, arabic")
-        event = registry.get(slug)
-        started = time.perf_counter()
-        try:
-            pdf = await asyncio.to_thread(
-                render_report,
-                store,
-                event,
-                lang,
-                _previous(registry, event),
-                logo=settings.report_logo,
-                arabic_digits=digits == "arabic",
-            )
-        except ClickHouseError as exc:
-            return error(503, f"the store cannot answer now: {exc}")
-        if observe is not None:
-            observe(time.perf_counter() - started)
-        return web.Response(
-            body=pdf,
-            content_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="report-{slug}-{lang}.pdf"'},
-        )
-
-    return handle

@@ -1,0 +1,3 @@
+"""The reporter's queries, one ``.sql`` file each: ``shared.sqlfiles.sql(QUERIES, "series")``."""
+
+QUERIES = __name__

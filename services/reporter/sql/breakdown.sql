@@ -4,7 +4,9 @@
 -- 'session' (agenda sessions during which the post was created; the sessions
 -- come as arrays of ids, starts and ends).
 -- A rate is Σ engagements / Σ denominator over the posts whose denominator
--- is > 0, and NULL when that sum is 0: never a mean of per-post rates.
+-- is > 0, and NULL when that sum is 0: never a mean of per-post rates. The
+-- engaged_* sums and followers are the parts of the rates, so that figures of
+-- disjoint rows add up (services/reporter/figures.py).
 -- With windowed = 1 only posts created at from ≤ t < to count.
 SELECT
     key,
@@ -18,12 +20,15 @@ SELECT
     sum(f.clicks) AS clicks,
     sum(f.saves) AS saves,
     sum(f.engagements) AS engagements,
-    if(sum(f.impressions) > 0, sumIf(f.engagements, f.impressions > 0) / sum(f.impressions), NULL)
-        AS by_impressions,
-    if(sum(f.reach) > 0, sumIf(f.engagements, f.reach > 0) / sum(f.reach), NULL) AS by_reach,
-    if(sum(f.views) > 0, sumIf(f.engagements, f.views > 0) / sum(f.views), NULL) AS by_views,
-    if(sum(f.followers) > 0, sumIf(f.engagements, f.followers > 0) / sum(f.followers), NULL)
-        AS by_followers
+    sum(f.followers) AS followers,
+    sumIf(f.engagements, f.impressions > 0) AS engaged_by_impressions,
+    sumIf(f.engagements, f.reach > 0) AS engaged_by_reach,
+    sumIf(f.engagements, f.views > 0) AS engaged_by_views,
+    sumIf(f.engagements, f.followers > 0) AS engaged_by_followers,
+    if(impressions > 0, engaged_by_impressions / impressions, NULL) AS by_impressions,
+    if(reach > 0, engaged_by_reach / reach, NULL) AS by_reach,
+    if(views > 0, engaged_by_views / views, NULL) AS by_views,
+    if(followers > 0, engaged_by_followers / followers, NULL) AS by_followers
 FROM post_figures(event = {event:String}) AS f
 ARRAY JOIN multiIf(
     {dimension:String} = 'hashtag', f.hashtag_keys,

@@ -1,4 +1,4 @@
-"""How long a campaign report takes: ``python -m services.reporter.pdf.timing [--repeat N]``.
+"""How long a campaign report takes: ``python -m bench.pdf_timing [--repeat N]``.
 
 Builds a seed-sized store the way ``sada run`` does (the simulated AUSIM 2022
 edition, 932 posts and 4,785 records, plus the 2024 edition to compare with)
@@ -75,7 +75,7 @@ async def _seed_store(data_dir: Path):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.reporter.pdf.timing")
+    parser = argparse.ArgumentParser(prog="python -m bench.pdf_timing")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--lang", default="ar,fr,en")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON (for make bench)")
