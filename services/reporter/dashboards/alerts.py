@@ -16,8 +16,7 @@ from grafana_foundation_sdk.builders import alerting, expr
 from grafana_foundation_sdk.models import alerting as alerting_model
 from grafana_foundation_sdk.models import common
 
-from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.live import BASELINE_S, MIN_COUNT, THRESHOLD, WINDOW_S
+from services.reporter.dashboards.live import BASELINE_S, MIN_COUNT, THRESHOLD, WINDOW_S, at_the_wall
 from services.reporter.dashboards.model import CLICKHOUSE_UID, SQL, to_data
 from shared.registry import Registry
 
@@ -32,15 +31,7 @@ def rule_uid(event: str) -> str:
 
 
 def spike_sql(event: str) -> str:
-    trends = q.reporter(
-        "trends",
-        event=event,
-        at=q.Raw("$__toTime"),
-        window_s=WINDOW_S,
-        baseline_s=BASELINE_S,
-        threshold=THRESHOLD,
-        min_count=MIN_COUNT,
-    )
+    trends = at_the_wall("trends", event, min_count=MIN_COUNT)
     return f"""SELECT if(platform = '', 'all', platform) AS platform, metric,
        toFloat64(ifNull(spike, 0)) AS spike
 FROM ({trends})"""

@@ -3,7 +3,8 @@
 Each helper returns an SDK builder with a stable id, a title, a description
 naming the formula behind the figure, and its targets. Table panels name the
 columns they show in an ``organize`` transformation (SQL column → header), which
-is also what the SQL test checks against the query's result.
+is also what the SQL test checks against the query's result. The dashboard around
+the panels is made in ``board.py``.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 from grafana_foundation_sdk.models import piechart as piechart_model
 
-from services.reporter.dashboards import sql as q
 from services.reporter.dashboards.model import CLICKHOUSE, PROMETHEUS, SQL
 from services.reporter.labels import t
-from shared.metrics import RATE_FORMULAS, RATES
-from shared.registry import Registry
+from shared.metrics import RATE_FORMULAS, RATES, TOTAL_KEYS
 
-TAGS = ["sada"]
+# Columns headed by a figure's own label; any other column ``x`` is headed ``col.x``.
+FIGURE_COLUMNS = frozenset({*TOTAL_KEYS, "followers", *RATES})
 PanelT = TypeVar("PanelT")
 
 
@@ -39,6 +39,11 @@ def formula(lang: str, text: str) -> str:
 def figure_label(name: str, lang: str) -> str:
     """The title of a figure (a rate's full title: ``rate.<name>``) or of a column."""
     return t(f"rate.{name}" if name in RATES else name, lang)
+
+
+def column_label(column: str, lang: str) -> str:
+    """The header of a table's ``column``: a figure's title, or ``col.<column>``."""
+    return figure_label(column if column in FIGURE_COLUMNS else f"col.{column}", lang)
 
 
 def describe_figure(name: str, lang: str) -> str:
@@ -75,10 +80,10 @@ class Panels:
         sql: str,
         description: str,
         unit: str = "short",
+        decimals: int | None = None,
         width: int = 6,
         height: int = 5,
         percent_change: bool = False,
-        decimals: int | None = None,
     ) -> stat.Panel:
         panel = (
             self._framed(stat.Panel(), title, description, width, height)
@@ -131,13 +136,14 @@ class Panels:
         title: str,
         sql: str,
         description: str,
-        columns: dict[str, str],
+        columns: Sequence[str],
         width: int = 12,
         height: int = 8,
         links: dict[str, tuple[str, str]] | None = None,
         units: dict[str, str] | None = None,
     ) -> table.Panel:
-        """``columns``: SQL column → header label key (or ``None`` to show the column's name)."""
+        """``columns``: the SQL columns shown, in order, each headed by :func:`column_label`;
+        ``links``: column → (url, title); ``units``: column → unit."""
         panel = (
             self._framed(table.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
@@ -146,9 +152,7 @@ class Panels:
                 dashboard_model.DataTransformerConfig(
                     id_val="organize",
                     options={
-                        "renameByName": {
-                            column: figure_label(key, self.lang) for column, key in columns.items()
-                        },
+                        "renameByName": {column: column_label(column, self.lang) for column in columns},
                         "indexByName": {column: index for index, column in enumerate(columns)},
                         "excludeByName": {},
                     },
@@ -160,6 +164,10 @@ class Panels:
         for column, unit in (units or {}).items():
             panel.override_by_name(column, [dashboard_model.DynamicConfigValue(id_val="unit", value=unit)])
         return panel
+
+    def url_link(self) -> dict[str, tuple[str, str]]:
+        """A table's ``links`` entry that opens the row's ``url``."""
+        return {"url": ("${__value.raw}", t("col.url", self.lang))}
 
     def geomap(
         self,
@@ -212,35 +220,15 @@ class Panels:
         self, title: str, sql: str, description: str, value: str, width: int = 6, height: int = 10
     ) -> piechart.Panel:
         """One slice per row: the row's first text column names it, ``value`` sizes it."""
-        return (
-            self._framed(piechart.Panel(), title, description, width, height)
-            .with_target(SQL(sql, "table"))
-            .reduce_options(
-                common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
-            )
-            .pie_type(piechart_model.PieChartType.DONUT)
-        )
+        pie = self._one_per_row(piechart.Panel(), title, sql, description, value, width, height)
+        return pie.pie_type(piechart_model.PieChartType.DONUT)
 
     def bargauge(
-        self,
-        title: str,
-        sql: str,
-        description: str,
-        value: str,
-        width: int = 6,
-        height: int = 10,
-        unit: str = "short",
+        self, title: str, sql: str, description: str, value: str, width: int = 6, height: int = 10
     ) -> bargauge.Panel:
         """One bar per row: the row's first text column names it, ``value`` is its length."""
-        return (
-            self._framed(bargauge.Panel(), title, description, width, height)
-            .with_target(SQL(sql, "table"))
-            .unit(unit)
-            .orientation(common.VizOrientation.HORIZONTAL)
-            .reduce_options(
-                common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
-            )
-        )
+        bars = self._one_per_row(bargauge.Panel(), title, sql, description, value, width, height)
+        return bars.unit("short").orientation(common.VizOrientation.HORIZONTAL)
 
     def prometheus(
         self,
@@ -277,91 +265,15 @@ class Panels:
         builder.span(width).height(height)
         return panel
 
+    def _one_per_row(
+        self, panel: PanelT, title: str, sql: str, description: str, value: str, width: int, height: int
+    ) -> PanelT:
+        """``panel`` framed, with a table query of which every row's ``value`` is shown."""
+        builder: Any = self._framed(panel, title, description, width, height)
+        builder.with_target(SQL(sql, "table")).reduce_options(
+            common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{value}$/")
+        )
+        return panel
+
     def row(self, title: str) -> dashboard_builders.Row:
         return dashboard_builders.Row(title).id(self._id())
-
-
-def event_variable(
-    registry: Registry, lang: str, events: Sequence[str] = ()
-) -> dashboard_builders.QueryVariable:
-    """Every event the store holds a record for: the slug is the value, the registry's name in
-    ``lang`` the text (the plugin reads a two-column answer as value, text)."""
-    names = {slug: event.name(lang) for slug, event in sorted(registry.events.items())}
-    query = (
-        f"SELECT event AS __value, {q.choice('event', names)} AS __text "
-        f"FROM ({q.reporter('events')}) ORDER BY event"
-    )
-    variable = (
-        dashboard_builders.QueryVariable("event")
-        .label(t("var.event", lang))
-        .datasource(CLICKHOUSE)
-        .query(query)
-        .refresh(dashboard_model.VariableRefresh.ON_DASHBOARD_LOAD)
-        .sort(dashboard_model.VariableSort.DISABLED)
-        .multi(False)
-        .include_all(False)
-    )
-    first = next(iter(sorted(events)), None) or next(iter(sorted(registry.events)), None)
-    if first:
-        variable.current(dashboard_model.VariableOption(text=names.get(first, first), value=first))
-    return variable
-
-
-def platform_variable(lang: str) -> dashboard_builders.QueryVariable:
-    """The platforms the event has posts on; several at once, or All."""
-    query = f"SELECT DISTINCT platform FROM {q.POST_FIGURES} ORDER BY platform"
-    return (
-        dashboard_builders.QueryVariable("platform")
-        .label(t("var.platform", lang))
-        .datasource(CLICKHOUSE)
-        .query(query)
-        .refresh(dashboard_model.VariableRefresh.ON_DASHBOARD_LOAD)
-        .sort(dashboard_model.VariableSort.ALPHABETICAL_ASC)
-        .multi(True)
-        .include_all(True)
-        .current(dashboard_model.VariableOption(text=["All"], value=["$__all"]))
-    )
-
-
-def lang_variable(lang: str) -> dashboard_builders.CustomVariable:
-    """The language of the posts to count (the posts' ``lang``); several at once, or All."""
-    return (
-        dashboard_builders.CustomVariable("lang")
-        .label(t("var.lang", lang))
-        .values("ar,fr,en")
-        .multi(True)
-        .include_all(True)
-        .options(
-            [dashboard_model.VariableOption(text=v, value=v, selected=False) for v in ("ar", "fr", "en")]
-        )
-        .current(dashboard_model.VariableOption(text=["All"], value=["$__all"]))
-    )
-
-
-def dashboard(
-    uid: str, title: str, lang: str, refresh: str = "1m", time_from: str = "now-24h", description: str = ""
-) -> dashboard_builders.Dashboard:
-    return (
-        dashboard_builders.Dashboard(title)
-        .uid(uid)
-        .tags([*TAGS, lang])
-        .description(description)
-        .refresh(refresh)
-        .time(time_from, "now")
-        .timezone("browser")
-        .readonly()
-        .tooltip(dashboard_model.DashboardCursorSync.CROSSHAIR)
-        .timepicker(dashboard_builders.TimePicker().refresh_intervals(["10s", "30s", "1m", "5m", "15m"]))
-    )
-
-
-def filtered_dashboard(
-    uid: str, title: str, lang: str, registry: Registry, events: Sequence[str], refresh: str, time_from: str
-) -> dashboard_builders.Dashboard:
-    """A dashboard with the event, platform and post-language variables, in that order."""
-    return (
-        dashboard(uid, title, lang, refresh=refresh, time_from=time_from)
-        .with_variable(event_variable(registry, lang, events))
-        .with_variable(platform_variable(lang))
-        .with_variable(lang_variable(lang))
-    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
-from services.reporter.dashboards.common import Panels, dashboard
+from services.reporter.dashboards.board import dashboard, laid_out
+from services.reporter.dashboards.common import Panels
 from services.reporter.labels import t
 
 UID = "sada-health"
@@ -56,64 +57,46 @@ COLLECTOR_REJECTS = "sum by (field) (rate(sada_collector_rejects_total[$__rate_i
 def build(lang: str) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
     board = dashboard(UID, t("dash.health", lang), lang, refresh="30s", time_from="now-6h").variables([])
-    rejects = t("desc.rejects", lang)
-    board.with_row(panels.row(t("health.store", lang)))
-    board.with_panel(
-        panels.timeseries(
-            t("health.rejects_over_time", lang),
-            REJECTS_OVER_TIME,
-            rejects,
-            width=12,
-            series_name="reason",
-            stack=True,
-        )
+    rejects, ingest, scraped = t("desc.rejects", lang), t("desc.ingest", lang), t("desc.prometheus", lang)
+    return laid_out(
+        board,
+        [
+            panels.row(t("health.store", lang)),
+            panels.timeseries(
+                t("health.rejects_over_time", lang),
+                REJECTS_OVER_TIME,
+                rejects,
+                series_name="reason",
+                stack=True,
+            ),
+            panels.table(
+                t("health.rejects_table", lang),
+                REJECT_REASONS,
+                rejects,
+                ["reason", "field", "rejects", "last_seen"],
+            ),
+            panels.timeseries(
+                t("health.ingest_rate", lang),
+                INGEST_RATE,
+                ingest,
+                unit="rowsps",
+                width=16,
+                series_name="table",
+                min_interval="10s",
+            ),
+            panels.bargauge(
+                t("health.row_counts", lang), ROW_COUNTS, ingest, value="rows", width=8, height=8
+            ),
+            panels.row(t("health.services", lang)),
+            panels.prometheus(
+                t("health.collector_records", lang), [(COLLECTOR_RECORDS, "{{outcome}}")], scraped, unit="rps"
+            ),
+            panels.prometheus(t("health.consumer_lag", lang), [(CONSUMER_LAG, "lag")], scraped),
+            panels.prometheus(
+                t("health.batch_seconds", lang), [(BATCH_P50, "p50"), (BATCH_P95, "p95")], scraped, unit="s"
+            ),
+            panels.prometheus(
+                t("health.collector_rejects", lang), [(COLLECTOR_REJECTS, "{{field}}")], scraped, unit="rps"
+            ),
+        ],
     )
-    board.with_panel(
-        panels.table(
-            t("health.rejects_table", lang),
-            REJECT_REASONS,
-            rejects,
-            {
-                "reason": "col.reason",
-                "field": "col.field",
-                "rejects": "col.rejects",
-                "last_seen": "col.last_seen",
-            },
-            width=12,
-        )
-    )
-    board.with_panel(
-        panels.timeseries(
-            t("health.ingest_rate", lang),
-            INGEST_RATE,
-            t("desc.ingest", lang),
-            unit="rowsps",
-            width=16,
-            series_name="table",
-            min_interval="10s",
-        )
-    )
-    board.with_panel(
-        panels.bargauge(
-            t("health.row_counts", lang), ROW_COUNTS, t("desc.ingest", lang), value="rows", width=8, height=8
-        )
-    )
-    scraped = t("desc.prometheus", lang)
-    board.with_row(panels.row(t("health.services", lang)))
-    board.with_panel(
-        panels.prometheus(
-            t("health.collector_records", lang), [(COLLECTOR_RECORDS, "{{outcome}}")], scraped, unit="rps"
-        )
-    )
-    board.with_panel(panels.prometheus(t("health.consumer_lag", lang), [(CONSUMER_LAG, "lag")], scraped))
-    board.with_panel(
-        panels.prometheus(
-            t("health.batch_seconds", lang), [(BATCH_P50, "p50"), (BATCH_P95, "p95")], scraped, unit="s"
-        )
-    )
-    board.with_panel(
-        panels.prometheus(
-            t("health.collector_rejects", lang), [(COLLECTOR_REJECTS, "{{field}}")], scraped, unit="rps"
-        )
-    )
-    return board

@@ -10,13 +10,16 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, describe_figure, figure_label, filtered_dashboard
+from services.reporter.dashboards.board import filtered_dashboard, laid_out
+from services.reporter.dashboards.common import Panels, describe_figure, figure_label
 from services.reporter.labels import t
 from shared.registry import Registry
 
 UID = "sada-live"
 # trends.sql / trending_hashtags.sql settings of the wall screen: the reporter's API defaults.
 WINDOW_S, BASELINE_S, THRESHOLD, MIN_COUNT, HASHTAG_MIN_COUNT = 900, 10_800, 3.0, 10, 3
+# The figures of each of the wall's top posts.
+TOP_POST_FIGURES = ("engagements", "views", "impressions", "by_impressions")
 
 
 def figure_now_and_hour_before(figure: str) -> str:
@@ -80,17 +83,22 @@ ORDER BY recent_engagements DESC, engagements DESC, platform, post_id
 LIMIT 10"""
 
 
-def trending_hashtags() -> str:
-    trending = q.reporter(
-        "trending_hashtags",
-        event=q.Raw(q.EVENT),
+def at_the_wall(query: str, event: object, **values: object) -> str:
+    """``trends.sql`` or ``trending_hashtags.sql`` as of the end of the time range, with the wall's
+    window, baseline and threshold (the spike alert rules use the same)."""
+    return q.reporter(
+        query,
+        event=event,
         at=q.Raw("$__toTime"),
         window_s=WINDOW_S,
         baseline_s=BASELINE_S,
-        min_count=HASHTAG_MIN_COUNT,
         threshold=THRESHOLD,
-        limit=10,
+        **values,
     )
+
+
+def trending_hashtags() -> str:
+    trending = at_the_wall("trending_hashtags", q.Raw(q.EVENT), min_count=HASHTAG_MIN_COUNT, limit=10)
     display = q.reporter("hashtag_display", event=q.Raw(q.EVENT))
     return f"""SELECT if(d.display = '', concat('#', h.key), d.display) AS hashtag,
        h.latest_posts AS latest_posts, h.baseline_posts AS baseline_posts, h.ratio AS ratio, h.spike AS spike
@@ -100,15 +108,7 @@ ORDER BY latest_posts DESC, hashtag"""
 
 
 def spikes(lang: str) -> str:
-    trends = q.reporter(
-        "trends",
-        event=q.Raw(q.EVENT),
-        at=q.Raw("$__toTime"),
-        window_s=WINDOW_S,
-        baseline_s=BASELINE_S,
-        threshold=THRESHOLD,
-        min_count=MIN_COUNT,
-    )
+    trends = at_the_wall("trends", q.Raw(q.EVENT), min_count=MIN_COUNT)
     return f"""SELECT if(platform = '', {q.string(t("word.all", lang))}, platform) AS platform,
        {q.choice("metric", {"posts": t("posts", lang), "engagements": t("engagements", lang)})} AS metric,
        latest_per_minute, baseline_per_minute, ratio, spike
@@ -142,116 +142,68 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
     board = filtered_dashboard(
         UID, t("dash.live", lang), lang, registry, events, refresh="10s", time_from="now-6h"
     )
-    change = t("live.change", lang)
-    for figure, unit in (
-        ("posts", "short"),
-        ("views", "short"),
-        ("engagements", "short"),
-        ("by_impressions", "percentunit"),
-    ):
-        board.with_panel(
-            panels.stat(
-                figure_label(figure, lang),
-                figure_now_and_hour_before(figure),
-                f"{describe_figure(figure, lang)} {change}",
-                unit=unit,
-                width=6,
-                height=6,
-                percent_change=True,
-                decimals=2 if unit == "percentunit" else None,
-            )
+    change, series = t("live.change", lang), t("desc.series", lang)
+    big_figures = [
+        panels.stat(
+            figure_label(figure, lang),
+            figure_now_and_hour_before(figure),
+            f"{describe_figure(figure, lang)} {change}",
+            unit=unit,
+            width=6,
+            height=6,
+            percent_change=True,
+            decimals=2 if unit == "percentunit" else None,
         )
-    series = t("desc.series", lang)
-    board.with_panel(
+        for figure, unit in (
+            ("posts", "short"),
+            ("views", "short"),
+            ("engagements", "short"),
+            ("by_impressions", "percentunit"),
+        )
+    ]
+    per_minute_series = [
         panels.timeseries(
-            t("live.engagements_per_minute", lang),
-            per_minute(q.ENGAGEMENT_LIST, "engagements_per_minute"),
-            f"{describe_figure('engagements', lang)} {series}",
+            t(f"live.{figure}_per_minute", lang),
+            per_minute(counters, f"{figure}_per_minute"),
+            f"{describe_figure(figure, lang)} {series}",
             width=12,
             stack=True,
         )
+        for figure, counters in (("engagements", q.ENGAGEMENT_LIST), ("posts", "'posts'"))
+    ]
+    top_posts = panels.table(
+        t("live.top_posts", lang),
+        TOP_POSTS,
+        f"{t('desc.top_posts', lang)} {describe_figure('by_impressions', lang)}",
+        ["platform", "post_id", "text", "url", "recent_engagements", *TOP_POST_FIGURES],
+        width=24,
+        height=10,
+        links=panels.url_link(),
+        units={"by_impressions": "percentunit"},
     )
-    board.with_panel(
-        panels.timeseries(
-            t("live.posts_per_minute", lang),
-            per_minute("'posts'", "posts_per_minute"),
-            f"{describe_figure('posts', lang)} {series}",
-            width=12,
-            stack=True,
-        )
-    )
-    board.with_panel(
-        panels.table(
-            t("live.top_posts", lang),
-            TOP_POSTS,
-            f"{t('desc.top_posts', lang)} {describe_figure('by_impressions', lang)}",
-            {
-                "platform": "col.platform",
-                "post_id": "col.post_id",
-                "text": "col.text",
-                "url": "col.url",
-                "recent_engagements": "col.recent_engagements",
-                "engagements": "engagements",
-                "views": "views",
-                "impressions": "impressions",
-                "by_impressions": "by_impressions",
-            },
-            width=24,
-            height=10,
-            links={"url": ("${__value.raw}", t("col.url", lang))},
-            units={"by_impressions": "percentunit"},
-        )
-    )
-    board.with_panel(
-        panels.table(
-            t("live.hashtags", lang),
+    engagements = describe_figure("engagements", lang)
+    side_by_side = [  # (title, query, description, columns)
+        (
+            "hashtags",
             trending_hashtags(),
             t("desc.hashtags", lang),
-            {
-                "hashtag": "col.hashtag",
-                "latest_posts": "col.latest_posts",
-                "baseline_posts": "col.baseline_posts",
-                "ratio": "col.ratio",
-                "spike": "col.spike",
-            },
-            width=8,
-            height=9,
-        )
-    )
-    board.with_panel(
-        panels.table(
-            t("live.agenda", lang),
+            ["hashtag", "latest_posts", "baseline_posts", "ratio", "spike"],
+        ),
+        (
+            "agenda",
             agenda_now(registry, lang),
-            f"{t('desc.agenda', lang)} {describe_figure('engagements', lang)}",
-            {
-                "session": "col.session",
-                "state": "col.state",
-                "room": "col.room",
-                "speakers": "col.speakers",
-                "starts": "col.starts",
-                "ends": "col.ends",
-                "posts": "posts",
-                "engagements": "engagements",
-            },
-            width=8,
-            height=9,
-        )
-    )
-    board.with_panel(
-        panels.table(
-            t("live.spikes", lang),
+            f"{t('desc.agenda', lang)} {engagements}",
+            ["session", "state", "room", "speakers", "starts", "ends", "posts", "engagements"],
+        ),
+        (
+            "spikes",
             spikes(lang),
             t("desc.spikes", lang),
-            {
-                "platform": "col.platform",
-                "metric": "col.metric",
-                "latest_per_minute": "col.latest_per_minute",
-                "baseline_per_minute": "col.baseline_per_minute",
-                "ratio": "col.ratio",
-                "spike": "col.spike",
-            },
-            width=8,
-            height=9,
-        )
-    )
-    return board
+            ["platform", "metric", "latest_per_minute", "baseline_per_minute", "ratio", "spike"],
+        ),
+    ]
+    tables = [
+        panels.table(t(f"live.{name}", lang), sql, description, columns, width=8, height=9)
+        for name, sql, description, columns in side_by_side
+    ]
+    return laid_out(board, [*big_figures, *per_minute_series, top_posts, *tables])

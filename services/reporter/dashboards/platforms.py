@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
+from grafana_foundation_sdk.builders import timeseries
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, describe_figure, figure_label, filtered_dashboard
+from services.reporter.dashboards.board import filtered_dashboard, laid_out
+from services.reporter.dashboards.common import Panels, describe_figure, figure_label
 from services.reporter.labels import t
 from services.reporter.series import EVER
 from shared.events import COUNTERS
@@ -91,58 +93,41 @@ WHERE {q.platform_filter("key")}
 ORDER BY engagements DESC, platform"""
 
 
+def over_time(panels: Panels, name: str) -> timeseries.Panel:
+    """The panel of one figure (posts, a counter or engagements: its changes) or one rate per
+    interval and platform."""
+    lang, rate = panels.lang, name in RATES
+    return panels.timeseries(
+        t(
+            "platforms.rate_per_bucket" if rate else "platforms.per_bucket",
+            lang,
+            figure=figure_label(name, lang),
+        ),
+        rate_series(name) if rate else counter_series(name),
+        f"{describe_figure(name, lang)} {t('desc.rate_bucket' if rate else 'desc.series', lang)}",
+        unit="percentunit" if rate else "short",
+        width=12 if rate else 8,
+        height=8,
+        min_interval="1h" if rate else "5m",
+    )
+
+
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
     board = filtered_dashboard(
         UID, t("dash.platforms", lang), lang, registry, events, refresh="1m", time_from="now-24h"
     )
-    series = t("desc.series", lang)
-    for figure in TOTAL_KEYS:
-        board.with_panel(
-            panels.timeseries(
-                t("platforms.per_bucket", lang, figure=t(figure, lang)),
-                counter_series(figure),
-                f"{describe_figure(figure, lang)} {series}",
-                width=8,
-                height=8,
-                min_interval="5m",
-            )
-        )
-    for rate in RATES:
-        board.with_panel(
-            panels.timeseries(
-                t("platforms.rate_per_bucket", lang, figure=figure_label(rate, lang)),
-                rate_series(rate),
-                f"{describe_figure(rate, lang)} {t('desc.rate_bucket', lang)}",
-                unit="percentunit",
-                width=12,
-                height=8,
-                min_interval="1h",
-            )
-        )
-    columns = {
-        "platform": "col.platform",
-        "posts": "posts",
-        **{c: c for c in COUNTERS},
-        "engagements": "engagements",
-        **{r: r for r in RATES},
-    }
+    series = [over_time(panels, name) for name in (*TOTAL_KEYS, *RATES)]
     description = " ".join(
-        [
-            t("desc.totals", lang),
-            describe_figure("engagements", lang),
-            *(describe_figure(r, lang) for r in RATES),
-        ]
+        [t("desc.totals", lang), *(describe_figure(name, lang) for name in ("engagements", *RATES))]
     )
-    board.with_panel(
-        panels.table(
-            t("platforms.totals", lang),
-            totals(),
-            description,
-            columns,
-            width=24,
-            height=8,
-            units={r: "percentunit" for r in RATES},
-        )
+    totals_table = panels.table(
+        t("platforms.totals", lang),
+        totals(),
+        description,
+        ["platform", "posts", *COUNTERS, "engagements", *RATES],
+        width=24,
+        height=8,
+        units={r: "percentunit" for r in RATES},
     )
-    return board
+    return laid_out(board, [*series, totals_table])

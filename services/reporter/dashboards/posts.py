@@ -6,14 +6,16 @@ from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, describe_figure, filtered_dashboard
-from services.reporter.dashboards.model import CLICKHOUSE
+from services.reporter.dashboards.board import filtered_dashboard, laid_out, query_variable
+from services.reporter.dashboards.common import Panels, describe_figure
 from services.reporter.labels import t
 from shared.events import COUNTERS
 from shared.metrics import RATES
 from shared.registry import Registry
 
 UID = "sada-posts"
+# What the tables show of a post before its figures.
+ABOUT_POST = ("platform", "post_id", "created_at", "account", "lang", "text", "url")
 SELECTED = "concat(platform, ':', post_id) = ${post:singlequote}"
 
 
@@ -69,17 +71,14 @@ def post_variable(lang: str) -> dashboard_builders.QueryVariable:
         f"WHERE f.declared AND $__timeFilter(f.created_at) AND {q.post_filter('f')} "
         f"ORDER BY f.engagements DESC, __value LIMIT 500"
     )
-    return (
-        dashboard_builders.QueryVariable("post")
-        .label(t("var.post", lang))
-        .datasource(CLICKHOUSE)
-        .query(query)
-        .refresh(dashboard_model.VariableRefresh.ON_TIME_RANGE_CHANGED)
-        .sort(dashboard_model.VariableSort.DISABLED)
-        .multi(False)
-        .include_all(False)
-        .allow_custom_value(True)
-    )
+    return query_variable(
+        "post",
+        lang,
+        query,
+        dashboard_model.VariableRefresh.ON_TIME_RANGE_CHANGED,
+        dashboard_model.VariableSort.DISABLED,
+        several=False,
+    ).allow_custom_value(True)
 
 
 def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
@@ -87,74 +86,39 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
     board = filtered_dashboard(
         UID, t("dash.posts", lang), lang, registry, events, refresh="1m", time_from="now-7d"
     ).with_variable(post_variable(lang))
-    rates = " ".join(describe_figure(r, lang) for r in RATES)
+    described = " ".join(describe_figure(figure, lang) for figure in ("engagements", *RATES))
     select_post = (
         f"/d/{UID}?var-event=${{event}}&var-post=${{__data.fields.platform}}:${{__data.fields.post_id}}"
         "&${__url_time_range}"
     )
     rate_units = {r: "percentunit" for r in RATES}
-    board.with_panel(
-        panels.table(
-            t("posts.table", lang),
-            POSTS,
-            f"{describe_figure('engagements', lang)} {rates}",
-            {
-                "platform": "col.platform",
-                "post_id": "col.post_id",
-                "created_at": "col.created_at",
-                "account": "col.account",
-                "lang": "col.lang",
-                "text": "col.text",
-                "url": "col.url",
-                "impressions": "impressions",
-                "reach": "reach",
-                "views": "views",
-                "engagements": "engagements",
-                "followers": "followers",
-                **{r: r for r in RATES},
-            },
-            width=24,
-            height=12,
-            links={
-                "post_id": (select_post, t("posts.series", lang)),
-                "url": ("${__value.raw}", t("col.url", lang)),
-            },
-            units=rate_units,
-        )
+    posts = panels.table(
+        t("posts.table", lang),
+        POSTS,
+        described,
+        [*ABOUT_POST, "impressions", "reach", "views", "engagements", "followers", *RATES],
+        width=24,
+        height=12,
+        links={"post_id": (select_post, t("posts.series", lang)), **panels.url_link()},
+        units=rate_units,
     )
-    board.with_panel(
-        panels.table(
-            t("posts.details", lang),
-            DETAILS,
-            f"{describe_figure('engagements', lang)} {rates}",
-            {
-                "platform": "col.platform",
-                "post_id": "col.post_id",
-                "created_at": "col.created_at",
-                "account": "col.account",
-                "lang": "col.lang",
-                "text": "col.text",
-                "url": "col.url",
-                **{c: c for c in COUNTERS},
-                "engagements": "engagements",
-                "followers": "followers",
-                **{r: r for r in RATES},
-            },
-            width=24,
-            height=5,
-            links={"url": ("${__value.raw}", t("col.url", lang))},
-            units=rate_units,
-        )
+    details = panels.table(
+        t("posts.details", lang),
+        DETAILS,
+        described,
+        [*ABOUT_POST, *COUNTERS, "engagements", "followers", *RATES],
+        width=24,
+        height=5,
+        links=panels.url_link(),
+        units=rate_units,
     )
-    board.with_panel(
-        panels.timeseries(
-            t("posts.series", lang),
-            SERIES,
-            f"{t('desc.post_series', lang)} {describe_figure('engagements', lang)}",
-            width=24,
-            height=10,
-            min_interval="1s",
-            series_name="series",
-        )
+    story = panels.timeseries(
+        t("posts.series", lang),
+        SERIES,
+        f"{t('desc.post_series', lang)} {describe_figure('engagements', lang)}",
+        width=24,
+        height=10,
+        min_interval="1s",
+        series_name="series",
     )
-    return board
+    return laid_out(board, [posts, details, story])

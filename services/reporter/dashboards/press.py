@@ -5,7 +5,8 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.common import Panels, dashboard, event_variable
+from services.reporter.dashboards.board import dashboard, event_variable, laid_out
+from services.reporter.dashboards.common import Panels
 from services.reporter.labels import t
 from shared.registry import Registry
 
@@ -39,45 +40,40 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
         event_variable(registry, lang, events)
     )
     described = t("desc.press", lang)
-    for figure in ("articles", "outlets", "countries"):
-        board.with_panel(
-            panels.stat(t(f"press.{figure}", lang), mentions_figure(figure), described, width=8, height=5)
-        )
-    board.with_panel(
-        panels.timeseries(
-            t("press.over_time", lang),
-            OVER_TIME,
-            described,
-            width=24,
-            height=8,
-            min_interval="1h",
-            series_name=None,
-        )
+    figures = [
+        panels.stat(t(f"press.{figure}", lang), mentions_figure(figure), described, width=8, height=5)
+        for figure in ("articles", "outlets", "countries")
+    ]
+    return laid_out(
+        board,
+        [
+            *figures,
+            panels.timeseries(
+                t("press.over_time", lang),
+                OVER_TIME,
+                described,
+                width=24,
+                min_interval="1h",
+                series_name=None,
+            ),
+            panels.geomap(
+                t("press.map", lang),
+                by("country", "country"),
+                described,
+                lookup="country",
+                size="articles",
+                height=12,
+            ),
+            panels.table(
+                t("press.outlet", lang),
+                by("outlet", "outlet"),
+                described,
+                ["outlet", "articles", "audience"],
+                width=6,
+                height=12,
+            ),
+            panels.piechart(
+                t("press.lang", lang), by("lang", "lang"), described, value="articles", width=6, height=12
+            ),
+        ],
     )
-    board.with_panel(
-        panels.geomap(
-            t("press.map", lang),
-            by("country", "country"),
-            described,
-            lookup="country",
-            size="articles",
-            width=12,
-            height=12,
-        )
-    )
-    board.with_panel(
-        panels.table(
-            t("press.outlet", lang),
-            by("outlet", "outlet"),
-            described,
-            {"outlet": "col.outlet", "articles": "col.articles", "audience": "col.audience"},
-            width=6,
-            height=12,
-        )
-    )
-    board.with_panel(
-        panels.piechart(
-            t("press.lang", lang), by("lang", "lang"), described, value="articles", width=6, height=12
-        )
-    )
-    return board

@@ -175,6 +175,10 @@ class Publisher:
                 self.sleep(delay)
         raise AssertionError("unreachable")
 
+    def _find(self, what: str, path: str, call: Callable[..., T], key: str) -> T | None:
+        """``what`` as ``call`` reads it at ``key`` (``GET path``), or ``None`` when Grafana has none."""
+        return self._call(f"reading {what} (GET {path})", call, key, missing=True)
+
     # -- the steps -------------------------------------------------------------------------------
 
     def publish(self) -> list[Change]:
@@ -191,15 +195,8 @@ class Publisher:
 
     def _folder(self) -> Change:
         title = self.settings.grafana_folder_title
-        if (
-            self._call(
-                f"reading folder {self.folder} (GET /api/folders/{self.folder})",
-                self.api.folder.get_folder,
-                self.folder,
-                missing=True,
-            )
-            is not None
-        ):
+        path = f"/api/folders/{self.folder}"
+        if self._find(f"folder {self.folder}", path, self.api.folder.get_folder, self.folder) is not None:
             return Change("folder", self.folder, "exists")
         self._call(
             f"creating folder {title!r} (POST /api/folders)",
@@ -218,22 +215,18 @@ class Publisher:
         changes = []
         for source in wanted:
             uid, name = source["uid"], source["name"]
+            path = f"/api/datasources/uid/{uid}"
             if (
-                self._call(
-                    f"reading data source {uid} (GET /api/datasources/uid/{uid})",
-                    self.api.datasource.get_datasource_by_uid,
-                    uid,
-                    missing=True,
-                )
+                self._find(f"data source {uid}", path, self.api.datasource.get_datasource_by_uid, uid)
                 is not None
             ):
                 changes.append(Change("datasource", uid, "exists"))
                 continue
-            other = self._call(
-                f"reading data source {name!r} (GET /api/datasources/name/…)",
+            other = self._find(
+                f"data source {name!r}",
+                "/api/datasources/name/…",
                 self.api.datasource.get_datasource_by_name,
                 name,
-                missing=True,
             )
             if other is not None:
                 raise PublishError(
@@ -250,11 +243,8 @@ class Publisher:
 
     def _dashboard(self, board: dict[str, Any]) -> Change:
         uid = board["uid"]
-        current = self._call(
-            f"reading dashboard {uid} (GET /api/dashboards/uid/{uid})",
-            self.api.dashboard.get_dashboard,
-            uid,
-            missing=True,
+        current = self._find(
+            f"dashboard {uid}", f"/api/dashboards/uid/{uid}", self.api.dashboard.get_dashboard, uid
         )
         if current is not None:
             stored, meta = current.get("dashboard", {}), current.get("meta", {})
@@ -280,12 +270,7 @@ class Publisher:
     def _rule(self, rule: dict[str, Any]) -> Change:
         uid = rule["uid"]
         path = f"/api/v1/provisioning/alert-rules/{uid}"
-        current = self._call(
-            f"reading alert rule {uid} (GET {path})",
-            self.api.alertingprovisioning.get_alertrule,
-            uid,
-            missing=True,
-        )
+        current = self._find(f"alert rule {uid}", path, self.api.alertingprovisioning.get_alertrule, uid)
         if current is None:
             self._call(
                 f"creating alert rule {uid} (POST /api/v1/provisioning/alert-rules)",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.reporter.figures import Figures
 from services.reporter.pdf.content import ReportContent
-from services.reporter.pdf.document import Document
+from services.reporter.pdf.document import MUTED, Document
 from services.reporter.pdf.words import NOT_REPORTED, Words
 
 
@@ -41,3 +41,11 @@ class Report:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.c.event.zone)
+
+    def section(self, title: str, empty: str, content: object, keep: float = 40) -> bool:
+        """The heading ``title`` (a label key); with no ``content``, the muted ``empty`` line under it.
+        True when there is content to draw."""
+        self.pdf.heading(self.t(title), keep=keep)
+        if not content:
+            self.pdf.para(self.t(empty), colour=MUTED)
+        return bool(content)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.reporter.pdf import charts
-from services.reporter.pdf.document import MUTED, Column
+from services.reporter.pdf.document import Column
 from services.reporter.pdf.report import Report
 from services.reporter.pdf.words import LRM, NOT_REPORTED
 
@@ -16,9 +16,7 @@ def press(r: Report) -> None:
     row_h = pdf.text_height("0", 20, 9) + 2.4
     tables_h = (max(len(countries), len(outlets)) + 1) * row_h + 12
     # the cards and both tables on one page: side-by-side tables cannot break
-    pdf.heading(t("press"), keep=tables_h + 28 if press.articles else 20)
-    if not press.articles:
-        pdf.para(t("no_press"), colour=MUTED)
+    if not r.section("press", "no_press", press.articles, keep=tables_h + 28 if press.articles else 20):
         return
     pdf.cards(
         [

@@ -74,9 +74,7 @@ def sessions(r: Report) -> None:
 
 def top_posts(r: Report) -> None:
     pdf, t, c = r.pdf, r.t, r.c
-    pdf.heading(t("top_posts"))
-    if not c.top_posts:
-        pdf.para(t("no_posts"), colour=MUTED)
+    if not r.section("top_posts", "no_posts", c.top_posts):
         return
     rank_w, figures_w, gap = 9.0, 52.0, 4.0
     body_w = pdf.width - rank_w - figures_w - 2 * gap
@@ -150,14 +148,12 @@ def post_meta(r: Report, x: float, y: float, w: float, platform: str, account: s
 
 
 def hashtags(r: Report) -> None:
-    pdf, t, c = r.pdf, r.t, r.c
-    pdf.heading(t("hashtags"))
-    if not c.hashtags:
-        pdf.para(t("no_hashtags"), colour=MUTED)
+    t, c = r.t, r.c
+    if not r.section("hashtags", "no_hashtags", c.hashtags):
         return
     columns = [
         Column(t("hashtag"), 90, content=True),
         Column(t("posts"), 40, True),
         Column(t("engagements"), 48, True),
     ]
-    pdf.data_table(columns, [[h.display, r.n(h.posts), r.n(h.engagements)] for h in c.hashtags])
+    r.pdf.data_table(columns, [[h.display, r.n(h.posts), r.n(h.engagements)] for h in c.hashtags])
