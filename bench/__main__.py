@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
             extra.update(details(base, kafka, insert, pipe))
         if "reporter" in parts:
             say(
-                f"[{steps - ('pdf' in parts)}/{steps}] reporter latency: each endpoint over HTTP on a large store"
+                f"[{steps - ('pdf' in parts)}/{steps}] reporter latency: "
+                "each endpoint over HTTP on a large store"
             )
             reporter = asyncio.run(measure_reporter(base, args.scale, requests, throttled(), say))
             notes_ += reporter.notes()

@@ -525,7 +525,8 @@ class ReporterResult:
             ),
             (
                 f"reporter latency: {WARM_UP} warm-up requests then {self.requests} timed ones per endpoint, "
-                "one at a time, through the aiohttp app on 127.0.0.1; time = send until the whole body is read. "
+                "one at a time, through the aiohttp app on 127.0.0.1; "
+                "time = send until the whole body is read. "
                 f"trends asked at {self.trends_at} (day 2 of the event)."
             ),
         ]
