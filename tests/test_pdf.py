@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN, RunningPipeline, ndjson
 
-from services.cli import DEMO_REGISTRY, main, write_outputs
-from services.collector.simulator import seed_event
+from services.cli import main
+from services.demo import DEMO_REGISTRY
+from services.demo.simulator import seed_event
+from services.outputs import write_outputs
 from services.reporter.pdf import render_report, render_reports
 from services.reporter.pdf.labels import BIDI_MARKS, DENOMINATORS, LABELS, LANGS, NBSP, NNBSP, Words
 from shared.metrics import RATE_FORMULAS, RATES
