@@ -181,14 +181,11 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_lang(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--lang",
-        type=parse_langs,
-        default=["en"],
-        metavar="LANGS",
-        help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
-    )
+def _add_lang(
+    command: argparse.ArgumentParser,
+    explained: str = "languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
+) -> None:
+    command.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS", help=explained)
 
 
 def _add_data(command: argparse.ArgumentParser) -> None:
@@ -244,13 +241,7 @@ def parser() -> argparse.ArgumentParser:
     series.add_argument("--tz", help="IANA time zone of the buckets (default: the event's)")
     series.add_argument("--format", choices=("json",), default="json")
     pdf = kinds.add_parser("pdf", help="the campaign report as PDF, one file per language")
-    pdf.add_argument(
-        "--lang",
-        type=parse_langs,
-        default=["en"],
-        metavar="LANGS",
-        help="ar, fr, en, comma-separated (default: en)",
-    )
+    _add_lang(pdf, "ar, fr, en, comma-separated (default: en)")
     pdf.add_argument(
         "-o",
         "--out",
