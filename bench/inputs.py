@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.collector.simulator import SAMPLE_TEXTS
+from services.demo.simulator import SAMPLE_TEXTS
 from shared.events import Rejection, parse_record
 
 EVENT = "bench"

@@ -54,7 +54,8 @@ async def _seed_store(data_dir: Path):
     import aiohttp
 
     from services.collector.client import post_chunk
-    from services.collector.simulator import DEMO_REGISTRY, seed_event
+    from services.demo import DEMO_REGISTRY
+    from services.demo.simulator import seed_event
     from services.local import LocalMode
     from shared.registry import load_registry
     from shared.settings import Settings

@@ -7,38 +7,15 @@ import asyncio
 import json
 import logging
 import os
-import shutil
-import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import aiohttp
 
-from services.collector.simulator import DEMO_REGISTRY
 from services.reporter.pdf.outputs import parse_langs
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
-
-log = logging.getLogger("sada")
-
-
-async def _until_interrupted() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
-def _announce(urls: dict[str, str], settings: Settings, token: str) -> None:
-    for name, url in urls.items():
-        say(f"  {name:<10} {url}")
-    if settings.ingest_tokens:
-        say("  ingest token: the one in SADA_INGEST_TOKENS")
-    else:
-        say(f"  ingest token (generated for this run; set SADA_INGEST_TOKENS to choose one): {token}")
 
 
 def _announce_pollers(settings: Settings, collector: str) -> None:
@@ -53,67 +30,20 @@ def _announce_pollers(settings: Settings, collector: str) -> None:
 
 
 async def cmd_up(settings: Settings, _: argparse.Namespace) -> int:
-    from services.local import LocalMode
+    from services.local import local_mode
+    from services.signals import until_interrupted
 
-    local = await LocalMode(settings, load_registry(settings.events_file), collect=True).start()
-    say(f"sada is up (local mode, data in {settings.data_dir}):")
-    _announce(local.urls, settings, local.token)
-    _announce_pollers(settings, local.urls["collector"])
-    say("Ctrl-C stops it.")
-    try:
-        await _until_interrupted()
-    finally:
-        await local.stop()
+    async with local_mode(settings, load_registry(settings.events_file), collect=True) as local:
+        say(f"sada is up (local mode, data in {settings.data_dir}):")
+        local.announce()
+        _announce_pollers(settings, local.urls["collector"])
+        say("Ctrl-C stops it.")
+        await until_interrupted()
     return 0
 
 
-def write_outputs(
-    store,
-    settings: Settings,
-    out: Path,
-    events: list[str] | None = None,
-    langs: list[str] | None = None,
-    registry=None,
-) -> list[Path]:
-    """``summary-<event>.json`` and ``report-<event>-<lang>.pdf`` per event and ``rejected.ndjson``,
-    as ``sada run`` promises."""
-    from services.reporter.summary import list_events, rejected_records, summary
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    events = events or list_events(store)
-    if langs:
-        from services.reporter.pdf.outputs import write_reports
-
-        written += write_reports(
-            store,
-            settings,
-            out,
-            events,
-            langs,
-            registry if registry is not None else load_registry(settings.events_file),
-        )
-    for event in events:
-        path = out / f"summary-{event}.json"
-        path.write_text(
-            json.dumps(summary(store, event, settings.top_posts), ensure_ascii=False, indent=2) + "\n",
-            "utf-8",
-        )
-        written.append(path)
-    path = out / "rejected.ndjson"
-    with path.open("w", encoding="utf-8") as sink:
-        for record in rejected_records(store):
-            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-    written.append(path)
-    from services.reporter.dashboards.build import write_outputs as write_dashboards
-
-    written += write_dashboards(out, settings, store, registry)  # dashboards/*.json, provisioning/
-    return written
-
-
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from services.collector.client import ingest_files
-    from services.local import LocalMode
+    from services.run import run_once
 
     if not args.input and not args.collect:
         say("sada run: pass --input FILE… and/or --collect P --once")
@@ -122,6 +52,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if missing:
         say(f"sada run: no such file: {', '.join(map(str, missing))}")
         return 2
+    connectors: list[str] = []
     if args.collect:
         from services.collector.pollers.service import NothingToCollect, resolve
 
@@ -130,95 +61,13 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         except NothingToCollect as exc:
             say(f"sada run: {exc}")
             return 2
-    settings, scratch = _one_shot_data(settings, args.data, "run")
-    local = await LocalMode(settings, load_registry(settings.events_file)).start()
-    try:
-        if args.input:
-            report = await ingest_files(
-                local.urls["collector"], local.token, args.input, progress=throttled()
-            )
-            say(
-                f"sada run: {report.accepted} records accepted, {len(report.rejected)} rejected; "
-                "waiting until every record is stored"
-            )
-        if args.collect:
-            from services.collector.pollers.cli import collect_once, summarise
-
-            say(f"sada run: one pass of {', '.join(connectors)}")
-            summarise(
-                await collect_once(local.settings, local.registry, connectors, local.publisher, args.event)
-            )
-        await local.drain(progress=throttled())
-        written = await asyncio.to_thread(
-            write_outputs, local.reporter_store, local.settings, args.out, None, args.lang, local.registry
-        )
-        for path in written:
-            say(f"  wrote {path}")
-    finally:
-        await local.stop()
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return 0
-
-
-def _one_shot_data(settings: Settings, data: Path | None, command: str) -> tuple[Settings, Path | None]:
-    """The data directory of ``sada run``/``sada demo``: ``--data`` when given, else a fresh
-    temporary one (returned as the scratch to remove), so an earlier run's records never mix in."""
-    scratch = None if data else Path(tempfile.mkdtemp(prefix=f"sada-{command}-"))
-    data_dir = data or scratch
-    say(
-        f"sada {command}: starting local mode (data in {data_dir}{', removed afterwards' if scratch else ''})"
-    )
-    return settings.model_copy(update={"data_dir": data_dir}), scratch
+    return await run_once(settings, args.input, connectors, args.event, args.out, args.lang, args.data)
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from services.collector.client import post_chunk
-    from services.collector.simulator import EVENT, seed_event
-    from services.local import LocalMode
-    from services.reporter.summary import summary
+    from services.demo.run import run_demo
 
-    records = seed_event()
-    say(f"sada demo: replaying {EVENT} (3 days, {len(records)} records) in about {args.seconds:.0f} s")
-    registry = load_registry(settings.events_file or DEMO_REGISTRY)
-    settings, scratch = _one_shot_data(settings, args.data, "demo")
-    local = await LocalMode(settings, registry).start()
-    _announce(local.urls, settings, local.token)
-    try:
-        steps = max(1, int(args.seconds * 4))
-        per_step = -(-len(records) // steps)
-        progress = throttled(2.0)
-        async with aiohttp.ClientSession() as session:
-            for first in range(0, len(records), per_step):
-                chunk = records[first : first + per_step]
-                body = "\n".join(json.dumps(r, ensure_ascii=False) for r in chunk).encode()
-                await post_chunk(session, local.urls["collector"], local.token, body, "demo", first + 1)
-                progress(
-                    f"  {first + len(chunk)}/{len(records)} records sent; live summary: "
-                    f"{local.urls['reporter']}/v1/events/{EVENT}/summary"
-                )
-                await asyncio.sleep(args.seconds / steps)
-        await local.drain(progress=throttled())
-        written = await asyncio.to_thread(
-            write_outputs, local.reporter_store, local.settings, args.out, [EVENT], args.lang, registry
-        )
-        for path in written:
-            say(f"  wrote {path}")
-        print(
-            json.dumps(
-                await asyncio.to_thread(summary, local.reporter_store, EVENT, settings.top_posts),
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        if args.keep_running:
-            say("sada demo: still up, Ctrl-C stops it.")
-            await _until_interrupted()
-    finally:
-        await local.stop()
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return await run_demo(settings, args.seconds, args.out, args.data, args.lang, args.keep_running)
 
 
 async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -248,41 +97,6 @@ async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(settings: Settings, name: str) -> int:
-    from shared.http import start_site
-    from shared.store import open_store
-
-    if name == "collector":
-        if not settings.ingest_tokens:
-            say("sada collector: set SADA_INGEST_TOKENS (comma-separated); without one nobody could ingest")
-            return 2
-        from services.collector.app import create_app
-        from services.collector.pollers.service import attach_pollers
-        from services.collector.publisher import Publisher
-
-        publisher = Publisher(settings)
-        app, host, port = create_app(settings, publisher), settings.collector_host, settings.collector_port
-        attach_pollers(app, settings, load_registry(settings.events_file), publisher)
-    elif name == "aggregator":
-        from services.aggregator.service import Aggregator, create_app
-
-        aggregator = Aggregator(settings, open_store(settings)).start()
-        app, host, port = create_app(aggregator), settings.aggregator_host, settings.aggregator_port
-        app.on_cleanup.append(lambda _: asyncio.to_thread(aggregator.close))
-    else:
-        from services.reporter.app import create_app
-
-        app = create_app(settings, open_store(settings), load_registry(settings.events_file))
-        host, port = settings.reporter_host, settings.reporter_port
-    runner, url = await start_site(app, host, port)
-    say(f"sada {name}: serving on {url}")
-    try:
-        await _until_interrupted()
-    finally:
-        await runner.cleanup()
-    return 0
-
-
 async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:
     from services.collector.pollers.cli import cmd_collect as collect
 
@@ -290,14 +104,9 @@ async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.kafka_bootstrap and args.command != "reporter":
-        say(f"sada {args.command}: set SADA_KAFKA_BOOTSTRAP (host:port,…); `sada up` runs local mode")
-        return 2
-    if args.command != "reporter":
-        from shared.bus import ensure_topics
+    from services.distributed import serve
 
-        await asyncio.to_thread(ensure_topics, settings)
-    return await _serve(settings, args.command)
+    return await serve(settings, args.command)
 
 
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
@@ -372,6 +181,22 @@ async def cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_lang(
+    command: argparse.ArgumentParser,
+    explained: str = "languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
+) -> None:
+    command.add_argument("--lang", type=parse_langs, default=["en"], metavar="LANGS", help=explained)
+
+
+def _add_data(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep the ClickHouse data here (default: a temporary directory, removed)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="sada", description="Engagement analytics for live events.")
     top.add_argument("-v", "--verbose", action="store_true", help="log what every service does")
@@ -385,37 +210,15 @@ def parser() -> argparse.ArgumentParser:
 
     add_collect_arguments(run, "--collect", required=False)
     run.add_argument("--out", type=Path, required=True, metavar="DIR")
-    run.add_argument(
-        "--lang",
-        type=parse_langs,
-        default=["en"],
-        metavar="LANGS",
-        help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
-    )
-    run.add_argument(
-        "--data",
-        type=Path,
-        metavar="DIR",
-        help="keep the ClickHouse data here (default: a temporary directory, removed)",
-    )
+    _add_lang(run)
+    _add_data(run)
 
     demo = commands.add_parser("demo", help="local mode plus a simulated live event, then the summary")
     demo.add_argument("--seconds", type=float, default=15.0, help="how long the replay lasts")
     demo.add_argument("--out", type=Path, default=Path("sada-demo"), metavar="DIR")
     demo.add_argument("--keep-running", action="store_true", help="stay up after the replay")
-    demo.add_argument(
-        "--data",
-        type=Path,
-        metavar="DIR",
-        help="keep the ClickHouse data here (default: a temporary directory, removed)",
-    )
-    demo.add_argument(
-        "--lang",
-        type=parse_langs,
-        default=["en"],
-        metavar="LANGS",
-        help="languages of the PDF reports, comma-separated: ar, fr, en (default: en)",
-    )
+    _add_data(demo)
+    _add_lang(demo)
 
     ingest = commands.add_parser("ingest", help="send NDJSON files to a running collector")
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -438,13 +241,7 @@ def parser() -> argparse.ArgumentParser:
     series.add_argument("--tz", help="IANA time zone of the buckets (default: the event's)")
     series.add_argument("--format", choices=("json",), default="json")
     pdf = kinds.add_parser("pdf", help="the campaign report as PDF, one file per language")
-    pdf.add_argument(
-        "--lang",
-        type=parse_langs,
-        default=["en"],
-        metavar="LANGS",
-        help="ar, fr, en, comma-separated (default: en)",
-    )
+    _add_lang(pdf, "ar, fr, en, comma-separated (default: en)")
     pdf.add_argument(
         "-o",
         "--out",

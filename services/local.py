@@ -3,15 +3,21 @@ in this process, ClickHouse embedded through chDB.
 
 chDB allows one process per data directory, which is why local mode runs the
 services together; distributed mode runs the same classes one per process.
+:func:`local_mode` is how ``sada up``, ``sada run`` and ``sada demo`` start and stop it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import secrets
+import shutil
+import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -23,12 +29,12 @@ from services.collector.publisher import Publisher
 from services.reporter.app import create_app as reporter_app
 from shared import bus
 from shared.http import start_site
-from shared.progress import Progress
+from shared.progress import Progress, say
 from shared.registry import Registry
 from shared.settings import Settings
 from shared.store import Store, connect, open_store
 
-log = logging.getLogger("sada.local")
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,20 +42,34 @@ class LocalMode:
     settings: Settings
     registry: Registry = field(default_factory=Registry)
     broker: bus.LocalBroker | None = None
-    publisher: Publisher | None = None
-    aggregator: Aggregator | None = None
-    reporter_store: Store | None = None
     token: str = ""
+    token_generated: bool = False  # no SADA_INGEST_TOKENS: ``token`` is this run's own
     collect: bool = False  # run the configured platform pollers (services/collector/pollers)
     urls: dict[str, str] = field(default_factory=dict)
-    _runners: list[web.AppRunner] = field(default_factory=list)
+    _publisher: Publisher | None = field(default=None, init=False, repr=False)
+    _aggregator: Aggregator | None = field(default=None, init=False, repr=False)
+    _reporter_store: Store | None = field(default=None, init=False, repr=False)
+    _runners: list[web.AppRunner] = field(default_factory=list, init=False, repr=False)
+
+    @property
+    def publisher(self) -> Publisher:
+        return _started(self._publisher)
+
+    @property
+    def aggregator(self) -> Aggregator:
+        return _started(self._aggregator)
+
+    @property
+    def reporter_store(self) -> Store:
+        return _started(self._reporter_store)
 
     async def start(self) -> LocalMode:
         settings = self.settings
         if not settings.kafka_bootstrap:
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)
             settings = settings.model_copy(update={"kafka_bootstrap": self.broker.bootstrap})
-        if not settings.ingest_tokens:
+        self.token_generated = not settings.ingest_tokens
+        if self.token_generated:
             self.token = secrets.token_urlsafe(24)
             settings = settings.model_copy(update={"ingest_tokens": [SecretStr(self.token)]})
         else:
@@ -57,25 +77,25 @@ class LocalMode:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
-        self.reporter_store = open_store(settings)
-        self.publisher = Publisher(settings)
-        self.aggregator = Aggregator(settings, Store(connect(settings))).start()
-        collector = collector_app(settings, self.publisher)
+        self._reporter_store = open_store(settings)
+        self._publisher = Publisher(settings)
+        self._aggregator = Aggregator(settings, Store(connect(settings))).start()
+        collector = collector_app(settings, self._publisher)
         if self.collect:
             from services.collector.pollers.service import attach_pollers
 
-            attach_pollers(collector, settings, self.registry, self.publisher)
+            attach_pollers(collector, settings, self.registry, self._publisher)
         for name, app, host, port in (
             ("collector", collector, settings.collector_host, settings.collector_port),
             (
                 "aggregator",
-                aggregator_app(self.aggregator),
+                aggregator_app(self._aggregator),
                 settings.aggregator_host,
                 settings.aggregator_port,
             ),
             (
                 "reporter",
-                reporter_app(settings, self.reporter_store, self.registry),
+                reporter_app(settings, self._reporter_store, self.registry),
                 settings.reporter_host,
                 settings.reporter_port,
             ),
@@ -85,9 +105,19 @@ class LocalMode:
             self.urls[name] = url
         return self
 
+    def announce(self) -> None:
+        """The services' URLs and where the ingest token comes from, for people."""
+        for name, url in self.urls.items():
+            say(f"  {name:<10} {url}")
+        if self.token_generated:
+            say(
+                f"  ingest token (generated for this run; set SADA_INGEST_TOKENS to choose one): {self.token}"
+            )
+        else:
+            say("  ingest token: the one in SADA_INGEST_TOKENS")
+
     async def drain(self, timeout_s: float = 300.0, progress: Progress = lambda _: None) -> None:
         """Wait until the aggregator has stored and committed everything the collector produced."""
-        assert self.publisher is not None
         target = self.publisher.produced()
         deadline = time.monotonic() + timeout_s
         admin = await asyncio.to_thread(bus.admin_client, self.settings)
@@ -111,9 +141,46 @@ class LocalMode:
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
-        if self.aggregator is not None:
-            await asyncio.to_thread(self.aggregator.close)
-        if self.publisher is not None:
-            self.publisher.close()
+        if self._aggregator is not None:
+            await asyncio.to_thread(self._aggregator.close)
+        if self._publisher is not None:
+            self._publisher.close()
         if self.broker is not None:
             self.broker.stop()
+
+
+def _started(part: T | None) -> T:
+    if part is None:
+        raise RuntimeError("local mode is not started (await LocalMode(...).start() first)")
+    return part
+
+
+@asynccontextmanager
+async def local_mode(
+    settings: Settings,
+    registry: Registry,
+    *,
+    collect: bool = False,
+    one_shot: str | None = None,
+    data: Path | None = None,
+) -> AsyncIterator[LocalMode]:
+    """Local mode, started, and stopped when the block ends.
+
+    ``one_shot`` names the command of a one-shot run (``run``, ``demo``): its data go to ``data``
+    when given, else to a fresh temporary directory removed afterwards, so an earlier run's records
+    never mix in. Without it the data stay in ``settings.data_dir`` (``sada up``).
+    """
+    scratch = None
+    if one_shot:
+        scratch = None if data else Path(tempfile.mkdtemp(prefix=f"sada-{one_shot}-"))
+        data_dir = data or scratch
+        removed = ", removed afterwards" if scratch else ""
+        say(f"sada {one_shot}: starting local mode (data in {data_dir}{removed})")
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    local = await LocalMode(settings, registry, collect=collect).start()
+    try:
+        yield local
+    finally:
+        await local.stop()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)

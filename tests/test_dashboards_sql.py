@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import RunningPipeline, ndjson
 
-from services.collector.simulator import seed_event
+from services.demo.simulator import seed_event
 from services.reporter.dashboards.build import DEMO_REGISTRY, export
 from services.reporter.dashboards.model import CLICKHOUSE_TYPE, PROMETHEUS_TYPE, load_dashboard, to_data
 from services.reporter.summary import summary

@@ -6,7 +6,7 @@ import json
 
 from conftest import sada
 
-from services.collector.simulator import Calibration
+from services.demo.simulator import Calibration
 
 
 def test_demo_prints_the_seed_report_figures(tmp_path):

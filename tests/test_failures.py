@@ -16,7 +16,7 @@ from conftest import TOKEN, RunningPipeline, env_of, ndjson, post, sada, wait_fo
 
 from services.collector.app import create_app as collector_app
 from services.collector.publisher import Publisher
-from services.collector.simulator import seed_event
+from services.demo.simulator import seed_event
 from shared import bus
 from shared.events import validate_object
 from shared.http import start_site

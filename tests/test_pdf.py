@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN, RunningPipeline, ndjson
 
-from services.cli import DEMO_REGISTRY, main, write_outputs
-from services.collector.simulator import seed_event
+from services.cli import main
+from services.demo import DEMO_REGISTRY
+from services.demo.simulator import seed_event
+from services.outputs import write_outputs
 from services.reporter.labels import CATALOGUE
 from services.reporter.pdf import render_report, render_reports
 from services.reporter.pdf.words import BIDI_MARKS, LANGS, NBSP, NNBSP, Words

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.collector.simulator import DEMO_REGISTRY
+from services.demo import DEMO_REGISTRY
 from shared.registry import RegistryError, load_registry
 
 

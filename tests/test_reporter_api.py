@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from conftest import RunningPipeline, ndjson
 
-from services.collector.simulator import DEMO_REGISTRY, seed_event
+from services.demo import DEMO_REGISTRY
+from services.demo.simulator import seed_event
 from shared.events import validate_object
 from shared.hashtags import hashtag_key
 from shared.metrics import reference_post_figures, reference_series, reference_summary

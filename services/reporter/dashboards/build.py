@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 
-from services.collector.simulator import DEMO_REGISTRY
+from services.demo import DEMO_REGISTRY
 from services.reporter.dashboards import alerts, health, live, platforms, posts, press, provisioning
 from services.reporter.dashboards.model import dumps, register
 from shared.registry import LANGS, Registry, load_registry

@@ -13,15 +13,23 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from typing import TypedDict
 
 EVENT = "ausim-2022"
-# The demo's event registry (names, agenda, previous edition), also the example registry file.
-DEMO_REGISTRY = Path(__file__).with_name("demo_events.toml")
 START = datetime(2022, 10, 26, 8, 0, tzinfo=timezone(timedelta(hours=1)))  # Marrakesh, 3 days
 
-# platform: posts, engagements, views, share of engagements that are likes/comments/shares/clicks/saves
-PLAN = {
+
+class Plan(TypedDict):
+    """One platform's totals; ``mix``: the shares of likes, comments, shares, clicks, saves in engagements."""
+
+    posts: int
+    engagements: int
+    views: int
+    impressions: int
+    mix: tuple[float, float, float, float, float]
+
+
+PLAN: dict[str, Plan] = {
     "linkedin": {
         "posts": 380,
         "engagements": 123_000,
