@@ -197,7 +197,7 @@ class Mention(_Record):
 
 
 Record = Post | Metrics | Interaction | Mention
-MODELS: dict[str, type[_Record]] = {
+MODELS: dict[str, type[Record]] = {
     "post": Post,
     "metrics": Metrics,
     "interaction": Interaction,

@@ -31,6 +31,6 @@ SELECT
     shares,
     clicks,
     saves,
-    likes + comments + shares + clicks + saves AS engagements
+    engagements
 FROM post_totals FINAL
 WHERE event = {event:String};
