@@ -87,11 +87,14 @@ class BatchStep:
         while True:
             if self.closed is None and self.open.size:
                 self._close()
-            if self.closed is None or not deadline.left():
+            if self.closed is None:
                 break
             self.next_step.poll()
-            if not self._hand_on():
-                deadline.wait(deadline.at)
+            if self._hand_on():
+                continue
+            if not deadline.left():
+                break
+            deadline.wait(deadline.at)
         left = self.open.size + (self.closed.size if self.closed is not None else 0)
         if left:
             log.warning("%d records left unwritten and uncommitted; they will be read again", left)
