@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
@@ -116,7 +116,18 @@ class _Record(BaseModel):
         return self.model_dump_json(exclude_none=True).encode()
 
 
-class Post(_Record):
+class _OnPost(_Record):
+    """A record about one post: keyed by it, so all of a post's records share a partition."""
+
+    if TYPE_CHECKING:  # each model declares post_id itself, to keep the wire order of its fields
+        post_id: str
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.platform}:{self.post_id}".encode()
+
+
+class Post(_OnPost):
     type: Literal["post"] = "post"
     post_id: Text
     created_at: Timestamp
@@ -129,12 +140,8 @@ class Post(_Record):
     media: Literal["text", "image", "video", "link", "carousel", "live"] | None = None
     followers: NonNegativeInt | None = None
 
-    @property
-    def key(self) -> bytes:
-        return f"{self.platform}:{self.post_id}".encode()
 
-
-class Metrics(_Record):
+class Metrics(_OnPost):
     type: Literal["metrics"] = "metrics"
     post_id: Text
     observed_at: Timestamp
@@ -147,12 +154,8 @@ class Metrics(_Record):
     clicks: NonNegativeInt | None = None
     saves: NonNegativeInt | None = None
 
-    @property
-    def key(self) -> bytes:
-        return f"{self.platform}:{self.post_id}".encode()
 
-
-class Interaction(_Record):
+class Interaction(_OnPost):
     type: Literal["interaction"] = "interaction"
     post_id: Text
     interaction_id: Text
@@ -160,10 +163,6 @@ class Interaction(_Record):
     occurred_at: Timestamp
     actor: String | None = None
     text: String | None = None
-
-    @property
-    def key(self) -> bytes:
-        return f"{self.platform}:{self.post_id}".encode()
 
 
 class Mention(_Record):
@@ -197,7 +196,7 @@ class Mention(_Record):
 
 
 Record = Post | Metrics | Interaction | Mention
-MODELS: dict[str, type[_Record]] = {
+MODELS: dict[str, type[Record]] = {
     "post": Post,
     "metrics": Metrics,
     "interaction": Interaction,

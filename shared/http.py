@@ -2,6 +2,9 @@
 
 A service passes a ``readiness`` callable returning its checks by name; the
 service is ready when all of them are true, and ``/readyz`` says which are not.
+A service with a thread of its own (the aggregator's consumer) passes a
+``liveness`` callable too: the reason it is not alive, or None; ``/healthz``
+then answers 503 with that reason, so the orchestrator restarts it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 Readiness = Callable[[], dict[str, bool]]
+Liveness = Callable[[], str | None]
 
 
 def error(status: int, message: str, **details: object) -> web.Response:
@@ -29,10 +33,14 @@ def add_service_routes(
     registry: CollectorRegistry,
     readiness: Readiness,
     openapi_package: str,
+    liveness: Liveness | None = None,
 ) -> None:
     spec = json.loads(resources.files(openapi_package).joinpath("openapi.json").read_text("utf-8"))
 
     async def healthz(_: web.Request) -> web.Response:
+        reason = liveness() if liveness is not None else None
+        if reason is not None:
+            return web.json_response({"status": "down", "service": service, "reason": reason}, status=503)
         return web.json_response({"status": "ok", "service": service})
 
     async def readyz(_: web.Request) -> web.Response:

@@ -15,40 +15,41 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
 from shared.chunks import chunked
 from shared.progress import Progress
+from shared.records import INTERACTIONS, TABLES
+from shared.sqlfiles import sql
 
 Post = tuple[str, str]  # (platform, post_id)
 REFRESH_CHUNK = 2_000  # posts per recomputation: bounds the size of the IN sets
-
-
-@cache
-def _sql(name: str) -> str:
-    return resources.files("shared.rollup_sql").joinpath(f"{name}.sql").read_text("utf-8")
+POST_TABLES = ("posts", "metrics", "interactions")  # the raw tables whose rows name a post
+SQL = "shared.rollup_sql"
 
 
 def touched(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> dict[str, set[Post]]:
     """The posts, per event, whose figures an insert of ``rows`` into ``table`` may change."""
     posts: dict[str, set[Post]] = defaultdict(set)
-    if table in ("posts", "metrics"):
-        for row in rows:
-            posts[row[0]].add((row[1], row[2]))
-    elif table == "interactions":
+    if table not in POST_TABLES:
+        return posts
+    post_of = TABLES[table].reader("event", "platform", "post_id")
+    for row in rows:
+        # an interaction's own post too: a later row of the batch may replace it before it is stored
+        event, platform, post_id = post_of(row)
+        posts[event].add((platform, post_id))
+    if table == INTERACTIONS.name:
+        interaction_of = INTERACTIONS.reader("event", "platform", "interaction_id")
         ids: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for row in rows:
-            # the row's own post too: a later row of the batch may replace it before it is stored
-            posts[row[0]].add((row[1], row[3]))
-            ids[row[0]].add((row[1], row[2]))
+            event, platform, interaction_id = interaction_of(row)
+            ids[event].add((platform, interaction_id))
         for event, keys in ids.items():
             for chunk in chunked(sorted(keys), REFRESH_CHUNK):
                 found = client.query(
-                    _sql("touched_by_interactions"), parameters={"event": event, "interactions": chunk}
+                    sql(SQL, "touched_by_interactions"), parameters={"event": event, "interactions": chunk}
                 )
                 posts[event].update((platform, post_id) for platform, post_id in found.result_rows)
     return posts
@@ -63,7 +64,7 @@ def refresh(client: Client, event: str, posts: Iterable[Post]) -> None:
         # the version is taken before reading, so a recomputation that read later wins
         parameters = {"event": event, "version": time.time_ns(), "posts": chunk}
         for name in REFRESHES:
-            client.command(_sql(name), parameters=parameters)
+            client.command(sql(SQL, name), parameters=parameters)
 
 
 def after_insert(client: Client, written: Mapping[str, Sequence[Sequence[Any]]]) -> None:
@@ -79,9 +80,23 @@ def after_insert(client: Client, written: Mapping[str, Sequence[Sequence[Any]]])
 
 def rebuild(client: Client, progress: Progress = lambda line: None) -> int:
     """Recompute the rollups of every post of every event (after filling raw tables by other
-    means than the store, or when the rollups were added to an existing store); returns the
-    number of posts."""
-    found = client.query(_sql("every_post")).result_rows
+    means than the store); returns the number of posts."""
+    return _recompute(client, _every_post(client), progress)
+
+
+def backfill(client: Client, progress: Progress = lambda line: None) -> int:
+    """Compute the rollups of the posts that have none yet (a store from before the rollups,
+    or a backfill interrupted half-way); returns the number of posts computed. The rollups of a
+    post are complete once its ``post_totals`` row exists: that row is written last."""
+    done = set(client.query("SELECT DISTINCT event, platform, post_id FROM post_totals").result_rows)
+    return _recompute(client, [post for post in _every_post(client) if post not in done], progress)
+
+
+def _every_post(client: Client) -> list[tuple[str, str, str]]:
+    return [tuple(row) for row in client.query(sql(SQL, "every_post")).result_rows]
+
+
+def _recompute(client: Client, found: Sequence[tuple[str, str, str]], progress: Progress) -> int:
     per_event: dict[str, list[Post]] = defaultdict(list)
     for event, platform, post_id in found:
         per_event[event].append((platform, post_id))

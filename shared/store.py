@@ -6,11 +6,12 @@ ClickHouse server (``http(s)://…``, distributed mode).
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import clickhouse_connect
@@ -18,13 +19,13 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from shared import rollups
-from shared.progress import throttled
+from shared.progress import Progress, throttled
+from shared.records import TABLES
 from shared.settings import Settings
 
 MIGRATIONS = "shared.migrations"
 VIEWS = "shared.views"
-_VERSION = re.compile(r"^(\d+)_.*\.sql$")
-ROLLUPS_ADDED = "004_rollups.sql"  # a store older than this gets its rollups computed once
+_VERSION = re.compile(r"^(\d+)_\w*\.(sql|py)$")
 
 
 class StoreUnavailable(RuntimeError):
@@ -52,108 +53,52 @@ def _statements(sql: str) -> list[str]:
     return [statement.strip() for statement in body.split(";") if statement.strip()]
 
 
-def migrate(client: Client) -> list[str]:
-    """Apply the numbered ``.sql`` files not yet applied, in order; return their names.
+def migrate(client: Client, progress: Progress | None = None) -> list[str]:
+    """Apply the numbered migrations not yet applied, in order; return their file names.
 
-    Then re-create every view of ``shared/views``: views hold no data, so the
-    file in the tree is always the definition in force.
+    A ``.sql`` migration is a list of statements; a ``.py`` one is a module whose
+    ``apply(client, progress)`` does the work (a data backfill, or SQL made from a
+    definition in Python). Then every view of ``shared/views`` is re-created: views hold
+    no data, so the file in the tree is always the definition in force.
     """
+    progress = progress or throttled(5.0)
     client.command(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
         "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
     )
     done = {row[0] for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows}
     applied = []
-    files = sorted(
-        (f for f in resources.files(MIGRATIONS).iterdir() if _VERSION.match(f.name)),
-        key=lambda f: int(_VERSION.match(f.name).group(1)),
-    )
-    for file in files:
-        version = int(_VERSION.match(file.name).group(1))
+    for version, file in _numbered(MIGRATIONS):
         if version in done:
             continue
-        for statement in _statements(file.read_text(encoding="utf-8")):
-            client.command(statement)
-        if file.name == ROLLUPS_ADDED:  # the rollups of what is already stored, once, with progress
-            rollups.rebuild(client, throttled(5.0))
+        if file.name.endswith(".py"):
+            module = importlib.import_module(f"{MIGRATIONS}.{file.name.removesuffix('.py')}")
+            module.apply(client, progress)
+        else:
+            _run(client, file.read_text(encoding="utf-8"))
         client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         applied.append(file.name)
     for file in sorted(
         (f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
     ):
-        for statement in _statements(file.read_text(encoding="utf-8")):
-            client.command(statement)
+        _run(client, file.read_text(encoding="utf-8"))
     return applied
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: tuple[str, ...]
+def _numbered(package: str) -> list[tuple[int, Traversable]]:
+    found = []
+    for file in resources.files(package).iterdir():
+        if match := _VERSION.match(file.name):
+            found.append((int(match.group(1)), file))
+    versions = [version for version, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations in {package} share a number: {sorted(versions)}")
+    return sorted(found, key=lambda pair: pair[0])
 
 
-TABLES = {
-    "posts": Table(
-        "posts",
-        (
-            "event",
-            "platform",
-            "post_id",
-            "created_at",
-            "account",
-            "author",
-            "text",
-            "lang",
-            "hashtags",
-            "hashtag_keys",
-            "url",
-            "media",
-            "followers",
-            "version",
-        ),
-    ),
-    "metrics": Table(
-        "metrics",
-        (
-            "event",
-            "platform",
-            "post_id",
-            "observed_at",
-            "impressions",
-            "reach",
-            "views",
-            "likes",
-            "comments",
-            "shares",
-            "clicks",
-            "saves",
-            "version",
-        ),
-    ),
-    "interactions": Table(
-        "interactions",
-        ("event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "actor", "text", "version"),
-    ),
-    "mentions": Table(
-        "mentions",
-        (
-            "event",
-            "url",
-            "original_url",
-            "platform",
-            "published_at",
-            "outlet",
-            "country",
-            "lang",
-            "title",
-            "audience",
-            "version",
-        ),
-    ),
-    "rejected": Table(
-        "rejected", ("reject_id", "received_at", "event", "source", "line", "field", "reason", "raw")
-    ),
-}
+def _run(client: Client, sql: str) -> None:
+    for statement in _statements(sql):
+        client.command(statement)
 
 
 class Store:
@@ -172,7 +117,7 @@ class Store:
                 self.client.insert(
                     spec.name,
                     rows,
-                    column_names=list(spec.columns),
+                    column_names=list(spec.column_names),
                     settings={"insert_deduplication_token": token, "async_insert": 0},
                 )
         except ClickHouseError as exc:

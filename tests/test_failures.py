@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TOKEN, RunningPipeline, env_of, ndjson, post, sada, wait_for
+from reference import reference_summary
 
 from services.collector.app import create_app as collector_app
 from services.collector.publisher import Publisher
@@ -20,7 +21,6 @@ from services.demo.simulator import seed_event
 from shared import bus
 from shared.events import validate_object
 from shared.http import start_site
-from shared.metrics import reference_summary
 from shared.settings import Settings
 
 REFERENCE_KEYS = ("event", "totals", "engagement_rate", "platforms", "mentions", "rejected")

@@ -3,8 +3,9 @@ from DESIGN §4 (the pipeline is held against this reference in the property tes
 
 from __future__ import annotations
 
+from reference import reference_summary
+
 from shared.events import validate_object
-from shared.metrics import reference_summary
 
 E = "hand"
 

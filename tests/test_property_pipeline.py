@@ -17,11 +17,11 @@ from conftest import ndjson
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from reference import reference_post_figures, reference_series, reference_summary
 
 from services.reporter.series import BUCKETS, series
 from services.reporter.summary import summary
 from shared.events import COUNTERS, validate_object
-from shared.metrics import reference_post_figures, reference_series, reference_summary
 
 _examples = itertools.count()
 BASE = datetime(2024, 3, 30, 22, 0, tzinfo=UTC)

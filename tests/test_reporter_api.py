@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from conftest import RunningPipeline, ndjson
+from reference import reference_post_figures, reference_series, reference_summary
 
 from services.demo import DEMO_REGISTRY
 from services.demo.simulator import seed_event
 from shared.events import validate_object
 from shared.hashtags import hashtag_key
-from shared.metrics import reference_post_figures, reference_series, reference_summary
 from shared.registry import load_registry
 
 AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

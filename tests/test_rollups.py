@@ -1,11 +1,11 @@
-"""The rollups (shared/rollups.py) against the reference of DESIGN §4, written straight
-through the store as the aggregator writes: in batches, with re-sent records, interactions
-re-sent on another post, and a recomputation that fails after the raw insert."""
+"""The rollups (shared/rollups.py) against the reference of DESIGN §4, written by the
+aggregator's own write step (services/aggregator/write.py): in batches, with re-sent
+records, interactions re-sent on another post, and a recomputation that fails after the
+raw insert."""
 
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,13 +15,16 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from kafka import TopicPartition
+from reference import reference_post_figures, reference_series
 
-from services.aggregator.steps import Batch, Writer, record_row
+from services.aggregator.batch import Batch
+from services.aggregator.step import MessageRejected
+from services.aggregator.write import Write
 from services.reporter.series import BUCKETS, series
 from services.reporter.sql import QUERIES
 from shared import rollups
 from shared.events import COUNTERS, Record, validate_object
-from shared.metrics import reference_post_figures, reference_series
+from shared.records import record_row
 from shared.sqlfiles import sql
 from shared.store import migrate, open_store
 
@@ -30,6 +33,7 @@ BASE = datetime(2024, 10, 23, 9, 0, tzinfo=UTC)
 KINDS = ("like", "comment", "share", "click", "save", "view")
 _databases = itertools.count()
 _versions = itertools.count(1)
+_partitions = itertools.count()  # one per batch: its tokens are its own
 
 
 @pytest.fixture
@@ -37,15 +41,39 @@ def store(settings):
     return open_store(settings, f"rollups{next(_databases)}")
 
 
-def write(store, records: list[Record], token: str) -> None:
-    """One batch per table, as the aggregator's Writer sends it; versions follow arrival."""
-    tables: dict[str, list] = {}
-    for record in records:
-        table, row = record_row(record, next(_versions))
-        tables.setdefault(table, []).append(row)
-    for table, rows in tables.items():
-        store.insert(table, rows, f"{token}:{table}")
-    store.update_rollups(tables)
+class Written:
+    """The last step of a chain, in place of the commit: what the write step handed on."""
+
+    def __init__(self) -> None:
+        self.batches: list[Batch] = []
+
+    def submit(self, batch: Batch) -> None:
+        self.batches.append(batch)
+
+    def poll(self) -> None:
+        pass
+
+    def join(self, timeout_s: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def batch_of(records: list[Record], partition: int) -> Batch:
+    """The records as read from one partition (its number makes the batch's tokens); versions
+    follow arrival."""
+    batch = Batch()
+    for offset, record in enumerate(records):
+        batch.add(TopicPartition("rollups", partition), offset, *record_row(record, next(_versions)))
+    return batch
+
+
+def write(store, settings, records: list[Record], partition: int) -> None:
+    """Write one batch with the aggregator's write step; it hands the batch on once written."""
+    written = Written()
+    Write(written, store, settings).submit(batch_of(records, partition))
+    assert len(written.batches) == 1
 
 
 def stored_figures(store) -> dict[tuple[str, str], dict[str, int]]:
@@ -105,7 +133,7 @@ RECORDS = st.one_of(
 
 
 @pytest.mark.slow
-def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
+def test_post_figures_and_series_equal_the_reference_for_random_batches(store, settings):
     # each example writes up to ten batches (about a second): no shrinking, the
     # failing batches are printed as drawn
     @hsettings(
@@ -130,12 +158,12 @@ def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
         ):
             store.client.command(f"TRUNCATE TABLE {table}")
         arrived: list[Record] = []
-        example = next(_databases)
-        for n, batch in enumerate(batches):
-            write(store, batch, f"example{example}:batch{n}")
+        for batch in batches:
+            partition = next(_partitions)
+            write(store, settings, batch, partition)
             arrived += batch
             if resent:  # the same batch read again after a crash: same token, nothing changes
-                write(store, batch, f"example{example}:batch{n}")
+                write(store, settings, batch, partition)
                 arrived += batch
             assert stored_figures(store) == expected_figures(arrived)
             # the data window spans the records as stored: the latest version of each
@@ -152,51 +180,51 @@ def test_post_figures_and_series_equal_the_reference_for_random_batches(store):
     check()
 
 
-def test_an_interaction_re_sent_on_another_post_leaves_the_first(store):
-    write(store, [interaction("a", 1, "like"), interaction("a", 2, "like")], "first")
+def test_an_interaction_re_sent_on_another_post_leaves_the_first(store, settings):
+    write(store, settings, [interaction("a", 1, "like"), interaction("a", 2, "like")], next(_partitions))
     assert stored_figures(store)[("x", "a")]["likes"] == 2
-    write(store, [interaction("b", 1, "like")], "moved")
+    write(store, settings, [interaction("b", 1, "like")], next(_partitions))
     figures = stored_figures(store)
     assert (figures[("x", "a")]["likes"], figures[("x", "b")]["likes"]) == (1, 1)
 
 
-def test_a_snapshot_replaces_the_counted_interactions_of_its_counter_only(store):
-    write(store, [interaction("a", n, "like") for n in range(3)] + [interaction("a", 9, "share")], "counted")
-    write(store, [snapshot("a", 5, likes=40)], "reported")
+def test_a_snapshot_replaces_the_counted_interactions_of_its_counter_only(store, settings):
+    counted = [interaction("a", n, "like") for n in range(3)] + [interaction("a", 9, "share")]
+    write(store, settings, counted, next(_partitions))
+    write(store, settings, [snapshot("a", 5, likes=40)], next(_partitions))
     figures = stored_figures(store)[("x", "a")]
     assert (figures["likes"], figures["shares"], figures["engagements"]) == (40, 1, 41)
 
 
-def test_the_writer_retries_a_failed_recomputation_before_the_batch_counts_as_written(store, settings):
-    batch = Batch()
-    for offset, record in enumerate([interaction("a", 1, "comment"), interaction("a", 2, "comment")]):
-        batch.add(TopicPartition("t.interactions", 0), offset, *record_row(record, next(_versions)))
+def test_the_write_step_retries_a_failed_recomputation_before_handing_the_batch_on(store, settings):
     statuses: list[tuple[bool, str]] = []
-    writer = Writer(
+    written = Written()
+    step = Write(
+        written,
         store,
         settings.model_copy(update={"store_retry_initial_ms": 50, "store_retry_max_ms": 200}),
         on_status=lambda ok, message: statuses.append((ok, message)),
     )
-    written: dict[str, bool] = {}
     store.client.command("DETACH TABLE post_totals")
-    thread = threading.Thread(target=lambda: written.update(ok=writer.write(batch, threading.Event())))
-    thread.start()
-    wait_for(lambda: len([ok for ok, _ in statuses if not ok]) >= 2, 30, "the rollups to fail twice")
-    assert thread.is_alive() and "rollups" in statuses[-1][1]
+    step.submit(batch_of([interaction("a", 1, "comment"), interaction("a", 2, "comment")], next(_partitions)))
+    with pytest.raises(MessageRejected):  # holding a batch, the step takes no other
+        step.submit(batch_of([interaction("a", 3, "comment")], next(_partitions)))
+    wait_for(lambda: step.poll() or len([ok for ok, _ in statuses if not ok]) >= 2, 30, "two failures")
+    assert written.batches == [] and "rollups" in statuses[-1][1]
     assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2  # the raw half landed
     store.client.command("ATTACH TABLE post_totals")
-    thread.join(30)
-    assert written == {"ok": True} and statuses[-1] == (True, "")
+    step.join(30)
+    assert len(written.batches) == 1 and statuses[-1] == (True, "")
     assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2
     assert stored_figures(store)[("x", "a")]["comments"] == 2
 
 
-def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store):
+def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store, settings):
     records = [interaction("a", n, KINDS[n % 6], n) for n in range(20)] + [
         snapshot("b", 3, views=70, likes=5),
         interaction("b", 30, "comment"),
     ]
-    write(store, records, "old")
+    write(store, settings, records, next(_partitions))
     for drop in (
         "DROP VIEW interactions_by_post_feed",
         "DROP TABLE interactions_by_post",
@@ -206,10 +234,20 @@ def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store):
     ):
         store.client.command(drop)
     store.client.command(
-        "ALTER TABLE schema_migrations DELETE WHERE name = {n:String}",
-        parameters={"n": "004_rollups.sql"},
-        settings={"mutations_sync": 2},
+        "ALTER TABLE schema_migrations DELETE WHERE version >= 4", settings={"mutations_sync": 2}
     )
-    assert migrate(store.client) == ["004_rollups.sql"]
+    applied = migrate(store.client)
+    assert applied == ["004_rollups.sql", "005_rollups_backfill.py", "006_engagements.py"]
     assert stored_figures(store) == expected_figures(records)
+    assert rollups.backfill(store.client) == 0  # every post has its rollups
     assert rollups.rebuild(store.client) == 2
+
+
+def test_a_backfill_interrupted_half_way_computes_the_rest(store, settings):
+    records = [interaction("a", 1, "like"), interaction("b", 2, "share"), snapshot("c", 4, likes=3)]
+    write(store, settings, records, next(_partitions))
+    store.client.command(
+        "ALTER TABLE post_totals DELETE WHERE post_id != 'a'", settings={"mutations_sync": 2}
+    )
+    assert rollups.backfill(store.client) == 2
+    assert stored_figures(store) == expected_figures(records)

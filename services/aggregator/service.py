@@ -1,8 +1,9 @@
 """The aggregator: one consumer group over the four record topics and the dead letters.
 
-It polls, closes micro-batches by size or age, writes them (retrying while
-ClickHouse fails) and only then commits. Before partitions move to another
-consumer the rebalance listener flushes what it holds.
+The loop (processor.py) feeds the chain of steps (chain.py): decode, batch by
+size or age, write (retrying while ClickHouse fails, the partitions paused) and
+only then commit. This module wires them, counts what they do, and serves
+``/v1/status``, ``/healthz`` (the loop's liveness) and ``/readyz``.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ import threading
 import time
 
 from aiohttp import web
-from kafka import ConsumerRebalanceListener
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from services.aggregator.steps import Batch, Committer, Decoder, Writer
+from services.aggregator.batch import Batch
+from services.aggregator.chain import build_chain
+from services.aggregator.processor import StreamProcessor
 from shared import bus
 from shared.http import add_service_routes
 from shared.settings import Settings
 from shared.store import Store
 
 log = logging.getLogger("sada.aggregator")
+
+REVOKE_TIMEOUT_S = 10.0  # the longest a revocation waits for a failing store before letting go
+STUCK_AFTER_S = 60.0  # a loop that has not turned for this long is reported unhealthy
 
 
 class AggregatorMetrics:
@@ -50,74 +55,44 @@ class AggregatorMetrics:
 
 
 class Aggregator:
-    def __init__(self, settings: Settings, store: Store, group: str | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        group: str | None = None,
+        revoke_timeout_s: float = REVOKE_TIMEOUT_S,
+        stuck_after_s: float = STUCK_AFTER_S,
+    ):
         self.settings = settings
         self.metrics = AggregatorMetrics()
         self.consumer = bus.make_consumer(settings, group)
-        self.decode = Decoder(settings)
-        self.writer = Writer(store, settings, self._store_status)
-        self.committer = Committer(self.consumer)
-        self.batch = Batch()
-        self.stop = threading.Event()
+        self.processor = StreamProcessor(
+            self.consumer,
+            bus.topic_names(settings),
+            lambda: build_chain(self.consumer, store, settings, self),
+            revoke_timeout_s,
+            lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
+        )
+        self.stop = self.processor.stop
+        self.stuck_after_s = stuck_after_s
         self.store_ok = True
         self.last_error = ""
         self.stored_batches = 0
         self._thread: threading.Thread | None = None
 
-    def _store_status(self, ok: bool, message: str) -> None:
+    def store_status(self, ok: bool, message: str) -> None:
         self.store_ok, self.last_error = ok, message
         self.metrics.store_up.set(1 if ok else 0)
         if not ok:
             self.metrics.store_errors.inc()
 
-    def flush(self) -> None:
-        """Write the open batch and commit its offsets; on stop, leave it uncommitted."""
-        if not self.batch.size:
-            return
-        batch, self.batch = self.batch, Batch()
-        started = time.perf_counter()
-        if not self.writer.write(batch, self.stop):
-            return
-        log.info(
-            "stored batch of %d records (%s)",
-            batch.size,
-            ", ".join(f"{t}={len(r)}" for t, r in sorted(batch.rows.items())),
-        )
+    def committed(self, batch: Batch, ok: bool) -> None:
         for table, rows in batch.rows.items():
             self.metrics.rows.labels(table).inc(len(rows))
-        if self.committer.commit(batch):
+        if ok:
             self.stored_batches += 1
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
-
-    def run(self) -> None:
-        """Consume until :attr:`stop` is set; then flush and leave the group."""
-        aggregator = self
-
-        class FlushBeforeRevoke(ConsumerRebalanceListener):
-            def on_partitions_revoked(self, revoked):
-                aggregator.flush()
-
-            def on_partitions_assigned(self, assigned):
-                log.info("assigned %d partitions", len(assigned))
-
-        self.consumer.subscribe(bus.topic_names(self.settings), listener=FlushBeforeRevoke())
-        max_age = self.settings.batch_max_age_ms
-        try:
-            while not self.stop.is_set():
-                wait = max(1, int(max_age - self.batch.age_ms())) if self.batch.size else 100
-                room = max(1, self.settings.batch_max_records - self.batch.size)
-                polled = self.consumer.poll(timeout_ms=wait, max_records=room)
-                for tp, messages in polled.items():
-                    self.metrics.consumed.labels(tp.topic).inc(len(messages))
-                    for message in messages:
-                        table, row = self.decode(message)
-                        self.batch.add(tp, message.offset, table, row)
-                if self.batch.size >= self.settings.batch_max_records or self.batch.age_ms() >= max_age:
-                    self.flush()
-                    self._update_lag()
-            self.flush()
-        finally:
-            self.consumer.close(autocommit=False)
+        self.metrics.batch_seconds.observe(time.perf_counter() - batch.write_started)
+        self._update_lag()
 
     def _update_lag(self) -> None:
         lag = 0
@@ -126,6 +101,9 @@ class Aggregator:
             if high is not None:
                 lag += max(0, high - self.consumer.position(tp))
         self.metrics.lag.set(lag)
+
+    def run(self) -> None:
+        self.processor.run()
 
     def start(self) -> Aggregator:
         self._thread = threading.Thread(target=self._run_logged, name="sada-aggregator", daemon=True)
@@ -143,6 +121,14 @@ class Aggregator:
         self.stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
+
+    def liveness(self) -> str | None:
+        """Why the consumer is not alive (None when it is): its thread died or its loop is stuck."""
+        if self._thread is None:
+            return "the consumer thread was not started"
+        if not self._thread.is_alive():
+            return "the consumer thread has stopped"
+        return self.processor.liveness(self.stuck_after_s)
 
     def readiness(self) -> dict[str, bool]:
         return {"store": self.store_ok, "consumer": self._thread is not None and self._thread.is_alive()}
@@ -162,6 +148,11 @@ def create_app(aggregator: Aggregator) -> web.Application:
 
     app.router.add_get("/v1/status", status)
     add_service_routes(
-        app, "aggregator", aggregator.metrics.registry, aggregator.readiness, "services.aggregator"
+        app,
+        "aggregator",
+        aggregator.metrics.registry,
+        aggregator.readiness,
+        "services.aggregator",
+        liveness=aggregator.liveness,
     )
     return app

@@ -1,5 +1,5 @@
 -- Per-post figures of one event, the rules of DESIGN §4 (the plain-Python
--- reference is shared/metrics.py). A parameterized view: read it as
+-- reference is tests/reference.py). A parameterized view: read it as
 --   SELECT … FROM post_figures(event = 'ausim-2022')
 -- It reads post_totals, which the store keeps up to date at every write
 -- (shared/rollups.py; the rules are in rollup_sql/refresh_post_minutes.sql)
@@ -31,6 +31,6 @@ SELECT
     shares,
     clicks,
     saves,
-    likes + comments + shares + clicks + saves AS engagements
+    engagements
 FROM post_totals FINAL
 WHERE event = {event:String};

@@ -22,7 +22,7 @@ WITH
                 toDateTime(toStartOfDay({slot:Identifier}, {tz:String}), {tz:String}))) AS bucket_start,
             platform, post_id, changes AS n_changes, posts AS n_posts, impressions AS n_impressions,
             reach AS n_reach, views AS n_views, likes AS n_likes, comments AS n_comments, shares AS n_shares,
-            clicks AS n_clicks, saves AS n_saves, likes + comments + shares + clicks + saves AS n_engagements,
+            clicks AS n_clicks, saves AS n_saves, engagements AS n_engagements,
             has_impressions, has_reach, has_views, followers
         FROM {rollup:Identifier} FINAL
         WHERE event = {event:String}

@@ -1,0 +1,116 @@
+"""The consumer loop: polls Kafka and feeds the chain, pausing while the chain refuses.
+
+A chain is built for each assignment and joined, within a time limit, before its
+partitions are revoked. When the chain refuses a message (the store is failing),
+the loop pauses every assigned partition, holds what it already read and keeps
+calling ``poll()``, so the group keeps this consumer; when the chain takes the
+held messages again, the partitions resume. Every turn of the loop is stamped,
+so ``/healthz`` can tell a loop that died or stopped turning.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+
+from services.aggregator.step import MessageRejected, Step
+
+log = logging.getLogger("sada.aggregator")
+
+IDLE_POLL_MS = 100  # the longest a turn waits for messages: the chain's own work waits no longer
+
+
+class StreamProcessor:
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        topics: list[str],
+        build_chain: Callable[[], Step[ConsumerRecord]],
+        revoke_timeout_s: float,
+        on_consumed: Callable[[str, int], None] = lambda topic, count: None,
+    ):
+        self.consumer = consumer
+        self.topics = topics
+        self.build_chain = build_chain
+        self.revoke_timeout_s = revoke_timeout_s
+        self.on_consumed = on_consumed
+        self.chain: Step[ConsumerRecord] | None = None
+        self.held: deque[ConsumerRecord] = deque()
+        self.paused = False
+        self.stop = threading.Event()
+        self.last_turn = time.monotonic()
+
+    def run(self) -> None:
+        """Consume until :attr:`stop` is set; then finish the chain's work and leave the group."""
+        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        try:
+            while not self.stop.is_set():
+                self.turn()
+            self.retire(0.0)  # one last write of what is held, no waiting for a failing store
+        finally:
+            self.consumer.close(autocommit=False)
+
+    def turn(self) -> None:
+        self.last_turn = time.monotonic()
+        if self.chain is not None:
+            self.chain.poll()
+            self._submit_held()
+        polled = self.consumer.poll(timeout_ms=IDLE_POLL_MS)
+        for tp, messages in polled.items():
+            self.on_consumed(tp.topic, len(messages))
+            self.held.extend(messages)
+        self._submit_held()
+
+    def retire(self, timeout_s: float) -> None:
+        """Finish the chain within ``timeout_s``; what it could not commit is read again."""
+        if self.chain is not None:
+            self.chain.close()
+            self.chain.join(timeout_s)
+        self.chain = None
+        self.held.clear()
+        self.paused = False
+
+    def assigned(self, count: int) -> None:
+        log.info("assigned %d partitions", count)
+        self.chain = self.build_chain()
+
+    def _submit_held(self) -> None:
+        while self.held and self.chain is not None:
+            try:
+                self.chain.submit(self.held[0])
+            except MessageRejected:
+                if not self.paused:
+                    self.paused = True
+                    assignment = self.consumer.assignment()
+                    self.consumer.pause(*assignment)
+                    log.warning("paused %d partitions until the store takes writes again", len(assignment))
+                return
+            self.held.popleft()
+        if self.paused:
+            self.paused = False
+            self.consumer.resume(*self.consumer.paused())
+            log.info("resumed the partitions")
+
+    def liveness(self, stuck_after_s: float) -> str | None:
+        """Why the loop is not healthy (None when it is), as seen from another thread."""
+        idle = time.monotonic() - self.last_turn
+        if idle > stuck_after_s:
+            return f"the consumer loop has not turned for {idle:.0f} s"
+        return None
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, processor: StreamProcessor):
+        self.processor = processor
+
+    def on_partitions_revoked(self, revoked):
+        self.processor.retire(self.processor.revoke_timeout_s)
+
+    def on_partitions_assigned(self, assigned):
+        self.processor.assigned(len(assigned))

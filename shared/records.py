@@ -1,0 +1,136 @@
+"""The record contract: for each record model, its ClickHouse table, its columns
+and how a record becomes a row (DESIGN §3).
+
+A :class:`Table` lists its columns in the order the migrations create them,
+each with the function that reads its value from a record; the store inserts
+rows in that order, and code that reads a row back (the rollups' touched posts)
+asks the table for a column by name. ``tests/unit/test_records.py`` holds the
+columns against ``DESCRIBE TABLE`` after the migrations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+from shared.events import COUNTERS, Interaction, Mention, Metrics, Post, Record
+from shared.hashtags import hashtag_key, hashtags_in
+
+Row = list[Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column and where its value comes from: the record's attribute of the same
+    name unless ``source`` says otherwise."""
+
+    name: str
+    source: Callable[[Any], Any] | None = None
+
+    def value(self, item: object) -> Any:
+        return self.source(item) if self.source is not None else getattr(item, self.name)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A raw table: its name, its columns in insert order, and whether the last column is
+    the ``version`` (the time the collector received the record, in ns)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    versioned: bool = True
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns) + (("version",) if self.versioned else ())
+
+    def row(self, item: object, version: int | None = None) -> Row:
+        """The row of ``item`` in :attr:`column_names` order."""
+        values = [column.value(item) for column in self.columns]
+        if self.versioned:
+            if version is None:
+                raise ValueError(f"a {self.name} row needs a version")
+            values.append(version)
+        return values
+
+    def reader(self, *names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+        """A function giving the named columns of a row of this table, as a tuple."""
+        positions = [self.column_names.index(name) for name in names]
+        return lambda row: tuple(row[position] for position in positions)
+
+
+def _columns(*names: str) -> tuple[Column, ...]:
+    return tuple(Column(name) for name in names)
+
+
+def _tags(post: Post) -> dict[str, str]:
+    """One spelling per normalised tag (the first written): a post counts once under each."""
+    written = list(post.hashtags) if post.hashtags is not None else hashtags_in(post.text or "")
+    tags: dict[str, str] = {}
+    for tag in written:
+        tags.setdefault(hashtag_key(tag), tag)
+    return tags
+
+
+POSTS = Table(
+    "posts",
+    (
+        *_columns("event", "platform", "post_id", "created_at", "account", "author", "text", "lang"),
+        Column("hashtags", lambda post: list(_tags(post).values())),
+        Column("hashtag_keys", lambda post: list(_tags(post))),
+        *_columns("url", "media", "followers"),
+    ),
+)
+METRICS = Table("metrics", _columns("event", "platform", "post_id", "observed_at", *COUNTERS))
+INTERACTIONS = Table(
+    "interactions",
+    _columns("event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "actor", "text"),
+)
+MENTIONS = Table(
+    "mentions",
+    (
+        Column("event"),
+        Column("url", attrgetter("normalised_url")),
+        Column("original_url", attrgetter("url")),
+        *_columns("platform", "published_at", "outlet", "country", "lang", "title", "audience"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A refused record as the ``rejected`` table keeps it: why, and the original bytes."""
+
+    reject_id: uuid.UUID
+    received_at: datetime
+    event: str
+    source: str
+    line: int
+    field: str
+    reason: str
+    raw: bytes
+
+
+REJECTED = Table("rejected", _columns(*(f.name for f in fields(DeadLetter))), versioned=False)
+
+RECORD_TABLES: dict[type, Table] = {
+    Post: POSTS,
+    Metrics: METRICS,
+    Interaction: INTERACTIONS,
+    Mention: MENTIONS,
+}
+TABLES = {table.name: table for table in (POSTS, METRICS, INTERACTIONS, MENTIONS, REJECTED)}
+
+
+def record_row(record: Record, version: int) -> tuple[str, Row]:
+    """The table of a valid record and its row there; ``version`` orders the versions of one record."""
+    table = RECORD_TABLES[type(record)]
+    return table.name, table.row(record, version)
+
+
+def dead_letter_row(letter: DeadLetter) -> tuple[str, Row]:
+    return REJECTED.name, REJECTED.row(letter)
