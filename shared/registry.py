@@ -11,7 +11,7 @@ import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -49,7 +49,7 @@ class Session(BaseModel):
         return self
 
     def title(self, lang: str) -> str:
-        return self.titles.get(lang) or next(iter(self.titles.values()))
+        return self.titles.get(cast(Lang, lang)) or next(iter(self.titles.values()))
 
 
 class Event(BaseModel):
@@ -103,7 +103,7 @@ class Event(BaseModel):
         return ZoneInfo(self.timezone)
 
     def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names.get("en") or self.slug
+        return self.names.get(cast(Lang, lang)) or self.names.get("en") or self.slug
 
 
 def _with_offset(value: object) -> object:

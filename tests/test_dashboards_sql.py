@@ -251,7 +251,8 @@ class Store:
         self.client = pipeline.store.client
 
     def run(self, sql: str) -> tuple[list[str], list[str], list[tuple]]:
-        """Names and types of the answer's columns (from DESCRIBE: an empty answer has them too), and its rows."""
+        """Names and types of the answer's columns (from DESCRIBE: an empty answer has them too),
+        and its rows."""
         try:
             rows = self.client.query(sql).result_rows
             described = self.client.query(f"DESCRIBE TABLE ({sql})").result_rows
