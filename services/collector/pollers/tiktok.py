@@ -25,16 +25,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.mapping import (
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    unix_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError
@@ -51,7 +42,7 @@ class TikTokPoller(
     Poller, connector="tiktok", options=lambda s: s.tiktok, every=timedelta(minutes=5), batch=20
 ):
     def rate_limit_wait(self, response: Response) -> float | None:
-        code = as_dict(as_dict(response.json()).get("error")).get("code")
+        code = mapping.as_dict(mapping.as_dict(response.json()).get("error")).get("code")
         if response.status != 429 and code != "rate_limit_exceeded":
             return None
         return self.retry_after(response) or self.backoff(f"{response.status} {code or ''}".strip())
@@ -64,10 +55,10 @@ class TikTokPoller(
             body=body,
             headers={"Authorization": f"Bearer {self.token}"},
         )
-        answer = as_dict(response.json())
-        error = as_dict(answer.get("error"))
+        answer = mapping.as_dict(response.json())
+        error = mapping.as_dict(answer.get("error"))
         if response.status == 200 and error.get("code", "ok") == "ok":
-            return as_dict(answer.get("data"))
+            return mapping.as_dict(answer.get("data"))
         raise ApiError(
             response.status,
             str(error.get("message") or error.get("code") or response.text[:200]),
@@ -76,24 +67,26 @@ class TikTokPoller(
 
     def figures(self, video: dict, observed: str) -> dict | None:
         values = {
-            "views": counter(video.get("view_count")),
-            "likes": counter(video.get("like_count")),
-            "comments": counter(video.get("comment_count")),
-            "shares": counter(video.get("share_count")),
+            "views": mapping.counter(video.get("view_count")),
+            "likes": mapping.counter(video.get("like_count")),
+            "comments": mapping.counter(video.get("comment_count")),
+            "shares": mapping.counter(video.get("share_count")),
         }
         if all(v is None for v in values.values()):
             return None
-        return compact({**self.base("metrics", need_id(video, "id")), "observed_at": observed, **values})
+        return mapping.compact(
+            {**self.base("metrics", mapping.need_id(video, "id")), "observed_at": observed, **values}
+        )
 
     def map_video(self, video: object, observed: str) -> tuple[dict, dict | None]:
         if not isinstance(video, dict):
-            raise Unmappable("", "a video must be a JSON object")
-        video_id = need_id(video, "id")
+            raise mapping.Unmappable("", "a video must be a JSON object")
+        video_id = mapping.need_id(video, "id")
         texts = [video.get(key) for key in ("title", "video_description")]
-        post = compact(
+        post = mapping.compact(
             {
                 **self.base("post", video_id),
-                "created_at": need_time(video.get("create_time"), "create_time", unix=True),
+                "created_at": mapping.need_time(video.get("create_time"), "create_time", unix=True),
                 "text": next((t for t in texts if isinstance(t, str) and t), None),
                 "url": video.get("share_url") if isinstance(video.get("share_url"), str) else None,
                 "media": "video",
@@ -115,9 +108,9 @@ class TikTokPoller(
             )
             observed = self.observed()
             entries, reached = [], False
-            for index, video in enumerate(as_list(data.get("videos"))):
+            for index, video in enumerate(mapping.as_list(data.get("videos"))):
                 found = entry(f"data.videos.{index}", video, partial(self.map_video, video, observed))
-                created = unix_time(as_dict(video).get("create_time"))
+                created = mapping.unix_time(mapping.as_dict(video).get("create_time"))
                 if created is not None:
                     seconds = int(created.timestamp())
                     pending = max(pending or 0, seconds)
@@ -143,10 +136,10 @@ class TikTokPoller(
         observed = self.observed()
 
         def snapshot(video: object) -> tuple[None, dict | None]:
-            return None, self.figures(as_dict(video), observed)
+            return None, self.figures(mapping.as_dict(video), observed)
 
-        videos = as_list(data.get("videos"))
+        videos = mapping.as_list(data.get("videos"))
         entries = [entry(f"data.videos.{i}", v, partial(snapshot, v)) for i, v in enumerate(videos)]
-        returned = {str(as_dict(video).get("id")) for video in videos}
+        returned = {str(mapping.as_dict(video).get("id")) for video in videos}
         self.forget(p for p in post_ids if p not in returned)
         return entries
