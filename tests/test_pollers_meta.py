@@ -26,9 +26,9 @@ from test_pollers import (
     totals,
 )
 
+from services.collector.metrics import PollerMetrics
 from services.collector.pollers.facebook import FacebookPoller
 from services.collector.pollers.instagram import InstagramPoller
-from services.collector.pollers.metrics import PollerMetrics
 from services.collector.pollers.schedule import utcnow
 from shared.registry import Event
 from shared.settings import FacebookSettings, InstagramSettings

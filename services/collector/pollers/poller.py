@@ -36,13 +36,14 @@ import aiohttp
 
 from services.collector.intake import now_ns
 from services.collector.mapping import Item, parse_time, to_intake
+from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint, state_dir
 from services.collector.pollers.entries import Entry
 from services.collector.pollers.http import Requests
 from services.collector.pollers.limits import Blocked, PollError, RateLimit
-from services.collector.pollers.metrics import PollerMetrics, Sink
 from services.collector.pollers.page import Page
 from services.collector.pollers.schedule import due_posts, iso, utcnow
+from services.collector.pollers.sink import Sink
 from services.collector.pollers.terms import Terms
 from services.collector.publisher import KafkaUnavailable
 from shared.chunks import chunked
