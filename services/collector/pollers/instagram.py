@@ -32,6 +32,7 @@ from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.facebook import strip_token
 from services.collector.pollers.limits import Blocked, PollError
+from services.collector.pollers.listing import Listing
 from services.collector.pollers.meta import MetaPoller, counters_from
 from services.collector.pollers.schedule import iso
 
@@ -80,12 +81,7 @@ class InstagramPoller(
             "likes": mapping.counter(item.get("like_count")),
             "comments": mapping.counter(item.get("comments_count")),
         }
-        metrics = (
-            None
-            if all(v is None for v in values.values())
-            else mapping.compact({**self.base("metrics", media_id), "observed_at": observed, **values})
-        )
-        return post, metrics
+        return post, self.snapshot(media_id, observed, values)
 
     # -- discover ---------------------------------------------------------------------------
 
@@ -140,16 +136,15 @@ class InstagramPoller(
     async def own_media(self, account: str) -> None:
         key = f"media:{account}"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        newest = mapping.parse_time(state.get("newest"))
-        floor = newest or self.since()
-        next_url, pending = state.get("next"), mapping.parse_time(state.get("pending"))
+        listing = Listing(state, self.since(), mapping.parse_time, iso)
+        next_url = state.get("next")
         while True:
             if next_url:
                 body = await self.get(next_url)
             else:
                 body = await self.get(f"{self.url}/{account}/media", fields=MEDIA_FIELDS, limit=50)
             observed = self.observed()
-            entries, reached = [], False
+            entries = []
             for index, item in enumerate(mapping.as_list(body.get("data"))):
                 kind = str(mapping.as_dict(item).get("media_type", ""))
                 found = entry(
@@ -159,30 +154,18 @@ class InstagramPoller(
                     extra={"type": kind} if kind else None,
                 )
                 created = mapping.parse_time((found.post or {}).get("created_at"))
-                if created is not None:
-                    pending = max(pending, created) if pending else created
-                    if created <= floor:
-                        reached = True
-                        continue
+                if listing.passed(created):
+                    continue
                 if found.post and not self.belongs(found.post.get("text"), created):
                     continue
                 entries.append(found)
             following = mapping.as_dict(body.get("paging")).get("next")
             next_url = (
                 strip_token(following)
-                if isinstance(following, str) and body.get("data") and not reached
+                if isinstance(following, str) and body.get("data") and not listing.reached
                 else None
             )
-            if next_url:
-                cursor = {
-                    "newest": state.get("newest"),
-                    "next": next_url,
-                    "pending": iso(pending) if pending else None,
-                }
-            else:
-                done = max(d for d in (pending, newest) if d) if (pending or newest) else None
-                cursor = {"newest": iso(done) if done else None}
-            await self.take(entries, {key: cursor})
+            await self.take(entries, {key: listing.cursor(bool(next_url), next=next_url)})
             if not next_url:
                 return
 

@@ -40,6 +40,7 @@ from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
 from shared.chunks import chunked
 
@@ -167,13 +168,12 @@ class LinkedInPoller(
     async def posts(self, org: str) -> None:
         key = f"posts:{org}"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        newest = state.get("newest")
-        floor = newest or int(self.since().timestamp() * 1000)
-        start, pending = state.get("start", 0), state.get("pending")
+        listing = Listing(state, int(self.since().timestamp() * 1000), as_stored, as_stored)
+        start = state.get("start", 0)
         while True:
             body = await self.get(f"posts?q=author&author={restli(org)}&count={PAGE}&start={start}")
             elements = mapping.as_list(body.get("elements"))
-            found, reached = [], False
+            found = []
             for index, item in enumerate(elements):
                 mapped = entry(
                     f"elements.{start + index}", item, partial(self.map_post, org, item), extra={"org": org}
@@ -181,12 +181,8 @@ class LinkedInPoller(
                 stamp = mapping.unix_time(
                     mapping.as_dict(item).get("publishedAt") or mapping.as_dict(item).get("createdAt")
                 )
-                if stamp is not None:
-                    millis = int(stamp.timestamp() * 1000)
-                    pending = max(pending or 0, millis)
-                    if millis <= floor:
-                        reached = True
-                        continue
+                if stamp is not None and listing.passed(int(stamp.timestamp() * 1000)):
+                    continue
                 if mapping.as_dict(item).get("lifecycleState", "PUBLISHED") != "PUBLISHED":
                     continue
                 if mapped.post and not self.belongs(mapped.post.get("text"), stamp):
@@ -203,13 +199,8 @@ class LinkedInPoller(
             paging = mapping.as_dict(body.get("paging"))
             start += len(elements)
             total = paging.get("total")
-            more = bool(elements) and not reached and (not isinstance(total, int) or start < total)
-            cursor = (
-                {"newest": newest, "start": start, "pending": pending}
-                if more
-                else {"newest": max(pending or 0, newest or 0) or None}
-            )
-            await self.take(entries, {key: cursor})
+            more = bool(elements) and not listing.reached and (not isinstance(total, int) or start < total)
+            await self.take(entries, {key: listing.cursor(more, start=start)})
             if not more:
                 return
 

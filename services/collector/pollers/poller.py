@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 import aiohttp
 
 from services.collector.intake import now_ns
-from services.collector.mapping import Item, parse_time, to_intake
+from services.collector.mapping import Item, compact, parse_time, to_intake
 from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint, state_dir
 from services.collector.pollers.entries import Entry
@@ -196,6 +196,12 @@ class Poller(Requests):
 
     def base(self, kind: str, post_id: str) -> dict[str, Any]:
         return {"type": kind, "event": self.event.slug, "platform": self.platform, "post_id": post_id}
+
+    def snapshot(self, post_id: str, observed: str, values: Mapping[str, int | None]) -> dict | None:
+        """A metrics record of the figures the platform reported (``None`` when it reported none)."""
+        if all(value is None for value in values.values()):
+            return None
+        return compact({**self.base("metrics", post_id), "observed_at": observed, **values})
 
     def known(self, post_id: str) -> bool:
         return post_id in self.checkpoint.posts

@@ -29,6 +29,7 @@ from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError
+from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
 
 LIST_FIELDS = (
@@ -97,9 +98,8 @@ class TikTokPoller(
     async def discover(self) -> None:
         key = "videos"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        newest = state.get("newest")
-        floor = newest or int(self.since().timestamp())
-        cursor, pending = state.get("cursor"), state.get("pending")
+        listing = Listing(state, int(self.since().timestamp()), as_stored, as_stored)
+        cursor = state.get("cursor")
         while True:
             data = await self.call(
                 "video/list/",
@@ -107,27 +107,18 @@ class TikTokPoller(
                 {"max_count": PAGE, **({"cursor": cursor} if cursor is not None else {})},
             )
             observed = self.observed()
-            entries, reached = [], False
+            entries = []
             for index, video in enumerate(mapping.as_list(data.get("videos"))):
                 found = entry(f"data.videos.{index}", video, partial(self.map_video, video, observed))
                 created = mapping.unix_time(mapping.as_dict(video).get("create_time"))
-                if created is not None:
-                    seconds = int(created.timestamp())
-                    pending = max(pending or 0, seconds)
-                    if seconds <= floor:
-                        reached = True
-                        continue
+                if created is not None and listing.passed(int(created.timestamp())):
+                    continue
                 if found.post and not self.belongs(found.post.get("text"), created):
                     continue
                 entries.append(found)
-            more = bool(data.get("has_more")) and not reached and data.get("cursor") is not None
+            more = bool(data.get("has_more")) and not listing.reached and data.get("cursor") is not None
             cursor = data.get("cursor") if more else None
-            state_now = (
-                {"newest": newest, "cursor": cursor, "pending": pending}
-                if more
-                else {"newest": max(pending or 0, newest or 0) or None}
-            )
-            await self.take(entries, {key: state_now})
+            await self.take(entries, {key: listing.cursor(more, cursor=cursor)})
             if not more:
                 return
 

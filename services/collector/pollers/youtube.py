@@ -127,12 +127,7 @@ class YouTubePoller(
             "likes": mapping.counter(statistics.get("likeCount")),
             "comments": mapping.counter(statistics.get("commentCount")),
         }
-        metrics = (
-            None
-            if all(v is None for v in values.values())
-            else mapping.compact({**self.base("metrics", video_id), "observed_at": observed, **values})
-        )
-        return post, metrics
+        return post, self.snapshot(video_id, observed, values)
 
     async def videos(self, video_ids: list[str]) -> list[Entry]:
         self.spend(VIDEOS_COST)
