@@ -27,10 +27,11 @@ import pytest
 from aiohttp import web
 from conftest import TOKEN, RunningPipeline, env_of, sada, wait_for
 
+from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint
-from services.collector.pollers.metrics import PollerMetrics, PublisherSink
 from services.collector.pollers.poller import Poller
 from services.collector.pollers.schedule import due_posts, is_due, refresh_interval, utcnow
+from services.collector.pollers.sink import PublisherSink
 from services.collector.pollers.terms import Terms
 from services.collector.pollers.x import XPoller, search_queries
 from services.collector.pollers.youtube import YouTubePoller

@@ -26,9 +26,9 @@ from test_pollers import (
     totals,
 )
 
+from services.collector.metrics import PollerMetrics
 from services.collector.pollers.facebook import FacebookPoller
 from services.collector.pollers.instagram import InstagramPoller
-from services.collector.pollers.metrics import PollerMetrics
 from services.collector.pollers.schedule import utcnow
 from shared.registry import Event
 from shared.settings import FacebookSettings, InstagramSettings
@@ -93,6 +93,32 @@ class FacebookFake:
         self.served.setdefault(post_id, {}).update({"likes": 10 * n + v, "comments": n + v, "shares": n * v})
         return counts
 
+    def page_of_posts(self, page: str, after: str, since: int) -> dict:
+        """A page of a Page's posts published since ``since``, from the cursor ``after``."""
+        listed = [p for p in self.order if (NOW - timedelta(minutes=self.minutes[p])).timestamp() >= since]
+        start = int(after[1:]) if after else 0
+        chunk = listed[start : start + self.PAGE]
+        data = []
+        for post_id in chunk:
+            item = {
+                "id": post_id,
+                **self.posts[post_id],
+                "permalink_url": f"https://www.facebook.com/{post_id}",
+                "from": {"name": "Sada", "id": page},
+                **self.counts(post_id),
+            }
+            data.append(item)
+        body: dict = {
+            "data": data,
+            "paging": {"cursors": {"before": "b", "after": f"a{start + len(chunk)}"}},
+        }
+        if start + self.PAGE < len(listed):
+            body["paging"]["next"] = (
+                f"{self.url}{self.base}/{page}/posts?access_token={TOKEN}&limit=2&since={since}"
+                f"&fields=id%2Cmessage&after=a{start + self.PAGE}"
+            )
+        return body
+
     def app(self) -> web.Application:
         usage = {"X-App-Usage": json.dumps({"call_count": 28, "total_cputime": 25, "total_time": 25})}
 
@@ -125,31 +151,7 @@ class FacebookFake:
                     {"error": {"message": "An unknown error occurred", "code": 1}}, status=500
                 )
             since = int(request.query.get("since", "0"))
-            listed = [
-                p for p in self.order if (NOW - timedelta(minutes=self.minutes[p])).timestamp() >= since
-            ]
-            start = int(after[1:]) if after else 0
-            chunk = listed[start : start + self.PAGE]
-            data = []
-            for post_id in chunk:
-                item = {
-                    "id": post_id,
-                    **self.posts[post_id],
-                    "permalink_url": f"https://www.facebook.com/{post_id}",
-                    "from": {"name": "Sada", "id": page},
-                    **self.counts(post_id),
-                }
-                data.append(item)
-            body: dict = {
-                "data": data,
-                "paging": {"cursors": {"before": "b", "after": f"a{start + len(chunk)}"}},
-            }
-            if start + self.PAGE < len(listed):
-                body["paging"]["next"] = (
-                    f"{self.url}{self.base}/{page}/posts?access_token={TOKEN}&limit=2&since={since}"
-                    f"&fields=id%2Cmessage&after=a{start + self.PAGE}"
-                )
-            return web.json_response(body, headers=usage)
+            return web.json_response(self.page_of_posts(page, after, since), headers=usage)
 
         async def by_ids(request: web.Request) -> web.Response:
             check_token(request)

@@ -122,8 +122,8 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
 
     add_ingest_route(app, settings, publisher, metrics)
     app.router.add_get("/v1/produced", produced)
-    add_webhook_routes(app, settings, publisher, metrics.registry)
-    add_import_route(app, settings, publisher, metrics.registry)
+    add_webhook_routes(app, settings, publisher, metrics)
+    add_import_route(app, settings, publisher, metrics)
     add_service_routes(
         app,
         "collector",

@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter
 
 from services.collector.answers import Refused, publish_acked, read_body
 from services.collector.exports.importer import FORMATS, ImportRefused, import_file
 from services.collector.exports.layout import Context
 from services.collector.intake import now_ns
+from services.collector.metrics import CollectorMetrics
 from services.collector.middleware import Policy, add_route, bearer
 from services.collector.publisher import Publisher
 from shared.events import EVENT_SLUG
@@ -65,15 +65,8 @@ def context_of(query: dict[str, str], received_ns: int) -> Context | None:
 
 
 def add_import_route(
-    app: web.Application, settings: Settings, publisher: Publisher, registry: CollectorRegistry
+    app: web.Application, settings: Settings, publisher: Publisher, metrics: CollectorMetrics
 ) -> None:
-    rows = Counter(
-        "sada_collector_import_rows",
-        "Rows of uploaded files, by format and outcome (imported, skipped, dead_letter)",
-        ["format", "outcome"],
-        registry=registry,
-    )
-
     async def upload(request: web.Request) -> web.Response:
         fmt = request.query.get("format") or None
         if fmt is not None and fmt not in FORMATS:
@@ -96,9 +89,9 @@ def add_import_route(
         source = request.headers.get("X-Sada-Source", "import")[:200]
         await publish_acked(publisher, result.intake, source, settings)
         dead = sum(1 for s in result.skipped if s.dead_letter)
-        rows.labels(result.format, "imported").inc(result.rows - len(result.skipped))
-        rows.labels(result.format, "skipped").inc(len(result.skipped) - dead)
-        rows.labels(result.format, "dead_letter").inc(dead)
+        metrics.import_rows.labels(result.format, "imported").inc(result.rows - len(result.skipped))
+        metrics.import_rows.labels(result.format, "skipped").inc(len(result.skipped) - dead)
+        metrics.import_rows.labels(result.format, "dead_letter").inc(dead)
         event = context.event if context and result.format != "ndjson" else None
         status = 200 if result.intake.accepted else 422
         return web.json_response({"source": source, **result.answer(event)}, status=status)

@@ -87,6 +87,12 @@ class Row:
         return out.getvalue().encode()
 
 
+def plain(*fields: str) -> dict[str, tuple[str, ...]]:
+    """Names that stand for themselves: in :attr:`Layout.columns`, fields each read from the
+    column of its name; in :attr:`Layout.counters`, counters each made of the field of its name."""
+    return {name: (name,) for name in fields}
+
+
 def _no_summary(_: Row) -> str | None:
     return None
 
@@ -104,7 +110,6 @@ class Layout:
     """One export format. ``columns`` maps a logical field to the header names it is
     known by; ``counters`` maps a format v1 counter to the fields summed into it."""
 
-    name: str
     platform: str
     title: str
     columns: Mapping[str, tuple[str, ...]]
@@ -116,6 +121,11 @@ class Layout:
     summary: Callable[[Row], str | None] = _no_summary
     post_id: Callable[[Row], str | None] = _post_id_column
     url: Callable[[Row, str], str | None] = _url_column
+
+    @property
+    def name(self) -> str:
+        """The format's name (``?format=``): its platform's."""
+        return self.platform
 
     def match(self, row: int, values: Sequence[object]) -> Header | None:
         """This format's header, if ``values`` is one: every required field has a column."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from services.collector.exports.layout import Layout, Row
+from services.collector.exports.layout import Layout, Row, plain
 
 URN = re.compile(r"urn:li:[A-Za-z]+:[A-Za-z0-9_-]+")
 
@@ -49,7 +49,6 @@ def _post_id(row: Row) -> str | None:
 
 
 LAYOUT = Layout(
-    name="linkedin",
     platform="linkedin",
     title="LinkedIn page content export",
     columns={
@@ -58,22 +57,10 @@ LAYOUT = Layout(
         "text": ("post title",),
         "author": ("posted by",),
         "media": ("content type",),
-        "impressions": ("impressions",),
-        "views": ("views",),
-        "clicks": ("clicks",),
-        "likes": ("likes",),
-        "comments": ("comments",),
-        "reposts": ("reposts",),
+        **plain("impressions", "views", "clicks", "likes", "comments", "reposts"),
     },
     required=("url", "created_at", "impressions"),
-    counters={
-        "impressions": ("impressions",),
-        "views": ("views",),
-        "clicks": ("clicks",),
-        "likes": ("likes",),
-        "comments": ("comments",),
-        "shares": ("reposts",),
-    },
+    counters={**plain("impressions", "views", "clicks", "likes", "comments"), "shares": ("reposts",)},
     media={
         "image": "image",
         "video": "video",

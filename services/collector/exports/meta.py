@@ -44,7 +44,7 @@ count each action twice), follows, duration, watch time.
 
 from __future__ import annotations
 
-from services.collector.exports.layout import Layout, Row
+from services.collector.exports.layout import Layout, Row, plain
 
 
 def _lifetime_row(row: Row) -> str | None:
@@ -53,34 +53,31 @@ def _lifetime_row(row: Row) -> str | None:
     return None
 
 
+def _post_columns(text: tuple[str, ...], account: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The post's columns: both exports name them alike but for the text and the account."""
+    return {
+        "post_id": ("post id",),
+        "created_at": ("publish time",),
+        "text": text,
+        "url": ("permalink",),
+        "account": account,
+        "media": ("post type",),
+    }
+
+
 FACEBOOK = Layout(
-    name="facebook",
     platform="facebook",
     title="Meta Business Suite Facebook posts CSV",
     columns={
-        "post_id": ("post id",),
-        "created_at": ("publish time",),
-        "text": ("description", "title"),
-        "url": ("permalink",),
-        "account": ("page name",),
-        "media": ("post type",),
-        "impressions": ("impressions",),
-        "reach": ("reach",),
-        "views": ("views",),
-        "reactions": ("reactions",),
-        "comments": ("comments",),
-        "shares": ("shares",),
+        **_post_columns(text=("description", "title"), account=("page name",)),
+        **plain("impressions", "reach", "views", "reactions", "comments", "shares"),
         "clicks": ("total clicks",),
     },
     required=("post_id", "created_at", "reactions"),
     counters={
-        "impressions": ("impressions",),
-        "reach": ("reach",),
-        "views": ("views",),
+        **plain("impressions", "reach", "views"),
         "likes": ("reactions",),
-        "comments": ("comments",),
-        "shares": ("shares",),
-        "clicks": ("clicks",),
+        **plain("comments", "shares", "clicks"),
     },
     media={
         "photos": "image",
@@ -100,35 +97,18 @@ FACEBOOK = Layout(
     summary=_lifetime_row,
 )
 
+# Instagram's figures are each in the column of the format v1 counter's name.
+INSTAGRAM_COUNTERS = ("impressions", "reach", "views", "likes", "comments", "shares", "saves")
+
 INSTAGRAM = Layout(
-    name="instagram",
     platform="instagram",
     title="Meta Business Suite Instagram posts CSV",
     columns={
-        "post_id": ("post id",),
-        "created_at": ("publish time",),
-        "text": ("description",),
-        "url": ("permalink",),
-        "account": ("account username",),
-        "media": ("post type",),
-        "impressions": ("impressions",),
-        "reach": ("reach",),
-        "views": ("views",),
-        "likes": ("likes",),
-        "comments": ("comments",),
-        "shares": ("shares",),
-        "saves": ("saves",),
+        **_post_columns(text=("description",), account=("account username",)),
+        **plain(*INSTAGRAM_COUNTERS),
     },
     required=("post_id", "created_at", "likes"),
-    counters={
-        "impressions": ("impressions",),
-        "reach": ("reach",),
-        "views": ("views",),
-        "likes": ("likes",),
-        "comments": ("comments",),
-        "shares": ("shares",),
-        "saves": ("saves",),
-    },
+    counters=plain(*INSTAGRAM_COUNTERS),
     media={"ig image": "image", "ig carousel": "carousel", "ig reel": "video", "ig video": "video"},
     summary=_lifetime_row,
 )

@@ -38,10 +38,9 @@ profile visits, detail expands, hashtag and permalink clicks, new follows.
 
 from __future__ import annotations
 
-from services.collector.exports.layout import Layout
+from services.collector.exports.layout import Layout, plain
 
 LAYOUT = Layout(
-    name="x",
     platform="x",
     title="X post activity CSV",
     columns={
@@ -49,10 +48,7 @@ LAYOUT = Layout(
         "created_at": ("date", "time"),
         "text": ("post text", "tweet text"),
         "url": ("post link", "tweet permalink"),
-        "engagements": ("engagements",),
-        "impressions": ("impressions",),
-        "likes": ("likes",),
-        "replies": ("replies",),
+        **plain("engagements", "impressions", "likes", "replies"),
         "reposts": ("reposts", "retweets"),
         "quotes": ("quotes",),
         "url_clicks": ("url clicks",),
@@ -61,8 +57,7 @@ LAYOUT = Layout(
     },
     required=("post_id", "created_at", "impressions", "engagements"),
     counters={
-        "impressions": ("impressions",),
-        "likes": ("likes",),
+        **plain("impressions", "likes"),
         "comments": ("replies",),
         "shares": ("reposts", "quotes"),
         "clicks": ("url_clicks",),

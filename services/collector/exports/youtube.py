@@ -25,7 +25,7 @@ Not counted: engaged views, watch time, click-through rate, subscribers.
 
 from __future__ import annotations
 
-from services.collector.exports.layout import Layout, Row
+from services.collector.exports.layout import Layout, Row, plain
 
 
 def _total_row(row: Row) -> str | None:
@@ -39,27 +39,18 @@ def _watch_url(_: Row, post_id: str) -> str:
 
 
 LAYOUT = Layout(
-    name="youtube",
     platform="youtube",
     title="YouTube Studio Table data.csv",
     columns={
         "post_id": ("content", "video"),
         "created_at": ("video publish time",),
         "text": ("video title",),
-        "views": ("views",),
-        "impressions": ("impressions",),
-        "likes": ("likes",),
+        **plain("views", "impressions", "likes"),
         "comments": ("comments added",),
-        "shares": ("shares",),
+        **plain("shares"),
     },
     required=("post_id", "created_at", "views"),
-    counters={
-        "views": ("views",),
-        "impressions": ("impressions",),
-        "likes": ("likes",),
-        "comments": ("comments",),
-        "shares": ("shares",),
-    },
+    counters=plain("views", "impressions", "likes", "comments", "shares"),
     fixed_media="video",
     summary=_total_row,
     url=_watch_url,

@@ -9,8 +9,8 @@ import signal
 from typing import Any
 
 from services.collector.pollers import CONNECTOR_NAMES
-from services.collector.pollers.metrics import PublisherSink
 from services.collector.pollers.service import Collection, NothingToCollect, resolve
+from services.collector.pollers.sink import PublisherSink
 from services.collector.publisher import Publisher
 from shared.bus import ensure_topics
 from shared.progress import say

@@ -32,16 +32,7 @@ from typing import Any
 
 from yarl import URL
 
-from services.collector.mapping import (
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    parse_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.limits import ApiError, Blocked, PollError
 from services.collector.pollers.meta import INVALID_PARAMETER, MetaPoller, counters_from
@@ -72,28 +63,32 @@ class FacebookPoller(
     MetaPoller, connector="facebook", options=lambda s: s.facebook, every=timedelta(minutes=5), batch=50
 ):
     def counts(self, post_id: str, obj: dict, observed: str) -> dict[str, Any]:
-        return compact(
+        return mapping.compact(
             {
                 **self.base("metrics", post_id),
                 "observed_at": observed,
-                "likes": counter(as_dict(as_dict(obj.get("reactions")).get("summary")).get("total_count")),
-                "comments": counter(as_dict(as_dict(obj.get("comments")).get("summary")).get("total_count")),
-                "shares": counter(as_dict(obj.get("shares")).get("count")),
+                "likes": mapping.counter(
+                    mapping.as_dict(mapping.as_dict(obj.get("reactions")).get("summary")).get("total_count")
+                ),
+                "comments": mapping.counter(
+                    mapping.as_dict(mapping.as_dict(obj.get("comments")).get("summary")).get("total_count")
+                ),
+                "shares": mapping.counter(mapping.as_dict(obj.get("shares")).get("count")),
             }
         )
 
     def map_post(self, page: str, item: object, observed: str) -> tuple[dict, dict]:
         if not isinstance(item, dict):
-            raise Unmappable("", "a post must be a JSON object")
-        post_id = need_id(item, "id")
-        post = compact(
+            raise mapping.Unmappable("", "a post must be a JSON object")
+        post_id = mapping.need_id(item, "id")
+        post = mapping.compact(
             {
                 **self.base("post", post_id),
-                "created_at": need_time(item.get("created_time"), "created_time"),
+                "created_at": mapping.need_time(item.get("created_time"), "created_time"),
                 "text": item.get("message") if isinstance(item.get("message"), str) else None,
                 "url": item.get("permalink_url") if isinstance(item.get("permalink_url"), str) else None,
                 "account": page,
-                "author": as_dict(item.get("from")).get("name"),
+                "author": mapping.as_dict(item.get("from")).get("name"),
             }
         )
         return post, self.counts(post_id, item, observed)
@@ -119,15 +114,15 @@ class FacebookPoller(
                 body = await self.get(f"{self.url}/{page}/posts", fields=POST_FIELDS, since=since, limit=100)
             observed = self.observed()
             entries = []
-            for index, item in enumerate(as_list(body.get("data"))):
+            for index, item in enumerate(mapping.as_list(body.get("data"))):
                 found = entry(f"data.{index}", item, partial(self.map_post, page, item, observed))
-                created = parse_time((found.post or {}).get("created_at"))
+                created = mapping.parse_time((found.post or {}).get("created_at"))
                 if created is not None:
                     pending = max(pending or 0, int(created.timestamp()))
                 if found.post and not self.belongs(found.post.get("text"), created):
                     continue
                 entries.append(found)
-            following = as_dict(body.get("paging")).get("next")
+            following = mapping.as_dict(body.get("paging")).get("next")
             next_url = strip_token(following) if isinstance(following, str) and body.get("data") else None
             cursor = (
                 {"since": since, "next": next_url, "pending": pending}
@@ -143,7 +138,7 @@ class FacebookPoller(
     async def counts_of(self, post_ids: list[str]) -> dict[str, dict]:
         try:
             body = await self.get(f"{self.url}/", ids=",".join(post_ids), fields=COUNT_FIELDS)
-            return {post_id: as_dict(body.get(post_id)) for post_id in post_ids if post_id in body}
+            return {post_id: mapping.as_dict(body.get(post_id)) for post_id in post_ids if post_id in body}
         except ApiError as exc:
             if exc.code != INVALID_PARAMETER or len(post_ids) == 1:
                 raise

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 import aiohttp
 from yarl import URL
 
+from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint
 from services.collector.pollers.limits import Blocked, PollError, RateLimit
-from services.collector.pollers.metrics import PollerMetrics
 from services.collector.pollers.schedule import iso
 from shared.registry import Event
 from shared.settings import PollingSettings

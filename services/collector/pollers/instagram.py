@@ -28,19 +28,11 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.mapping import (
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    parse_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.facebook import strip_token
 from services.collector.pollers.limits import Blocked, PollError
+from services.collector.pollers.listing import Listing
 from services.collector.pollers.meta import MetaPoller, counters_from
 from services.collector.pollers.schedule import iso
 
@@ -67,17 +59,17 @@ class InstagramPoller(
 
     def map_media(self, item: object, observed: str) -> tuple[dict, dict | None]:
         if not isinstance(item, dict):
-            raise Unmappable("", "a media must be a JSON object")
-        media_id = need_id(item, "id")
+            raise mapping.Unmappable("", "a media must be a JSON object")
+        media_id = mapping.need_id(item, "id")
         kind = (
             item.get("media_product_type")
             if item.get("media_product_type") == "REELS"
             else item.get("media_type")
         )
-        post = compact(
+        post = mapping.compact(
             {
                 **self.base("post", media_id),
-                "created_at": need_time(item.get("timestamp"), "timestamp"),
+                "created_at": mapping.need_time(item.get("timestamp"), "timestamp"),
                 "text": item.get("caption") if isinstance(item.get("caption"), str) else None,
                 "url": item.get("permalink") if isinstance(item.get("permalink"), str) else None,
                 "account": item.get("username") if isinstance(item.get("username"), str) else None,
@@ -85,13 +77,11 @@ class InstagramPoller(
                 "media": MEDIA_KINDS.get(str(kind)),
             }
         )
-        values = {"likes": counter(item.get("like_count")), "comments": counter(item.get("comments_count"))}
-        metrics = (
-            None
-            if all(v is None for v in values.values())
-            else compact({**self.base("metrics", media_id), "observed_at": observed, **values})
-        )
-        return post, metrics
+        values = {
+            "likes": mapping.counter(item.get("like_count")),
+            "comments": mapping.counter(item.get("comments_count")),
+        }
+        return post, self.snapshot(media_id, observed, values)
 
     # -- discover ---------------------------------------------------------------------------
 
@@ -112,7 +102,7 @@ class InstagramPoller(
         ids = self.checkpoint.cursors.setdefault("hashtag_ids", {})
         if name not in ids:
             body = await self.get(f"{self.url}/ig_hashtag_search", user_id=self.user_id, q=name)
-            found = as_dict((as_list(body.get("data")) or [{}])[0]).get("id")
+            found = mapping.as_dict((mapping.as_list(body.get("data")) or [{}])[0]).get("id")
             if not found:
                 raise PollError(f"Instagram knows no hashtag #{name}")
             ids[name] = str(found)
@@ -122,7 +112,7 @@ class InstagramPoller(
     async def hashtag(self, name: str) -> None:
         hashtag_id = await self.hashtag_id(name)
         key = f"hashtag:{name}"
-        after = as_dict(self.checkpoint.cursors.get(key)).get("after")
+        after = mapping.as_dict(self.checkpoint.cursors.get(key)).get("after")
         while True:
             params: dict[str, Any] = {"user_id": self.user_id, "fields": MEDIA_FIELDS, "limit": 50}
             if after:
@@ -131,11 +121,11 @@ class InstagramPoller(
             observed = self.observed()
             entries = [
                 entry(f"data.{i}", item, partial(self.map_media, item, observed), refreshable=False)
-                for i, item in enumerate(as_list(body.get("data")))
+                for i, item in enumerate(mapping.as_list(body.get("data")))
             ]
-            paging = as_dict(body.get("paging"))
+            paging = mapping.as_dict(body.get("paging"))
             after = (
-                as_dict(paging.get("cursors")).get("after")
+                mapping.as_dict(paging.get("cursors")).get("after")
                 if paging.get("next") and body.get("data")
                 else None
             )
@@ -146,49 +136,36 @@ class InstagramPoller(
     async def own_media(self, account: str) -> None:
         key = f"media:{account}"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        newest = parse_time(state.get("newest"))
-        floor = newest or self.since()
-        next_url, pending = state.get("next"), parse_time(state.get("pending"))
+        listing = Listing(state, self.since(), mapping.parse_time, iso)
+        next_url = state.get("next")
         while True:
             if next_url:
                 body = await self.get(next_url)
             else:
                 body = await self.get(f"{self.url}/{account}/media", fields=MEDIA_FIELDS, limit=50)
             observed = self.observed()
-            entries, reached = [], False
-            for index, item in enumerate(as_list(body.get("data"))):
-                kind = str(as_dict(item).get("media_type", ""))
+            entries = []
+            for index, item in enumerate(mapping.as_list(body.get("data"))):
+                kind = str(mapping.as_dict(item).get("media_type", ""))
                 found = entry(
                     f"data.{index}",
                     item,
                     partial(self.map_media, item, observed),
                     extra={"type": kind} if kind else None,
                 )
-                created = parse_time((found.post or {}).get("created_at"))
-                if created is not None:
-                    pending = max(pending, created) if pending else created
-                    if created <= floor:
-                        reached = True
-                        continue
+                created = mapping.parse_time((found.post or {}).get("created_at"))
+                if listing.passed(created):
+                    continue
                 if found.post and not self.belongs(found.post.get("text"), created):
                     continue
                 entries.append(found)
-            following = as_dict(body.get("paging")).get("next")
+            following = mapping.as_dict(body.get("paging")).get("next")
             next_url = (
                 strip_token(following)
-                if isinstance(following, str) and body.get("data") and not reached
+                if isinstance(following, str) and body.get("data") and not listing.reached
                 else None
             )
-            if next_url:
-                cursor = {
-                    "newest": state.get("newest"),
-                    "next": next_url,
-                    "pending": iso(pending) if pending else None,
-                }
-            else:
-                done = max(d for d in (pending, newest) if d) if (pending or newest) else None
-                cursor = {"newest": iso(done) if done else None}
-            await self.take(entries, {key: cursor})
+            await self.take(entries, {key: listing.cursor(bool(next_url), next=next_url)})
             if not next_url:
                 return
 

@@ -36,19 +36,11 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from services.collector.mapping import (
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    unix_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
 from shared.chunks import chunked
 
@@ -76,7 +68,7 @@ def restli(value: str) -> str:
 def media_kind(content: dict) -> str:
     if not content:
         return "text"
-    media_id = str(as_dict(content.get("media")).get("id", ""))
+    media_id = str(mapping.as_dict(content.get("media")).get("id", ""))
     if ":video:" in media_id:
         return "video"
     if media_id:
@@ -111,7 +103,7 @@ class LinkedInPoller(
         body = response.json()
         if response.status == 200 and isinstance(body, dict):
             return body
-        body = as_dict(body)
+        body = mapping.as_dict(body)
         raise ApiError(
             response.status, str(body.get("message") or response.text[:200]), body.get("serviceErrorCode")
         )
@@ -120,29 +112,29 @@ class LinkedInPoller(
 
     def map_post(self, org: str, item: object) -> tuple[dict, None]:
         if not isinstance(item, dict):
-            raise Unmappable("", "a post must be a JSON object")
-        post_id = need_id(item, "id")
+            raise mapping.Unmappable("", "a post must be a JSON object")
+        post_id = mapping.need_id(item, "id")
         stamp = item.get("publishedAt") or item.get("createdAt")
-        post = compact(
+        post = mapping.compact(
             {
                 **self.base("post", post_id),
-                "created_at": need_time(stamp, "publishedAt", unix=True),
+                "created_at": mapping.need_time(stamp, "publishedAt", unix=True),
                 "text": item.get("commentary") if isinstance(item.get("commentary"), str) else None,
                 "account": item.get("author") if isinstance(item.get("author"), str) else org,
                 "url": f"https://www.linkedin.com/feed/update/{post_id}",
-                "media": media_kind(as_dict(item.get("content"))),
+                "media": media_kind(mapping.as_dict(item.get("content"))),
             }
         )
         return post, None
 
     def map_statistics(self, element: object, observed: str) -> tuple[None, dict]:
-        element = as_dict(element)
+        element = mapping.as_dict(element)
         post_id = element.get("share") or element.get("ugcPost")
         if not isinstance(post_id, str) or not post_id:
-            raise Unmappable("share", "names no share or ugcPost")
-        totals = as_dict(element.get("totalShareStatistics"))
-        values = {name: counter(totals.get(field)) for name, field in STATISTICS.items()}
-        return None, compact({**self.base("metrics", post_id), "observed_at": observed, **values})
+            raise mapping.Unmappable("share", "names no share or ugcPost")
+        totals = mapping.as_dict(element.get("totalShareStatistics"))
+        values = {name: mapping.counter(totals.get(field)) for name, field in STATISTICS.items()}
+        return None, mapping.compact({**self.base("metrics", post_id), "observed_at": observed, **values})
 
     async def statistics(self, org: str, post_ids: list[str]) -> list[Entry]:
         entries = []
@@ -158,7 +150,7 @@ class LinkedInPoller(
             observed = self.observed()
             entries += [
                 entry(f"elements.{i}", element, partial(self.map_statistics, element, observed))
-                for i, element in enumerate(as_list(body.get("elements")))
+                for i, element in enumerate(mapping.as_list(body.get("elements")))
             ]
         return [found for found in entries if found.reason or found.post_id in post_ids]
 
@@ -176,25 +168,22 @@ class LinkedInPoller(
     async def posts(self, org: str) -> None:
         key = f"posts:{org}"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        newest = state.get("newest")
-        floor = newest or int(self.since().timestamp() * 1000)
-        start, pending = state.get("start", 0), state.get("pending")
+        listing = Listing(state, int(self.since().timestamp() * 1000), as_stored, as_stored)
+        start = state.get("start", 0)
         while True:
             body = await self.get(f"posts?q=author&author={restli(org)}&count={PAGE}&start={start}")
-            elements = as_list(body.get("elements"))
-            found, reached = [], False
+            elements = mapping.as_list(body.get("elements"))
+            found = []
             for index, item in enumerate(elements):
                 mapped = entry(
                     f"elements.{start + index}", item, partial(self.map_post, org, item), extra={"org": org}
                 )
-                stamp = unix_time(as_dict(item).get("publishedAt") or as_dict(item).get("createdAt"))
-                if stamp is not None:
-                    millis = int(stamp.timestamp() * 1000)
-                    pending = max(pending or 0, millis)
-                    if millis <= floor:
-                        reached = True
-                        continue
-                if as_dict(item).get("lifecycleState", "PUBLISHED") != "PUBLISHED":
+                stamp = mapping.unix_time(
+                    mapping.as_dict(item).get("publishedAt") or mapping.as_dict(item).get("createdAt")
+                )
+                if stamp is not None and listing.passed(int(stamp.timestamp() * 1000)):
+                    continue
+                if mapping.as_dict(item).get("lifecycleState", "PUBLISHED") != "PUBLISHED":
                     continue
                 if mapped.post and not self.belongs(mapped.post.get("text"), stamp):
                     continue
@@ -207,16 +196,11 @@ class LinkedInPoller(
                 else m
                 for m in found
             ]
-            paging = as_dict(body.get("paging"))
+            paging = mapping.as_dict(body.get("paging"))
             start += len(elements)
             total = paging.get("total")
-            more = bool(elements) and not reached and (not isinstance(total, int) or start < total)
-            cursor = (
-                {"newest": newest, "start": start, "pending": pending}
-                if more
-                else {"newest": max(pending or 0, newest or 0) or None}
-            )
-            await self.take(entries, {key: cursor})
+            more = bool(elements) and not listing.reached and (not isinstance(total, int) or start < total)
+            await self.take(entries, {key: listing.cursor(more, start=start)})
             if not more:
                 return
 

@@ -35,13 +35,15 @@ from typing import Any, ClassVar
 import aiohttp
 
 from services.collector.intake import now_ns
-from services.collector.mapping import Item, parse_time, to_intake
+from services.collector.mapping import Item, compact, parse_time, to_intake
+from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint, state_dir
 from services.collector.pollers.entries import Entry
 from services.collector.pollers.http import Requests
 from services.collector.pollers.limits import Blocked, PollError, RateLimit
-from services.collector.pollers.metrics import PollerMetrics, Sink
-from services.collector.pollers.schedule import due_posts, is_due, iso, utcnow
+from services.collector.pollers.page import Page
+from services.collector.pollers.schedule import due_posts, iso, utcnow
+from services.collector.pollers.sink import Sink
 from services.collector.pollers.terms import Terms
 from services.collector.publisher import KafkaUnavailable
 from shared.chunks import chunked
@@ -50,8 +52,6 @@ from shared.settings import Connector, PressSettings, Settings, revealed
 
 log = logging.getLogger("sada.collector.pollers")
 
-# Platform items that could not be mapped, remembered so they are dead-lettered once.
-DEAD_LETTERS_KEPT = 5000
 # How far before an event's start the posts of its tracked accounts are read.
 ACCOUNT_LEAD = timedelta(days=7)
 # Without a start, how far back a first pass reads an account.
@@ -197,6 +197,12 @@ class Poller(Requests):
     def base(self, kind: str, post_id: str) -> dict[str, Any]:
         return {"type": kind, "event": self.event.slug, "platform": self.platform, "post_id": post_id}
 
+    def snapshot(self, post_id: str, observed: str, values: Mapping[str, int | None]) -> dict | None:
+        """A metrics record of the figures the platform reported (``None`` when it reported none)."""
+        if all(value is None for value in values.values()):
+            return None
+        return compact({**self.base("metrics", post_id), "observed_at": observed, **values})
+
     def known(self, post_id: str) -> bool:
         return post_id in self.checkpoint.posts
 
@@ -223,66 +229,26 @@ class Poller(Requests):
     async def take(
         self, entries: Iterable[Entry], cursors: Mapping[str, Any] | None = None, refreshing: bool = False
     ) -> None:
-        """Publish what a page found, then move the cursors. Discovery: a new post with its
-        figures; a known post's figures when they are due. Refresh: every snapshot."""
-        now = self.clock()
-        items: list[Item] = []
-        new: dict[str, dict[str, Any]] = {}
-        refreshed: set[str] = set()
-        posts = self.checkpoint.posts
+        """Publish what a page found (:class:`Page`), then move the checkpoint and the cursors."""
         dead = self.checkpoint.data.setdefault("dead", [])
-        known_dead, new_dead = set(dead), []
+        page = Page(self.clock(), self.checkpoint.posts, set(dead), self._refreshed, refreshing)
         for found in entries:
-            if found.reason:
-                if found.item_id is None or found.item_id not in known_dead:
-                    items.append(Item(found.path, found.raw, None, found.reason))
-                if found.item_id is not None and found.item_id not in known_dead:
-                    known_dead.add(found.item_id)
-                    new_dead.append(found.item_id)
-                continue
-            post_id = found.post_id
-            if post_id is None:
-                continue
-            if found.post is not None and post_id not in posts and post_id not in new:
-                items.append(Item(found.path, found.raw, found.post))
-                if found.metrics is not None:
-                    items.append(Item(found.path, found.raw, found.metrics))
-                new[post_id] = {
-                    **(found.extra or {}),
-                    "c": found.post.get("created_at"),
-                    "r": iso(now) if found.metrics else None,
-                }
-                if not found.refreshable:
-                    new[post_id]["x"] = False
-                continue
-            if found.metrics is None or post_id in refreshed:
-                continue
-            known = posts.get(post_id) or new.get(post_id) or {}
-            created = parse_time(known.get("c")) or now
-            if refreshing or (
-                post_id not in self._refreshed and is_due(created, parse_time(known.get("r")), now)
-            ):
-                items.append(Item(found.path, found.raw, found.metrics))
-                refreshed.add(post_id)
+            page.sort(found)
 
         def update() -> None:
-            # an item dead-lettered once is not sent again each time a page shows it (its figures
-            # change, so its bytes, so its reject id would too); the last few thousand are kept
-            dead.extend(new_dead)
-            del dead[:-DEAD_LETTERS_KEPT]
-            posts.update(new)
-            for post_id in refreshed:
-                if post_id in posts:
-                    posts[post_id]["r"] = iso(now)
-            self._refreshed.update(refreshed)
-            self._refreshed.update(post_id for post_id, known in new.items() if known["r"])
-            for key, value in (cursors or {}).items():
-                if value is None:
-                    self.checkpoint.cursors.pop(key, None)
-                else:
-                    self.checkpoint.cursors[key] = value
+            page.apply(self.checkpoint)
+            self._refreshed.update(page.published())
+            self.move(cursors or {})
 
-        await self.publish(items, update)
+        await self.publish(page.items, update)
+
+    def move(self, cursors: Mapping[str, Any]) -> None:
+        """Set the cursors a page moved; a ``None`` cursor is dropped (its listing is done)."""
+        for key, value in cursors.items():
+            if value is None:
+                self.checkpoint.cursors.pop(key, None)
+            else:
+                self.checkpoint.cursors[key] = value
 
     def forget(self, post_ids: Iterable[str]) -> None:
         """The platform says these posts are gone: stop asking for their figures."""

@@ -254,70 +254,14 @@ class PressPoller(
             await self.guarded("feed", f"{outlet.name} ({without_query(outlet.feed)})", self.read(outlet))
 
     async def read(self, outlet: Outlet) -> None:
+        """One feed: the mentions it brings, then its cursor (etag, date) and the links seen."""
         key = f"feed:{outlet.feed}"
-        state = dict(self.checkpoint.cursors.get(key) or {})
-        headers = {
-            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
-            "User-Agent": "sada press monitor",
-        }
-        if state.get("etag"):
-            headers["If-None-Match"] = state["etag"]
-        if state.get("modified"):
-            headers["If-Modified-Since"] = state["modified"]
-        response = await self.request("GET", outlet.feed, headers=headers)
-        if response.status == 304:
+        response = await self.fetch(outlet.feed, self.checkpoint.cursors.get(key) or {})
+        if response is None:
             return
-        if response.status != 200:
-            raise PollError(f"HTTP {response.status}")
-        body = response.content
-        if len(body) > MAX_FEED_BYTES:
-            raise PollError(f"the feed is larger than {MAX_FEED_BYTES} bytes")
-        try:
-            items = parse_feed(body)
-        except ValueError as exc:
-            raise PollError(str(exc)) from None
-        seen = self.seen
+        items = parsed(response.content)
         now = self.clock()
-        fresh: list[str] = []
-        records: list[Item] = []
-        for index, item in enumerate(items):
-            if not self.terms.matches(item.title, item.summary, *item.categories):
-                continue
-            published = item.published or now
-            if not self.in_window(published):
-                continue
-            if not item.url:
-                records.append(Item(f"item.{index}.link", item.raw, None, "a matching item without a link"))
-                continue
-            try:
-                normalised = normalise_url(item.url)
-            except ValueError as exc:
-                records.append(Item(f"item.{index}.link", item.raw, None, str(exc)))
-                continue
-            if normalised in seen:
-                continue
-            seen.add(normalised)
-            fresh.append(normalised)
-            records.append(
-                Item(
-                    f"item.{index}",
-                    item.raw,
-                    compact(
-                        {
-                            "type": "mention",
-                            "event": self.event.slug,
-                            "platform": "web",
-                            "url": item.url,
-                            "published_at": iso(published),
-                            "outlet": outlet.name,
-                            "country": outlet.country,
-                            "lang": item.lang or _primary(outlet.lang),
-                            "title": item.title,
-                            "audience": outlet.audience,
-                        }
-                    ),
-                )
-            )
+        records, fresh = self.mentions(outlet, items, now)
         cursor = {
             "etag": response.headers.get("etag"),
             "modified": response.headers.get("last-modified"),
@@ -329,3 +273,77 @@ class PressPoller(
             self.checkpoint.cursors[key] = {k: v for k, v in cursor.items() if v}
 
         await self.publish(records, update)
+
+    async def fetch(self, feed: str, cursor: dict[str, Any]) -> Response | None:
+        """A conditional GET of a feed: ``None`` when it is unchanged since the last read."""
+        headers = {
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
+            "User-Agent": "sada press monitor",
+        }
+        if cursor.get("etag"):
+            headers["If-None-Match"] = cursor["etag"]
+        if cursor.get("modified"):
+            headers["If-Modified-Since"] = cursor["modified"]
+        response = await self.request("GET", feed, headers=headers)
+        if response.status == 304:
+            return None
+        if response.status != 200:
+            raise PollError(f"HTTP {response.status}")
+        return response
+
+    def mentions(self, outlet: Outlet, items: list[FeedItem], now: datetime) -> tuple[list[Item], list[str]]:
+        """The matching items in the event's window, a mention each (a link published before is
+        skipped, a matching item without a usable link is dead-lettered); and the new links."""
+        seen = self.seen
+        fresh: list[str] = []
+        records: list[Item] = []
+        for index, item in enumerate(items):
+            published = item.published or now
+            if not self.terms.matches(item.title, item.summary, *item.categories):
+                continue
+            if not self.in_window(published):
+                continue
+            link, problem = _link(item.url)
+            if problem:
+                records.append(Item(f"item.{index}.link", item.raw, None, problem))
+            elif link not in seen:
+                seen.add(link)
+                fresh.append(link)
+                records.append(Item(f"item.{index}", item.raw, self.mention(outlet, item, published)))
+        return records, fresh
+
+    def mention(self, outlet: Outlet, item: FeedItem, published: datetime) -> dict[str, Any]:
+        return compact(
+            {
+                "type": "mention",
+                "event": self.event.slug,
+                "platform": "web",
+                "url": item.url,
+                "published_at": iso(published),
+                "outlet": outlet.name,
+                "country": outlet.country,
+                "lang": item.lang or _primary(outlet.lang),
+                "title": item.title,
+                "audience": outlet.audience,
+            }
+        )
+
+
+def parsed(body: bytes) -> list[FeedItem]:
+    """A feed's items; a feed too large or not RSS/Atom is a :class:`PollError`."""
+    if len(body) > MAX_FEED_BYTES:
+        raise PollError(f"the feed is larger than {MAX_FEED_BYTES} bytes")
+    try:
+        return parse_feed(body)
+    except ValueError as exc:
+        raise PollError(str(exc)) from None
+
+
+def _link(url: str | None) -> tuple[str, str]:
+    """An item's normalised link, or why it has none."""
+    if not url:
+        return "", "a matching item without a link"
+    try:
+        return normalise_url(url), ""
+    except ValueError as exc:
+        return "", str(exc)

@@ -18,16 +18,16 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from services.collector.metrics import METRICS_REGISTRY
+from services.collector.metrics import METRICS_REGISTRY, PollerMetrics
 from services.collector.pollers import CONNECTOR_NAMES
 from services.collector.pollers.facebook import FacebookPoller
 from services.collector.pollers.instagram import InstagramPoller
 from services.collector.pollers.limits import RateLimit
 from services.collector.pollers.linkedin import LinkedInPoller
-from services.collector.pollers.metrics import PollerMetrics, PublisherSink, Sink
 from services.collector.pollers.poller import Poller
 from services.collector.pollers.press import PressPoller
 from services.collector.pollers.schedule import utcnow
+from services.collector.pollers.sink import PublisherSink, Sink
 from services.collector.pollers.tiktok import TikTokPoller
 from services.collector.pollers.x import XPoller
 from services.collector.pollers.youtube import YouTubePoller

@@ -25,19 +25,11 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.mapping import (
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    unix_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError
+from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
 
 LIST_FIELDS = (
@@ -51,7 +43,7 @@ class TikTokPoller(
     Poller, connector="tiktok", options=lambda s: s.tiktok, every=timedelta(minutes=5), batch=20
 ):
     def rate_limit_wait(self, response: Response) -> float | None:
-        code = as_dict(as_dict(response.json()).get("error")).get("code")
+        code = mapping.as_dict(mapping.as_dict(response.json()).get("error")).get("code")
         if response.status != 429 and code != "rate_limit_exceeded":
             return None
         return self.retry_after(response) or self.backoff(f"{response.status} {code or ''}".strip())
@@ -64,10 +56,10 @@ class TikTokPoller(
             body=body,
             headers={"Authorization": f"Bearer {self.token}"},
         )
-        answer = as_dict(response.json())
-        error = as_dict(answer.get("error"))
+        answer = mapping.as_dict(response.json())
+        error = mapping.as_dict(answer.get("error"))
         if response.status == 200 and error.get("code", "ok") == "ok":
-            return as_dict(answer.get("data"))
+            return mapping.as_dict(answer.get("data"))
         raise ApiError(
             response.status,
             str(error.get("message") or error.get("code") or response.text[:200]),
@@ -76,24 +68,26 @@ class TikTokPoller(
 
     def figures(self, video: dict, observed: str) -> dict | None:
         values = {
-            "views": counter(video.get("view_count")),
-            "likes": counter(video.get("like_count")),
-            "comments": counter(video.get("comment_count")),
-            "shares": counter(video.get("share_count")),
+            "views": mapping.counter(video.get("view_count")),
+            "likes": mapping.counter(video.get("like_count")),
+            "comments": mapping.counter(video.get("comment_count")),
+            "shares": mapping.counter(video.get("share_count")),
         }
         if all(v is None for v in values.values()):
             return None
-        return compact({**self.base("metrics", need_id(video, "id")), "observed_at": observed, **values})
+        return mapping.compact(
+            {**self.base("metrics", mapping.need_id(video, "id")), "observed_at": observed, **values}
+        )
 
     def map_video(self, video: object, observed: str) -> tuple[dict, dict | None]:
         if not isinstance(video, dict):
-            raise Unmappable("", "a video must be a JSON object")
-        video_id = need_id(video, "id")
+            raise mapping.Unmappable("", "a video must be a JSON object")
+        video_id = mapping.need_id(video, "id")
         texts = [video.get(key) for key in ("title", "video_description")]
-        post = compact(
+        post = mapping.compact(
             {
                 **self.base("post", video_id),
-                "created_at": need_time(video.get("create_time"), "create_time", unix=True),
+                "created_at": mapping.need_time(video.get("create_time"), "create_time", unix=True),
                 "text": next((t for t in texts if isinstance(t, str) and t), None),
                 "url": video.get("share_url") if isinstance(video.get("share_url"), str) else None,
                 "media": "video",
@@ -104,9 +98,8 @@ class TikTokPoller(
     async def discover(self) -> None:
         key = "videos"
         state = dict(self.checkpoint.cursors.get(key) or {})
-        newest = state.get("newest")
-        floor = newest or int(self.since().timestamp())
-        cursor, pending = state.get("cursor"), state.get("pending")
+        listing = Listing(state, int(self.since().timestamp()), as_stored, as_stored)
+        cursor = state.get("cursor")
         while True:
             data = await self.call(
                 "video/list/",
@@ -114,27 +107,18 @@ class TikTokPoller(
                 {"max_count": PAGE, **({"cursor": cursor} if cursor is not None else {})},
             )
             observed = self.observed()
-            entries, reached = [], False
-            for index, video in enumerate(as_list(data.get("videos"))):
+            entries = []
+            for index, video in enumerate(mapping.as_list(data.get("videos"))):
                 found = entry(f"data.videos.{index}", video, partial(self.map_video, video, observed))
-                created = unix_time(as_dict(video).get("create_time"))
-                if created is not None:
-                    seconds = int(created.timestamp())
-                    pending = max(pending or 0, seconds)
-                    if seconds <= floor:
-                        reached = True
-                        continue
+                created = mapping.unix_time(mapping.as_dict(video).get("create_time"))
+                if created is not None and listing.passed(int(created.timestamp())):
+                    continue
                 if found.post and not self.belongs(found.post.get("text"), created):
                     continue
                 entries.append(found)
-            more = bool(data.get("has_more")) and not reached and data.get("cursor") is not None
+            more = bool(data.get("has_more")) and not listing.reached and data.get("cursor") is not None
             cursor = data.get("cursor") if more else None
-            state_now = (
-                {"newest": newest, "cursor": cursor, "pending": pending}
-                if more
-                else {"newest": max(pending or 0, newest or 0) or None}
-            )
-            await self.take(entries, {key: state_now})
+            await self.take(entries, {key: listing.cursor(more, cursor=cursor)})
             if not more:
                 return
 
@@ -143,10 +127,10 @@ class TikTokPoller(
         observed = self.observed()
 
         def snapshot(video: object) -> tuple[None, dict | None]:
-            return None, self.figures(as_dict(video), observed)
+            return None, self.figures(mapping.as_dict(video), observed)
 
-        videos = as_list(data.get("videos"))
+        videos = mapping.as_list(data.get("videos"))
         entries = [entry(f"data.videos.{i}", v, partial(snapshot, v)) for i, v in enumerate(videos)]
-        returned = {str(as_dict(video).get("id")) for video in videos}
+        returned = {str(mapping.as_dict(video).get("id")) for video in videos}
         self.forget(p for p in post_ids if p not in returned)
         return entries

@@ -32,17 +32,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from services.collector.mapping import (
-    X_MEDIA,
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    parse_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError, PollError
@@ -113,8 +103,8 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
         reset = headers.get("x-rate-limit-reset", "")
         if reset.isdigit():
             self.limit.reset_at = datetime.fromtimestamp(int(reset), UTC)
-        body = as_dict(response.json())
-        legacy = any(as_dict(e).get("code") == 88 for e in as_list(body.get("errors")))
+        body = mapping.as_dict(response.json())
+        legacy = any(mapping.as_dict(e).get("code") == 88 for e in mapping.as_list(body.get("errors")))
         if response.status != 429 and not legacy:
             return None
         if reset.isdigit():
@@ -127,47 +117,49 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
         body = response.json()
         if response.status == 200 and isinstance(body, dict):
             return body
-        body = as_dict(body)
-        first = as_dict((as_list(body.get("errors")) or [{}])[0])
+        body = mapping.as_dict(body)
+        first = mapping.as_dict((mapping.as_list(body.get("errors")) or [{}])[0])
         message = body.get("detail") or body.get("title") or first.get("message") or response.text[:200]
         raise ApiError(response.status, str(message), body.get("type") or first.get("code"))
 
     # -- mapping ----------------------------------------------------------------------------
 
     def figures(self, tweet_id: str, tweet: dict, attached: list[dict], observed: str) -> dict | None:
-        public = as_dict(tweet.get("public_metrics"))
-        reposts = counter(
+        public = mapping.as_dict(tweet.get("public_metrics"))
+        reposts = mapping.counter(
             public["retweet_count"] if "retweet_count" in public else public.get("repost_count")
         )
-        quotes = counter(public.get("quote_count"))
-        views = [counter(as_dict(m.get("public_metrics")).get("view_count")) for m in attached]
+        quotes = mapping.counter(public.get("quote_count"))
+        views = [
+            mapping.counter(mapping.as_dict(m.get("public_metrics")).get("view_count")) for m in attached
+        ]
         values = {
-            "likes": counter(public.get("like_count")),
-            "comments": counter(public.get("reply_count")),
+            "likes": mapping.counter(public.get("like_count")),
+            "comments": mapping.counter(public.get("reply_count")),
             "shares": None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0),
-            "impressions": counter(public.get("impression_count")),
-            "saves": counter(public.get("bookmark_count")),
+            "impressions": mapping.counter(public.get("impression_count")),
+            "saves": mapping.counter(public.get("bookmark_count")),
             "views": sum(v for v in views if v is not None) if any(v is not None for v in views) else None,
         }
         if all(value is None for value in values.values()):
             return None
-        return compact({**self.base("metrics", tweet_id), "observed_at": observed, **values})
+        return mapping.compact({**self.base("metrics", tweet_id), "observed_at": observed, **values})
 
     def map_tweet(
         self, tweet: object, users: dict[str, dict], media: dict[str, dict], observed: str
     ) -> tuple[dict, dict | None]:
         if not isinstance(tweet, dict):
-            raise Unmappable("", "a post must be a JSON object")
-        tweet_id = need_id(tweet, "id")
-        created = need_time(tweet.get("created_at"), "created_at")
+            raise mapping.Unmappable("", "a post must be a JSON object")
+        tweet_id = mapping.need_id(tweet, "id")
+        created = mapping.need_time(tweet.get("created_at"), "created_at")
         user = users.get(str(tweet.get("author_id")), {})
         username = user.get("username") if isinstance(user.get("username"), str) else None
-        entities = as_dict(tweet.get("entities"))
-        tags = [as_dict(tag).get("tag") for tag in as_list(entities.get("hashtags"))]
-        keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
+        entities = mapping.as_dict(tweet.get("entities"))
+        tags = [mapping.as_dict(tag).get("tag") for tag in mapping.as_list(entities.get("hashtags"))]
+        keys = mapping.as_list(mapping.as_dict(tweet.get("attachments")).get("media_keys"))
         attached = [media[key] for key in keys if isinstance(key, str) and key in media]
         kind = (
-            X_MEDIA.get(str(attached[0].get("type")), "image")
+            mapping.X_MEDIA.get(str(attached[0].get("type")), "image")
             if attached
             else ("link" if entities.get("urls") else "text")
         )
@@ -175,7 +167,7 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
             tweet.get("lang") if isinstance(tweet.get("lang"), str) and tweet.get("lang") != "und" else None
         )
         text = tweet.get("text") if isinstance(tweet.get("text"), str) else None
-        post = compact(
+        post = mapping.compact(
             {
                 **self.base("post", tweet_id),
                 "created_at": created,
@@ -188,27 +180,33 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
                 if username
                 else f"https://x.com/i/web/status/{tweet_id}",
                 "media": kind,
-                "followers": counter(as_dict(user.get("public_metrics")).get("followers_count")),
+                "followers": mapping.counter(
+                    mapping.as_dict(user.get("public_metrics")).get("followers_count")
+                ),
             }
         )
         return post, self.figures(tweet_id, tweet, attached, observed)
 
     def entries(self, body: dict) -> list[Entry]:
-        includes = as_dict(body.get("includes"))
-        users = {str(u["id"]): u for u in map(as_dict, as_list(includes.get("users"))) if "id" in u}
+        includes = mapping.as_dict(body.get("includes"))
+        users = {
+            str(u["id"]): u for u in map(mapping.as_dict, mapping.as_list(includes.get("users"))) if "id" in u
+        }
         media = {
-            str(m["media_key"]): m for m in map(as_dict, as_list(includes.get("media"))) if "media_key" in m
+            str(m["media_key"]): m
+            for m in map(mapping.as_dict, mapping.as_list(includes.get("media")))
+            if "media_key" in m
         }
         tracked = {account.strip().lstrip("@").lower() for account in self.event.accounts.get("x", [])}
         observed = self.observed()
         found = []
-        for index, tweet in enumerate(as_list(body.get("data"))):
+        for index, tweet in enumerate(mapping.as_list(body.get("data"))):
             mapped = entry(f"data.{index}", tweet, partial(self.map_tweet, tweet, users, media, observed))
             author = str((mapped.post or {}).get("author", "")).lower()
             if (
                 mapped.post
                 and author in tracked
-                and not self.belongs(mapped.post.get("text"), parse_time(mapped.post["created_at"]))
+                and not self.belongs(mapped.post.get("text"), mapping.parse_time(mapped.post["created_at"]))
             ):
                 continue  # a tracked account's post that is not about the event
             found.append(mapped)
@@ -249,10 +247,10 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
                     "GET", f"{self.url}/tweets/search/recent", params=params, headers=self.auth
                 )
             )
-            meta = as_dict(body.get("meta"))
+            meta = mapping.as_dict(body.get("meta"))
             pending = newer_id(pending, meta.get("newest_id"))
-            for tweet in as_list(body.get("data")):
-                pending = newer_id(pending, str(as_dict(tweet).get("id", "")))
+            for tweet in mapping.as_list(body.get("data")):
+                pending = newer_id(pending, str(mapping.as_dict(tweet).get("id", "")))
             next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
             cursor = (
                 {"since_id": since_id, "next_token": next_token, "pending": pending}
@@ -273,25 +271,25 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
             )
         )
         gone = [
-            str(as_dict(e).get("resource_id") or as_dict(e).get("value"))
-            for e in as_list(body.get("errors"))
-            if str(as_dict(e).get("type", "")).endswith("resource-not-found")
+            str(mapping.as_dict(e).get("resource_id") or mapping.as_dict(e).get("value"))
+            for e in mapping.as_list(body.get("errors"))
+            if str(mapping.as_dict(e).get("type", "")).endswith("resource-not-found")
         ]
         self.forget(gone)
         media = {
             str(m["media_key"]): m
-            for m in map(as_dict, as_list(as_dict(body.get("includes")).get("media")))
+            for m in map(mapping.as_dict, mapping.as_list(mapping.as_dict(body.get("includes")).get("media")))
             if "media_key" in m
         }
         observed = self.observed()
 
         def snapshot(tweet: object) -> tuple[None, dict | None]:
-            tweet = as_dict(tweet)
-            keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
+            tweet = mapping.as_dict(tweet)
+            keys = mapping.as_list(mapping.as_dict(tweet.get("attachments")).get("media_keys"))
             attached = [media[k] for k in keys if isinstance(k, str) and k in media]
-            return None, self.figures(need_id(tweet, "id"), tweet, attached, observed)
+            return None, self.figures(mapping.need_id(tweet, "id"), tweet, attached, observed)
 
         return [
             entry(f"data.{i}", tweet, partial(snapshot, tweet))
-            for i, tweet in enumerate(as_list(body.get("data")))
+            for i, tweet in enumerate(mapping.as_list(body.get("data")))
         ]

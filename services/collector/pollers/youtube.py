@@ -31,16 +31,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.collector.mapping import (
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    counter,
-    need_id,
-    need_time,
-    parse_time,
-)
+from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
 from services.collector.pollers.limits import ApiError, PollError
@@ -81,8 +72,8 @@ class YouTubePoller(
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status not in (403, 429):
             return None
-        error = as_dict(as_dict(response.json()).get("error"))
-        reasons = {as_dict(e).get("reason") for e in as_list(error.get("errors"))}
+        error = mapping.as_dict(mapping.as_dict(response.json()).get("error"))
+        reasons = {mapping.as_dict(e).get("reason") for e in mapping.as_list(error.get("errors"))}
         if reasons & {"quotaExceeded", "dailyLimitExceeded"}:
             self.limit.last_signal = "403 quotaExceeded"
             self.limit.remaining = None
@@ -97,18 +88,18 @@ class YouTubePoller(
         body = response.json()
         if response.status == 200 and isinstance(body, dict):
             return body
-        error = as_dict(as_dict(body).get("error"))
-        reason = as_dict((as_list(error.get("errors")) or [{}])[0]).get("reason")
+        error = mapping.as_dict(mapping.as_dict(body).get("error"))
+        reason = mapping.as_dict((mapping.as_list(error.get("errors")) or [{}])[0]).get("reason")
         raise ApiError(response.status, str(error.get("message") or reason or response.text[:200]), reason)
 
     # -- mapping ----------------------------------------------------------------------------
 
     def map_video(self, item: object, observed: str) -> tuple[dict, dict | None]:
         if not isinstance(item, dict):
-            raise Unmappable("", "a video must be a JSON object")
-        video_id = need_id(item, "id")
-        snippet = as_dict(item.get("snippet"))
-        created = need_time(snippet.get("publishedAt"), "snippet.publishedAt")
+            raise mapping.Unmappable("", "a video must be a JSON object")
+        video_id = mapping.need_id(item, "id")
+        snippet = mapping.as_dict(item.get("snippet"))
+        created = mapping.need_time(snippet.get("publishedAt"), "snippet.publishedAt")
         parts = [snippet.get(key) for key in ("title", "description")]
         text = "\n\n".join(p for p in parts if isinstance(p, str) and p) or None
         live = bool(item.get("liveStreamingDetails")) or snippet.get("liveBroadcastContent") in (
@@ -116,7 +107,7 @@ class YouTubePoller(
             "upcoming",
         )
         lang = snippet.get("defaultAudioLanguage") or snippet.get("defaultLanguage")
-        post = compact(
+        post = mapping.compact(
             {
                 **self.base("post", video_id),
                 "created_at": created,
@@ -130,18 +121,13 @@ class YouTubePoller(
                 "media": "live" if live else "video",
             }
         )
-        statistics = as_dict(item.get("statistics"))
+        statistics = mapping.as_dict(item.get("statistics"))
         values = {
-            "views": counter(statistics.get("viewCount")),
-            "likes": counter(statistics.get("likeCount")),
-            "comments": counter(statistics.get("commentCount")),
+            "views": mapping.counter(statistics.get("viewCount")),
+            "likes": mapping.counter(statistics.get("likeCount")),
+            "comments": mapping.counter(statistics.get("commentCount")),
         }
-        metrics = (
-            None
-            if all(v is None for v in values.values())
-            else compact({**self.base("metrics", video_id), "observed_at": observed, **values})
-        )
-        return post, metrics
+        return post, self.snapshot(video_id, observed, values)
 
     async def videos(self, video_ids: list[str]) -> list[Entry]:
         self.spend(VIDEOS_COST)
@@ -160,7 +146,7 @@ class YouTubePoller(
         observed = self.observed()
         return [
             entry(f"items.{i}", item, partial(self.map_video, item, observed))
-            for i, item in enumerate(as_list(body.get("items")))
+            for i, item in enumerate(mapping.as_list(body.get("items")))
         ]
 
     # -- discover and refresh ---------------------------------------------------------------
@@ -204,18 +190,18 @@ class YouTubePoller(
             self.spend(SEARCH_COST)
             body = self.check(await self.request("GET", f"{self.url}/search", params=params))
             ids = []
-            for item in map(as_dict, as_list(body.get("items"))):
-                video_id = as_dict(item.get("id")).get("videoId")
+            for item in map(mapping.as_dict, mapping.as_list(body.get("items"))):
+                video_id = mapping.as_dict(item.get("id")).get("videoId")
                 if isinstance(video_id, str) and video_id:
                     ids.append(video_id)
-                published = parse_time(as_dict(item.get("snippet")).get("publishedAt"))
-                if published and (pending is None or published > (parse_time(pending) or published)):
+                published = mapping.parse_time(mapping.as_dict(item.get("snippet")).get("publishedAt"))
+                if published and (pending is None or published > (mapping.parse_time(pending) or published)):
                     pending = iso(published)
             new = [video_id for video_id in dict.fromkeys(ids) if not self.known(video_id)]
             entries = []
             for batch in chunked(new, self.refresh_batch):
                 for found in await self.videos(batch):
-                    created = parse_time((found.post or {}).get("created_at"))
+                    created = mapping.parse_time((found.post or {}).get("created_at"))
                     if own and found.post and not self.belongs(found.post.get("text"), created):
                         continue  # a tracked channel's video that is not about the event
                     entries.append(found)

@@ -46,22 +46,20 @@ def handshake_meta(settings: Settings, query: Mapping[str, str]) -> web.Response
     return web.Response(text=challenge, content_type="text/plain")
 
 
+# What needs the app's secret, for the 503 when it is not set.
+X_CRC = "X's CRC check (the app's consumer secret)"
+LINKEDIN_VALIDATION = "LinkedIn's validation (the app's client secret)"
+
+
 def handshake_x(settings: Settings, query: Mapping[str, str]) -> web.Response:
-    secret = secret_bytes(
-        settings.x.consumer_secret,
-        XSettings.env("consumer_secret"),
-        "X's CRC check (the app's consumer secret)",
-    )
+    secret = secret_bytes(settings.x.consumer_secret, XSettings.env("consumer_secret"), X_CRC)
     token = _query(query, "crc_token")
     return web.json_response({"response_token": x_signature(secret, token.encode())})
 
 
 def handshake_linkedin(settings: Settings, query: Mapping[str, str]) -> web.Response:
-    secret = secret_bytes(
-        settings.linkedin.client_secret,
-        LinkedInSettings.env("client_secret"),
-        "LinkedIn's validation (the app's client secret)",
-    )
+    client = settings.linkedin.client_secret
+    secret = secret_bytes(client, LinkedInSettings.env("client_secret"), LINKEDIN_VALIDATION)
     code = _query(query, "challengeCode")
     return web.json_response(
         {"challengeCode": code, "challengeResponse": linkedin_signature(secret, code.encode(), prefix=b"")}

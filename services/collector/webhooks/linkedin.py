@@ -9,18 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from services.collector.mapping import (
-    Item,
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    item,
-    need_id,
-    need_unix,
-    text,
-    unmapped,
-)
+from services.collector import mapping
 
 LINKEDIN_KINDS = {
     "LIKE": "like",
@@ -34,33 +23,33 @@ LINKEDIN_KINDS = {
 def _linkedin_notification(event: str, notification: dict) -> dict:
     action = notification.get("action")
     if action not in LINKEDIN_KINDS:
-        raise Unmappable(
+        raise mapping.Unmappable(
             "action", f"action {action!r} has no format v1 mapping; sada maps {', '.join(LINKEDIN_KINDS)}"
         )
-    comment = as_dict(as_dict(notification.get("decoratedGeneratedActivity")).get("comment"))
+    comment = mapping.as_dict(mapping.as_dict(notification.get("decoratedGeneratedActivity")).get("comment"))
     interaction_id = (
-        text(notification, "generatedActivity")
-        or f"notification:{need_id(notification, 'notificationId', 'notificationId')}"
+        mapping.text(notification, "generatedActivity")
+        or f"notification:{mapping.need_id(notification, 'notificationId', 'notificationId')}"
     )
-    return compact(
+    return mapping.compact(
         {
             "type": "interaction",
             "event": event,
             "platform": "linkedin",
             "kind": LINKEDIN_KINDS[action],
             "interaction_id": interaction_id,
-            "post_id": need_id(notification, "sourcePost", "sourcePost"),
-            "occurred_at": need_unix(notification.get("lastModifiedAt"), "lastModifiedAt"),
+            "post_id": mapping.need_id(notification, "sourcePost", "sourcePost"),
+            "occurred_at": mapping.need_unix(notification.get("lastModifiedAt"), "lastModifiedAt"),
             "actor": comment.get("owner") or notification.get("actor"),
             "text": comment.get("text"),
         }
     )
 
 
-def map_linkedin(payload: dict, event: str) -> list[Item]:
+def map_linkedin(payload: dict, event: str) -> list[mapping.Item]:
     if payload.get("type") != "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS":
         return [
-            unmapped(
+            mapping.unmapped(
                 "type",
                 payload,
                 f"notification type {payload.get('type')!r} has no format v1 mapping; sada maps "
@@ -68,6 +57,6 @@ def map_linkedin(payload: dict, event: str) -> list[Item]:
             )
         ]
     return [
-        item(f"notifications.{i}", n, partial(_linkedin_notification, event, as_dict(n)))
-        for i, n in enumerate(as_list(payload.get("notifications")))
+        mapping.item(f"notifications.{i}", n, partial(_linkedin_notification, event, mapping.as_dict(n)))
+        for i, n in enumerate(mapping.as_list(payload.get("notifications")))
     ]

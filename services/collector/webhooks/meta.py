@@ -16,18 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from services.collector.mapping import (
-    Item,
-    Unmappable,
-    as_dict,
-    as_list,
-    compact,
-    item,
-    need_id,
-    need_unix,
-    text,
-    unmapped,
-)
+from services.collector import mapping
 
 FACEBOOK_POSTS = {
     "status": "text",
@@ -46,52 +35,52 @@ def meta_time(value: object, path: str) -> str:
         try:
             return datetime.fromisoformat(value).isoformat()
         except ValueError:
-            raise Unmappable(path, f"{value!r} is not a time") from None
-    return need_unix(value, path)
+            raise mapping.Unmappable(path, f"{value!r} is not a time") from None
+    return mapping.need_unix(value, path)
 
 
 def _facebook_change(event: str, entry: dict, change: dict) -> dict:
     if change.get("field") != "feed":
-        raise Unmappable(
+        raise mapping.Unmappable(
             "field", f"Page field {change.get('field')!r} has no format v1 mapping; sada maps 'feed'"
         )
-    value = as_dict(change.get("value"))
+    value = mapping.as_dict(change.get("value"))
     kind, verb = value.get("item"), value.get("verb")
     if verb not in FACEBOOK_VERBS:
-        raise Unmappable("value.verb", f"verb {verb!r}: format v1 cannot remove or hide a record")
-    post_id = need_id(value, "post_id", "value.post_id")
+        raise mapping.Unmappable("value.verb", f"verb {verb!r}: format v1 cannot remove or hide a record")
+    post_id = mapping.need_id(value, "post_id", "value.post_id")
     when = meta_time(value.get("created_time", entry.get("time")), "value.created_time")
-    author = as_dict(value.get("from"))
+    author = mapping.as_dict(value.get("from"))
     base = {"event": event, "platform": "facebook", "post_id": post_id}
     if kind in FACEBOOK_POSTS:
-        return compact(
+        return mapping.compact(
             {
                 "type": "post",
                 **base,
                 "created_at": when,
                 "text": value.get("message"),
                 "author": author.get("name"),
-                "account": text(entry, "id"),
+                "account": mapping.text(entry, "id"),
                 "media": FACEBOOK_POSTS[kind],
             }
         )
     if kind == "comment":
-        return compact(
+        return mapping.compact(
             {
                 "type": "interaction",
                 **base,
                 "kind": "comment",
                 "occurred_at": when,
-                "interaction_id": need_id(value, "comment_id", "value.comment_id"),
+                "interaction_id": mapping.need_id(value, "comment_id", "value.comment_id"),
                 "actor": author.get("name"),
                 "text": value.get("message"),
             }
         )
     if kind in ("reaction", "like"):
         if "comment_id" in value:
-            raise Unmappable("value.comment_id", "a reaction to a comment, not to a post")
-        actor = need_id(author, "id", "value.from.id")
-        return compact(
+            raise mapping.Unmappable("value.comment_id", "a reaction to a comment, not to a post")
+        actor = mapping.need_id(author, "id", "value.from.id")
+        return mapping.compact(
             {
                 "type": "interaction",
                 **base,
@@ -101,23 +90,23 @@ def _facebook_change(event: str, entry: dict, change: dict) -> dict:
                 "actor": author.get("name"),
             }
         )
-    raise Unmappable("value.item", f"feed item {kind!r} has no format v1 mapping")
+    raise mapping.Unmappable("value.item", f"feed item {kind!r} has no format v1 mapping")
 
 
 def _instagram_change(event: str, entry: dict, change: dict) -> dict:
-    field, value = change.get("field"), as_dict(change.get("value"))
-    when = need_unix(entry.get("time"), "time")
+    field, value = change.get("field"), mapping.as_dict(change.get("value"))
+    when = mapping.need_unix(entry.get("time"), "time")
     if field in ("comments", "live_comments"):
-        return compact(
+        return mapping.compact(
             {
                 "type": "interaction",
                 "event": event,
                 "platform": "instagram",
                 "kind": "comment",
-                "post_id": need_id(as_dict(value.get("media")), "id", "value.media.id"),
-                "interaction_id": need_id(value, "id", "value.id"),
+                "post_id": mapping.need_id(mapping.as_dict(value.get("media")), "id", "value.media.id"),
+                "interaction_id": mapping.need_id(value, "id", "value.id"),
                 "occurred_at": when,
-                "actor": as_dict(value.get("from")).get("username"),
+                "actor": mapping.as_dict(value.get("from")).get("username"),
                 "text": value.get("text"),
             }
         )
@@ -128,31 +117,33 @@ def _instagram_change(event: str, entry: dict, change: dict) -> dict:
             "event": event,
             "platform": "instagram",
             "observed_at": when,
-            "post_id": need_id(value, "media_id", "value.media_id"),
+            "post_id": mapping.need_id(value, "media_id", "value.media_id"),
             **counters,
         }
-    raise Unmappable(
+    raise mapping.Unmappable(
         "field",
         f"Instagram field {field!r} has no format v1 mapping; sada maps comments, "
         "live_comments and story_insights",
     )
 
 
-def map_meta(payload: dict, event: str) -> list[Item]:
+def map_meta(payload: dict, event: str) -> list[mapping.Item]:
     kind = payload.get("object")
     builders = {"page": _facebook_change, "instagram": _instagram_change}
     if kind not in builders:
         return [
-            unmapped(
+            mapping.unmapped(
                 "object",
                 payload,
                 f"Meta object {kind!r} has no format v1 mapping; sada maps 'page' and 'instagram'",
             )
         ]
     return [
-        item(
-            f"entry.{i}.changes.{j}", change, partial(builders[kind], event, as_dict(entry), as_dict(change))
+        mapping.item(
+            f"entry.{i}.changes.{j}",
+            change,
+            partial(builders[kind], event, mapping.as_dict(entry), mapping.as_dict(change)),
         )
-        for i, entry in enumerate(as_list(payload.get("entry")))
-        for j, change in enumerate(as_list(as_dict(entry).get("changes")))
+        for i, entry in enumerate(mapping.as_list(payload.get("entry")))
+        for j, change in enumerate(mapping.as_list(mapping.as_dict(entry).get("changes")))
     ]

@@ -9,11 +9,11 @@ import re
 import time
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter
 
 from services.collector.answers import Refused, publish_acked
 from services.collector.intake import now_ns
 from services.collector.mapping import to_intake
+from services.collector.metrics import CollectorMetrics
 from services.collector.middleware import Check, Policy, add_route
 from services.collector.publisher import Publisher
 from services.collector.webhooks.handshakes import secret_bytes
@@ -65,24 +65,11 @@ def verified(settings: Settings) -> Check:
 
 
 def add_webhook_routes(
-    app: web.Application, settings: Settings, publisher: Publisher, registry: CollectorRegistry
+    app: web.Application, settings: Settings, publisher: Publisher, metrics: CollectorMetrics
 ) -> None:
-    deliveries = Counter(
-        "sada_collector_webhook_deliveries",
-        "Webhook requests, by platform and status",
-        ["platform", "status"],
-        registry=registry,
-    )
-    records = Counter(
-        "sada_collector_webhook_records",
-        "Delivered items, by platform and outcome (accepted, dead_letter)",
-        ["platform", "outcome"],
-        registry=registry,
-    )
-
     def count(request: web.Request, status: int) -> None:
         if ROUTED in request:
-            deliveries.labels(request[ROUTED], str(status)).inc()
+            metrics.deliveries.labels(request[ROUTED], str(status)).inc()
 
     async def handshake(request: web.Request) -> web.Response:
         return route_of(request).handshake(settings, request.query)
@@ -92,8 +79,8 @@ def add_webhook_routes(
         event = request.match_info["event"]
         intake = to_intake(parse_delivery(platform, await request.read(), event), event, now_ns())
         await publish_acked(publisher, intake, f"webhook:{name}", settings)
-        records.labels(name, "accepted").inc(len(intake.accepted))
-        records.labels(name, "dead_letter").inc(len(intake.rejected))
+        metrics.delivered.labels(name, "accepted").inc(len(intake.accepted))
+        metrics.delivered.labels(name, "dead_letter").inc(len(intake.rejected))
         rejected = [
             {"item": line.number, "field": rejection.field, "reason": rejection.reason}
             for line, rejection in intake.rejected

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from functools import partial
 
-from services.collector.mapping import Item, Unmappable, as_dict, compact, item, need_id, need_unix
+from services.collector import mapping
 
 
 def _tiktok_post(event: str, payload: dict) -> dict:
     name = payload.get("event")
     if name != "post.publish.publicly_available":
-        raise Unmappable(
+        raise mapping.Unmappable(
             "event",
             f"TikTok event {name!r} carries no post or figures; sada maps post.publish.publicly_available",
         )
@@ -21,21 +21,21 @@ def _tiktok_post(event: str, payload: dict) -> dict:
         try:
             content = json.loads(content)
         except ValueError:
-            raise Unmappable("content", "is not a JSON document") from None
-    return compact(
+            raise mapping.Unmappable("content", "is not a JSON document") from None
+    return mapping.compact(
         {
             "type": "post",
             "event": event,
             "platform": "tiktok",
             "media": "video",
-            "post_id": need_id(as_dict(content), "post_id", "content.post_id"),
-            "created_at": need_unix(payload.get("create_time"), "create_time"),
+            "post_id": mapping.need_id(mapping.as_dict(content), "post_id", "content.post_id"),
+            "created_at": mapping.need_unix(payload.get("create_time"), "create_time"),
             "account": payload.get("user_openid"),
         }
     )
 
 
-def map_tiktok(payload: dict, event: str) -> list[Item]:
+def map_tiktok(payload: dict, event: str) -> list[mapping.Item]:
     if payload.get("event") == "tiktok.ping":
         return []
-    return [item("", payload, partial(_tiktok_post, event, payload))]
+    return [mapping.item("", payload, partial(_tiktok_post, event, payload))]
