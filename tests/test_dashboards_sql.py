@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import RunningPipeline, ndjson
+from harness import RunningPipeline, ndjson
 
 from services.demo.simulator import seed_event
 from services.reporter.dashboards.build import DEMO_REGISTRY, export
@@ -200,7 +200,7 @@ BAD = [
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    from conftest import TOKEN
+    from harness import TOKEN
 
     settings = Settings(
         data_dir=chdb_dir,

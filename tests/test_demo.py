@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import sada
+from harness import sada
 
 from services.demo.simulator import Calibration
 

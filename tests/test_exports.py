@@ -15,7 +15,7 @@ import aiohttp
 import openpyxl
 import pytest
 import xlwt
-from conftest import TOKEN, run
+from harness import TOKEN, run
 
 from services.collector.client import ingest_files
 

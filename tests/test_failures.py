@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, RunningPipeline, env_of, ndjson, post, sada, wait_for
+from harness import TOKEN, RunningPipeline, env_of, ndjson, post, sada, wait_for
 from reference import reference_summary
 
 from services.collector.app import create_app as collector_app

@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import ndjson, wait_for
+from harness import ndjson, wait_for
 
 from shared import bus
 

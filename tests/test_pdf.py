@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, RunningPipeline, ndjson
+from harness import TOKEN, RunningPipeline, ndjson
 
 from services.cli import main
 from services.demo import DEMO_REGISTRY

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import TOKEN, RunningPipeline, env_of, sada, wait_for
+from harness import TOKEN, RunningPipeline, env_of, sada, wait_for
 
 from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import wait_for
+from harness import wait_for
 from test_pollers import (
     NOW,
     Recorder,

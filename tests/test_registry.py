@@ -45,8 +45,7 @@ end = 2024-05-02T18:00:00+02:00
         (GOOD.replace("Europe/Paris", "Europe/Atlantis"), 1, "time zone"),
         (GOOD.replace("2024-05-02T18", "2024-04-30T18"), 1, "end must come after start"),
         (
-            GOOD
-            + '\n[[events.agenda]]\nid = "k1"\n'
+            GOOD + '\n[[events.agenda]]\nid = "k1"\n'
             "start = 2024-05-01T10:00:00+02:00\nend = 2024-05-01T09:00:00+02:00\n"
             'titles = { fr = "Ouverture" }\n',
             7,

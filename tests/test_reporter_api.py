@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import RunningPipeline, ndjson
+from harness import RunningPipeline, ndjson
 from reference import reference_post_figures, reference_series, reference_summary
 
 from services.demo import DEMO_REGISTRY
@@ -79,7 +79,7 @@ def activity(event: str, per_minute_before: int, per_minute_latest: int) -> list
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    from conftest import TOKEN, Settings
+    from harness import TOKEN, Settings
 
     settings = Settings(
         data_dir=chdb_dir,

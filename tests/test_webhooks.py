@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import run
+from harness import run
 from pydantic import SecretStr
 
 from services.collector.app import create_app

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
-from conftest import wait_for
+from harness import wait_for
 from reference import reference_post_figures
 
 from services.aggregator.service import Aggregator, create_app

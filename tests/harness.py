@@ -1,0 +1,202 @@
+"""The one test harness: real parts (a Tansu broker, chDB) and the helpers every test shares.
+
+chDB allows one data directory per process, so tests are isolated by ClickHouse
+database name, Kafka topic prefix and consumer group instead; a test that needs
+its own store runs ``sada`` in a subprocess (:func:`sada`).
+
+Fixtures live in ``tests/conftest.py``; everything a test module imports comes
+from here, never from another test module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+from aiohttp import web
+
+from shared import bus
+from shared.http import start_site
+from shared.registry import Registry
+from shared.settings import Settings
+
+T = TypeVar("T")
+TOKEN = "test-token"
+
+
+def pipeline_settings(broker: bus.LocalBroker, chdb_dir: Path, name: str, **overrides: Any) -> Settings:
+    """Settings of an isolated pipeline called ``name`` on the shared broker and store."""
+    values: dict[str, Any] = {
+        "data_dir": chdb_dir,
+        "kafka_bootstrap": broker.bootstrap,
+        "kafka_topic_prefix": f"{name}.",
+        "consumer_group": name,
+        "clickhouse_database": name,
+        "consumer_session_timeout_ms": 2_000,
+        "consumer_heartbeat_interval_ms": 500,
+        "batch_max_age_ms": 100,
+        "ingest_tokens": [TOKEN],
+    }
+    return Settings(**{**values, **overrides})
+
+
+def ndjson(records: Iterable[Any]) -> bytes:
+    return b"\n".join(
+        r if isinstance(r, bytes) else json.dumps(r, ensure_ascii=False).encode() for r in records
+    )
+
+
+async def post(
+    url: str,
+    body: bytes,
+    content_type: str = "application/x-ndjson",
+    token: str | None = TOKEN,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict, dict]:
+    """POST to a collector's /v1/events; returns status, JSON answer and response headers."""
+    sent = {"Content-Type": content_type, **(headers or {})}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{url}/v1/events", data=body, headers=sent) as response,
+    ):
+        return response.status, await response.json(content_type=None), dict(response.headers)
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def sada(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the ``sada`` program in a child process (its own chDB data directory)."""
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def env_of(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The SADA_* environment that reproduces ``settings`` in a child process."""
+    values = {
+        "SADA_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "SADA_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+        "SADA_CONSUMER_GROUP": settings.consumer_group,
+        "SADA_CLICKHOUSE_DATABASE": settings.clickhouse_database,
+        "SADA_CONSUMER_SESSION_TIMEOUT_MS": str(settings.consumer_session_timeout_ms),
+        "SADA_CONSUMER_HEARTBEAT_INTERVAL_MS": str(settings.consumer_heartbeat_interval_ms),
+        "SADA_BATCH_MAX_AGE_MS": str(settings.batch_max_age_ms),
+    }
+    values.update(overrides)
+    return values
+
+
+def wait_for(condition: Callable[[], T], timeout_s: float, what: str, interval_s: float = 0.1) -> T:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(interval_s)
+
+
+class Background:
+    """An asyncio loop in a thread of its own, so synchronous tests (and hypothesis) can drive
+    servers and clients that live on it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coro: Awaitable[T], timeout: float = 120) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+class Served(Background):
+    """An aiohttp app (a platform or Grafana stand-in) on a free local port, on its own loop;
+    every request recorded as (method, path, query, body)."""
+
+    def __init__(self, app: web.Application):
+        super().__init__()
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+
+        @web.middleware
+        async def record(request: web.Request, handler):
+            self.requests.append((request.method, request.path, dict(request.query), await request.read()))
+            return await handler(request)
+
+        app.middlewares.append(record)
+        self.runner, self.url = self.call(start_site(app, "127.0.0.1", 0), 10)
+
+    def paths(self, path: str) -> list[dict[str, str]]:
+        return [query for _, p, query, _ in self.requests if p == path]
+
+    def close(self) -> None:
+        self.call(self.runner.cleanup(), 10)
+        self.stop()
+
+
+class RunningPipeline(Background):
+    """Local mode on the shared broker and store, its event loop in a background thread."""
+
+    def __init__(self, settings: Settings, registry: Registry | None = None):
+        from services.local import LocalMode
+
+        super().__init__()
+        self.local = self.call(LocalMode(settings, registry or Registry()).start())
+
+    @property
+    def collector(self) -> str:
+        return self.local.urls["collector"]
+
+    @property
+    def reporter(self) -> str:
+        return self.local.urls["reporter"]
+
+    @property
+    def store(self):
+        return self.local.reporter_store
+
+    def drain(self, timeout_s: float = 60) -> None:
+        self.call(self.local.drain(timeout_s), timeout_s + 10)
+
+    def post(self, body: bytes, **kwargs: Any) -> tuple[int, dict, dict]:
+        return self.call(post(self.collector, body, **kwargs))
+
+    def post_all(self, records: list[Any], chunk: int = 2_000) -> None:
+        """Send ``records`` in chunks, each accepted whole, then wait until all are stored."""
+        for first in range(0, len(records), chunk):
+            status, answer, _ = self.post(ndjson(records[first : first + chunk]))
+            assert status == 200 and not answer["rejected"], answer
+        self.drain()
+
+    def get(self, url: str, **params: Any) -> tuple[int, Any]:
+        async def fetch():
+            async with aiohttp.ClientSession() as session, session.get(url, params=params) as response:
+                return response.status, await response.json(content_type=None)
+
+        return self.call(fetch())
+
+    def close(self) -> None:
+        self.call(self.local.stop())
+        self.stop()
