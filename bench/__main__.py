@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import inputs
 from bench.pdf import measure_pdf
-from bench.pipeline import end_to_end, freshness, local_mode, warm_up
+from bench.pipeline import end_to_end, freshness, warm_local_mode
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
 from bench.report import Figure, latency_table, percentile, table, write_json
 from bench.reporter import ReporterResult, measure_reporter, requests_for
@@ -132,8 +132,7 @@ async def measure_pipeline(base: Settings, records: int, fresh_seconds: float, s
         f"[4/{steps}] pipeline end-to-end: {sum(b.records for b in bodies)} records in {len(bodies)} "
         f"POSTs of {CHUNK_LINES} lines, {CONCURRENCY} in flight, until drain()"
     )
-    async with local_mode(base.model_copy(update={"clickhouse_database": "bench_e2e"})) as local:
-        await warm_up(local)
+    async with warm_local_mode(base, "bench_e2e") as local:
         e2e = await end_to_end(local, bodies, CONCURRENCY, throttled())
     say(f"      {e2e.rate.per_s:,.0f} records/s")
 
@@ -144,8 +143,7 @@ async def measure_pipeline(base: Settings, records: int, fresh_seconds: float, s
         f"[5/{steps}] freshness: {per_body} records every {FRESH_INTERVAL_S * 1000:.0f} ms for "
         f"{fresh_seconds:.0f} s while polling the summary"
     )
-    async with local_mode(base.model_copy(update={"clickhouse_database": "bench_fresh"})) as local:
-        await warm_up(local)
+    async with warm_local_mode(base, "bench_fresh") as local:
         fresh = await freshness(local, stream, FRESH_INTERVAL_S, throttled())
     return {"e2e": e2e, "fresh": fresh, "rss_before_mib": rss_before}
 

@@ -13,21 +13,19 @@ import aiohttp
 from bench.inputs import EVENT, Body, groups, ndjson
 from bench.raw import Rate
 from services.collector.client import post_chunk
-from services.local import LocalMode
+from services.local import LocalMode, local_mode
 from services.reporter.summary import summary
 from shared.progress import Progress
+from shared.registry import Registry
 from shared.settings import Settings
 
 
 @asynccontextmanager
-async def local_mode(settings: Settings) -> AsyncIterator[LocalMode]:
-    """LocalMode that is stopped (broker child killed, aggregator joined) however the block ends."""
-    local = LocalMode(settings)
-    try:
-        await local.start()
+async def warm_local_mode(base: Settings, database: str) -> AsyncIterator[LocalMode]:
+    """Local mode on its own ``database``, warmed up (see :func:`warm_up`), stopped when the block ends."""
+    async with local_mode(base.model_copy(update={"clickhouse_database": database}), Registry()) as local:
+        await warm_up(local)
         yield local
-    finally:
-        await local.stop()
 
 
 def _session() -> aiohttp.ClientSession:

@@ -110,90 +110,64 @@ def _at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(ZONE))
 
 
-def _session(id_: str, start: datetime, end: datetime, en: str, fr: str, room: str) -> Session:
-    return Session(id=id_, start=start, end=end, titles={"en": en, "fr": fr}, room=room)
+# The agenda sessions: (id, day, start (h, m), end (h, m), English, French, room); days of October.
+SESSIONS_2022 = [
+    ("opening", 26, (9, 30), (11, 0), "Opening keynote", "Séance d'ouverture", "Grand amphithéâtre"),
+    ("awards", 28, (15, 0), (17, 0), "Startup awards", "Prix startups", "Village startups"),
+]
+SESSIONS_2024 = [
+    ("opening", 23, (9, 30), (11, 0), "Opening keynote", "Séance d'ouverture", "Grand amphithéâtre"),
+    ("ai-panel", 23, (14, 0), (16, 0), "Panel: AI in Africa", "Table ronde : l'IA en Afrique", "Salle Atlas"),
+    (
+        "cyber-workshop",
+        24,
+        (10, 0),
+        (12, 30),
+        "Workshop: cybersecurity",
+        "Atelier : cybersécurité",
+        "Salle Rif",
+    ),
+    (
+        "data-panel",
+        24,
+        (15, 0),
+        (17, 0),
+        "Panel: data sovereignty",
+        "Table ronde : souveraineté des données",
+        "Salle Atlas",
+    ),
+    ("awards", 25, (16, 0), (18, 0), "Startup awards", "Prix startups", "Village startups"),
+]
+
+
+def _edition(year: int, first_day: int, sessions: list, previous: str | None = None) -> Event:
+    """One edition of the bench summit: three days of October from ``first_day``, 08:00 to 20:00."""
+    agenda = [
+        Session(
+            id=id_,
+            start=_at(year, 10, day, *start),
+            end=_at(year, 10, day, *end),
+            titles={"en": en, "fr": fr},
+            room=room,
+        )
+        for id_, day, start, end, en, fr, room in sessions
+    ]
+    return Event(
+        slug=f"bench-{year}",
+        names={"en": f"Bench Summit {year}", "fr": f"Sommet Bench {year}"},
+        timezone=ZONE,
+        start=_at(year, 10, first_day, 8),
+        end=_at(year, 10, first_day + 2, 20),
+        hashtags=[f"#BenchSummit{year}"],
+        previous=previous,
+        agenda=agenda,
+    )
 
 
 def bench_events() -> tuple[Event, Event]:
     """The event measured (three days, five agenda sessions) and its previous, smaller edition."""
-    previous = Event(
-        slug="bench-2022",
-        names={"en": "Bench Summit 2022", "fr": "Sommet Bench 2022"},
-        timezone=ZONE,
-        start=_at(2022, 10, 26, 8),
-        end=_at(2022, 10, 28, 20),
-        hashtags=["#BenchSummit2022"],
-        agenda=[
-            _session(
-                "opening",
-                _at(2022, 10, 26, 9, 30),
-                _at(2022, 10, 26, 11),
-                "Opening keynote",
-                "Séance d'ouverture",
-                "Grand amphithéâtre",
-            ),
-            _session(
-                "awards",
-                _at(2022, 10, 28, 15),
-                _at(2022, 10, 28, 17),
-                "Startup awards",
-                "Prix startups",
-                "Village startups",
-            ),
-        ],
-    )
-    main = Event(
-        slug="bench-2024",
-        names={"en": "Bench Summit 2024", "fr": "Sommet Bench 2024"},
-        timezone=ZONE,
-        start=_at(2024, 10, 23, 8),
-        end=_at(2024, 10, 25, 20),
-        hashtags=["#BenchSummit2024"],
-        previous=previous.slug,
-        agenda=[
-            _session(
-                "opening",
-                _at(2024, 10, 23, 9, 30),
-                _at(2024, 10, 23, 11),
-                "Opening keynote",
-                "Séance d'ouverture",
-                "Grand amphithéâtre",
-            ),
-            _session(
-                "ai-panel",
-                _at(2024, 10, 23, 14),
-                _at(2024, 10, 23, 16),
-                "Panel: AI in Africa",
-                "Table ronde : l'IA en Afrique",
-                "Salle Atlas",
-            ),
-            _session(
-                "cyber-workshop",
-                _at(2024, 10, 24, 10),
-                _at(2024, 10, 24, 12, 30),
-                "Workshop: cybersecurity",
-                "Atelier : cybersécurité",
-                "Salle Rif",
-            ),
-            _session(
-                "data-panel",
-                _at(2024, 10, 24, 15),
-                _at(2024, 10, 24, 17),
-                "Panel: data sovereignty",
-                "Table ronde : souveraineté des données",
-                "Salle Atlas",
-            ),
-            _session(
-                "awards",
-                _at(2024, 10, 25, 16),
-                _at(2024, 10, 25, 18),
-                "Startup awards",
-                "Prix startups",
-                "Village startups",
-            ),
-        ],
-    )
-    return main, previous
+    previous = _edition(2022, 26, SESSIONS_2022)
+    return _edition(2024, 23, SESSIONS_2024, previous=previous.slug), previous
 
 
 def hashtag_vocabulary(event: Event) -> list[str]:

@@ -56,6 +56,8 @@ def _encodable(value: str) -> str:
 
 
 NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+# A cumulative counter as the platform reported it; None (or absent) = not reported, 0 = zero.
+Count = NonNegativeInt | None
 String = Annotated[StrictStr, AfterValidator(_encodable)]
 Text = Annotated[StrictStr, Field(min_length=1), AfterValidator(_encodable)]
 
@@ -145,14 +147,14 @@ class Metrics(_OnPost):
     type: Literal["metrics"] = "metrics"
     post_id: Text
     observed_at: Timestamp
-    impressions: NonNegativeInt | None = None
-    reach: NonNegativeInt | None = None
-    views: NonNegativeInt | None = None
-    likes: NonNegativeInt | None = None
-    comments: NonNegativeInt | None = None
-    shares: NonNegativeInt | None = None
-    clicks: NonNegativeInt | None = None
-    saves: NonNegativeInt | None = None
+    impressions: Count = None
+    reach: Count = None
+    views: Count = None
+    likes: Count = None
+    comments: Count = None
+    shares: Count = None
+    clicks: Count = None
+    saves: Count = None
 
 
 class Interaction(_OnPost):
