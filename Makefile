@@ -17,7 +17,7 @@ tools:
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[local,pdf,test]'
 	touch $(INSTALLED)
 
 demo: $(INSTALLED)

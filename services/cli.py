@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from services.reporter.pdf.outputs import parse_langs
+from shared.extras import MissingExtra
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except RegistryError as exc:
+    except (RegistryError, MissingExtra) as exc:
         say(f"sada: {exc}")
         return 2
     except KeyboardInterrupt:

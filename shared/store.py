@@ -19,6 +19,7 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from shared import rollups
+from shared.extras import require
 from shared.progress import Progress, throttled
 from shared.records import TABLES
 from shared.settings import Settings
@@ -36,6 +37,8 @@ def connect(settings: Settings, database: str | None = None) -> Client:
     """A client bound to the sada database (created when missing)."""
     database = database or settings.clickhouse_database
     dsn = settings.clickhouse_dsn()
+    if dsn.startswith("chdb:"):
+        require("local", "chdb")
     bootstrap = clickhouse_connect.get_client(dsn=dsn)
     bootstrap.command(f"CREATE DATABASE IF NOT EXISTS {_identifier(database)}")
     return clickhouse_connect.get_client(dsn=dsn, database=database)

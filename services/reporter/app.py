@@ -27,6 +27,7 @@ from services.reporter.params import BadParameter
 from services.reporter.series import BUCKETS, EVER, series
 from services.reporter.summary import list_events, summary
 from shared.events import EVENT_SLUG
+from shared.extras import MissingExtra
 from shared.http import add_service_routes, error
 from shared.metrics import RATE_FORMULAS
 from shared.registry import LANGS, Event, Registry
@@ -204,6 +205,8 @@ def endpoint(
             return error(400, str(exc))
         except ClickHouseError as exc:
             return error(503, f"the store cannot answer now: {exc}")
+        except MissingExtra as exc:
+            return error(501, str(exc))
         latency.labels(name).observe(time.perf_counter() - started)
         return body if isinstance(body, web.Response) else web.json_response(body)
 

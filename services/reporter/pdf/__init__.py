@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared.extras import require
+
 if TYPE_CHECKING:
     from shared.registry import Event
     from shared.store import Store
@@ -30,6 +32,7 @@ def render_report(
     ``previous`` adds a comparison with that edition. ``arabic_digits`` writes an
     Arabic report with Arabic-Indic digits (Western digits by default).
     """
+    require("pdf")
     from services.reporter.pdf.content import gather
     from services.reporter.pdf.layout import draw
 
@@ -46,6 +49,7 @@ def render_reports(
     arabic_digits: bool = False,
 ) -> dict[str, bytes]:
     """One report per language from a single reading of the store."""
+    require("pdf")
     from services.reporter.pdf.content import gather
     from services.reporter.pdf.layout import draw
 
