@@ -23,7 +23,7 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(VENV)/bin/sada demo
 
-test: $(INSTALLED) tools
+test: $(INSTALLED) tools lint
 	$(PY) -m pytest -q
 
 bench: $(INSTALLED)
