@@ -1,7 +1,7 @@
 """The event registry: which events exist, their names, time zone, agenda and what to track.
 
 A TOML file (``SADA_EVENTS_FILE``) with one ``[[events]]`` table per event;
-see ``services/collector/demo_events.toml``. An event the registry does not
+see ``services/demo/demo_events.toml``. An event the registry does not
 know still works, in UTC, named by its slug.
 """
 
