@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import RunningPipeline, ndjson
+from harness import RunningPipeline, module_pipeline, ndjson
 
 from services.demo.simulator import seed_event
 from services.reporter.dashboards.build import DEMO_REGISTRY, export
@@ -200,29 +200,13 @@ BAD = [
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    from harness import TOKEN
-
-    settings = Settings(
-        data_dir=chdb_dir,
-        kafka_bootstrap=broker.bootstrap,
-        kafka_topic_prefix="dash.",
-        consumer_group="dash",
-        clickhouse_database="dash",
-        consumer_session_timeout_ms=2_000,
-        consumer_heartbeat_interval_ms=500,
-        batch_max_age_ms=100,
-        ingest_tokens=[TOKEN],
-    )
-    pipeline = RunningPipeline(settings, load_registry(DEMO_REGISTRY))
-    records = seed_event() + tagged_posts()
-    for first in range(0, len(records), 2000):
-        status, answer, _ = pipeline.post(ndjson(records[first : first + 2000]))
-        assert status == 200 and not answer["rejected"], answer
-    status, answer, _ = pipeline.post(ndjson([*BAD, records[0]]))
-    assert status == 200 and len(answer["rejected"]) == 2
-    pipeline.drain()
-    yield pipeline
-    pipeline.close()
+    with module_pipeline(broker, chdb_dir, "dash", load_registry(DEMO_REGISTRY)) as pipeline:
+        records = seed_event() + tagged_posts()
+        pipeline.post_all(records)
+        status, answer, _ = pipeline.post(ndjson([*BAD, records[0]]))
+        assert status == 200 and len(answer["rejected"]) == 2
+        pipeline.drain()
+        yield pipeline
 
 
 @pytest.fixture(scope="module")
