@@ -22,7 +22,6 @@ from services.cli import main
 from services.demo import DEMO_REGISTRY
 from services.demo.simulator import seed_event
 from services.outputs import write_outputs
-from services.reporter.labels import CATALOGUE
 from services.reporter.pdf import render_report, render_reports
 from services.reporter.pdf.words import BIDI_MARKS, LANGS, NBSP, NNBSP, Words
 from shared.metrics import RATE_FORMULAS, RATES
@@ -356,9 +355,3 @@ def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
     # `sada run` / `sada demo` outputs: report-<event>-<lang>.pdf beside the summary
     written = write_outputs(pipeline.store, settings, tmp_path / "out", [FORUM], ["en"], registry)
     assert {p.name for p in written} >= {f"report-{FORUM}-en.pdf", f"summary-{FORUM}.json"}
-
-
-def test_every_label_has_all_three_languages():
-    keys = set(CATALOGUE["en"])
-    for lang in LANGS:
-        assert set(CATALOGUE[lang]) == keys and all(CATALOGUE[lang].values()), lang
