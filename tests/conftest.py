@@ -1,7 +1,9 @@
 """The fixtures every test shares: one Tansu broker and one chDB data directory per test run.
 
 The helpers tests import (settings, posting, background loops, stand-in servers)
-are in ``tests/harness.py``.
+are in the ``harness`` package (tests/harness/). This file's folder is on ``sys.path``
+(pytest puts a rootdir conftest's folder there), so ``harness`` and ``reference`` import from
+tests/unit/ and tests/pipeline/ alike.
 """
 
 from __future__ import annotations
@@ -41,6 +43,5 @@ def settings(broker: bus.LocalBroker, chdb_dir: Path) -> Settings:
 
 @pytest.fixture
 def pipeline(settings: Settings) -> Iterator[RunningPipeline]:
-    running = RunningPipeline(settings)
-    yield running
-    running.close()
+    with RunningPipeline(settings) as running:
+        yield running

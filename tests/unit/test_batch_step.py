@@ -7,35 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from harness import LastStep
 from kafka import TopicPartition
 
-from services.aggregator.batch import Batch, BatchStep
+from services.aggregator.batch import BatchStep
 from services.aggregator.decode import Decoded
 from services.aggregator.step import MessageRejected
 
 TP = TopicPartition("t.posts", 0)
-
-
-class Last:
-    """A last step that takes batches while ``open``."""
-
-    def __init__(self) -> None:
-        self.open = True
-        self.batches: list[Batch] = []
-
-    def submit(self, batch: Batch) -> None:
-        if not self.open:
-            raise MessageRejected
-        self.batches.append(batch)
-
-    def poll(self) -> None:
-        pass
-
-    def join(self, timeout_s: float) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 def message(offset: int, table: str = "posts") -> Decoded:
@@ -43,7 +22,7 @@ def message(offset: int, table: str = "posts") -> Decoded:
 
 
 def test_a_batch_closes_at_its_size_with_its_offsets_and_token():
-    last = Last()
+    last = LastStep()
     step = BatchStep(last, max_records=3, max_age_ms=60_000)
     for offset in range(4):
         step.submit(message(offset, "posts" if offset % 2 else "metrics"))
@@ -54,7 +33,7 @@ def test_a_batch_closes_at_its_size_with_its_offsets_and_token():
 
 
 def test_a_batch_closes_at_its_age_when_polled():
-    last = Last()
+    last = LastStep()
     step = BatchStep(last, max_records=100, max_age_ms=1)
     step.submit(message(0))
     time.sleep(0.01)
@@ -63,7 +42,7 @@ def test_a_batch_closes_at_its_age_when_polled():
 
 
 def test_a_refused_batch_makes_the_step_refuse_messages_until_it_is_taken():
-    last = Last()
+    last = LastStep()
     last.open = False
     step = BatchStep(last, max_records=1, max_age_ms=60_000)
     step.submit(message(0))  # closes the batch, which the last step refuses: the step holds it
@@ -75,7 +54,7 @@ def test_a_refused_batch_makes_the_step_refuse_messages_until_it_is_taken():
 
 
 def test_join_hands_on_the_open_batch_and_gives_up_on_a_refusing_step_in_time():
-    last = Last()
+    last = LastStep()
     step = BatchStep(last, max_records=100, max_age_ms=60_000)
     step.submit(message(0))
     last.open = False

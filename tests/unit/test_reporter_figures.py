@@ -2,6 +2,7 @@
 
 from services.reporter.figures import Figures
 from services.reporter.labels import CATALOGUE, t
+from services.reporter.pdf.words import LANGS
 from shared.metrics import RATES, TOTAL_KEYS
 
 
@@ -31,3 +32,9 @@ def test_the_catalogue_has_every_key_in_every_language():
     keys = set(CATALOGUE["en"])
     assert all(set(words) == keys for words in CATALOGUE.values())
     assert t("engagements", "fr") == "Interactions" and t("day_n", "en", n=2) == "Day 2"
+
+
+def test_every_label_has_all_three_languages():
+    keys = set(CATALOGUE["en"])
+    for lang in LANGS:
+        assert set(CATALOGUE[lang]) == keys and all(CATALOGUE[lang].values()), lang

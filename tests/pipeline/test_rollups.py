@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness import wait_for
+from harness import LastStep, wait_for
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -41,25 +41,6 @@ def store(settings):
     return open_store(settings, f"rollups{next(_databases)}")
 
 
-class Written:
-    """The last step of a chain, in place of the commit: what the write step handed on."""
-
-    def __init__(self) -> None:
-        self.batches: list[Batch] = []
-
-    def submit(self, batch: Batch) -> None:
-        self.batches.append(batch)
-
-    def poll(self) -> None:
-        pass
-
-    def join(self, timeout_s: float) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def batch_of(records: list[Record], partition: int) -> Batch:
     """The records as read from one partition (its number makes the batch's tokens); versions
     follow arrival."""
@@ -71,7 +52,7 @@ def batch_of(records: list[Record], partition: int) -> Batch:
 
 def write(store, settings, records: list[Record], partition: int) -> None:
     """Write one batch with the aggregator's write step; it hands the batch on once written."""
-    written = Written()
+    written = LastStep()
     Write(written, store, settings).submit(batch_of(records, partition))
     assert len(written.batches) == 1
 
@@ -198,7 +179,7 @@ def test_a_snapshot_replaces_the_counted_interactions_of_its_counter_only(store,
 
 def test_the_write_step_retries_a_failed_recomputation_before_handing_the_batch_on(store, settings):
     statuses: list[tuple[bool, str]] = []
-    written = Written()
+    written = LastStep()
     step = Write(
         written,
         store,

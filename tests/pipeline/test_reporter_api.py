@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from harness import RunningPipeline, ndjson
+from harness import RunningPipeline, module_pipeline
 from reference import reference_post_figures, reference_series, reference_summary
 
 from services.demo import DEMO_REGISTRY
@@ -79,21 +79,7 @@ def activity(event: str, per_minute_before: int, per_minute_latest: int) -> list
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    from harness import TOKEN, Settings
-
-    settings = Settings(
-        data_dir=chdb_dir,
-        kafka_bootstrap=broker.bootstrap,
-        kafka_topic_prefix="api.",
-        consumer_group="api",
-        clickhouse_database="api",
-        consumer_session_timeout_ms=2_000,
-        consumer_heartbeat_interval_ms=500,
-        batch_max_age_ms=100,
-        ingest_tokens=[TOKEN],
-    )
     registry = load_registry(DEMO_REGISTRY)
-    pipeline = RunningPipeline(settings, registry)
     edition_2022 = seed_event() + tagged_posts()
     edition_2024 = seed_event(
         seed=7, event="ausim-2024", start=datetime(2024, 10, 23, 8, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -104,13 +90,9 @@ def filled(broker, chdb_dir):
         "spike": activity("spike", 1, 12),
         "calm": activity("calm", 4, 4),
     }
-    for records in streams.values():
-        for start in range(0, len(records), 2000):
-            status, answer, _ = pipeline.post(ndjson(records[start : start + 2000]))
-            assert status == 200 and not answer["rejected"], answer
-    pipeline.drain()
-    yield pipeline, registry, {k: [validate_object(r) for r in v] for k, v in streams.items()}
-    pipeline.close()
+    with module_pipeline(broker, chdb_dir, "api", registry) as pipeline:
+        pipeline.post_all([record for records in streams.values() for record in records])
+        yield pipeline, registry, {k: [validate_object(r) for r in v] for k, v in streams.items()}
 
 
 def api(pipeline: RunningPipeline, path: str, **params):

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import threading
 import time
 from collections import defaultdict
 from typing import Any
 
 import pytest
 from aiohttp import web
+from harness import Served
 
 from services.cli import main
 from services.reporter.dashboards.build import DEMO_REGISTRY, build_dashboards
@@ -27,7 +27,7 @@ UIDS = {"sada-live", "sada-platforms", "sada-posts", "sada-press", "sada-health"
 
 
 class FakeGrafana:
-    """Grafana's documented HTTP API, in memory, on a free local port (in its own thread)."""
+    """Grafana's documented HTTP API, in memory, served on a free local port (:class:`Served`)."""
 
     def __init__(self):
         self.tokens = {ADMIN: "Admin", VIEWER: "Viewer"}
@@ -41,11 +41,10 @@ class FakeGrafana:
         self.edit_after_read: set[str] = set()  # dashboards someone saves right after sada reads them
         self.requests: list[tuple[str, str]] = []
         self._ids = iter(range(1, 10_000))
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.runner = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        self.server = Served(self._app())
+        self.url = self.server.url
 
-    async def _start(self) -> web.AppRunner:
+    def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._auth])
         routes = [
             ("GET", "/api/frontend/settings", self.settings),
@@ -62,16 +61,10 @@ class FakeGrafana:
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        return runner
+        return app
 
     def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.server.close()
 
     @web.middleware
     async def _auth(self, request: web.Request, handler):

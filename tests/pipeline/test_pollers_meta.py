@@ -11,27 +11,12 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from test_pollers import (
-    NOW,
-    Recorder,
-    Served,
-    assert_once,
-    dead_letters,
-    expected_totals,
-    module_pipeline,
-    one_pass,
-    poller_settings,
-    raw_count,
-    stored_posts,
-    totals,
-)
+from harness import RunningPipeline, module_pipeline
+from harness.pollers import NOW, app_of, assert_stored, dead_letters, later, one_pass, stand_in, tracked_event
 
 from services.collector.metrics import PollerMetrics
 from services.collector.pollers.facebook import FacebookPoller
 from services.collector.pollers.instagram import InstagramPoller
-from services.collector.pollers.schedule import utcnow
-from shared.registry import Event
-from shared.settings import FacebookSettings, InstagramSettings
 
 TOKEN = "fb-token"
 INVALID_METRIC = {
@@ -45,18 +30,13 @@ INVALID_METRIC = {
 
 
 @pytest.fixture(scope="module")
-def pipeline(broker, chdb_dir) -> Iterator:
-    running = module_pipeline(broker, chdb_dir, "pollmeta")
-    yield running
-    running.close()
+def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
+    with module_pipeline(broker, chdb_dir, "pollmeta") as running:
+        yield running
 
 
 def graph_time(minutes_ago: int) -> str:
     return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-def later(minutes: int):
-    return lambda: utcnow() + timedelta(minutes=minutes)
 
 
 # --- Facebook ----------------------------------------------------------------------------------
@@ -207,31 +187,23 @@ class FacebookFake:
                 headers=usage,
             )
 
-        app = web.Application()
-        app.router.add_get(f"{self.base}/", by_ids)
-        app.router.add_get(f"{self.base}/{{page}}/posts", posts)
-        app.router.add_get(f"{self.base}/{{post}}/insights", insights)
-        app.router.add_get(f"{self.base}/{{post}}", one)
-        return app
+        return app_of(
+            {
+                f"{self.base}/": by_ids,
+                f"{self.base}/{{page}}/posts": posts,
+                f"{self.base}/{{post}}/insights": insights,
+                f"{self.base}/{{post}}": one,
+            }
+        )
 
 
 def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
-    event = Event(
-        slug="fb-poll",
-        hashtags=["#Sada2026"],
-        accounts={"facebook": ["1067"]},
-        start=NOW - timedelta(days=1),
-        end=NOW + timedelta(days=1),
-    )
+    event = tracked_event("fb-poll", "facebook", "1067")
     fake = FacebookFake()
-    served = Served(fake.app())
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "facebook", "/v23.0", TOKEN)
     fake.url = served.url
-    recorder = Recorder(pipeline)
     metrics = PollerMetrics()
-    settings = poller_settings(
-        pipeline, tmp_path, facebook=FacebookSettings(base_url=f"{served.url}/v23.0", token=TOKEN)
-    )
-    try:
+    with served:
         # Pass 1: Meta throttles page 2 (code 4, usage at 100 %), page 3 fails: the pass stops there.
         fake.throttle_once.add("a2")
         fake.failures["a4"] = 2
@@ -268,16 +240,9 @@ def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
         third = one_pass(FacebookPoller, settings, event, recorder, clock=later(4))
         assert "post_impressions" in third.status()["dropped_metrics"]
         assert third.checkpoint.posts["1067_2"]["gone"] is True
-    finally:
-        served.close()
 
-    pipeline.drain()
     expected = ["1067_1", "1067_2", "1067_5"]
-    assert stored_posts(pipeline, "fb-poll") == expected
-    assert raw_count(pipeline, "posts", "fb-poll") == 3
-    assert_once(recorder)
-    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "fb-poll") == 7
-    assert totals(pipeline, "fb-poll", "facebook") == expected_totals(fake.served, expected)
+    assert_stored(pipeline, recorder, fake.served, "fb-poll", "facebook", expected, snapshots=7)
     assert len(dead_letters(pipeline, "fb-poll")) == 1
 
 
@@ -403,29 +368,21 @@ class InstagramFake:
                 }
             )
 
-        app = web.Application()
-        app.router.add_get("/v23.0/ig_hashtag_search", search)
-        app.router.add_get("/v23.0/{tag}/recent_media", recent)
-        app.router.add_get("/v23.0/{user}/media", own)
-        app.router.add_get("/v23.0/{media}/insights", insights)
-        return app
+        return app_of(
+            {
+                "/v23.0/ig_hashtag_search": search,
+                "/v23.0/{tag}/recent_media": recent,
+                "/v23.0/{user}/media": own,
+                "/v23.0/{media}/insights": insights,
+            }
+        )
 
 
 def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
-    event = Event(
-        slug="ig-poll",
-        hashtags=["#Sada2026"],
-        accounts={"instagram": [USER]},
-        start=NOW - timedelta(days=1),
-        end=NOW + timedelta(days=1),
-    )
+    event = tracked_event("ig-poll", "instagram", USER)
     fake = InstagramFake()
-    served = Served(fake.app())
-    recorder = Recorder(pipeline)
-    settings = poller_settings(
-        pipeline, tmp_path, instagram=InstagramSettings(base_url=f"{served.url}/v23.0", token="ig")
-    )
-    try:
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "instagram", "/v23.0", "ig")
+    with served:
         # Pass 1: the hashtag's page 2 is throttled (code 32), page 3 fails; own media go on.
         fake.throttle_once.add("c2")
         fake.failures["c4"] = 2
@@ -446,16 +403,9 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
         fake.insights.discard("saved")
         third = one_pass(InstagramPoller, settings, event, recorder, clock=later(4))
         assert list(third.status()["dropped_metrics"]) == ["IMAGE:saved"]
-    finally:
-        served.close()
 
-    pipeline.drain()
     expected = ["m1", "m2", "m4", "m5", "o1"]  # m3 malformed, o2 not about the event
-    assert stored_posts(pipeline, "ig-poll") == expected
-    assert raw_count(pipeline, "posts", "ig-poll") == len(expected)  # stored once each, not only after FINAL
-    assert_once(recorder)
-    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "ig-poll") == 4 + 2 + 5
-    assert totals(pipeline, "ig-poll", "instagram") == expected_totals(fake.served, expected)
+    assert_stored(pipeline, recorder, fake.served, "ig-poll", "instagram", expected, snapshots=4 + 2 + 5)
     # m3 was read in passes 1 and 3 with different counts: dead-lettered once
     assert len(recorder.rejected) == len(dead_letters(pipeline, "ig-poll")) == 1
     shares = pipeline.store.query(

@@ -18,7 +18,7 @@ from services.cli import parser
 from shared.bus import topic_names
 from shared.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 SERVICES = {"collector", "aggregator", "reporter"}
 

@@ -1,262 +1,46 @@
-"""Pollers: the refresh schedule, matching, the checkpoint, and the X and YouTube connectors end to
-end against local stand-ins of their APIs (the request and answer shapes of PLATFORMS.md), through
-the real broker and chDB. Expected figures are computed here from what the stand-in served, with
-PLATFORMS.md's mapping written out again (not with sada's code).
-
-Also the shared harness of tests/test_pollers_*.py: ``Served`` (a stand-in on a free port, in its
-own thread), ``Recorder`` (a sink that publishes through the pipeline's Publisher and remembers
-what Kafka acknowledged), ``one_pass`` and the store helpers.
+"""The X and YouTube pollers end to end against local stand-ins of their APIs (the request and
+answer shapes of PLATFORMS.md), through the real broker and chDB. Expected figures are computed
+here from what the stand-in served, with PLATFORMS.md's mapping written out again (not with
+sada's code). The schedule, matching and the checkpoint alone: tests/unit/test_poller_rules.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from datetime import time as clock_time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 from aiohttp import web
-from harness import TOKEN, RunningPipeline, env_of, sada, wait_for
+from harness import RunningPipeline, Served, env_of, module_pipeline, sada, wait_for
+from harness.pollers import (
+    NOW,
+    app_of,
+    assert_stored,
+    dead_letters,
+    later,
+    one_pass,
+    stand_in,
+    stored_posts,
+    tracked_event,
+)
 
 from services.collector.metrics import PollerMetrics
-from services.collector.pollers.checkpoint import Checkpoint
-from services.collector.pollers.poller import Poller
-from services.collector.pollers.schedule import due_posts, is_due, refresh_interval, utcnow
-from services.collector.pollers.sink import PublisherSink
-from services.collector.pollers.terms import Terms
-from services.collector.pollers.x import XPoller, search_queries
+from services.collector.pollers.x import XPoller
 from services.collector.pollers.youtube import YouTubePoller
-from services.reporter.summary import summary
-from shared.http import start_site
 from shared.registry import Event
-from shared.settings import PollingSettings, Settings, XSettings, YouTubeSettings
-
-NOW = datetime.now(UTC).replace(microsecond=0)
-ENGAGEMENTS = ("likes", "comments", "shares", "clicks", "saves")
-
-
-# --- harness -----------------------------------------------------------------------------------
-
-
-def module_pipeline(broker, chdb_dir: Path, name: str) -> RunningPipeline:
-    settings = Settings(
-        data_dir=chdb_dir,
-        kafka_bootstrap=broker.bootstrap,
-        kafka_topic_prefix=f"{name}.",
-        consumer_group=name,
-        clickhouse_database=name,
-        consumer_session_timeout_ms=2_000,
-        consumer_heartbeat_interval_ms=500,
-        batch_max_age_ms=100,
-        ingest_tokens=[TOKEN],
-    )
-    return RunningPipeline(settings)
-
-
-class Served:
-    """A platform stand-in: ``app`` on a free local port, in a thread of its own, every request
-    recorded as (method, path, query, body)."""
-
-    def __init__(self, app: web.Application):
-        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-
-        @web.middleware
-        async def record(request: web.Request, handler):
-            self.requests.append((request.method, request.path, dict(request.query), await request.read()))
-            return await handler(request)
-
-        app.middlewares.append(record)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.runner, self.url = asyncio.run_coroutine_threadsafe(
-            start_site(app, "127.0.0.1", 0), self.loop
-        ).result(10)
-
-    def paths(self, path: str) -> list[dict[str, str]]:
-        return [query for _, p, query, _ in self.requests if p == path]
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-class Recorder:
-    """Publishes through the pipeline's Publisher and keeps what Kafka acknowledged."""
-
-    def __init__(self, pipeline: RunningPipeline):
-        self.inner = PublisherSink(pipeline.local.publisher)
-        self.records: list[Any] = []
-        self.rejected: list[Any] = []
-
-    async def publish(self, intake, source: str) -> None:
-        await self.inner.publish(intake, source)
-        self.records += [record for _, record in intake.accepted]
-        self.rejected += [rejection for _, rejection in intake.rejected]
-
-    def of(self, kind: str) -> list[Any]:
-        return [record for record in self.records if record.type == kind]
-
-
-def poller_settings(pipeline: RunningPipeline, state: Path, **groups: Any) -> Settings:
-    """The pipeline's settings with quick pollers and the given platform groups (``x=XSettings(…)``)."""
-    polling = PollingSettings(
-        state_dir=state, backoff_initial_s=0.01, backoff_max_s=0.1, retries=1, max_wait_s=5.0, timeout_s=5.0
-    )
-    return pipeline.local.settings.model_copy(update={"polling": polling, **groups})
-
-
-def one_pass(
-    cls: type[Poller],
-    settings: Settings,
-    event: Event,
-    sink,
-    clock: Callable[[], datetime] = utcnow,
-    metrics: PollerMetrics | None = None,
-) -> Poller:
-    """A fresh poller (as after a restart: only the checkpoint carries over) and one pass."""
-
-    async def go() -> Poller:
-        async with aiohttp.ClientSession() as session:
-            poller = cls(settings, event, session, sink, metrics, clock=clock)
-            await poller.poll_once()
-            return poller
-
-    return asyncio.run(go())
-
-
-def stored_posts(pipeline: RunningPipeline, event: str) -> list[str]:
-    rows = pipeline.store.query(
-        "SELECT post_id FROM posts FINAL WHERE event = {e:String} ORDER BY post_id", {"e": event}
-    )
-    return [row["post_id"] for row in rows]
-
-
-def raw_count(pipeline: RunningPipeline, table: str, event: str) -> int:
-    """Rows as inserted (no FINAL): a record stored twice would show here."""
-    assert table in ("posts", "metrics", "mentions")
-    return pipeline.store.query(f"SELECT count() AS n FROM {table} WHERE event = {{e:String}}", {"e": event})[
-        0
-    ]["n"]
-
-
-def dead_letters(pipeline: RunningPipeline, event: str) -> list[dict]:
-    return pipeline.store.query(
-        "SELECT source, field, reason FROM rejected FINAL WHERE event = {e:String}", {"e": event}
-    )
-
-
-def totals(pipeline: RunningPipeline, event: str, platform: str) -> dict[str, int]:
-    return summary(pipeline.store, event)["platforms"][platform]["totals"]
-
-
-def expected_totals(served: dict[str, dict[str, int]], post_ids: list[str]) -> dict[str, int]:
-    """DESIGN §4 from what the stand-in served: per post and counter the latest value reported."""
-    found = Counter()
-    for post_id in post_ids:
-        found.update(served.get(post_id, {}))
-    figures = {name: found.get(name, 0) for name in ("impressions", "reach", "views", *ENGAGEMENTS)}
-    return {"posts": len(post_ids), **figures, "engagements": sum(figures[name] for name in ENGAGEMENTS)}
-
-
-def assert_once(recorder: Recorder) -> None:
-    """Nothing published twice: one post record per post, one snapshot per (post, observed_at)."""
-    posts = Counter(record.post_id for record in recorder.of("post"))
-    assert all(n == 1 for n in posts.values()), posts
-    snapshots = Counter((record.post_id, record.observed_at) for record in recorder.of("metrics"))
-    assert all(n == 1 for n in snapshots.values()), snapshots
-
-
-# --- the schedule, matching, the checkpoint ----------------------------------------------------
-
-
-def test_refresh_interval_favours_recent_posts():
-    assert refresh_interval(timedelta(0)) == timedelta(minutes=1)
-    assert refresh_interval(timedelta(minutes=59, seconds=59)) == timedelta(minutes=1)
-    assert refresh_interval(timedelta(hours=1)) == timedelta(minutes=10)
-    assert refresh_interval(timedelta(hours=23, minutes=59)) == timedelta(minutes=10)
-    assert refresh_interval(timedelta(days=1)) == timedelta(hours=1)
-    assert refresh_interval(timedelta(days=300)) == timedelta(hours=1)
-
-
-def test_due_posts_youngest_first():
-    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-    posts = {
-        "fresh-read": (now - timedelta(minutes=10), now - timedelta(seconds=30)),  # 1 min interval: not due
-        "fresh-stale": (now - timedelta(minutes=10), now - timedelta(minutes=1)),  # due
-        "never": (now - timedelta(days=3), None),  # never read: due
-        "hours-read": (now - timedelta(hours=5), now - timedelta(minutes=9)),  # 10 min: not due
-        "hours-stale": (now - timedelta(hours=5), now - timedelta(minutes=10)),  # due
-        "old-read": (now - timedelta(days=2), now - timedelta(minutes=59)),  # hourly: not due
-        "old-stale": (now - timedelta(days=2, hours=1), now - timedelta(hours=1)),  # due
-    }
-    assert due_posts(posts, now) == ["fresh-stale", "hours-stale", "old-stale", "never"]
-    assert is_due(now, None, now)
-    assert not is_due(now - timedelta(days=5), now, now)
-
-
-def test_terms_match_in_arabic_french_and_english():
-    event = Event(
-        slug="terms",
-        hashtags=["#Sada2026", "#المغرب_الرقمي"],
-        keywords=["nation digitale", "sécurité numérique", "الأمة الرقمية", "AI"],
-    )
-    terms = Terms.of(event)
-    assert terms.matches("Opening of #SADA2026 today")
-    assert terms.matches("افتتاح #المغربُ_الرقمى اليوم")  # diacritics and alef maqsura
-    assert terms.matches("Le Maroc, une Nation-Digitale")  # case and hyphen
-    assert terms.matches("Forum : SECURITE NUMERIQUE")  # accents
-    assert terms.matches("نحو بناء والامة الرقمية")  # hamza form and the و prefix
-    assert terms.matches("Le futur de l'AI au Maroc")
-    assert terms.matches("المغرب الرقمي في المعرض")  # a hashtag's words written out
-    assert not terms.matches("Sada2025 was great", "naive rain", "Les mails de la semaine")
-    assert not Terms.of(Event(slug="none"))
-
-
-def test_checkpoint_survives_a_torn_write(tmp_path):
-    path = tmp_path / "x-e.json"
-    checkpoint = Checkpoint(path)
-    checkpoint.cursors["k"] = {"since_id": "5"}
-    checkpoint.posts["1"] = {"c": "2026-05-01T10:00:00Z", "r": None}
-    checkpoint.save()
-    assert Checkpoint(path).cursors == {"k": {"since_id": "5"}}
-    assert not list(tmp_path.glob(".*.tmp"))
-    path.write_text('{"cursors": {"k"')  # a torn file
-    assert Checkpoint(path).cursors == {}
-    assert list(tmp_path.glob("x-e.unreadable-*.json"))
-
-
-def test_search_queries_split_at_512_characters():
-    event = Event(
-        slug="q",
-        hashtags=[f"#tag{n:03d}" for n in range(80)],
-        keywords=["nation digitale"],
-        accounts={"x": ["@sada_org"]},
-    )
-    queries = search_queries(event)
-    assert len(queries) > 1 and all(len(q) <= 512 and q.endswith("-is:retweet") for q in queries)
-    joined = " ".join(queries)
-    assert '"nation digitale"' in joined and "from:sada_org" in joined and "#tag079" in joined
-
 
 # --- X -----------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
-    running = module_pipeline(broker, chdb_dir, "pollxy")
-    yield running
-    running.close()
+    with module_pipeline(broker, chdb_dir, "pollxy") as running:
+        yield running
 
 
 class XFake:
@@ -409,21 +193,11 @@ class XFake:
                 media += attached
             return web.json_response({"data": data, "includes": {"media": media}, "errors": errors})
 
-        app = web.Application()
-        app.router.add_get("/2/tweets/search/recent", search)
-        app.router.add_get("/2/tweets", lookup)
-        return app
+        return app_of({"/2/tweets/search/recent": search, "/2/tweets": lookup})
 
 
 def x_event(slug: str) -> Event:
-    return Event(
-        slug=slug,
-        hashtags=["#Sada2026"],
-        keywords=["nation digitale"],
-        accounts={"x": ["sada_org"]},
-        start=NOW - timedelta(days=2),
-        end=NOW + timedelta(days=1),
-    )
+    return tracked_event(slug, "x", "sada_org", days_before=2, keywords=["nation digitale"])
 
 
 def x_tweets() -> dict[int, dict]:
@@ -451,11 +225,9 @@ def x_tweets() -> dict[int, dict]:
 def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
     event = x_event("x-poll")
     fake = XFake(x_tweets())
-    served = Served(fake.app())
-    recorder = Recorder(pipeline)
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "x", "/2", "x-token")
     metrics = PollerMetrics()
-    settings = poller_settings(pipeline, tmp_path, x=XSettings(base_url=f"{served.url}/2", token="x-token"))
-    try:
+    with served:
         # Pass 1: page 1, a 429 on page 2 (wait until x-rate-limit-reset), page 3 down: the pass stops there.
         fake.limited_once.add("p1")
         fake.failures["p2"] = 2
@@ -489,7 +261,7 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
         fake.version = 2
         fake.no_impressions.add(105)  # a metric that disappears: its earlier value stands
         fake.gone.add(100)  # a deleted post is no longer asked for
-        later = one_pass(XPoller, settings, event, recorder, clock=lambda: utcnow() + timedelta(minutes=2))
+        third = one_pass(XPoller, settings, event, recorder, clock=later(2))
         assert served.paths("/2/tweets/search/recent")[-1]["since_id"] == "107"
         lookups = served.paths("/2/tweets")
         assert len(lookups) == 1 and sorted(lookups[0]["ids"].split(",")) == [
@@ -500,21 +272,14 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
             "106",
             "107",
         ]
-        assert later.checkpoint.posts["100"].get("gone") is True
+        assert third.checkpoint.posts["100"].get("gone") is True
 
         # Pass 4: nothing new, nothing due: no lookup.
-        one_pass(XPoller, settings, event, recorder, clock=lambda: utcnow() + timedelta(minutes=2))
+        one_pass(XPoller, settings, event, recorder, clock=later(2))
         assert len(served.paths("/2/tweets")) == 1
-    finally:
-        served.close()
 
-    pipeline.drain()
     expected = ["100", "103", "104", "105", "106", "107", "108", "109"]
-    assert stored_posts(pipeline, "x-poll") == expected
-    assert raw_count(pipeline, "posts", "x-poll") == len(expected)
-    assert_once(recorder)
-    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "x-poll") == 1 + 5 * 2 + 2
-    assert totals(pipeline, "x-poll", "x") == expected_totals(fake.served, expected)
+    assert_stored(pipeline, recorder, fake.served, "x-poll", "x", expected, snapshots=1 + 5 * 2 + 2)
     assert [(d["source"], d["field"]) for d in dead_letters(pipeline, "x-poll")] == [
         ("poller:x", "data.2.created_at")
     ]
@@ -560,7 +325,7 @@ end = {(NOW + timedelta(days=1)).isoformat()}
         "SADA_EVENTS_FILE": str(registry),
         "SADA_POLL_STATE_DIR": str(tmp_path / "state"),
     }
-    try:
+    with served:
         done = sada(
             "collect",
             "--platform",
@@ -591,8 +356,6 @@ end = {(NOW + timedelta(days=1)).isoformat()}
         report = json.loads((out / "summary-x-cli.json").read_text("utf-8"))
         assert report["platforms"]["x"]["totals"]["posts"] == 5
         assert report["platforms"]["x"]["totals"]["likes"] == sum(n % 7 + 10 for n in range(1, 6))
-    finally:
-        served.close()
 
     not_configured = sada("collect", "--platform", "youtube", "--once", env=env_of(pipeline.local.settings))
     assert not_configured.returncode == 2 and "SADA_YOUTUBE_TOKEN" in not_configured.stderr
@@ -721,32 +484,18 @@ class YouTubeFake:
                 )
             return web.json_response({"items": items, "pageInfo": {"totalResults": len(items)}})
 
-        app = web.Application()
-        app.router.add_get("/youtube/v3/search", search)
-        app.router.add_get("/youtube/v3/videos", videos)
-        return app
+        return app_of({"/youtube/v3/search": search, "/youtube/v3/videos": videos})
 
 
 def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
-    event = Event(
-        slug="yt-poll",
-        hashtags=["#Sada2026"],
-        keywords=["nation digitale"],
-        accounts={"youtube": ["UCsada"]},
-        start=NOW - timedelta(days=2),
-        end=NOW + timedelta(days=1),
-    )
+    event = tracked_event("yt-poll", "youtube", "UCsada", days_before=2, keywords=["nation digitale"])
     fake = YouTubeFake()
-    served = Served(fake.app())
-    recorder = Recorder(pipeline)
-    settings = poller_settings(
-        pipeline, tmp_path, youtube=YouTubeSettings(base_url=f"{served.url}/youtube/v3", token="yt-key")
-    )
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "youtube", "/youtube/v3", "yt-key")
     # The first pass runs "yesterday", an hour before midnight Pacific time: the quota it
     # exhausts resets at that midnight, which is already past for the second pass.
     midnight = datetime.combine(NOW.astimezone(PACIFIC).date(), clock_time(0), PACIFIC)
     yesterday = midnight - timedelta(hours=1)
-    try:
+    with served:
         fake.quota_once.add("n2")
         first = one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).status()
         assert first["state"] == "blocked" and first["rate_limit"]["last_signal"] == "403 quotaExceeded"
@@ -771,14 +520,7 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
         searches = served.paths("/youtube/v3/search")
         assert searches[len(searches) - 2]["pageToken"] == "n2" and searches[-1]["channelId"] == "UCsada"
         assert second.checkpoint.posts["v4"].get("gone") is True
-    finally:
-        served.close()
 
-    pipeline.drain()
     expected = ["c1", "v1", "v2", "v4", "v5"]  # v3 malformed, c2 not about the event
-    assert stored_posts(pipeline, "yt-poll") == expected
-    assert raw_count(pipeline, "posts", "yt-poll") == len(expected)
-    assert_once(recorder)
-    assert len(recorder.of("metrics")) == 7
-    assert totals(pipeline, "yt-poll", "youtube") == expected_totals(fake.served, expected)
+    assert_stored(pipeline, recorder, fake.served, "yt-poll", "youtube", expected, snapshots=7)
     assert len(dead_letters(pipeline, "yt-poll")) == 1

@@ -13,20 +13,11 @@ from email.utils import format_datetime
 import aiohttp
 import pytest
 from aiohttp import web
-from harness import wait_for
-from test_pollers import (
-    NOW,
-    Recorder,
-    Served,
-    dead_letters,
-    module_pipeline,
-    one_pass,
-    poller_settings,
-    raw_count,
-)
+from harness import RunningPipeline, Served, module_pipeline, wait_for
+from harness.pollers import NOW, Recorder, app_of, dead_letters, one_pass, poller_settings, raw_count
 
 from services.collector.app import create_app
-from services.collector.pollers.press import OutletsError, PressPoller, load_outlets, parse_feed
+from services.collector.pollers.press import PressPoller
 from services.collector.pollers.service import attach_pollers
 from services.reporter.summary import summary
 from shared.events import normalise_url
@@ -43,10 +34,9 @@ EVENT = Event(
 
 
 @pytest.fixture(scope="module")
-def pipeline(broker, chdb_dir) -> Iterator:
-    running = module_pipeline(broker, chdb_dir, "press")
-    yield running
-    running.close()
+def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
+    with module_pipeline(broker, chdb_dir, "press") as running:
+        yield running
 
 
 def rss(items: list[dict], language: str | None = None) -> str:
@@ -152,10 +142,7 @@ class Outlets:
                 content_type="application/rss+xml",
             )
 
-        app = web.Application()
-        for path, handler in (("/fr.xml", fr), ("/en.atom", en), ("/ar.xml", ar), ("/broken.xml", broken)):
-            app.router.add_get(path, handler)
-        return app
+        return app_of({"/fr.xml": fr, "/en.atom": en, "/ar.xml": ar, "/broken.xml": broken})
 
 
 def outlets_file(tmp_path, url: str):
@@ -197,7 +184,7 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
     settings = poller_settings(
         pipeline, tmp_path / "state", press=PressSettings(outlets=outlets_file(tmp_path, served.url))
     )
-    try:
+    with served:
         first = one_pass(PressPoller, settings, EVENT, recorder).status()
         assert (
             first["errors"] == 1 and "Le Monde" in first["last_error"] and "HTTP 500" in first["last_error"]
@@ -232,8 +219,6 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
         assert len(served.paths("/en.atom")) == 2 and feeds.not_modified == 1
         # the linkless item is read again and refused again; the store keeps one dead letter
         assert [r.field for r in recorder.rejected] == ["item.5.link"] * 2
-    finally:
-        served.close()
 
     pipeline.drain()
     mentions = pipeline.store.query(
@@ -258,32 +243,6 @@ def test_press_feeds_in_three_languages_and_a_restart(pipeline, tmp_path):
     assert len(dead_letters(pipeline, EVENT.slug)) == 1  # read twice, one dead letter
 
 
-def test_outlets_file_json_and_errors(tmp_path):
-    path = tmp_path / "outlets.json"
-    path.write_text(
-        json.dumps({"outlets": [{"feed_url": "https://a.ma/rss", "outlet": "A", "country": "MA"}]})
-    )
-    assert [(o.feed, o.name, o.country) for o in load_outlets(path)] == [("https://a.ma/rss", "A", "MA")]
-    path.write_text(json.dumps([{"feed": "https://a.ma/rss", "name": "A", "country": "Morocco"}]))
-    with pytest.raises(OutletsError, match=r"outlets\[0\]\.country"):
-        load_outlets(path)
-
-
-def test_feed_parsing_edge_cases():
-    with pytest.raises(ValueError, match="not XML"):
-        parse_feed(b"<html><body>not a feed")
-    with pytest.raises(ValueError, match="neither RSS 2.0 nor Atom"):
-        parse_feed(b"<opml version='2.0'/>")
-    [item] = parse_feed(
-        b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><item>'
-        b"<title>S\xe9curit\xe9 num\xe9rique</title><guid>https://x.fr/1</guid>"
-        b"<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2026-05-01T10:00:00+02:00</dc:date>"
-        b"</item></channel></rss>"
-    )
-    assert item.title == "Sécurité numérique" and item.url == "https://x.fr/1"
-    assert item.published.isoformat() == "2026-05-01T10:00:00+02:00"
-
-
 def test_pollers_run_inside_the_collector(pipeline, tmp_path):
     """What `sada up` and `sada collector` do: the configured connectors run with the app and
     report at /v1/pollers and in the collector's /metrics."""
@@ -302,7 +261,7 @@ def test_pollers_run_inside_the_collector(pipeline, tmp_path):
         async with aiohttp.ClientSession() as session, session.get(f"{collector.url}{path}") as response:
             return response.status, await response.text()
 
-    try:
+    with served, collector:
         wait_for(lambda: collection.pollers and collection.pollers[0].passes >= 1, 20, "a first pass")
         status, text = asyncio.run(get("/v1/pollers"))
         state = json.loads(text)
@@ -312,6 +271,3 @@ def test_pollers_run_inside_the_collector(pipeline, tmp_path):
         assert status == 200
         assert 'sada_poller_records_total{connector="press",type="mention"} 8.0' in text
         assert "# TYPE sada_collector_kafka_up gauge" in text  # the collector's own, same registry
-    finally:
-        collector.close()
-        served.close()

@@ -10,39 +10,19 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from test_pollers import (
-    NOW,
-    Recorder,
-    Served,
-    assert_once,
-    dead_letters,
-    expected_totals,
-    module_pipeline,
-    one_pass,
-    poller_settings,
-    raw_count,
-    stored_posts,
-    totals,
-)
+from harness import RunningPipeline, module_pipeline
+from harness.pollers import NOW, app_of, assert_stored, dead_letters, later, one_pass, stand_in, tracked_event
 
 from services.collector.pollers.linkedin import LinkedInPoller
-from services.collector.pollers.schedule import utcnow
 from services.collector.pollers.tiktok import TikTokPoller
-from shared.registry import Event
-from shared.settings import LinkedInSettings, TikTokSettings
 
 ORG = "urn:li:organization:42"
 
 
 @pytest.fixture(scope="module")
-def pipeline(broker, chdb_dir) -> Iterator:
-    running = module_pipeline(broker, chdb_dir, "pollli")
-    yield running
-    running.close()
-
-
-def later(minutes: int):
-    return lambda: utcnow() + timedelta(minutes=minutes)
+def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
+    with module_pipeline(broker, chdb_dir, "pollli") as running:
+        yield running
 
 
 def millis(minutes_ago: int) -> int:
@@ -149,27 +129,14 @@ class LinkedInFake:
                 }
             )
 
-        app = web.Application()
-        app.router.add_get("/rest/posts", posts)
-        app.router.add_get("/rest/organizationalEntityShareStatistics", statistics)
-        return app
+        return app_of({"/rest/posts": posts, "/rest/organizationalEntityShareStatistics": statistics})
 
 
 def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
-    event = Event(
-        slug="li-poll",
-        hashtags=["#Sada2026"],
-        accounts={"linkedin": [ORG]},
-        start=NOW - timedelta(days=1),
-        end=NOW + timedelta(days=1),
-    )
+    event = tracked_event("li-poll", "linkedin", ORG)
     fake = LinkedInFake()
-    served = Served(fake.app())
-    recorder = Recorder(pipeline)
-    settings = poller_settings(
-        pipeline, tmp_path, linkedin=LinkedInSettings(base_url=f"{served.url}/rest", token="li-token")
-    )
-    try:
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "linkedin", "/rest", "li-token")
+    with served:
         fake.failures[4] = 2  # page 3 fails twice: the pass stops there
         first = one_pass(LinkedInPoller, settings, event, recorder).status()
         assert (
@@ -194,16 +161,9 @@ def test_linkedin_posts_backoff_restart_and_statistics(pipeline, tmp_path):
             refresh["shares"].count("urn:li:share") == 3 and refresh["ugcPosts"] == "List(urn:li:ugcPost:6)"
         )
         assert third.state == "idle"
-    finally:
-        served.close()
 
-    pipeline.drain()
     expected = ["urn:li:share:1", "urn:li:share:2", "urn:li:share:5", "urn:li:ugcPost:6"]
-    assert stored_posts(pipeline, "li-poll") == expected
-    assert raw_count(pipeline, "posts", "li-poll") == len(expected)  # stored once each, not only after FINAL
-    assert_once(recorder)
-    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "li-poll") == 2 + 2 + 4
-    assert totals(pipeline, "li-poll", "linkedin") == expected_totals(fake.served, expected)
+    assert_stored(pipeline, recorder, fake.served, "li-poll", "linkedin", expected, snapshots=2 + 2 + 4)
     media = pipeline.store.query(
         "SELECT post_id, media FROM posts FINAL WHERE event = 'li-poll' ORDER BY post_id"
     )
@@ -250,12 +210,7 @@ class TikTokFake:
         }
         if video["id"] in self.no_shares:
             del counts["share_count"]
-        names = {
-            "view_count": "views",
-            "like_count": "likes",
-            "comment_count": "comments",
-            "share_count": "shares",
-        }
+        names = {f"{word}_count": f"{word}s" for word in ("view", "like", "comment", "share")}
         self.served.setdefault(video["id"], {}).update({names[k]: value for k, value in counts.items()})
         return {k: value for k, value in {**video, **counts}.items() if k in fields}
 
@@ -303,24 +258,15 @@ class TikTokFake:
             ]
             return web.json_response(ok({"videos": found, "cursor": 0, "has_more": False}))
 
-        app = web.Application()
-        app.router.add_post("/v2/video/list/", listing)
-        app.router.add_post("/v2/video/query/", query)
-        return app
+        return app_of({"/v2/video/list/": listing, "/v2/video/query/": query}, method="POST")
 
 
 def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
-    event = Event(
-        slug="tt-poll", hashtags=["#Sada2026"], start=NOW - timedelta(days=1), end=NOW + timedelta(days=1)
-    )
+    event = tracked_event("tt-poll")
     fake = TikTokFake()
-    served = Served(fake.app())
-    recorder = Recorder(pipeline)
-    settings = poller_settings(
-        pipeline, tmp_path, tiktok=TikTokSettings(base_url=f"{served.url}/v2", token="tt-token")
-    )
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "tiktok", "/v2", "tt-token")
     ids = {n: f"73000000000000000{n}" for n in range(1, 7)}
-    try:
+    with served:
         fake.limited_once.add(2)
         fake.failures[4] = 2
         first = one_pass(TikTokPoller, settings, event, recorder).status()
@@ -343,14 +289,7 @@ def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
         fake.gone.add(ids[1])
         third = one_pass(TikTokPoller, settings, event, recorder, clock=later(2))
         assert third.checkpoint.posts[ids[1]]["gone"] is True
-    finally:
-        served.close()
 
-    pipeline.drain()
     expected = sorted([ids[1], ids[2], ids[5], ids[6]])
-    assert stored_posts(pipeline, "tt-poll") == expected
-    assert raw_count(pipeline, "posts", "tt-poll") == len(expected)  # stored once each, not only after FINAL
-    assert_once(recorder)
-    assert len(recorder.of("metrics")) == raw_count(pipeline, "metrics", "tt-poll") == 2 + 2 + 3
-    assert totals(pipeline, "tt-poll", "tiktok") == expected_totals(fake.served, expected)
+    assert_stored(pipeline, recorder, fake.served, "tt-poll", "tiktok", expected, snapshots=2 + 2 + 3)
     assert len(dead_letters(pipeline, "tt-poll")) == 1

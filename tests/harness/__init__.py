@@ -5,7 +5,8 @@ database name, Kafka topic prefix and consumer group instead; a test that needs
 its own store runs ``sada`` in a subprocess (:func:`sada`).
 
 Fixtures live in ``tests/conftest.py``; everything a test module imports comes
-from here, never from another test module.
+from here (and from ``harness.pollers``, the platform stand-ins' helpers), never from another
+test module.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
+from services.aggregator.batch import Batch
+from services.aggregator.step import MessageRejected
 from shared import bus
 from shared.http import start_site
 from shared.registry import Registry
 from shared.settings import Settings
 
 T = TypeVar("T")
+B = TypeVar("B", bound="Background")
 TOKEN = "test-token"
 
 
@@ -127,9 +131,27 @@ class Background:
     def call(self, coro: Awaitable[T], timeout: float = 120) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
 
+    def get(self, url: str, **params: Any) -> tuple[int, Any]:
+        """GET ``url`` from this loop; returns status and JSON answer."""
+
+        async def fetch():
+            async with aiohttp.ClientSession() as session, session.get(url, params=params) as response:
+                return response.status, await response.json(content_type=None)
+
+        return self.call(fetch())
+
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+    def close(self) -> None:
+        self.stop()
+
+    def __enter__(self: B) -> B:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class Served(Background):
@@ -154,6 +176,58 @@ class Served(Background):
     def close(self) -> None:
         self.call(self.runner.cleanup(), 10)
         self.stop()
+
+
+class LastStep:
+    """The last step of an aggregator chain in place of the commit: takes batches while
+    ``open`` (a closed one refuses them as a busy step does) and keeps them."""
+
+    def __init__(self) -> None:
+        self.open = True
+        self.batches: list[Batch] = []
+
+    def submit(self, batch: Batch) -> None:
+        if not self.open:
+            raise MessageRejected
+        self.batches.append(batch)
+
+    def poll(self) -> None:
+        pass
+
+    def join(self, timeout_s: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def send_all(send: Callable[[bytes], tuple[int, dict, dict]], records: list[Any], chunk: int) -> None:
+    """``send`` ``records`` to a collector in chunks of ``chunk``, each accepted whole."""
+    for first in range(0, len(records), chunk):
+        status, answer, _ = send(ndjson(records[first : first + chunk]))
+        assert status == 200 and not answer["rejected"], answer
+
+
+class Collector(Served):
+    """The collector alone (no aggregator, no store) on a loop of its own, with its own Publisher."""
+
+    def __init__(self, settings: Settings):
+        from services.collector.app import create_app
+        from services.collector.publisher import Publisher
+
+        self.publisher = Publisher(settings)
+        super().__init__(create_app(settings, self.publisher))
+
+    def post(self, body: bytes, **kwargs: Any) -> tuple[int, dict, dict]:
+        return self.call(post(self.url, body, **kwargs))
+
+    def post_all(self, records: list[Any], chunk: int = 2_000) -> None:
+        """Send ``records`` in chunks, each accepted whole (published, not yet stored)."""
+        send_all(self.post, records, chunk)
+
+    def close(self) -> None:
+        super().close()
+        self.publisher.close()
 
 
 class RunningPipeline(Background):
@@ -185,18 +259,17 @@ class RunningPipeline(Background):
 
     def post_all(self, records: list[Any], chunk: int = 2_000) -> None:
         """Send ``records`` in chunks, each accepted whole, then wait until all are stored."""
-        for first in range(0, len(records), chunk):
-            status, answer, _ = self.post(ndjson(records[first : first + chunk]))
-            assert status == 200 and not answer["rejected"], answer
+        send_all(self.post, records, chunk)
         self.drain()
-
-    def get(self, url: str, **params: Any) -> tuple[int, Any]:
-        async def fetch():
-            async with aiohttp.ClientSession() as session, session.get(url, params=params) as response:
-                return response.status, await response.json(content_type=None)
-
-        return self.call(fetch())
 
     def close(self) -> None:
         self.call(self.local.stop())
         self.stop()
+
+
+def module_pipeline(
+    broker: bus.LocalBroker, chdb_dir: Path, name: str, registry: Registry | None = None
+) -> RunningPipeline:
+    """A pipeline a whole test module shares (``with module_pipeline(…) as running: yield running``
+    in a module-scoped fixture), isolated under ``name``."""
+    return RunningPipeline(pipeline_settings(broker, chdb_dir, name), registry)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import RunningPipeline, ndjson
+from harness import RunningPipeline, module_pipeline, ndjson
 
 from services.demo.simulator import seed_event
 from services.reporter.dashboards.build import DEMO_REGISTRY, export
-from services.reporter.dashboards.model import CLICKHOUSE_TYPE, PROMETHEUS_TYPE, load_dashboard, to_data
+from services.reporter.dashboards.model import CLICKHOUSE_TYPE, PROMETHEUS_TYPE
 from services.reporter.summary import summary
 from shared.registry import load_registry
 from shared.settings import Settings
@@ -200,29 +200,13 @@ BAD = [
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    from harness import TOKEN
-
-    settings = Settings(
-        data_dir=chdb_dir,
-        kafka_bootstrap=broker.bootstrap,
-        kafka_topic_prefix="dash.",
-        consumer_group="dash",
-        clickhouse_database="dash",
-        consumer_session_timeout_ms=2_000,
-        consumer_heartbeat_interval_ms=500,
-        batch_max_age_ms=100,
-        ingest_tokens=[TOKEN],
-    )
-    pipeline = RunningPipeline(settings, load_registry(DEMO_REGISTRY))
-    records = seed_event() + tagged_posts()
-    for first in range(0, len(records), 2000):
-        status, answer, _ = pipeline.post(ndjson(records[first : first + 2000]))
-        assert status == 200 and not answer["rejected"], answer
-    status, answer, _ = pipeline.post(ndjson([*BAD, records[0]]))
-    assert status == 200 and len(answer["rejected"]) == 2
-    pipeline.drain()
-    yield pipeline
-    pipeline.close()
+    with module_pipeline(broker, chdb_dir, "dash", load_registry(DEMO_REGISTRY)) as pipeline:
+        records = seed_event() + tagged_posts()
+        pipeline.post_all(records)
+        status, answer, _ = pipeline.post(ndjson([*BAD, records[0]]))
+        assert status == 200 and len(answer["rejected"]) == 2
+        pipeline.drain()
+        yield pipeline
 
 
 @pytest.fixture(scope="module")
@@ -499,19 +483,3 @@ def test_spike_alert_rules_run_as_provisioned(filled, exported):
             rule["condition"] == "B"
             and next(d for d in rule["data"] if d["refId"] == "B")["model"]["type"] == "threshold"
         )
-
-
-@pytest.mark.parametrize("lang", ["ar", "fr", "en"])
-def test_exported_json_loads_back_into_the_sdk_models(tmp_path, lang):
-    export(tmp_path, Settings(), load_registry(DEMO_REGISTRY), lang, [EVENT])
-    for path in (tmp_path / "dashboards").glob("*.json"):
-        data = json.loads(path.read_text("utf-8"))
-        model = load_dashboard(data)
-        assert to_data(model) == data, path.name
-        assert model.schema_version == 41 and model.uid == path.stem
-        assert all(p.description for p in model.panels if p.type_val != "row")
-    live = json.loads((tmp_path / "dashboards" / "sada-live.json").read_text("utf-8"))
-    titles = {"ar": "الحدث مباشرة", "fr": "Événement en direct", "en": "Live event"}
-    assert live["title"] == titles[lang] and live["refresh"] == "10s"
-    event = live["templating"]["list"][0]
-    assert event["current"]["text"] == load_registry(DEMO_REGISTRY).get(EVENT).name(lang)

@@ -16,18 +16,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from harness import TOKEN, RunningPipeline, ndjson
+from harness import module_pipeline, ndjson
 
 from services.cli import main
 from services.demo import DEMO_REGISTRY
 from services.demo.simulator import seed_event
 from services.outputs import write_outputs
-from services.reporter.labels import CATALOGUE
 from services.reporter.pdf import render_report, render_reports
 from services.reporter.pdf.words import BIDI_MARKS, LANGS, NBSP, NNBSP, Words
 from shared.metrics import RATE_FORMULAS, RATES
 from shared.registry import Event, Registry, load_registry
-from shared.settings import Settings
 
 EVENT = "ausim-2022"
 FORUM = "forum-2024"  # tracks YouTube, which sends nothing
@@ -96,17 +94,6 @@ def forum_records() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
-    settings = Settings(
-        data_dir=chdb_dir,
-        kafka_bootstrap=broker.bootstrap,
-        kafka_topic_prefix="pdf.",
-        consumer_group="pdf",
-        clickhouse_database="pdf",
-        consumer_session_timeout_ms=2_000,
-        consumer_heartbeat_interval_ms=500,
-        batch_max_age_ms=100,
-        ingest_tokens=[TOKEN],
-    )
     demo = load_registry(DEMO_REGISTRY)
     registry = Registry(
         events={
@@ -130,7 +117,6 @@ def filled(broker, chdb_dir):
             ),
         }
     )
-    pipeline = RunningPipeline(settings, registry)
     bad = {
         "type": "metrics",
         "event": EVENT,
@@ -162,13 +148,11 @@ def filled(broker, chdb_dir):
             "likes": 24_600,
         },
     ]
-    for records in (seed_event() + [bad], edition_2024, forum_records()):
-        for start in range(0, len(records), 2000):
-            status, _, _ = pipeline.post(ndjson(records[start : start + 2000]))
-            assert status == 200
-    pipeline.drain()
-    yield pipeline, registry, settings
-    pipeline.close()
+    with module_pipeline(broker, chdb_dir, "pdf", registry) as pipeline:
+        status, answer, _ = pipeline.post(ndjson([*forum_records(), bad]))
+        assert status == 200 and len(answer["rejected"]) == 1
+        pipeline.post_all([*seed_event(), *edition_2024])
+        yield pipeline, registry, pipeline.local.settings
 
 
 @pytest.fixture(scope="module")
@@ -343,10 +327,10 @@ def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
         ):
             return response.status, response.headers.get("Content-Type"), await response.read()
 
-    status, kind, body = pipeline._call(fetch({"lang": "ar"}))
+    status, kind, body = pipeline.call(fetch({"lang": "ar"}))
     assert status == 200 and kind == "application/pdf" and body.startswith(b"%PDF-")
     assert Words("ar")("headline") in pdftotext(body)
-    status, _, body = pipeline._call(fetch({"lang": "de"}))
+    status, _, body = pipeline.call(fetch({"lang": "de"}))
     assert status == 400 and b"lang" in body
     # `sada report pdf --url`: one file per language, printed on stdout
     monkeypatch.delenv("SADA_EVENTS_FILE", raising=False)
@@ -371,9 +355,3 @@ def test_reporter_route_and_cli_write_pdfs(filled, tmp_path, monkeypatch):
     # `sada run` / `sada demo` outputs: report-<event>-<lang>.pdf beside the summary
     written = write_outputs(pipeline.store, settings, tmp_path / "out", [FORUM], ["en"], registry)
     assert {p.name for p in written} >= {f"report-{FORUM}-en.pdf", f"summary-{FORUM}.json"}
-
-
-def test_every_label_has_all_three_languages():
-    keys = set(CATALOGUE["en"])
-    for lang in LANGS:
-        assert set(CATALOGUE[lang]) == keys and all(CATALOGUE[lang].values()), lang

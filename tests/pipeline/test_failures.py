@@ -7,50 +7,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from harness import TOKEN, RunningPipeline, env_of, ndjson, post, sada, wait_for
+from harness import TOKEN, Collector, RunningPipeline, env_of, ndjson, sada, wait_for
 from reference import reference_summary
 
-from services.collector.app import create_app as collector_app
-from services.collector.publisher import Publisher
 from services.demo.simulator import seed_event
 from shared import bus
 from shared.events import validate_object
-from shared.http import start_site
 from shared.settings import Settings
 
 REFERENCE_KEYS = ("event", "totals", "engagement_rate", "platforms", "mentions", "rejected")
-
-
-class Collector:
-    """The collector alone, in this process, on its own event loop thread."""
-
-    def __init__(self, settings: Settings):
-        import asyncio
-
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.publisher = Publisher(settings)
-        self.runner, self.url = self.call(start_site(collector_app(settings, self.publisher), "127.0.0.1", 0))
-
-    def call(self, coro, timeout: float = 120):
-        import asyncio
-
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def post(self, body: bytes):
-        return self.call(post(self.url, body))
-
-    def close(self) -> None:
-        self.call(self.runner.cleanup())
-        self.publisher.close()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def start_aggregator(settings: Settings, data_dir: Path, **env: str) -> subprocess.Popen[str]:
@@ -98,14 +67,9 @@ def summary_of(settings: Settings, data_dir: Path, event: str) -> dict:
 def test_a_killed_aggregator_loses_nothing_and_counts_nothing_twice(settings, tmp_path):
     records = seed_event()
     stream = records + records[::7]  # re-sent records on top
-    collector = Collector(settings)
-    try:
-        for start in range(0, len(stream), 1000):
-            status, answer, _ = collector.post(ndjson(stream[start : start + 1000]))
-            assert status == 200 and answer["rejected"] == []
+    with Collector(settings) as collector:
+        collector.post_all(stream, chunk=1000)
         produced = collector.publisher.produced()
-    finally:
-        collector.close()
     small_batches = {"SADA_BATCH_MAX_RECORDS": "400", "SADA_BATCH_MAX_AGE_MS": "2000"}
 
     crashed = start_aggregator(settings, tmp_path / "crashed", **small_batches)
@@ -164,24 +128,28 @@ def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
         "post_id": "1",
         "created_at": "2026-10-26T09:00:00Z",
     }
+
+    def send() -> tuple[int, dict, dict]:
+        return collector.post(ndjson([record]))
+
     try:
-        assert collector.post(ndjson([record]))[0] == 200
+        assert send()[0] == 200
         broker.stop()
-        status, answer, headers = collector.post(ndjson([record]))
+        status, answer, headers = send()
         assert status == 503
         assert headers["Retry-After"] == "2"
         assert "retry" in answer["error"]
-        ready = collector.call(_get(f"{collector.url}/readyz"))
+        ready = collector.get(f"{collector.url}/readyz")
         assert ready[0] == 503 and ready[1]["checks"] == {"kafka": False}
 
         broker = bus.LocalBroker(port=broker.port).start()  # the same address, an empty broker
         status = wait_for(
-            lambda: (s := collector.post(ndjson([record]))[0]) == 200 and s,
+            lambda: (s := send()[0]) == 200 and s,
             60,
             "the collector to accept again",
         )
         assert status == 200
-        assert collector.call(_get(f"{collector.url}/readyz"))[0] == 200
+        assert collector.get(f"{collector.url}/readyz")[0] == 200
         consumer = bus.make_consumer(settings, group="outage-reader")
         consumer.subscribe([settings.topic("posts")])
         got = wait_for(
@@ -196,17 +164,9 @@ def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
         broker.stop()
 
 
-async def _get(url: str):
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        return response.status, await response.json(content_type=None)
-
-
 @pytest.mark.slow
 def test_with_the_store_failing_the_aggregator_retries_without_committing(settings):
-    pipeline = RunningPipeline(settings.model_copy(update={"store_retry_max_ms": 300}))
-    try:
+    with RunningPipeline(settings.model_copy(update={"store_retry_max_ms": 300})) as pipeline:
         records = seed_event()[:600]
         event = records[0]["event"]
         pipeline.store.client.command("DETACH TABLE posts")
@@ -227,8 +187,6 @@ def test_with_the_store_failing_the_aggregator_retries_without_committing(settin
         got = pipeline.get(f"{pipeline.reporter}/v1/events/{event}/summary")[1]
         reference = reference_summary([validate_object(r) for r in records], event)
         assert {key: got[key] for key in REFERENCE_KEYS} == reference
-    finally:
-        pipeline.close()
 
 
 def test_sada_run_writes_the_seed_figures_and_every_bad_line(tmp_path):

@@ -37,6 +37,27 @@ def metrics(**fields) -> dict:
     }
 
 
+def interaction(kind: str) -> dict:
+    return {
+        "type": "interaction",
+        "event": EVENT,
+        "platform": "x",
+        "post_id": "p",
+        "interaction_id": "i",
+        "kind": kind,
+        "occurred_at": "2026-10-26T10:00:00Z",
+    }
+
+
+def line(record: dict) -> bytes:
+    return json.dumps(record).encode()
+
+
+def without(record: dict, field: str) -> bytes:
+    """``record`` as a line, ``field`` left out."""
+    return line({k: v for k, v in record.items() if k != field})
+
+
 TOO_LATE = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
 SOON = (datetime.now(UTC) + timedelta(hours=23)).isoformat()
 
@@ -45,78 +66,29 @@ BAD_LINES = [
     ("invalid JSON", b'{"type": "post", "event": ', "", "JSON"),
     ("invalid UTF-8", b'{"type": "post", "text": "\xff\xfe"}', "", "UTF-8"),
     ("not an object", b'["post"]', "", "object"),
-    ("unknown type", json.dumps({**good_post("p"), "type": "story"}).encode(), "type", "story"),
-    (
-        "missing type",
-        json.dumps({k: v for k, v in good_post("p").items() if k != "type"}).encode(),
-        "type",
-        "missing",
-    ),
+    ("unknown type", line({**good_post("p"), "type": "story"}), "type", "story"),
+    ("missing type", without(good_post("p"), "type"), "type", "missing"),
     (
         "unknown platform",
-        json.dumps({**good_post("p"), "platform": "myspace"}).encode(),
+        line({**good_post("p"), "platform": "myspace"}),
         "platform",
         "myspace",
     ),
-    (
-        "missing platform",
-        json.dumps({k: v for k, v in good_post("p").items() if k != "platform"}).encode(),
-        "platform",
-        "missing",
-    ),
-    ("bad event slug", json.dumps({**good_post("p"), "event": "AUSIM 2022"}).encode(), "event", "pattern"),
-    (
-        "missing event",
-        json.dumps({k: v for k, v in good_post("p").items() if k != "event"}).encode(),
-        "event",
-        "missing",
-    ),
-    (
-        "post without post_id",
-        json.dumps({k: v for k, v in good_post("p").items() if k != "post_id"}).encode(),
-        "post_id",
-        "missing",
-    ),
-    (
-        "post without created_at",
-        json.dumps({k: v for k, v in good_post("p").items() if k != "created_at"}).encode(),
-        "created_at",
-        "missing",
-    ),
-    (
-        "metrics without observed_at",
-        json.dumps({k: v for k, v in metrics().items() if k != "observed_at"}).encode(),
-        "observed_at",
-        "missing",
-    ),
+    ("missing platform", without(good_post("p"), "platform"), "platform", "missing"),
+    ("bad event slug", line({**good_post("p"), "event": "AUSIM 2022"}), "event", "pattern"),
+    ("missing event", without(good_post("p"), "event"), "event", "missing"),
+    ("post without post_id", without(good_post("p"), "post_id"), "post_id", "missing"),
+    ("post without created_at", without(good_post("p"), "created_at"), "created_at", "missing"),
+    ("metrics without observed_at", without(metrics(), "observed_at"), "observed_at", "missing"),
     (
         "interaction without kind",
-        json.dumps(
-            {
-                "type": "interaction",
-                "event": EVENT,
-                "platform": "x",
-                "post_id": "p",
-                "interaction_id": "i",
-                "occurred_at": "2026-10-26T10:00:00Z",
-            }
-        ).encode(),
+        without(interaction(kind="like"), "kind"),
         "kind",
         "missing",
     ),
     (
         "interaction with unknown kind",
-        json.dumps(
-            {
-                "type": "interaction",
-                "event": EVENT,
-                "platform": "x",
-                "post_id": "p",
-                "interaction_id": "i",
-                "kind": "wow",
-                "occurred_at": "2026-10-26T10:00:00Z",
-            }
-        ).encode(),
+        line(interaction(kind="wow")),
         "kind",
         "like",
     ),
@@ -142,37 +114,37 @@ BAD_LINES = [
         "url",
         "absolute",
     ),
-    ("negative counter", json.dumps(metrics(likes=-3)).encode(), "likes", "greater than or equal to 0"),
-    ("fractional counter", json.dumps(metrics(views=2.5)).encode(), "views", "integer"),
-    ("counter as a string", json.dumps(metrics(shares="12")).encode(), "shares", "integer"),
-    ("counter as a boolean", json.dumps(metrics(saves=True)).encode(), "saves", "integer"),
+    ("negative counter", line(metrics(likes=-3)), "likes", "greater than or equal to 0"),
+    ("fractional counter", line(metrics(views=2.5)), "views", "integer"),
+    ("counter as a string", line(metrics(shares="12")), "shares", "integer"),
+    ("counter as a boolean", line(metrics(saves=True)), "saves", "integer"),
     (
         "timestamp before 2000",
-        json.dumps(metrics(observed_at="1999-12-31T23:59:59Z")).encode(),
+        line(metrics(observed_at="1999-12-31T23:59:59Z")),
         "observed_at",
         "2000",
     ),
     (
         "timestamp more than 24 h ahead",
-        json.dumps(metrics(observed_at=TOO_LATE)).encode(),
+        line(metrics(observed_at=TOO_LATE)),
         "observed_at",
         "24 hours",
     ),
     (
         "timestamp without offset",
-        json.dumps(metrics(observed_at="2026-10-26T10:00:00")).encode(),
+        line(metrics(observed_at="2026-10-26T10:00:00")),
         "observed_at",
         "offset",
     ),
     (
         "timestamp that is not a date",
-        json.dumps(metrics(observed_at="yesterday")).encode(),
+        line(metrics(observed_at="yesterday")),
         "observed_at",
         "RFC 3339",
     ),
     (
         "timestamp as a number",
-        json.dumps(metrics(observed_at=1761472800)).encode(),
+        line(metrics(observed_at=1761472800)),
         "observed_at",
         "RFC 3339",
     ),
@@ -183,7 +155,7 @@ def test_every_rejection_rule_answers_and_keeps_the_rest(pipeline):
     lines = []
     for n, (_, raw, _, _) in enumerate(BAD_LINES):
         lines += [json.dumps(good_post(f"ok-{n}")).encode(), raw]
-    lines.append(json.dumps(metrics(observed_at=SOON, likes=0)).encode())  # 23 h ahead is allowed
+    lines.append(line(metrics(observed_at=SOON, likes=0)))  # 23 h ahead is allowed
     status, answer, _ = pipeline.post(ndjson(lines))
 
     assert status == 200

@@ -34,15 +34,20 @@ ZONES = st.sampled_from(["Europe/Paris", "Africa/Casablanca", "Asia/Kolkata", "A
 COUNTER = st.one_of(st.none(), st.integers(0, 5_000))
 
 
+def of_a_post(kind: str, event: str, moment: str) -> dict:
+    """The required fields of a record about a post: its kind, event, platform, id and ``moment``."""
+    return {
+        "type": st.just(kind),
+        "event": st.just(event),
+        "platform": PLATFORMS,
+        "post_id": POST_IDS,
+        moment: MOMENTS,
+    }
+
+
 def posts(event: str):
     return st.fixed_dictionaries(
-        {
-            "type": st.just("post"),
-            "event": st.just(event),
-            "platform": PLATFORMS,
-            "post_id": POST_IDS,
-            "created_at": MOMENTS,
-        },
+        of_a_post("post", event, "created_at"),
         optional={
             "followers": st.one_of(st.none(), st.integers(0, 50_000)),
             "text": st.sampled_from(["مرحبا بالجميع", "Bonjour à tous", "hello"]),
@@ -53,14 +58,7 @@ def posts(event: str):
 
 def snapshots(event: str):
     return st.fixed_dictionaries(
-        {
-            "type": st.just("metrics"),
-            "event": st.just(event),
-            "platform": PLATFORMS,
-            "post_id": POST_IDS,
-            "observed_at": MOMENTS,
-        },
-        optional={name: COUNTER for name in COUNTERS},
+        of_a_post("metrics", event, "observed_at"), optional={name: COUNTER for name in COUNTERS}
     )
 
 
