@@ -34,6 +34,7 @@ class StreamProcessor:
         build_chain: Callable[[], Step[ConsumerRecord]],
         revoke_timeout_s: float,
         on_consumed: Callable[[str, int], None] = lambda topic, count: None,
+        stop: threading.Event | None = None,
     ):
         self.consumer = consumer
         self.topics = topics
@@ -43,7 +44,7 @@ class StreamProcessor:
         self.chain: Step[ConsumerRecord] | None = None
         self.held: deque[ConsumerRecord] = deque()
         self.paused = False
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()
         self.last_turn = time.monotonic()
 
     def run(self) -> None:
