@@ -54,6 +54,12 @@ class StreamProcessor:
             while not self.stop.is_set():
                 self.turn()
             self.retire(0.0)  # one last write of what is held, no waiting for a failing store
+        except BaseException:
+            # a chain that failed is in no known state: leaving the group must not run it again;
+            # what it held is uncommitted, so the next owner reads it again
+            self.chain = None
+            self.held.clear()
+            raise
         finally:
             self.consumer.close(autocommit=False)
 

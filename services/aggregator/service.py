@@ -137,9 +137,8 @@ class Aggregator:
     def _run_logged(self) -> None:
         try:
             self.run()
-        except Exception:
-            log.exception("the aggregator stopped on an unexpected error")
-            raise
+        except Exception:  # the thread ends: /healthz answers 503, local mode starts it again
+            log.exception("the aggregator's consumer thread stopped on an unexpected error")
 
     def died(self) -> bool:
         """The consumer thread ended without being asked to stop."""

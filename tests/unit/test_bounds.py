@@ -78,7 +78,8 @@ def test_nesting_is_limited_before_parsing():
     assert isinstance(outcome, Rejection) and outcome.field != ""  # parsed; refused for its fields
     deeper = nested(MAX_DEPTH)
     outcome = parse_record(f'{{"type":"post","x":{deeper}}}'.encode(), ARRIVAL)
-    assert outcome == Rejection("", f"invalid JSON: nested {MAX_DEPTH + 1} levels deep; at most 64 are accepted")
+    reason = f"invalid JSON: nested {MAX_DEPTH + 1} levels deep; at most 64 are accepted"
+    assert outcome == Rejection("", reason)
     outcome = parse_record(b'{"x":' + b"[" * 5000 + b"]" * 5000 + b"}", ARRIVAL)
     assert isinstance(outcome, Rejection) and "nested 5001 levels deep" in outcome.reason
 
@@ -90,7 +91,9 @@ def test_unbalanced_and_quoted_brackets():
     assert nesting_depth(text) == 1
 
 
-@given(st.recursive(st.integers() | st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
+@given(
+    st.recursive(st.integers() | st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner))
+)
 def test_the_depth_scan_agrees_with_the_parsed_value(value):
     def depth(v: object) -> int:
         children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None

@@ -59,7 +59,7 @@ def encoded(drawn: tuple[object, bool]) -> bytes:
     return json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
 
 
-deep = st.integers(1, 20_000).map(lambda n: (b'{"type":"post","x":' + b"[" * n + b"]" * n + b"}"))
+deep = st.integers(1, 20_000).map(lambda n: b'{"type":"post","x":' + b"[" * n + b"]" * n + b"}")
 long_number = st.integers(4000, 6000).map(lambda n: b'{"type":"metrics","likes":' + b"7" * n + b"}")
 values = st.one_of(
     st.binary(max_size=200),
@@ -91,7 +91,9 @@ def test_decoding_never_raises_and_gives_a_row_of_a_declared_table(
 ):
     failures: list[tuple[str, str]] = []
     decode = Decoder(SETTINGS, lambda topic, error: failures.append((topic, error)))
-    message = ConsumerRecord(topic, 0, -1, offset, timestamp, 0, None, value, message_headers, None, -1, -1, -1)
+    message = ConsumerRecord(
+        topic, 0, -1, offset, timestamp, 0, None, value, message_headers, None, -1, -1, -1
+    )
     table, row = decode(message)
     assert table in TABLES and len(row) == len(TABLES[table].column_names)
     if table == REJECTED.name:
