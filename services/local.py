@@ -9,6 +9,7 @@ services together; distributed mode runs the same classes one per process.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import shutil
 import tempfile
@@ -35,6 +36,9 @@ from shared.settings import Settings
 from shared.store import Store, connect, open_store
 
 T = TypeVar("T")
+log = logging.getLogger("sada.aggregator")
+
+SUPERVISE_EVERY_S = 0.5  # how often the supervisor looks at the aggregator's consumer thread
 
 
 @dataclass
@@ -50,6 +54,7 @@ class LocalMode:
     _aggregator: Aggregator | None = field(default=None, init=False, repr=False)
     _reporter_store: Store | None = field(default=None, init=False, repr=False)
     _runners: list[web.AppRunner] = field(default_factory=list, init=False, repr=False)
+    _supervisor: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def publisher(self) -> Publisher:
@@ -80,6 +85,7 @@ class LocalMode:
         self._reporter_store = open_store(settings)
         self._publisher = Publisher(settings)
         self._aggregator = Aggregator(settings, Store(connect(settings))).start()
+        self._supervisor = asyncio.create_task(self._supervise())
         collector = collector_app(settings, self._publisher)
         if self.collect:
             from services.collector.pollers.service import attach_pollers
@@ -104,6 +110,26 @@ class LocalMode:
             self._runners.append(runner)
             self.urls[name] = url
         return self
+
+    async def _supervise(self) -> None:
+        """Start the aggregator's consumer again whenever its thread dies (local mode has no
+        orchestrator to restart it), after a delay that doubles while it keeps dying soon."""
+        initial = self.settings.aggregator_restart_initial_s
+        ceiling = self.settings.aggregator_restart_max_s
+        delay, restarted_at = initial, 0.0
+        while True:
+            await asyncio.sleep(SUPERVISE_EVERY_S)
+            if not self.aggregator.died():
+                continue
+            if time.monotonic() - restarted_at > ceiling:
+                delay = initial  # it ran well for a while: this death is a new one
+            log.error("the aggregator's consumer thread died; starting it again in %.1f s", delay)
+            await asyncio.sleep(delay)
+            try:
+                await asyncio.to_thread(self.aggregator.restart)
+            except Exception:  # e.g. the broker is unreachable: logged, tried again after the next delay
+                log.exception("starting the aggregator's consumer again failed")
+            restarted_at, delay = time.monotonic(), min(delay * 2, ceiling)
 
     def announce(self) -> None:
         """The services' URLs and where the ingest token comes from, for people."""
@@ -138,6 +164,8 @@ class LocalMode:
             admin.close()
 
     async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

@@ -40,9 +40,15 @@ MAX_AHEAD = timedelta(hours=24)
 COUNTERS = ("impressions", "reach", "views", "likes", "comments", "shares", "clicks", "saves")
 INTERACTION_KINDS = ("like", "comment", "share", "click", "save", "view")
 
-# ClickHouse stores counters as UInt64; a larger number is refused here rather than
-# failing the insert (which would hold up every record batched with it).
-MAX_COUNT = 2**63 - 1
+# The largest counter (and follower or audience count) sada stores: no platform reports
+# more. With it, a post's engagements (five counters) stay below 2^63 and a snapshot's
+# change fits an Int64; totals over posts are summed as 128-bit integers (docs/decisions.md,
+# "Bounds that make overflow impossible").
+MAX_COUNT = 10**15
+MAX_COUNT_TEXT = "10^15"
+# The deepest nesting of arrays and objects a record may have; checked on the raw text
+# before it is parsed (a record has two levels; 64 leaves room for any extension).
+MAX_DEPTH = 64
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
 
@@ -55,7 +61,13 @@ def _encodable(value: str) -> str:
     return value
 
 
-NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+def _bounded(value: int) -> int:
+    if value > MAX_COUNT:
+        raise ValueError(f"{value} is above the largest counter sada stores ({MAX_COUNT_TEXT})")
+    return value
+
+
+NonNegativeInt = Annotated[StrictInt, Field(ge=0), AfterValidator(_bounded)]
 # A cumulative counter as the platform reported it; None (or absent) = not reported, 0 = zero.
 Count = NonNegativeInt | None
 String = Annotated[StrictStr, AfterValidator(_encodable)]
@@ -74,13 +86,16 @@ def _timestamp(value: object, info: ValidationInfo) -> datetime:
         parsed = datetime.fromisoformat(value[:19] + value[19:].replace("z", "Z"))
     except ValueError:
         raise ValueError(f"{value!r} is not a valid date and time") from None
-    parsed = parsed.astimezone(UTC)
-    if parsed < EARLIEST:
+    # The range is checked on the local time against the bounds moved by the offset, which
+    # cannot overflow; only a time inside it is converted (year 1 at +14:00 is not).
+    offset = parsed.utcoffset() or timedelta(0)
+    local = parsed.replace(tzinfo=None)
+    if local < EARLIEST.replace(tzinfo=None) + offset:
         raise ValueError(f"{value!r} is before 2000-01-01")
     now = (info.context or {}).get("now") or datetime.now(UTC)
-    if parsed > now + MAX_AHEAD:
+    if local > (now + MAX_AHEAD).astimezone(UTC).replace(tzinfo=None) + offset:
         raise ValueError(f"{value!r} is more than 24 hours ahead of its arrival")
-    return parsed
+    return parsed.astimezone(UTC)
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
@@ -236,6 +251,50 @@ def _first_error(error: ValidationError) -> tuple[str, str]:
     return field, message
 
 
+# A JSON string (skipped whole: brackets inside it are text) or one bracket.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in a JSON text, found without parsing it.
+
+    A text with no more brackets than the limit cannot be deeper, so the common case costs
+    two counts; otherwise the brackets outside strings are scanned.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(text: str) -> object:
+    """Parse JSON text within sada's bounds: at most :data:`MAX_DEPTH` levels (checked before
+    parsing), no NaN or Infinity, integers of at most 4300 digits (Python's limit). Raises
+    ``ValueError`` with a reason for anything else, never a deeper error."""
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nested {depth} levels deep; at most {MAX_DEPTH} are accepted")
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except RecursionError:  # a malformed text the scan misread: still a reason, never a crash
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise ValueError("a number has more than 4300 digits") from None
+        raise
+
+
 def parse_record(raw: bytes, now: datetime | None = None) -> Record | Rejection:
     """Decode one line of format v1; ``now`` is the arrival time for the 24-hour rule."""
     try:
@@ -243,7 +302,7 @@ def parse_record(raw: bytes, now: datetime | None = None) -> Record | Rejection:
     except UnicodeDecodeError as exc:
         return Rejection("", f"invalid UTF-8 at byte {exc.start}")
     try:
-        obj = json.loads(text)
+        obj = load_json(text)
     except ValueError as exc:
         return Rejection("", f"invalid JSON: {exc}")
     return validate_object(obj, now)

@@ -205,6 +205,11 @@ class Settings(BaseSettings):
     batch_max_age_ms: int = 250
     store_retry_initial_ms: int = 200
     store_retry_max_ms: int = 5_000
+    # Local mode: how long the supervisor waits before starting a dead consumer thread again,
+    # doubling up to the maximum while it keeps dying (distributed mode: /healthz answers 503
+    # and the orchestrator restarts the process).
+    aggregator_restart_initial_s: float = Field(1.0, ge=0)
+    aggregator_restart_max_s: float = Field(60.0, ge=0)
 
     # The event registry (TOML); unset = every event in UTC, named by its slug.
     events_file: Path | None = None

@@ -23,6 +23,8 @@ class Observer(Protocol):
 
     def committed(self, batch: Batch, ok: bool) -> None: ...
 
+    def undecodable(self, topic: str, error: str) -> None: ...
+
 
 def build_chain(
     consumer: KafkaConsumer, store: Store, settings: Settings, observer: Observer
@@ -31,4 +33,4 @@ def build_chain(
     commit = Commit(consumer, observer.committed)
     write = Write(commit, store, settings, observer.store_status)
     batch = BatchStep(write, settings.batch_max_records, settings.batch_max_age_ms)
-    return Decode(batch, settings)
+    return Decode(batch, settings, observer.undecodable)

@@ -2,12 +2,17 @@
 
 It re-validates every record: not every producer is our collector. A record that
 fails becomes a dead letter, as does everything read from the rejected topic.
+Whatever goes wrong while one message is decoded, that message becomes a dead
+letter naming the error ("could not be decoded: …"), logged and counted, and the
+consumer goes on: one poison message never stops the aggregator.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,8 +25,13 @@ from shared.events import Rejection, parse_record, reject_id
 from shared.records import DeadLetter, Row, dead_letter_row, record_row
 from shared.settings import Settings
 
+log = logging.getLogger("sada.aggregator")
+
 LINE_NUMBER = re.compile(r"[0-9]{1,9}")
 RECEIVED_NS = re.compile(rb"[0-9]{1,19}")
+LATEST_NS = 2**63 - 1  # the latest arrival time a message may claim (year 2262)
+
+Undecodable = Callable[[str, str], None]  # (topic, error) for each message that became a dead letter
 
 
 @dataclass(frozen=True)
@@ -36,7 +46,7 @@ class Decoded:
 
 def _text(headers: list[tuple[str, bytes]] | None, name: str) -> str:
     value = bus.header(headers, name)
-    return value.decode("utf-8", "replace") if value is not None else ""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
 
 
 def _origin(message: ConsumerRecord) -> str:
@@ -44,18 +54,39 @@ def _origin(message: ConsumerRecord) -> str:
     return f"kafka:{message.topic}:{message.partition}:{message.offset}"
 
 
-class Decoder:
-    """Kafka message -> (table, row)."""
+def _raw(message: ConsumerRecord) -> bytes:
+    return message.value if isinstance(message.value, bytes) else b""
 
-    def __init__(self, settings: Settings):
+
+class Decoder:
+    """Kafka message -> (table, row); never raises."""
+
+    def __init__(self, settings: Settings, on_undecodable: Undecodable = lambda topic, error: None):
         self.rejected_topic = settings.topic(bus.REJECTED)
+        self.on_undecodable = on_undecodable
 
     def __call__(self, message: ConsumerRecord) -> tuple[str, Row]:
+        try:
+            return self._decode(message)
+        except Exception as exc:  # any failure on one message: a dead letter with its reason
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+            log.warning(
+                "message %s:%s:%s could not be decoded (%s); stored as a dead letter",
+                message.topic,
+                message.partition,
+                message.offset,
+                error,
+                exc_info=True,
+            )
+            self.on_undecodable(str(message.topic), error)
+            return dead_letter_row(self._undecodable(message, error))
+
+    def _decode(self, message: ConsumerRecord) -> tuple[str, Row]:
         received_ns = self._received_ns(message)
         if message.topic == self.rejected_topic:
             return dead_letter_row(self._dead_letter(message, received_ns))
         arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
-        value = message.value or b""
+        value = _raw(message)
         outcome = parse_record(value, arrival)
         if isinstance(outcome, Rejection):
             return dead_letter_row(
@@ -75,9 +106,24 @@ class Decoder:
     @staticmethod
     def _received_ns(message: ConsumerRecord) -> int:
         stamped = bus.header(message.headers, bus.RECEIVED_NS)
-        if stamped is not None and RECEIVED_NS.fullmatch(stamped) and (ns := int(stamped)) < 2**63:
-            return ns
-        return max(message.timestamp, 0) * 1_000_000
+        if isinstance(stamped, bytes) and RECEIVED_NS.fullmatch(stamped):
+            return min(int(stamped), LATEST_NS)
+        timestamp = message.timestamp if isinstance(message.timestamp, int) else 0
+        return min(max(timestamp, 0) * 1_000_000, LATEST_NS)
+
+    def _undecodable(self, message: ConsumerRecord, error: str) -> DeadLetter:
+        """The dead letter of a message whose decoding failed, made of what is sure to be there."""
+        raw = _raw(message)
+        return DeadLetter(
+            reject_id=reject_id(_origin(message), 0, raw),
+            received_at=datetime.now(UTC),
+            event="",
+            source=f"kafka:{message.topic}",
+            line=0,
+            field="",
+            reason=f"could not be decoded: {error}",
+            raw=raw,
+        )
 
     @staticmethod
     def _dead_letter(message: ConsumerRecord, received_ns: int) -> DeadLetter:
@@ -87,7 +133,7 @@ class Decoder:
         try:
             parsed_id = uuid.UUID(_text(headers, "sada-reject-id"))
         except ValueError:
-            parsed_id = reject_id(_origin(message), line_number, message.value or b"")
+            parsed_id = reject_id(_origin(message), line_number, _raw(message))
         return DeadLetter(
             reject_id=parsed_id,
             received_at=datetime.fromtimestamp(received_ns / 1e9, tz=UTC),
@@ -96,16 +142,21 @@ class Decoder:
             line=line_number,
             field=_text(headers, "sada-field"),
             reason=_text(headers, "sada-reason"),
-            raw=message.value or b"",
+            raw=_raw(message),
         )
 
 
 class Decode:
     """The step: decodes each message and submits its row to ``next_step``."""
 
-    def __init__(self, next_step: Step[Decoded], settings: Settings):
+    def __init__(
+        self,
+        next_step: Step[Decoded],
+        settings: Settings,
+        on_undecodable: Undecodable = lambda topic, error: None,
+    ):
         self.next_step = next_step
-        self.decoder = Decoder(settings)
+        self.decoder = Decoder(settings, on_undecodable)
 
     def submit(self, message: ConsumerRecord) -> None:
         table, row = self.decoder(message)

@@ -34,6 +34,7 @@ class StreamProcessor:
         build_chain: Callable[[], Step[ConsumerRecord]],
         revoke_timeout_s: float,
         on_consumed: Callable[[str, int], None] = lambda topic, count: None,
+        stop: threading.Event | None = None,
     ):
         self.consumer = consumer
         self.topics = topics
@@ -43,7 +44,7 @@ class StreamProcessor:
         self.chain: Step[ConsumerRecord] | None = None
         self.held: deque[ConsumerRecord] = deque()
         self.paused = False
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()
         self.last_turn = time.monotonic()
 
     def run(self) -> None:
@@ -53,6 +54,12 @@ class StreamProcessor:
             while not self.stop.is_set():
                 self.turn()
             self.retire(0.0)  # one last write of what is held, no waiting for a failing store
+        except BaseException:
+            # a chain that failed is in no known state: leaving the group must not run it again;
+            # what it held is uncommitted, so the next owner reads it again
+            self.chain = None
+            self.held.clear()
+            raise
         finally:
             self.consumer.close(autocommit=False)
 

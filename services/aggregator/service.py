@@ -13,6 +13,7 @@ import threading
 import time
 
 from aiohttp import web
+from kafka import KafkaConsumer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.aggregator.batch import Batch
@@ -47,6 +48,17 @@ class AggregatorMetrics:
         self.store_up = Gauge(
             "sada_aggregator_store_up", "1 while ClickHouse accepts inserts", registry=self.registry
         )
+        self.undecodable = Counter(
+            "sada_aggregator_undecodable",
+            "Messages whose decoding failed on an unexpected error, stored as dead letters, by topic",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.restarts = Counter(
+            "sada_aggregator_restarts",
+            "Consumer threads started again after one died (local mode's supervisor)",
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "sada_aggregator_consumer_lag",
             "Records behind the partitions' high watermark",
@@ -64,27 +76,39 @@ class Aggregator:
         stuck_after_s: float = STUCK_AFTER_S,
     ):
         self.settings = settings
+        self.store = store
+        self.group = group
+        self.revoke_timeout_s = revoke_timeout_s
         self.metrics = AggregatorMetrics()
-        self.consumer = bus.make_consumer(settings, group)
-        self.processor = StreamProcessor(
-            self.consumer,
-            bus.topic_names(settings),
-            lambda: build_chain(self.consumer, store, settings, self),
-            revoke_timeout_s,
-            lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
-        )
-        self.stop = self.processor.stop
+        self.stop = threading.Event()
+        self.consumer, self.processor = self._connect()
         self.stuck_after_s = stuck_after_s
         self.store_ok = True
         self.last_error = ""
         self.stored_batches = 0
         self._thread: threading.Thread | None = None
 
+    def _connect(self) -> tuple[KafkaConsumer, StreamProcessor]:
+        """A consumer in the group and the loop that feeds it to a chain built per assignment."""
+        consumer = bus.make_consumer(self.settings, self.group)
+        processor = StreamProcessor(
+            consumer,
+            bus.topic_names(self.settings),
+            lambda: build_chain(consumer, self.store, self.settings, self),
+            self.revoke_timeout_s,
+            lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
+            self.stop,
+        )
+        return consumer, processor
+
     def store_status(self, ok: bool, message: str) -> None:
         self.store_ok, self.last_error = ok, message
         self.metrics.store_up.set(1 if ok else 0)
         if not ok:
             self.metrics.store_errors.inc()
+
+    def undecodable(self, topic: str, error: str) -> None:
+        self.metrics.undecodable.labels(topic).inc()
 
     def committed(self, batch: Batch, ok: bool) -> None:
         for table, rows in batch.rows.items():
@@ -113,9 +137,22 @@ class Aggregator:
     def _run_logged(self) -> None:
         try:
             self.run()
-        except Exception:
-            log.exception("the aggregator stopped on an unexpected error")
-            raise
+        except Exception:  # the thread ends: /healthz answers 503, local mode starts it again
+            log.exception("the aggregator's consumer thread stopped on an unexpected error")
+
+    def died(self) -> bool:
+        """The consumer thread ended without being asked to stop."""
+        return self._thread is not None and not self._thread.is_alive() and not self.stop.is_set()
+
+    def restart(self) -> None:
+        """After the consumer thread died: a new consumer and loop on the same settings, store and
+        metrics. It rejoins the group and reads again from the last committed offsets, so what the
+        dead one had read and not committed is stored (once) now."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the aggregator's consumer thread is still running")
+        self.consumer, self.processor = self._connect()
+        self.metrics.restarts.inc()
+        self.start()
 
     def close(self, timeout_s: float = 30.0) -> None:
         self.stop.set()

@@ -13,6 +13,8 @@
 -- whose total denominator is > 0 (as for the totals); by_followers divides by
 -- the followers of the posts whose engagements changed in the bucket. NULL
 -- unless the bucket's denominator is > 0.
+-- Changes are summed as 128-bit integers: one post's fit 64 bits, a bucket's
+-- sum over many posts may not (docs/decisions.md).
 WITH
     slots AS (
         SELECT
@@ -20,10 +22,11 @@ WITH
                 {bucket:String} = 'minute', toStartOfMinute({slot:Identifier}, {tz:String}),
                 {bucket:String} = 'hour', toStartOfHour({slot:Identifier}, {tz:String}),
                 toDateTime(toStartOfDay({slot:Identifier}, {tz:String}), {tz:String}))) AS bucket_start,
-            platform, post_id, changes AS n_changes, posts AS n_posts, impressions AS n_impressions,
-            reach AS n_reach, views AS n_views, likes AS n_likes, comments AS n_comments, shares AS n_shares,
-            clicks AS n_clicks, saves AS n_saves, engagements AS n_engagements,
-            has_impressions, has_reach, has_views, followers
+            platform, post_id, changes AS n_changes, toInt128(posts) AS n_posts,
+            toInt128(impressions) AS n_impressions, toInt128(reach) AS n_reach, toInt128(views) AS n_views,
+            toInt128(likes) AS n_likes, toInt128(comments) AS n_comments, toInt128(shares) AS n_shares,
+            toInt128(clicks) AS n_clicks, toInt128(saves) AS n_saves, toInt128(engagements) AS n_engagements,
+            has_impressions, has_reach, has_views, toUInt128(followers) AS followers
         FROM {rollup:Identifier} FINAL
         WHERE event = {event:String}
           AND ({platform:String} = '' OR platform = {platform:String})

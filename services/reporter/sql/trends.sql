@@ -27,7 +27,7 @@ FROM
     (
         SELECT platform, toDateTime64(minute, 6, 'UTC') AS at, metric, amount
         FROM post_minutes FINAL
-        ARRAY JOIN ['posts', 'engagements'] AS metric, [posts, engagements] AS amount
+        ARRAY JOIN ['posts', 'engagements'] AS metric, [toInt128(posts), toInt128(engagements)] AS amount
         WHERE event = {event:String}
           AND minute >= {at:DateTime64(6)} - toIntervalSecond({window_s:UInt32} + {baseline_s:UInt32})
           AND minute < {at:DateTime64(6)}
