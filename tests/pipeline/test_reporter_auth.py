@@ -74,12 +74,7 @@ def test_data_routes_need_a_token_and_service_routes_do_not(guarded):
         assert status(guarded, "/v1/events", f"bearer  {token} ".encode()) == 200
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     header=st.one_of(
         st.binary(max_size=60),
