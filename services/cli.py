@@ -117,11 +117,13 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
         return await report_pdf_command(settings, args)
     if args.url:
+        from services.reporter.auth import token_headers
+
         query = (
             {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
         )
         async with (
-            aiohttp.ClientSession() as session,
+            aiohttp.ClientSession(headers=token_headers(settings, args.token)) as session,
             session.get(
                 f"{args.url}/v1/events/{args.event}/{args.kind}", params={k: v for k, v in query.items() if v}
             ) as response,
@@ -255,6 +257,9 @@ def parser() -> argparse.ArgumentParser:
     for kind in (summary, series, pdf):
         kind.add_argument("--event", required=True)
         kind.add_argument("--url", help="a running reporter's base URL (default: open the store directly)")
+        kind.add_argument(
+            "--token", help="read token for --url (default: $SADA_TOKEN or the first SADA_REPORTER_TOKENS)"
+        )
 
     from services.reporter.dashboards.cli import add_parser as add_dashboards_parser
 

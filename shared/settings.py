@@ -218,6 +218,14 @@ class Settings(BaseSettings):
     reporter_host: str = "127.0.0.1"
     reporter_port: int = 0
     top_posts: int = 10
+    # Read tokens (SADA_REPORTER_TOKENS=a,b). Set: every route but /healthz, /readyz, /metrics
+    # and /openapi.json needs 'Authorization: Bearer <one of them>' (401 otherwise). Unset: the
+    # reporter is open, as local mode's reporter on 127.0.0.1 is.
+    reporter_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    # PDF reports rendered at once; more wait their turn, so the JSON routes stay fast.
+    max_pdf_renders: int = Field(2, ge=1)
+
+    _split_reporter_tokens = field_validator("reporter_tokens", mode="before")(split_commas)
 
     # PDF campaign reports (services/reporter/pdf): an image (PNG or JPEG) for the cover's logo slot.
     report_logo: Path | None = None

@@ -4,7 +4,8 @@ the PDF report, read straight from ClickHouse.
 Query parameters are checked before any query runs (``params``); a wrong one gets a 400
 naming it. Times in and out are RFC 3339; ``lang`` picks the language of names. Every
 route under ``/v1/events/{event}`` is one answer in :data:`ROUTES`, served by one
-:func:`endpoint` wrapper.
+:func:`endpoint` wrapper. With ``SADA_REPORTER_TOKENS`` set, a middleware (``auth``) asks
+for a read token; PDF renders take turns (``renders``).
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from aiohttp import web
 from clickhouse_connect.driver.exceptions import ClickHouseError
 from prometheus_client import CollectorRegistry, Histogram
 
 from services.reporter import analytics, params
+from services.reporter.auth import read_tokens
 from services.reporter.params import BadParameter
+from services.reporter.renders import RenderSlots
 from services.reporter.series import BUCKETS, EVER, series
 from services.reporter.summary import list_events, summary
 from shared.events import EVENT_SLUG
@@ -42,6 +47,13 @@ class Reporter:
     settings: Settings
     store: Store
     registry: Registry
+
+    @cached_property
+    def zones(self) -> frozenset[str]:
+        """The IANA zones both Python and the store know, asked once (ClickHouse cannot load
+        ``right/…``, ``posix/…`` or ``localtime``; its tz database may be older or newer)."""
+        stored = self.store.query("SELECT time_zone FROM system.time_zones")
+        return frozenset(row["time_zone"] for row in stored) & available_timezones()
 
 
 Answer = Callable[[Reporter, web.Request, Event], Any]
@@ -79,11 +91,7 @@ def event_summary(r: Reporter, _: web.Request, event: Event) -> dict[str, Any]:
 
 def event_series(r: Reporter, request: web.Request, event: Event) -> dict[str, Any]:
     bucket = params.choice(request, "bucket", "hour", BUCKETS)
-    zone_name = params.text(request, "tz", event.timezone) or ""
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadParameter("tz", f"unknown IANA time zone {zone_name!r}") from None
+    zone = params.zone(request, "tz", event.timezone, r.zones)
     rows = series(r.store, event.slug, bucket, zone, params.platform(request), params.window(request) or EVER)
     return {"event": event.slug, "bucket": bucket, "tz": zone.key, "series": rows, "formulas": RATE_FORMULAS}
 
@@ -189,10 +197,14 @@ ROUTES: tuple[tuple[str, str, Answer], ...] = (
 
 
 def endpoint(
-    reporter: Reporter, answer: Answer, latency: Histogram, name: str
+    reporter: Reporter,
+    answer: Answer,
+    latency: Histogram,
+    name: str,
+    turn: Callable[[], AbstractAsyncContextManager[None]] = nullcontext,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Validate the event slug, run ``answer`` off the event loop, time it, map errors; a dict
-    answer is sent as JSON."""
+    """Validate the event slug, run ``answer`` off the event loop once it is its ``turn``,
+    time it, map errors; a dict answer is sent as JSON."""
 
     async def handle(request: web.Request) -> web.Response:
         slug = request.match_info["event"]
@@ -200,7 +212,8 @@ def endpoint(
             return error(400, f"{slug!r} is not an event slug ([a-z0-9-]{{1,64}})")
         started = time.perf_counter()
         try:
-            body = await asyncio.to_thread(answer, reporter, request, reporter.registry.get(slug))
+            async with turn():
+                body = await asyncio.to_thread(answer, reporter, request, reporter.registry.get(slug))
         except BadParameter as exc:
             return error(400, str(exc))
         except ClickHouseError as exc:
@@ -215,11 +228,13 @@ def endpoint(
 
 def create_app(settings: Settings, store: Store, registry: Registry | None = None) -> web.Application:
     reporter = Reporter(settings, store, registry or Registry())
-    app = web.Application()
+    authenticate = read_tokens(settings.reporter_tokens)
+    app = web.Application(middlewares=[authenticate] if authenticate else [])
     metrics = CollectorRegistry()
     latency = Histogram(
         "sada_reporter_request_seconds", "Time to answer, by endpoint", ["endpoint"], registry=metrics
     )
+    renders = RenderSlots(settings.max_pdf_renders, metrics)
 
     async def events(_: web.Request) -> web.Response:
         try:
@@ -237,7 +252,8 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
 
     app.router.add_get("/v1/events", events)
     for path, name, answer in ROUTES:
-        app.router.add_get(f"/v1/events/{{event}}{path}", endpoint(reporter, answer, latency, name))
+        turn = renders.slot if answer is event_report else nullcontext
+        app.router.add_get(f"/v1/events/{{event}}{path}", endpoint(reporter, answer, latency, name, turn))
     add_service_routes(app, "reporter", metrics, readiness, "services.reporter")
     if (
         settings.grafana_url

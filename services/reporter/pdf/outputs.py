@@ -73,7 +73,9 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
     if args.url:
         import aiohttp
 
-        async with aiohttp.ClientSession() as session:
+        from services.reporter.auth import token_headers
+
+        async with aiohttp.ClientSession(headers=token_headers(settings, args.token)) as session:
             for lang in args.lang:
                 params = {"lang": lang, **({"digits": "arabic"} if args.arabic_digits else {})}
                 async with session.get(
