@@ -47,6 +47,29 @@ class Intake:
         else:
             self.accepted.append((line, outcome))
 
+    def bound(self, max_bytes: int) -> list[tuple[Line, Rejection]]:
+        """Reject, each on its own, the records whose canonical JSON is over ``max_bytes``
+        (Kafka would refuse the message, and with it the whole request); keep at most half
+        of that of any dead letter's bytes, so the dead letter itself fits. Returns the
+        records rejected here, for answers that list them apart."""
+        accepted, oversized = [], []
+        for line, record in self.accepted:
+            size = len(record.to_json())
+            if size > max_bytes:
+                reason = (
+                    f"the record is {size} bytes, over the {max_bytes} a record may have "
+                    "(SADA_MAX_RECORD_BYTES)"
+                )
+                oversized.append((line, Rejection("", reason, record.event)))
+            else:
+                accepted.append((line, record))
+        self.accepted = accepted
+        self.rejected = [
+            (Line(line.number, line.raw[: max_bytes // 2]), rejection)
+            for line, rejection in self.rejected + oversized
+        ]
+        return oversized
+
 
 def sort_outcomes(received_ns: int, outcomes: Iterable[tuple[Line, Record | Rejection]]) -> Intake:
     """The one intake loop: every validated line, accepted or rejected, in order."""
@@ -74,6 +97,8 @@ def split_json_array(body: bytes, first_line: int = 1) -> list[tuple[Line, objec
         raise BodyError(f"body is not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise BodyError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BodyError("body is nested too deeply to read") from None
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):

@@ -107,19 +107,23 @@ def need_id(obj: Mapping, key: str, path: str | None = None) -> str:
 
 
 def unix_time(value: object) -> datetime | None:
-    """Unix seconds or milliseconds (platforms use both)."""
-    if isinstance(value, str) and value.isdigit():
+    """Unix seconds or milliseconds (platforms use both); None for anything else, a time
+    outside years 1 to 9999 (``1e20``) and NaN included."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    try:
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    except (OverflowError, ValueError, OSError):  # out of datetime's range, or NaN
+        return None
 
 
 def need_unix(value: object, path: str) -> str:
     """A unix time as RFC 3339."""
     moment = unix_time(value)
     if moment is None:
-        raise Unmappable(path, "is not a unix time")
+        raise Unmappable(path, "is not a unix time (seconds or milliseconds, years 1 to 9999)")
     return moment.isoformat()
 
 
