@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.collector.exports.cells import CellError, count
-from services.collector.intake import Intake, Line, sort_outcomes
+from services.collector.intake import Intake, Line, checked, sort_outcomes
 from shared.events import Rejection, validate_object
 
 # X's media types in format v1 (its webhooks and its API say them alike).
@@ -71,7 +71,7 @@ def to_intake(items: Iterable[Item], event: str, received_ns: int, numbered: boo
         (
             (
                 Line(number if numbered else 0, found.raw),
-                validate_object(found.record, arrival)
+                checked(validate_object, found.record, arrival)
                 if found.record is not None
                 else Rejection(found.path, found.reason, event),
             )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from services.collector.exports import detect, readers
 from services.collector.exports.layout import Context, Row, RowError, row_records
-from services.collector.intake import Intake, Line, validate_body
+from services.collector.intake import Intake, Line, checked, validate_body
 from shared.events import Rejection, validate_object
 
 FORMATS = ("ndjson", *detect.BY_NAME)
@@ -110,7 +110,8 @@ def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResu
         line = Line(number, row.as_csv())
         try:
             outcomes = [
-                validate_object(record, arrival) for record in row_records(found.layout, row, context)
+                checked(validate_object, record, arrival)
+                for record in row_records(found.layout, row, context)
             ]
         except RowError as exc:
             _dead_letter(result, line, exc.column, exc.reason, context.event)
