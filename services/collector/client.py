@@ -108,7 +108,7 @@ def retry_after(headers: Mapping[str, str], attempt: int) -> float:
     try:
         wait = float(value)
     except ValueError:
-        wait = float(2 ** min(attempt - 1, 5))
+        wait = 0.5 * 2 ** min(attempt - 1, 6)
     return min(max(wait, 0.0), MAX_WAIT_S)
 
 
