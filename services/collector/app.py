@@ -1,10 +1,12 @@
 """The collector's HTTP API: ``POST /v1/events`` and the service routes.
 
 Answers, in the order they are checked: 401/403 without a valid bearer token,
-415 for a content type that is neither NDJSON nor JSON, 413 above
-``max_body_bytes``, 400 for a body that cannot be read at all, 503 with
-``Retry-After`` while Kafka does not acknowledge, 422 when every record was
-rejected, otherwise 200 with the accepted count and each rejected line.
+400 for a non-UTF-8 ``X-Sada-Source``, 415 for a content type that is neither
+NDJSON nor JSON (or a Content-Encoding sada does not decode), 413 above
+``max_body_bytes``, 408 for a body that does not arrive in time, 400 for a body
+that cannot be read at all, 503 with ``Retry-After`` while Kafka does not
+acknowledge, 422 when every record was rejected, otherwise 200 with the accepted
+count and each rejected line (a record over ``SADA_MAX_RECORD_BYTES`` among them).
 Who may send, the 413 and every error answer are the middlewares' (:mod:`.middleware`).
 """
 

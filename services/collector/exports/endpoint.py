@@ -8,10 +8,13 @@ default UTC) and ``observed_at`` (RFC 3339 with offset: when the figures were
 read, default the upload). ``X-Sada-Source`` names the file in dead letters.
 
 Answers, in order: 401/403 bearer token (as ``POST /v1/events``), 400 for a
-bad parameter, 413 above ``SADA_MAX_BODY_BYTES``, 400 for a file that cannot
-be read or matches no known header (the message lists what is missing),
-503 + ``Retry-After`` while Kafka does not acknowledge, 422 when no row
-became records, else 200 with the account of every row.
+bad parameter or a non-UTF-8 ``X-Sada-Source``, 413 above ``SADA_MAX_BODY_BYTES``,
+415/400/408 for a body that is not decodable or does not arrive
+(:func:`~services.collector.answers.read_body`), 400 for a file that cannot be
+read or matches no known header (the message lists what is missing), 413 for a
+file over ``SADA_MAX_IMPORT_CELLS`` cells, 503 + ``Retry-After`` while Kafka does
+not acknowledge, 422 when no row became records, else 200 with the account of
+every row.
 """
 
 from __future__ import annotations
