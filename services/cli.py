@@ -72,7 +72,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from services.collector.client import IngestError, ingest_files
+    from services.collector.client import ingest_files
 
     token = (
         args.token
@@ -86,16 +86,23 @@ async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         report = await ingest_files(
             args.url, token, args.files, progress=throttled(), event=args.event, tz=args.tz
         )
-    except (IngestError, aiohttp.ClientError) as exc:
+    except OSError as exc:  # a file that cannot be read; the collector's answers are in the report
         say(f"sada ingest: {exc}")
         return 1
     print(
         json.dumps(
-            {"accepted": report.accepted, "rejected": report.rejected, "imports": report.imports},
+            {
+                "accepted": report.accepted,
+                "rejected": report.rejected,
+                "imports": report.imports,
+                "not_sent": report.not_sent,
+            },
             ensure_ascii=False,
         )
     )
-    return 0
+    for line in report.account():
+        say(line)
+    return 1 if report.not_sent else 0
 
 
 async def cmd_collect(settings: Settings, args: argparse.Namespace) -> int:

@@ -64,9 +64,16 @@ def add_service_routes(
     app.router.add_get("/openapi.json", openapi)
 
 
+# How long a stopping service lets requests in flight finish (aiohttp's default: 60 s); a
+# service sets it on its app from its settings.
+SHUTDOWN_TIMEOUT = web.AppKey("shutdown_timeout_s", float)
+
+
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, str]:
-    """Serve ``app``; port 0 picks a free one. Returns the runner and the base URL."""
-    runner = web.AppRunner(app, access_log=None)
+    """Serve ``app``; port 0 picks a free one. Returns the runner and the base URL. The
+    runner's cleanup stops accepting, lets requests in flight finish within the app's
+    :data:`SHUTDOWN_TIMEOUT`, then cancels the rest."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=app.get(SHUTDOWN_TIMEOUT, 60.0))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -184,6 +184,18 @@ class Settings(BaseSettings):
     ingest_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 16 * 1024 * 1024
     produce_retry_after_s: int = 5
+    # One record's canonical JSON at most (a bigger one is rejected on its own, with its size):
+    # under the producer's 1 MiB default max_request_size, less the record's overhead. The
+    # producer's max_request_size and the topics' max.message.bytes follow it.
+    max_record_bytes: int = Field(1_000_000, ge=1_024)
+    # A request body must arrive within this (408 otherwise): slow or idle senders do not
+    # hold a handler, nor delay a shutdown.
+    body_read_timeout_s: float = Field(30.0, gt=0)
+    # On stop, requests in flight get this long to finish before they are cancelled.
+    shutdown_timeout_s: float = Field(15.0, ge=0)
+    # An export file (POST /v1/imports) is read up to this many cells, empty ones included
+    # (a workbook may declare a huge sheet); past it the file is refused with 413.
+    max_import_cells: int = Field(2_000_000, ge=1)
 
     # Platforms (services/collector): one group a platform, each read from its own
     # ``SADA_<PLATFORM>_*`` variables (see the classes above).

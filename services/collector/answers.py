@@ -12,9 +12,11 @@ import asyncio
 from collections.abc import Mapping
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
-from services.collector.intake import Intake
+from services.collector.intake import Intake, Line
 from services.collector.publisher import KafkaUnavailable, Publisher
+from shared.events import Rejection
 from shared.settings import Settings
 
 
@@ -28,16 +30,61 @@ class Refused(Exception):
         self.headers = dict(headers or {})
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The body, refused early when its announced length is above ``limit``; the error
-    middleware answers the route's 413 for this and for aiohttp's own limit alike."""
+def is_text(value: str) -> bool:
+    """Whether a header value was UTF-8: aiohttp keeps other bytes as surrogates, which no
+    encoder (Kafka headers, a token comparison) accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def source_of(request: web.Request, default: str) -> str:
+    """``X-Sada-Source`` (what dead letters name as their origin), at most 200 characters."""
+    source = request.headers.get("X-Sada-Source", default)[:200]
+    if not is_text(source):
+        raise Refused(400, "X-Sada-Source must be UTF-8 text")
+    return source
+
+
+# What aiohttp decodes; anything else would reach the handler still encoded.
+ENCODINGS = ("identity", "gzip", "x-gzip", "deflate")
+
+
+async def read_body(request: web.Request, settings: Settings) -> bytes:
+    """The body, refused early when its announced length is above ``SADA_MAX_BODY_BYTES`` (the
+    error middleware answers the route's 413 for this and for aiohttp's own limit alike); 415
+    for a Content-Encoding sada does not decode, 400 for one that does not decode, 408 when
+    the body does not arrive within ``SADA_BODY_READ_TIMEOUT_S``."""
+    limit = settings.max_body_bytes
     if (request.content_length or 0) > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length or 0)
-    return await request.read()
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+    if encoding not in ENCODINGS:
+        raise Refused(
+            415, f"Content-Encoding {encoding!r} is not supported; send the body as it is, or gzip or deflate"
+        )
+    try:
+        return await asyncio.wait_for(request.read(), settings.body_read_timeout_s)
+    except TimeoutError:
+        raise Refused(
+            408,
+            f"the body did not arrive within {settings.body_read_timeout_s} s (SADA_BODY_READ_TIMEOUT_S)",
+            {"Connection": "close"},
+        ) from None
+    except RequestPayloadError as exc:
+        detail = getattr(exc.__cause__, "message", "") or "it ended early"
+        raise Refused(400, f"the body cannot be read: {detail}") from None
 
 
-async def publish_acked(publisher: Publisher, intake: Intake, source: str, settings: Settings) -> None:
-    """Publish and wait for Kafka; raises a 503 with ``Retry-After`` when it does not acknowledge."""
+async def publish_acked(
+    publisher: Publisher, intake: Intake, source: str, settings: Settings
+) -> list[tuple[Line, Rejection]]:
+    """Publish and wait for Kafka; raises a 503 with ``Retry-After`` when it does not acknowledge.
+    A record over ``SADA_MAX_RECORD_BYTES`` is rejected on its own first (:meth:`Intake.bound`);
+    returns those."""
+    oversized = intake.bound(settings.max_record_bytes)
     try:
         await asyncio.to_thread(publisher.publish, intake, source)
     except KafkaUnavailable as exc:
@@ -47,3 +94,4 @@ async def publish_acked(publisher: Publisher, intake: Intake, source: str, setti
             "(records already stored are not counted twice)",
             {"Retry-After": str(settings.produce_retry_after_s)},
         ) from exc
+    return oversized

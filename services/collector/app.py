@@ -1,10 +1,12 @@
 """The collector's HTTP API: ``POST /v1/events`` and the service routes.
 
 Answers, in the order they are checked: 401/403 without a valid bearer token,
-415 for a content type that is neither NDJSON nor JSON, 413 above
-``max_body_bytes``, 400 for a body that cannot be read at all, 503 with
-``Retry-After`` while Kafka does not acknowledge, 422 when every record was
-rejected, otherwise 200 with the accepted count and each rejected line.
+400 for a non-UTF-8 ``X-Sada-Source``, 415 for a content type that is neither
+NDJSON nor JSON (or a Content-Encoding sada does not decode), 413 above
+``max_body_bytes``, 408 for a body that does not arrive in time, 400 for a body
+that cannot be read at all, 503 with ``Retry-After`` while Kafka does not
+acknowledge, 422 when every record was rejected, otherwise 200 with the accepted
+count and each rejected line (a record over ``SADA_MAX_RECORD_BYTES`` among them).
 Who may send, the 413 and every error answer are the middlewares' (:mod:`.middleware`).
 """
 
@@ -18,14 +20,14 @@ from functools import partial
 
 from aiohttp import web
 
-from services.collector.answers import Refused, publish_acked, read_body
+from services.collector.answers import Refused, publish_acked, read_body, source_of
 from services.collector.exports.endpoint import add_import_route
 from services.collector.intake import JSON_TYPES, NDJSON_TYPES, BodyError, Intake, validate_body
 from services.collector.metrics import METRICS_REGISTRY, CollectorMetrics
 from services.collector.middleware import MIDDLEWARES, Policy, add_route, bearer
 from services.collector.publisher import Publisher
 from services.collector.webhooks.routes import add_webhook_routes
-from shared.http import add_service_routes
+from shared.http import SHUTDOWN_TIMEOUT, add_service_routes
 from shared.settings import Settings
 
 FIRST_LINE = re.compile(r"[0-9]{1,9}")
@@ -56,7 +58,7 @@ def add_ingest_route(
 
     async def validated(request: web.Request) -> Intake:
         kind = content_type(request)
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings)
         start = first_line(request)
         loop = asyncio.get_running_loop()
         try:
@@ -70,8 +72,8 @@ def add_ingest_route(
         return intake
 
     async def ingest(request: web.Request) -> web.Response:
+        source = source_of(request, "http")
         intake = await validated(request)
-        source = request.headers.get("X-Sada-Source", "http")[:200]
         started = time.perf_counter()
         try:
             await publish_acked(publisher, intake, source, settings)
@@ -108,6 +110,7 @@ def add_ingest_route(
 
 def create_app(settings: Settings, publisher: Publisher) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=MIDDLEWARES)
+    app[SHUTDOWN_TIMEOUT] = settings.shutdown_timeout_s
     metrics = CollectorMetrics()
     app[METRICS_REGISTRY] = metrics.registry
 

@@ -10,14 +10,20 @@ Each file goes one of two ways:
 The name decides (``.csv``, ``.xlsx``, ``.xls`` are exports; ``.ndjson``,
 ``.jsonl``, ``.json`` are NDJSON); any other name is an export only when it
 is a workbook or its header is a known export's, so every file that was sent
-as NDJSON before still is. A 503 is retried after the collector's
-``Retry-After`` either way.
+as NDJSON before still is.
+
+Any answer is handled: 408, 429 and 5xx (a proxy's plain-text page included) and a
+connection that fails are retried after ``Retry-After`` (or a doubling wait), a bounded
+number of times; a request the collector never answered for is *not sent*, and the
+:class:`IngestReport` ends with the account of every file (accepted, rejected, not sent).
+A refused token (401/403) stops the sending: the rest is not sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,10 +43,41 @@ class IngestReport:
     rejected: list[dict] = field(default_factory=list)
     # One answer of POST /v1/imports per export file: rows, records by type, skipped rows.
     imports: list[dict] = field(default_factory=list)
+    # What the collector never answered for: file, lines ("first-last", "" for a whole export)
+    # and why. Not stored as far as anyone knows: send it again.
+    not_sent: list[dict] = field(default_factory=list)
+    # Per file: records accepted, records rejected, lines not sent.
+    files: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Set once the collector refused the token: nothing more is sent.
+    refused: str = ""
+
+    def file(self, name: str) -> dict[str, int]:
+        return self.files.setdefault(name, {"accepted": 0, "rejected": 0, "not_sent": 0})
+
+    def account(self) -> list[str]:
+        """The closing account a person reads: one line a file, then the totals."""
+        lines = [
+            f"  {name}: {n['accepted']} accepted, {n['rejected']} rejected"
+            + (f", {n['not_sent']} lines NOT SENT" if n["not_sent"] else "")
+            for name, n in self.files.items()
+        ]
+        lines += [f"  not sent: {item['file']} {item['lines']}: {item['reason']}" for item in self.not_sent]
+        verdict = "some records were NOT SENT: send those again" if self.not_sent else "everything was sent"
+        lines.append(f"{self.accepted} accepted, {len(self.rejected)} rejected; {verdict}")
+        return lines
 
 
 class IngestError(RuntimeError):
-    """The collector refused a whole request (auth, size, content type)."""
+    """The collector did not answer for the records of one request; the message says why."""
+
+    def __init__(self, message: str, fatal: bool = False):
+        super().__init__(message)
+        self.fatal = fatal  # the token was refused: no other request would fare better
+
+
+# Answers worth waiting out and sending again; any other status is the collector's word.
+RETRYABLE = (408, 429, 500, 502, 503, 504)
+MAX_WAIT_S = 60.0
 
 
 def chunks(lines: list[bytes], max_lines: int, max_bytes: int) -> Iterable[tuple[int, bytes]]:
@@ -65,25 +102,55 @@ def is_export_file(path: Path, body: bytes) -> bool:
     return is_export(body)
 
 
+def retry_after(headers: Mapping[str, str], attempt: int) -> float:
+    """The collector's (or a proxy's) ``Retry-After`` in seconds, else a doubling wait."""
+    value = headers.get("Retry-After", "")
+    try:
+        wait = float(value)
+    except ValueError:
+        wait = 0.5 * 2 ** min(attempt - 1, 6)
+    return min(max(wait, 0.0), MAX_WAIT_S)
+
+
+def _answer(text: str) -> dict | None:
+    """A JSON object answer, or None (a proxy's plain text page, an empty body)."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
 async def _post(
     session: aiohttp.ClientSession,
     url: str,
     body: bytes,
     headers: dict[str, str],
-    where: str,
     max_attempts: int,
 ) -> dict:
-    """POST until the collector answers for the records (200 or 422), waiting out 503s."""
+    """POST until the collector answers for the records (200 or 422). 408, 429 and 5xx, and a
+    connection that fails, are retried after ``Retry-After`` (or a doubling wait), at most
+    ``max_attempts`` times; raises :class:`IngestError` with the last reason otherwise."""
+    reason = "no attempt"
     for attempt in range(1, max_attempts + 1):
-        async with session.post(url, data=body, headers=headers) as response:
-            answer = await response.json(content_type=None)
-            if response.status in (200, 422):
-                return answer
-            if response.status == 503 and attempt < max_attempts:
-                await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-                continue
-            raise IngestError(f"{where}: HTTP {response.status}: {answer.get('error')}")
-    raise IngestError(f"{where}: the collector kept answering 503")
+        try:
+            async with session.post(url, data=body, headers=headers) as response:
+                status, text = response.status, await response.text(errors="replace")
+                wait = retry_after(response.headers, attempt)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            status, text, wait = 0, "", retry_after({}, attempt)
+            reason = f"no answer from the collector ({type(exc).__name__}: {exc})"
+        answer = _answer(text)
+        if status in (200, 422) and answer is not None:
+            return answer
+        if status:
+            said = answer.get("error") if answer else " ".join(text.split())[:200]
+            reason = f"HTTP {status}: {said or 'no reason given'}"
+        if status and status not in RETRYABLE:
+            raise IngestError(reason, fatal=status in (401, 403))
+        if attempt < max_attempts:
+            await asyncio.sleep(wait)
+    raise IngestError(f"{reason} (after {max_attempts} attempts)")
 
 
 async def post_chunk(
@@ -101,7 +168,7 @@ async def post_chunk(
         "X-Sada-Source": source,
         "X-Sada-First-Line": str(first_line),
     }
-    return await _post(session, f"{url}/v1/events", body, headers, f"{source}:{first_line}", max_attempts)
+    return await _post(session, f"{url}/v1/events", body, headers, max_attempts)
 
 
 async def post_import(
@@ -122,7 +189,7 @@ async def post_import(
         "X-Sada-Source": source,
     }
     target = str(URL(f"{url}/v1/imports").with_query(params))
-    return await _post(session, target, body, headers, source, max_attempts)
+    return await _post(session, target, body, headers, max_attempts)
 
 
 async def ingest_files(
@@ -134,19 +201,40 @@ async def ingest_files(
     progress: Progress = lambda _: None,
     event: str | None = None,
     tz: str | None = None,
+    max_attempts: int = 12,
 ) -> IngestReport:
     """Send every file; ``event`` and ``tz`` apply to export files (NDJSON names its own event)."""
     report = IngestReport()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for path in files:
             content = path.read_bytes()
+            report.file(path.name)
             if is_export_file(path, content):
-                await _ingest_export(session, url, token, path.name, content, event, tz, report, progress)
+                await _ingest_export(
+                    session, url, token, path.name, content, event, tz, report, progress, max_attempts
+                )
             else:
                 await _ingest_ndjson(
-                    session, url, token, path.name, content, chunk_lines, max_bytes, report, progress
+                    session,
+                    url,
+                    token,
+                    path.name,
+                    content,
+                    (chunk_lines, max_bytes),
+                    report,
+                    progress,
+                    max_attempts,
                 )
     return report
+
+
+def _not_sent(report: IngestReport, name: str, lines: str, count: int, error: IngestError | str) -> None:
+    """Records the collector never answered for; after a refused token, nothing more is sent."""
+    reason = str(error)
+    if isinstance(error, IngestError) and error.fatal:
+        report.refused = reason
+    report.not_sent.append({"file": name, "lines": lines, "reason": reason})
+    report.file(name)["not_sent"] += count
 
 
 async def _ingest_ndjson(
@@ -155,19 +243,32 @@ async def _ingest_ndjson(
     token: str,
     name: str,
     content: bytes,
-    chunk_lines: int,
-    max_bytes: int,
+    limits: tuple[int, int],
     report: IngestReport,
     progress: Progress,
+    max_attempts: int,
 ) -> None:
+    """``limits``: at most so many lines and bytes a request."""
     lines = content.split(b"\n")
-    for first, body in chunks(lines, chunk_lines, max_bytes):
+    for first, body in chunks(lines, *limits):
         if not body.strip():
             continue
-        answer = await post_chunk(session, url, token, body, name, first)
+        last = first + body.count(b"\n")
+        span = f"lines {first}-{last}"
+        if report.refused:
+            _not_sent(report, name, span, last - first + 1, report.refused)
+            continue
+        try:
+            answer = await post_chunk(session, url, token, body, name, first, max_attempts)
+        except IngestError as exc:
+            _not_sent(report, name, span, last - first + 1, exc)
+            continue
+        rejected = [{"file": name, **item} for item in answer.get("rejected", [])]
         report.accepted += answer.get("accepted", 0)
-        report.rejected.extend({"file": name, **item} for item in answer.get("rejected", []))
-        sent = first - 1 + body.count(b"\n") + 1
+        report.rejected.extend(rejected)
+        report.file(name)["accepted"] += answer.get("accepted", 0)
+        report.file(name)["rejected"] += len(rejected)
+        sent = last
         progress(
             f"{name}: {sent}/{len(lines)} lines sent, {report.accepted} accepted, "
             f"{len(report.rejected)} rejected"
@@ -184,16 +285,27 @@ async def _ingest_export(
     tz: str | None,
     report: IngestReport,
     progress: Progress,
+    max_attempts: int,
 ) -> None:
     """Dead-lettered rows join ``rejected`` with their row number as the line; summary rows
     ("Total", "Lifetime") are only in the file's entry of ``imports``."""
-    answer = await post_import(session, url, token, content, name, event, tz)
-    report.accepted += answer.get("accepted", 0)
-    report.rejected.extend(
+    if report.refused:
+        _not_sent(report, name, "(the whole file)", len(content.splitlines()), report.refused)
+        return
+    try:
+        answer = await post_import(session, url, token, content, name, event, tz, max_attempts)
+    except IngestError as exc:
+        _not_sent(report, name, "(the whole file)", len(content.splitlines()), exc)
+        return
+    rejected = [
         {"file": name, "line": item["row"], "field": item["field"], "reason": item["reason"]}
         for item in answer.get("skipped", [])
-        if item["dead_letter"]
-    )
+        if item.get("dead_letter")
+    ]
+    report.accepted += answer.get("accepted", 0)
+    report.rejected.extend(rejected)
+    report.file(name)["accepted"] += answer.get("accepted", 0)
+    report.file(name)["rejected"] += len(rejected)
     report.imports.append({"file": name, **answer})
     records = ", ".join(f"{count} {kind}" for kind, count in answer.get("records", {}).items())
     progress(

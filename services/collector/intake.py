@@ -7,12 +7,17 @@ rules as ``POST /v1/events``.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from shared.events import Record, Rejection, parse_record, validate_object
+
+log = logging.getLogger("sada.collector")
+T = TypeVar("T")
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines")
 JSON_TYPES = ("application/json",)
@@ -47,6 +52,44 @@ class Intake:
         else:
             self.accepted.append((line, outcome))
 
+    def bound(self, max_bytes: int) -> list[tuple[Line, Rejection]]:
+        """Reject, each on its own, the records whose canonical JSON is over ``max_bytes``
+        (Kafka would refuse the message, and with it the whole request); keep at most half
+        of that of any dead letter's bytes, so the dead letter itself fits. Returns the
+        records rejected here, for answers that list them apart."""
+        accepted, oversized = [], []
+        for line, record in self.accepted:
+            size = len(record.to_json())
+            if size > max_bytes:
+                reason = (
+                    f"the record is {size} bytes, over the {max_bytes} a record may have "
+                    "(SADA_MAX_RECORD_BYTES)"
+                )
+                oversized.append((line, Rejection("", reason, record.event)))
+            else:
+                accepted.append((line, record))
+        self.accepted = accepted
+        self.rejected = [
+            (Line(line.number, line.raw[: max_bytes // 2]), rejection)
+            for line, rejection in self.rejected + oversized
+        ]
+        return oversized
+
+
+def checked(
+    validate: Callable[[T, datetime], Record | Rejection], value: T, arrival: datetime
+) -> Record | Rejection:
+    """``validate(value, arrival)`` that never raises: whatever a record does to the validation
+    becomes this record's rejection (logged, and counted with the rejections), never the
+    request's 500."""
+    try:
+        return validate(value, arrival)
+    except (ArithmeticError, ValueError, RecursionError, TypeError) as exc:
+        log.warning("a record broke the validation (%s: %s); rejected", type(exc).__name__, exc)
+        event = value.get("event") if isinstance(value, dict) else None
+        reason = f"the record cannot be validated ({type(exc).__name__}: {exc})"
+        return Rejection("", reason, event if isinstance(event, str) else "")
+
 
 def sort_outcomes(received_ns: int, outcomes: Iterable[tuple[Line, Record | Rejection]]) -> Intake:
     """The one intake loop: every validated line, accepted or rejected, in order."""
@@ -74,6 +117,8 @@ def split_json_array(body: bytes, first_line: int = 1) -> list[tuple[Line, objec
         raise BodyError(f"body is not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise BodyError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BodyError("body is nested too deeply to read") from None
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
@@ -101,8 +146,12 @@ def validate_body(
     if content_type in JSON_TYPES:
         return sort_outcomes(
             received_ns,
-            ((line, validate_object(obj, arrival)) for line, obj in split_json_array(body, first_line)),
+            (
+                (line, checked(validate_object, obj, arrival))
+                for line, obj in split_json_array(body, first_line)
+            ),
         )
     return sort_outcomes(
-        received_ns, ((line, parse_record(line.raw, arrival)) for line in split_ndjson(body, first_line))
+        received_ns,
+        ((line, checked(parse_record, line.raw, arrival)) for line in split_ndjson(body, first_line)),
     )

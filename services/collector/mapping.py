@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.collector.exports.cells import CellError, count
-from services.collector.intake import Intake, Line, sort_outcomes
+from services.collector.intake import Intake, Line, checked, sort_outcomes
 from shared.events import Rejection, validate_object
 
 # X's media types in format v1 (its webhooks and its API say them alike).
@@ -71,7 +71,7 @@ def to_intake(items: Iterable[Item], event: str, received_ns: int, numbered: boo
         (
             (
                 Line(number if numbered else 0, found.raw),
-                validate_object(found.record, arrival)
+                checked(validate_object, found.record, arrival)
                 if found.record is not None
                 else Rejection(found.path, found.reason, event),
             )
@@ -107,19 +107,23 @@ def need_id(obj: Mapping, key: str, path: str | None = None) -> str:
 
 
 def unix_time(value: object) -> datetime | None:
-    """Unix seconds or milliseconds (platforms use both)."""
-    if isinstance(value, str) and value.isdigit():
+    """Unix seconds or milliseconds (platforms use both); None for anything else, a time
+    outside years 1 to 9999 (``1e20``) and NaN included."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    try:
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+    except (OverflowError, ValueError, OSError):  # out of datetime's range, or NaN
+        return None
 
 
 def need_unix(value: object, path: str) -> str:
     """A unix time as RFC 3339."""
     moment = unix_time(value)
     if moment is None:
-        raise Unmappable(path, "is not a unix time")
+        raise Unmappable(path, "is not a unix time (seconds or milliseconds, years 1 to 9999)")
     return moment.isoformat()
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from services.collector.answers import Refused
+from services.collector.answers import Refused, is_text
 from shared.http import error
 from shared.settings import Settings
 
@@ -71,7 +71,7 @@ def bearer(settings: Settings) -> Check:
                 "SADA_INGEST_TOKENS",
                 {"WWW-Authenticate": 'Bearer realm="sada"'},
             )
-        if not settings.token_is_valid(token.strip()):
+        if not is_text(token) or not settings.token_is_valid(token.strip()):
             raise Refused(403, "this token is not allowed to ingest")
 
     return check

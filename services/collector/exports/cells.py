@@ -16,6 +16,8 @@ BLANKS = {"", "-", "--", "—", "n/a", "na"}
 # Thousands separators seen in exports: comma, space, no-break and thin spaces, apostrophe.
 SEPARATORS = re.compile(r"[,\s\u00a0\u202f']")
 WHOLE = re.compile(r"^\d+(\.0*)?$")
+# More digits than any counter has (2^64 has 20); also keeps int() under its 4,300-digit limit.
+MAX_DIGITS = 20
 
 # Tried in order after ISO 8601; each names the export that writes it.
 DATE_FORMATS = (
@@ -60,6 +62,8 @@ def count(value: object) -> int | None:
         digits = SEPARATORS.sub("", raw)
         if not WHOLE.match(digits):
             raise CellError(f"{raw!r} is not a whole number ≥ 0")
+        if len(digits.split(".")[0]) > MAX_DIGITS:
+            raise CellError(f"a number of {len(digits)} digits is too large for a counter")
         number = int(digits.split(".")[0])
     if number < 0:
         raise CellError(f"{value!r} is negative")

@@ -8,10 +8,13 @@ default UTC) and ``observed_at`` (RFC 3339 with offset: when the figures were
 read, default the upload). ``X-Sada-Source`` names the file in dead letters.
 
 Answers, in order: 401/403 bearer token (as ``POST /v1/events``), 400 for a
-bad parameter, 413 above ``SADA_MAX_BODY_BYTES``, 400 for a file that cannot
-be read or matches no known header (the message lists what is missing),
-503 + ``Retry-After`` while Kafka does not acknowledge, 422 when no row
-became records, else 200 with the account of every row.
+bad parameter or a non-UTF-8 ``X-Sada-Source``, 413 above ``SADA_MAX_BODY_BYTES``,
+415/400/408 for a body that is not decodable or does not arrive
+(:func:`~services.collector.answers.read_body`), 400 for a file that cannot be
+read or matches no known header (the message lists what is missing), 413 for a
+file over ``SADA_MAX_IMPORT_CELLS`` cells, 503 + ``Retry-After`` while Kafka does
+not acknowledge, 422 when no row became records, else 200 with the account of
+every row.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from services.collector.answers import Refused, publish_acked, read_body
-from services.collector.exports.importer import FORMATS, ImportRefused, import_file
+from services.collector.answers import Refused, publish_acked, read_body, source_of
+from services.collector.exports.importer import FORMATS, ImportRefused, Skipped, import_file
 from services.collector.exports.layout import Context
 from services.collector.intake import now_ns
 from services.collector.metrics import CollectorMetrics
@@ -75,19 +78,22 @@ def add_import_route(
                 f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} "
                 "(or none, to detect it from the header)",
             )
+        source = source_of(request, "import")
         received_ns = now_ns()
         try:
             context = context_of(dict(request.query), received_ns)
-            body = await read_body(request, settings.max_body_bytes)
+            body = await read_body(request, settings)
             if not body.strip():
                 raise Refused(400, "the body is empty: send the export file itself as the body")
-            result = await asyncio.to_thread(import_file, body, fmt, context, received_ns)
+            result = await asyncio.to_thread(
+                import_file, body, fmt, context, received_ns, settings.max_import_cells
+            )
         except ImportRefused as exc:
-            raise Refused(400, str(exc)) from None
+            raise Refused(exc.status, str(exc)) from None
         if result.rows == 0:
             raise Refused(400, f"the {result.format} file has no rows under its header")
-        source = request.headers.get("X-Sada-Source", "import")[:200]
-        await publish_acked(publisher, result.intake, source, settings)
+        oversized = await publish_acked(publisher, result.intake, source, settings)
+        result.skipped.extend(Skipped(line.number, r.field, r.reason, True) for line, r in oversized)
         dead = sum(1 for s in result.skipped if s.dead_letter)
         metrics.import_rows.labels(result.format, "imported").inc(result.rows - len(result.skipped))
         metrics.import_rows.labels(result.format, "skipped").inc(len(result.skipped) - dead)

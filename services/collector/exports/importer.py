@@ -16,14 +16,19 @@ from datetime import UTC, datetime
 
 from services.collector.exports import detect, readers
 from services.collector.exports.layout import Context, Row, RowError, row_records
-from services.collector.intake import Intake, Line, validate_body
+from services.collector.intake import Intake, Line, checked, validate_body
 from shared.events import Rejection, validate_object
 
 FORMATS = ("ndjson", *detect.BY_NAME)
 
 
 class ImportRefused(ValueError):
-    """The file as a whole cannot be imported; the message says what to change."""
+    """The file as a whole cannot be imported; the message says what to change, ``status``
+    is the answer's (413 for a file over the cell budget, 400 otherwise)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,18 @@ class ImportResult:
         }
 
 
-def import_file(body: bytes, fmt: str | None, context: Context | None, received_ns: int) -> ImportResult:
+def import_file(
+    body: bytes, fmt: str | None, context: Context | None, received_ns: int, max_cells: int | None = None
+) -> ImportResult:
     """Read ``body`` as export ``fmt`` (detected when ``None``); ``context`` is needed for
-    every export and unused by NDJSON, whose records name their own event."""
+    every export and unused by NDJSON, whose records name their own event. An export is
+    read up to ``max_cells`` cells (:class:`~.readers.Budget`)."""
     if fmt == "ndjson" or (fmt is None and readers.container(body) == "ndjson"):
         return _ndjson(body, received_ns)
     try:
-        found = detect.find(readers.sheets(body), detect.BY_NAME[fmt] if fmt else None)
+        found = detect.find(readers.sheets(body, max_cells), detect.BY_NAME[fmt] if fmt else None)
+    except readers.TooManyCells as exc:
+        raise ImportRefused(str(exc), 413) from None
     except (readers.UnreadableFile, detect.NotDetected) as exc:
         raise ImportRefused(str(exc)) from None
     if context is None:
@@ -100,7 +110,8 @@ def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResu
         line = Line(number, row.as_csv())
         try:
             outcomes = [
-                validate_object(record, arrival) for record in row_records(found.layout, row, context)
+                checked(validate_object, record, arrival)
+                for record in row_records(found.layout, row, context)
             ]
         except RowError as exc:
             _dead_letter(result, line, exc.column, exc.reason, context.event)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import openpyxl
@@ -26,6 +26,38 @@ PREFERRED_SHEET = "all posts"
 
 class UnreadableFile(ValueError):
     """The file as a whole cannot be read (not one bad row)."""
+
+
+class TooManyCells(UnreadableFile):
+    """The file holds (or declares) more cells than ``SADA_MAX_IMPORT_CELLS``."""
+
+
+class Budget:
+    """The cells a file may cost to read, empty ones included: an empty row costs one cell,
+    so a sheet declaring a million rows costs a million whatever it holds. ``None``: no bound
+    (``sada ingest`` reading its own file)."""
+
+    def __init__(self, max_cells: int | None):
+        self.max_cells = max_cells
+        self.spent = 0
+
+    def spend(self, cells: int) -> None:
+        self.spent += max(cells, 1)
+        if self.max_cells is not None and self.spent > self.max_cells:
+            raise TooManyCells(
+                f"the file holds more than {self.max_cells} cells, empty ones included "
+                "(SADA_MAX_IMPORT_CELLS); split it, or delete the empty rows and columns "
+                "a spreadsheet may have kept"
+            )
+
+    def rows(self, rows: Iterable[Iterable[object]], first: int = 1) -> list[tuple[int, list[object]]]:
+        """``rows`` numbered from ``first``, read only as far as the budget goes."""
+        kept = []
+        for number, values in enumerate(rows, start=first):
+            cells = list(values)
+            self.spend(len(cells))
+            kept.append((number, cells))
+        return kept
 
 
 @dataclass(frozen=True)
@@ -45,15 +77,17 @@ def container(body: bytes) -> str:
     return "csv"
 
 
-def sheets(body: bytes) -> list[Sheet]:
-    """Every sheet of the file, the LinkedIn "All posts" sheet first; a CSV is one sheet."""
+def sheets(body: bytes, max_cells: int | None = None) -> list[Sheet]:
+    """Every sheet of the file, the LinkedIn "All posts" sheet first; a CSV is one sheet.
+    Raises :class:`TooManyCells` past ``max_cells`` cells over all sheets."""
     kind = container(body)
+    budget = Budget(max_cells)
     if kind == "xlsx":
-        found = _xlsx(body)
+        found = _xlsx(body, budget)
     elif kind == "xls":
-        found = _xls(body)
+        found = _xls(body, budget)
     else:
-        found = [Sheet("csv", list(_csv(body)))]
+        found = [Sheet("csv", _csv(body, budget))]
     return sorted(found, key=lambda sheet: sheet.name.strip().lower() != PREFERRED_SHEET)
 
 
@@ -68,58 +102,66 @@ def decode(body: bytes) -> str:
         ) from None
 
 
-def _csv(body: bytes) -> Iterator[tuple[int, list[object]]]:
+def _csv(body: bytes, budget: Budget) -> list[tuple[int, list[object]]]:
     """Rows numbered by the line they start on; a quoted cell may span lines."""
     text = decode(body)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
+    start, rows = 1, []
     try:
         for cells in reader:
-            yield start, list(cells)
+            budget.spend(len(cells))
+            rows.append((start, list[object](cells)))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise UnreadableFile(f"line {reader.line_num}: the CSV cannot be read: {exc}") from None
+    return rows
 
 
-def _xlsx(body: bytes) -> list[Sheet]:
+def _xlsx(body: bytes, budget: Budget) -> list[Sheet]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise UnreadableFile(f"the .xlsx workbook cannot be opened: {exc}") from None
     try:
-        return [
-            Sheet(
-                sheet.title,
-                [
-                    (number, list(values))
-                    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-                ],
-            )
-            for sheet in book.worksheets
-        ]
+        found = []
+        for sheet in book.worksheets:
+            # The declared dimension is the writer's word (A1:XFD1048576 pads every row to
+            # 16,384 cells): read the cells the sheet holds, and only as far as the budget goes.
+            sheet.reset_dimensions()
+            found.append(Sheet(sheet.title, budget.rows(sheet.iter_rows(min_row=1, values_only=True))))
+        return found
+    except TooManyCells:
+        raise
+    except (ValueError, OverflowError) as exc:  # a cell openpyxl cannot convert (a date past 9999)
+        raise UnreadableFile(f"the .xlsx workbook cannot be read: {exc}") from None
     finally:
         book.close()
 
 
-def _xls(body: bytes) -> list[Sheet]:
+def _xls(body: bytes, budget: Budget) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(file_contents=body)
     except (xlrd.XLRDError, xlrd.compdoc.CompDocError) as exc:
         raise UnreadableFile(
             f"the .xls workbook cannot be opened ({exc}); save it as .xlsx and send that"
         ) from None
-    return [
-        Sheet(
-            sheet.name,
-            [
-                (number + 1, [_xls_value(cell, book.datemode) for cell in sheet.row(number)])
-                for number in range(sheet.nrows)
-            ],
-        )
-        for sheet in book.sheets()
-    ]
+    for sheet in book.sheets():
+        budget.spend(sheet.nrows * sheet.ncols)  # xlrd has read them all: refuse before converting
+    try:
+        return [
+            Sheet(
+                sheet.name,
+                [
+                    (number + 1, [_xls_value(cell, book.datemode) for cell in sheet.row(number)])
+                    for number in range(sheet.nrows)
+                ],
+            )
+            for sheet in book.sheets()
+        ]
+    except (ValueError, OverflowError) as exc:  # a date cell past year 9999, among others
+        raise UnreadableFile(f"the .xls workbook cannot be read: {exc}") from None
 
 
 def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> object:

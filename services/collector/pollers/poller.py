@@ -343,5 +343,4 @@ class Poller(Requests):
             "last_error": self.last_error,
             "rate_limit": self.limit.as_dict(),
             "dropped_metrics": dict(self.checkpoint.dropped_metrics),
-            "checkpoint": str(self.checkpoint.path),
-        }
+        }  # no file paths: /v1/pollers answers without a token

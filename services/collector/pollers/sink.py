@@ -20,4 +20,5 @@ class PublisherSink:
         self.publisher = publisher
 
     async def publish(self, intake: Intake, source: str) -> None:
+        intake.bound(self.publisher.settings.max_record_bytes)  # as every intake: too big, rejected
         await asyncio.to_thread(self.publisher.publish, intake, source)

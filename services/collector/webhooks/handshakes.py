@@ -1,5 +1,13 @@
 """The verification requests platforms send before (and while) delivering: Meta's
-``hub.challenge``, X's CRC check, LinkedIn's ``challengeCode``; TikTok has none."""
+``hub.challenge``, X's CRC check, LinkedIn's ``challengeCode``; TikTok has none.
+
+X and LinkedIn answer with the same HMAC their deliveries are signed with, over text the
+caller chooses, without credentials. So a handshake answers only the challenge shapes the
+platforms send (X: a short token of letters, digits and ``-_=+/``; LinkedIn: a UUID) and
+refuses anything else with 400. None of these shapes can be a delivery, which is a JSON
+object (:func:`~services.collector.webhooks.routes.verified` refuses any other body), so a
+handshake's answer never signs a delivery. Meta's challenge is echoed, never signed.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,10 @@ from shared.settings import LinkedInSettings, MetaSettings, Settings, XSettings,
 
 # What a handshake may echo back: Meta's challenge is a number; refuse markup.
 CHALLENGE = re.compile(r"[A-Za-z0-9._~-]{1,256}")
+# X's crc_token: an opaque short token (base64 or URL-safe text); never braces or spaces.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9_=+/-]{1,128}")
+# LinkedIn's challengeCode: a (type-4) UUID.
+UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
 def secret_bytes(value: SecretStr | None, env: str, what: str) -> bytes:
@@ -25,10 +37,11 @@ def secret_bytes(value: SecretStr | None, env: str, what: str) -> bytes:
     return secret.encode()
 
 
-def _query(query: Mapping[str, str], name: str) -> str:
+def _challenge(query: Mapping[str, str], name: str, shape: re.Pattern[str], what: str) -> str:
+    """The challenge, when it has the shape the platform sends; 400 otherwise (never signed)."""
     value = query.get(name, "")
-    if not value:
-        raise Refused(400, f"expected {name}")
+    if not shape.fullmatch(value):
+        raise Refused(400, f"expected {name}: {what}")
     return value
 
 
@@ -53,14 +66,14 @@ LINKEDIN_VALIDATION = "LinkedIn's validation (the app's client secret)"
 
 def handshake_x(settings: Settings, query: Mapping[str, str]) -> web.Response:
     secret = secret_bytes(settings.x.consumer_secret, XSettings.env("consumer_secret"), X_CRC)
-    token = _query(query, "crc_token")
+    token = _challenge(query, "crc_token", CRC_TOKEN, "X's token of 1 to 128 letters, digits or -_=+/")
     return web.json_response({"response_token": x_signature(secret, token.encode())})
 
 
 def handshake_linkedin(settings: Settings, query: Mapping[str, str]) -> web.Response:
     client = settings.linkedin.client_secret
     secret = secret_bytes(client, LinkedInSettings.env("client_secret"), LINKEDIN_VALIDATION)
-    code = _query(query, "challengeCode")
+    code = _challenge(query, "challengeCode", UUID, "LinkedIn's UUID")
     return web.json_response(
         {"challengeCode": code, "challengeResponse": linkedin_signature(secret, code.encode(), prefix=b"")}
     )

@@ -71,13 +71,15 @@ PLATFORMS = {
 
 
 def parse_delivery(platform: Platform, body: bytes, event: str) -> list[Item]:
-    """Every item of a verified delivery; a body that is not a JSON object is one dead letter."""
+    """Every item of a verified delivery (a body starting with ``{``, see
+    :func:`~services.collector.webhooks.routes.verified`); one that does not parse is one
+    dead letter."""
     try:
         payload = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return [Item("", body, None, f"the delivery is not UTF-8 (byte {exc.start})")]
     except ValueError as exc:
         return [Item("", body, None, f"the delivery is not JSON: {exc}")]
-    if not isinstance(payload, dict):
-        return [Item("", body, None, "the delivery is not a JSON object")]
+    except RecursionError:
+        return [Item("", body, None, "the delivery is nested too deeply to read")]
     return platform.deliveries(payload, event)

@@ -10,7 +10,7 @@ import time
 
 from aiohttp import web
 
-from services.collector.answers import Refused, publish_acked
+from services.collector.answers import Refused, publish_acked, read_body
 from services.collector.intake import now_ns
 from services.collector.mapping import to_intake
 from services.collector.metrics import CollectorMetrics
@@ -54,7 +54,11 @@ def verified(settings: Settings) -> Check:
         signature = request.headers.get(platform.header)
         if not signature:
             raise Refused(401, f"missing {platform.header} header: {platform.name} signs every delivery")
-        body = await request.read()
+        body = await read_body(request, settings)
+        if not body.lstrip().startswith(b"{"):
+            # Every platform delivers a JSON object; refusing anything else keeps a handshake's
+            # answer (over a token or UUID, never an object) from ever signing a delivery.
+            raise Refused(400, f"a {platform.name} delivery is a JSON object")
         problem = platform.verify(secret, signature, body, time.time(), settings.webhooks.tolerance_s)
         if problem:
             event = request.match_info["event"]

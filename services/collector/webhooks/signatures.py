@@ -71,7 +71,7 @@ def verify_tiktok(secret: bytes, value: str, body: bytes, now: float, tolerance:
     """The signature first, then its age: a replayed delivery is refused even when genuine."""
     parts = dict(part.strip().partition("=")[::2] for part in value.split(","))
     timestamp, signature = parts.get("t", ""), parts.get("s", "")
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signature:
         return Refusal(403, "TikTok-Signature must look like t=<unix time>,s=<hex signature>")
     if not same(signature.lower(), tiktok_signature(secret, timestamp, body)):
         return _mismatch("TikTok")
