@@ -9,23 +9,26 @@ services together; distributed mode runs the same classes one per process.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from aiohttp import web
+from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from services.aggregator.service import Aggregator
 from services.aggregator.service import create_app as aggregator_app
 from services.collector.app import create_app as collector_app
-from services.collector.publisher import Publisher
+from services.collector.publisher import Publisher, StoredGate
 from services.reporter.app import create_app as reporter_app
 from shared import bus
 from shared.http import start_site
@@ -35,6 +38,10 @@ from shared.settings import Settings
 from shared.store import Store, connect, open_store
 
 T = TypeVar("T")
+log = logging.getLogger("sada.local")
+
+# Threads for blocking calls: a POST waits in one until its records are stored (StoredGate).
+BLOCKING_THREADS = 64
 
 
 @dataclass
@@ -50,6 +57,7 @@ class LocalMode:
     _aggregator: Aggregator | None = field(default=None, init=False, repr=False)
     _reporter_store: Store | None = field(default=None, init=False, repr=False)
     _runners: list[web.AppRunner] = field(default_factory=list, init=False, repr=False)
+    _broker_watch: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def publisher(self) -> Publisher:
@@ -78,8 +86,11 @@ class LocalMode:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
         self._reporter_store = open_store(settings)
-        self._publisher = Publisher(settings)
-        self._aggregator = Aggregator(settings, Store(connect(settings))).start()
+        gate = self._acknowledge_stored() if self.broker is not None else None
+        self._publisher = Publisher(settings, gate)
+        self._aggregator = self.new_aggregator().start()
+        if gate is not None:
+            self._broker_watch = asyncio.create_task(self._supervise_broker(gate))
         collector = collector_app(settings, self._publisher)
         if self.collect:
             from services.collector.pollers.service import attach_pollers
@@ -137,7 +148,50 @@ class LocalMode:
         finally:
             admin.close()
 
+    def new_aggregator(self) -> Aggregator:
+        """An aggregator (not started) that reports what it stores to the publisher's gate, from
+        the broker generation now running; also how a dead one is replaced."""
+        aggregator = Aggregator(self.settings, Store(connect(self.settings)))
+        gate = self.publisher.gate
+        if gate is not None:
+            aggregator.processor.generation = gate.generation
+            aggregator.on_stored = gate.stored
+        return aggregator
+
+    def _acknowledge_stored(self) -> StoredGate:
+        """The embedded broker keeps nothing across a crash, so a 2xx waits for the store."""
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
+        )
+        return StoredGate(self.settings.local_stored_wait_s)
+
+    async def _supervise_broker(self, gate: StoredGate) -> None:
+        """Restart the embedded broker when it dies, on the same port, with its topics; tell the
+        gate first (what the dead one acknowledged is not stored), then the aggregator."""
+        broker = _started(self.broker)
+        while True:
+            await asyncio.sleep(self.settings.local_broker_check_ms / 1000)
+            if broker.alive():
+                continue
+            generation = gate.broker_lost()
+            self.aggregator.broker_restarted(generation)
+            self.publisher.broker_restarted()
+            log.warning(
+                "the local Kafka broker died (code %s); restarting it",
+                broker.process and broker.process.returncode,
+            )
+            try:
+                await asyncio.to_thread(broker.start)
+                await asyncio.to_thread(bus.ensure_topics, self.settings)
+            except (RuntimeError, KafkaError) as exc:
+                log.error("the local Kafka broker did not restart: %s; trying again", exc)
+                broker.stop()
+                continue
+            log.warning("the local Kafka broker is back on %s", broker.bootstrap)
+
     async def stop(self) -> None:
+        if self._broker_watch is not None:
+            self._broker_watch.cancel()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

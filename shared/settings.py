@@ -173,6 +173,13 @@ class Settings(BaseSettings):
     consumer_session_timeout_ms: int = 6_000
     consumer_heartbeat_interval_ms: int = 2_000
     consumer_max_poll_records: int = 5_000
+    # How often producers and consumers refresh the cluster's metadata (partitions, leaders),
+    # so a topic re-created or a leader moved is seen within this time.
+    kafka_metadata_max_age_ms: int = Field(10_000, ge=100)
+    # Local mode: how often the supervisor checks the embedded broker, and how long a POST waits
+    # for the aggregator to store its records before answering 503 (the 2xx means "stored").
+    local_broker_check_ms: int = Field(200, ge=10)
+    local_stored_wait_s: float = Field(30.0, gt=0)
 
     # ClickHouse. Empty URL = embedded chDB under data_dir.
     clickhouse_url: str = ""
@@ -183,6 +190,9 @@ class Settings(BaseSettings):
     collector_port: int = 0
     ingest_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 16 * 1024 * 1024
+    max_record_bytes: int = Field(
+        1_000_000, ge=1_024
+    )  # one record's canonical JSON; larger ones are rejected at intake
     produce_retry_after_s: int = 5
 
     # Platforms (services/collector): one group a platform, each read from its own

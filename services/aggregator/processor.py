@@ -45,6 +45,9 @@ class StreamProcessor:
         self.paused = False
         self.stop = threading.Event()
         self.last_turn = time.monotonic()
+        self.generation = 0  # the broker generation the loop consumes (local mode restarts it)
+        self._rejoin: int | None = None
+        self._from_start = False
 
     def run(self) -> None:
         """Consume until :attr:`stop` is set; then finish the chain's work and leave the group."""
@@ -56,8 +59,15 @@ class StreamProcessor:
         finally:
             self.consumer.close(autocommit=False)
 
+    def rejoin(self, generation: int) -> None:
+        """From another thread: the broker restarted empty (local mode). The loop's next turn drops
+        the chain uncommitted, leaves the group and joins again, reading from the first offset."""
+        self._rejoin = generation
+
     def turn(self) -> None:
         self.last_turn = time.monotonic()
+        if self._rejoin is not None:
+            self._rejoined(self._rejoin)
         if self.chain is not None:
             self.chain.poll()
             self._submit_held()
@@ -76,8 +86,25 @@ class StreamProcessor:
         self.held.clear()
         self.paused = False
 
-    def assigned(self, count: int) -> None:
-        log.info("assigned %d partitions", count)
+    def _rejoined(self, generation: int) -> None:
+        """What the old broker gave (fetched, held, batched) is gone with it: its clients were not
+        told it was stored. The committed offsets on the new broker may be stale (a commit that
+        was retrying when the broker died lands on its successor), so read from the start."""
+        self._rejoin = None
+        self.chain = None
+        self.held.clear()
+        self.paused = False
+        self.consumer.unsubscribe()
+        self.generation = generation
+        self._from_start = True
+        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        log.warning("the broker restarted: joining the group again, reading from the start")
+
+    def assigned(self, assigned) -> None:
+        log.info("assigned %d partitions", len(assigned))
+        if self._from_start and assigned:
+            self._from_start = False
+            self.consumer.seek_to_beginning(*assigned)
         self.chain = self.build_chain()
 
     def _submit_held(self) -> None:
@@ -113,4 +140,4 @@ class _Rebalance(ConsumerRebalanceListener):
         self.processor.retire(self.processor.revoke_timeout_s)
 
     def on_partitions_assigned(self, assigned):
-        self.processor.assigned(len(assigned))
+        self.processor.assigned(assigned)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from aiohttp import web
+from kafka import TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.aggregator.batch import Batch
@@ -78,6 +80,9 @@ class Aggregator:
         self.store_ok = True
         self.last_error = ""
         self.stored_batches = 0
+        # Told, with the broker generation the loop consumes, the offsets committed after each
+        # stored batch (local mode's StoredGate).
+        self.on_stored: Callable[[int, dict[TopicPartition, int]], None] = lambda generation, offsets: None
         self._thread: threading.Thread | None = None
 
     def store_status(self, ok: bool, message: str) -> None:
@@ -91,6 +96,8 @@ class Aggregator:
             self.metrics.rows.labels(table).inc(len(rows))
         if ok:
             self.stored_batches += 1
+            offsets = {tp: meta.offset for tp, meta in batch.offsets().items()}
+            self.on_stored(self.processor.generation, offsets)
         self.metrics.batch_seconds.observe(time.perf_counter() - batch.write_started)
         self._update_lag()
 
@@ -116,6 +123,10 @@ class Aggregator:
         except Exception:
             log.exception("the aggregator stopped on an unexpected error")
             raise
+
+    def broker_restarted(self, generation: int) -> None:
+        """The broker restarted empty: drop what it gave and join the group again (local mode)."""
+        self.processor.rejoin(generation)
 
     def close(self, timeout_s: float = 30.0) -> None:
         self.stop.set()
