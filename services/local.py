@@ -74,6 +74,11 @@ class LocalMode:
     async def start(self) -> LocalMode:
         settings = self.settings
         if not settings.kafka_bootstrap:
+            # First: the broker dies with the thread that started it (PR_SET_PDEATHSIG), so it must
+            # be started from a thread of the executor that lives as long as local mode.
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
+            )
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)
             settings = settings.model_copy(update={"kafka_bootstrap": self.broker.bootstrap})
         self.token_generated = not settings.ingest_tokens
@@ -86,7 +91,8 @@ class LocalMode:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
         self._reporter_store = open_store(settings)
-        gate = self._acknowledge_stored() if self.broker is not None else None
+        # The embedded broker keeps nothing across a crash, so a 2xx waits for the store.
+        gate = StoredGate(settings.local_stored_wait_s) if self.broker is not None else None
         self._publisher = Publisher(settings, gate)
         self._aggregator = self.new_aggregator().start()
         if gate is not None:
@@ -158,23 +164,16 @@ class LocalMode:
             aggregator.on_stored = gate.stored
         return aggregator
 
-    def _acknowledge_stored(self) -> StoredGate:
-        """The embedded broker keeps nothing across a crash, so a 2xx waits for the store."""
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
-        )
-        return StoredGate(self.settings.local_stored_wait_s)
-
     async def _supervise_broker(self, gate: StoredGate) -> None:
-        """Restart the embedded broker when it dies, on the same port, with its topics; tell the
-        gate first (what the dead one acknowledged is not stored), then the aggregator."""
+        """Restart the embedded broker when it dies, on the same port, with its topics. The gate
+        is told at once (what the dead one acknowledged and was not stored is lost), the
+        aggregator once the new broker is up (it drops what it holds and joins again)."""
         broker = _started(self.broker)
         while True:
             await asyncio.sleep(self.settings.local_broker_check_ms / 1000)
             if broker.alive():
                 continue
             generation = gate.broker_lost()
-            self.aggregator.broker_restarted(generation)
             self.publisher.broker_restarted()
             log.warning(
                 "the local Kafka broker died (code %s); restarting it",
@@ -187,6 +186,7 @@ class LocalMode:
                 log.error("the local Kafka broker did not restart: %s; trying again", exc)
                 broker.stop()
                 continue
+            self.aggregator.broker_restarted(generation)
             log.warning("the local Kafka broker is back on %s", broker.bootstrap)
 
     async def stop(self) -> None:

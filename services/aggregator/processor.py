@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 
 from services.aggregator.step import MessageRejected, Step
 
@@ -34,8 +35,10 @@ class StreamProcessor:
         build_chain: Callable[[], Step[ConsumerRecord]],
         revoke_timeout_s: float,
         on_consumed: Callable[[str, int], None] = lambda topic, count: None,
+        new_consumer: Callable[[], KafkaConsumer] | None = None,
     ):
         self.consumer = consumer
+        self.new_consumer = new_consumer  # for a rejoin: a consumer of the same group
         self.topics = topics
         self.build_chain = build_chain
         self.revoke_timeout_s = revoke_timeout_s
@@ -66,8 +69,8 @@ class StreamProcessor:
 
     def turn(self) -> None:
         self.last_turn = time.monotonic()
-        if self._rejoin is not None:
-            self._rejoined(self._rejoin)
+        if self._rejoin is not None and not self._rejoined(self._rejoin):
+            return
         if self.chain is not None:
             self.chain.poll()
             self._submit_held()
@@ -86,19 +89,31 @@ class StreamProcessor:
         self.held.clear()
         self.paused = False
 
-    def _rejoined(self, generation: int) -> None:
+    def _rejoined(self, generation: int) -> bool:
         """What the old broker gave (fetched, held, batched) is gone with it: its clients were not
         told it was stored. The committed offsets on the new broker may be stale (a commit that
-        was retrying when the broker died lands on its successor), so read from the start."""
-        self._rejoin = None
+        was retrying when the broker died lands on its successor), so read from the start.
+        False when the new broker cannot be reached yet (the next turn tries again)."""
         self.chain = None
         self.held.clear()
         self.paused = False
-        self.consumer.unsubscribe()
+        if self.new_consumer is None:
+            self.consumer.unsubscribe()
+        else:  # a fresh client: no member id, coordinator or fetch state of the dead broker
+            try:
+                consumer = self.new_consumer()
+            except KafkaError as exc:
+                log.warning("the restarted broker is not reachable yet: %s", exc)
+                time.sleep(IDLE_POLL_MS / 1000)
+                return False
+            self.consumer.close(autocommit=False)
+            self.consumer = consumer
+        self._rejoin = None
         self.generation = generation
         self._from_start = True
         self.consumer.subscribe(self.topics, listener=_Rebalance(self))
-        log.warning("the broker restarted: joining the group again, reading from the start")
+        log.warning("the broker restarted: joined the group again, reading from the start")
+        return True
 
     def assigned(self, assigned) -> None:
         log.info("assigned %d partitions", len(assigned))

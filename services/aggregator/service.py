@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from aiohttp import web
-from kafka import TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.aggregator.batch import Batch
@@ -67,13 +67,13 @@ class Aggregator:
     ):
         self.settings = settings
         self.metrics = AggregatorMetrics()
-        self.consumer = bus.make_consumer(settings, group)
         self.processor = StreamProcessor(
-            self.consumer,
+            bus.make_consumer(settings, group),
             bus.topic_names(settings),
             lambda: build_chain(self.consumer, store, settings, self),
             revoke_timeout_s,
             lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
+            lambda: bus.make_consumer(settings, group),
         )
         self.stop = self.processor.stop
         self.stuck_after_s = stuck_after_s
@@ -84,6 +84,11 @@ class Aggregator:
         # stored batch (local mode's StoredGate).
         self.on_stored: Callable[[int, dict[TopicPartition, int]], None] = lambda generation, offsets: None
         self._thread: threading.Thread | None = None
+
+    @property
+    def consumer(self) -> KafkaConsumer:
+        """The loop's consumer (a new one after a rejoin)."""
+        return self.processor.consumer
 
     def store_status(self, ok: bool, message: str) -> None:
         self.store_ok, self.last_error = ok, message

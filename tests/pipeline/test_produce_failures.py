@@ -68,9 +68,7 @@ def test_a_hung_then_dead_broker_answers_503_with_retry_after_and_the_publisher_
         assert set(_only_2xx_or_503(pipeline.call(_stream(pipeline.collector, 200, 8)))) == {503}
         broker.start()  # back on the same port, empty
         bus.ensure_topics(settings)
-        wait_for(
-            lambda: pipeline.post(ndjson([_record(300)]))[0] == 200, 60, "the collector to accept again"
-        )
+        wait_for(lambda: pipeline.post(ndjson([_record(300)]))[0] == 200, 60, "the collector to accept again")
         assert set(_only_2xx_or_503(pipeline.call(_stream(pipeline.collector, 400, 8)))) == {200}
     finally:
         pipeline.close()
