@@ -15,18 +15,20 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from aiohttp import web
+from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from services.aggregator.service import Aggregator
 from services.aggregator.service import create_app as aggregator_app
 from services.collector.app import create_app as collector_app
-from services.collector.publisher import Publisher
+from services.collector.publisher import Publisher, StoredGate
 from services.reporter.app import create_app as reporter_app
 from shared import bus
 from shared.http import start_site
@@ -36,9 +38,11 @@ from shared.settings import Settings
 from shared.store import Store, connect, open_store
 
 T = TypeVar("T")
-log = logging.getLogger("sada.aggregator")
+log = logging.getLogger("sada.local")
 
 SUPERVISE_EVERY_S = 0.5  # how often the supervisor looks at the aggregator's consumer thread
+# Threads for blocking calls: a POST waits in one until its records are stored (StoredGate).
+BLOCKING_THREADS = 64
 
 
 @dataclass
@@ -55,6 +59,7 @@ class LocalMode:
     _reporter_store: Store | None = field(default=None, init=False, repr=False)
     _runners: list[web.AppRunner] = field(default_factory=list, init=False, repr=False)
     _supervisor: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _broker_watch: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def publisher(self) -> Publisher:
@@ -71,6 +76,11 @@ class LocalMode:
     async def start(self) -> LocalMode:
         settings = self.settings
         if not settings.kafka_bootstrap:
+            # First: the broker dies with the thread that started it (PR_SET_PDEATHSIG), so it must
+            # be started from a thread of the executor that lives as long as local mode.
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
+            )
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)
             settings = settings.model_copy(update={"kafka_bootstrap": self.broker.bootstrap})
         self.token_generated = not settings.ingest_tokens
@@ -83,9 +93,13 @@ class LocalMode:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
         self._reporter_store = open_store(settings)
-        self._publisher = Publisher(settings)
-        self._aggregator = Aggregator(settings, Store(connect(settings))).start()
+        # The embedded broker keeps nothing across a crash, so a 2xx waits for the store.
+        gate = StoredGate(settings.local_stored_wait_s) if self.broker is not None else None
+        self._publisher = Publisher(settings, gate)
+        self._aggregator = self.new_aggregator().start()
         self._supervisor = asyncio.create_task(self._supervise())
+        if gate is not None:
+            self._broker_watch = asyncio.create_task(self._supervise_broker(gate))
         collector = collector_app(settings, self._publisher)
         if self.collect:
             from services.collector.pollers.service import attach_pollers
@@ -163,9 +177,45 @@ class LocalMode:
         finally:
             admin.close()
 
+    def new_aggregator(self) -> Aggregator:
+        """An aggregator (not started) that reports what it stores to the publisher's gate, from
+        the broker generation now running; also how a dead one is replaced."""
+        aggregator = Aggregator(self.settings, Store(connect(self.settings)))
+        gate = self.publisher.gate
+        if gate is not None:
+            aggregator.processor.generation = gate.generation
+            aggregator.on_stored = gate.stored
+        return aggregator
+
+    async def _supervise_broker(self, gate: StoredGate) -> None:
+        """Restart the embedded broker when it dies, on the same port, with its topics. The gate
+        is told at once (what the dead one acknowledged and was not stored is lost), the
+        aggregator once the new broker is up (it drops what it holds and joins again)."""
+        broker = _started(self.broker)
+        while True:
+            await asyncio.sleep(self.settings.local_broker_check_ms / 1000)
+            if broker.alive():
+                continue
+            generation = gate.broker_lost()
+            self.publisher.broker_restarted()
+            log.warning(
+                "the local Kafka broker died (code %s); restarting it",
+                broker.process and broker.process.returncode,
+            )
+            try:
+                await asyncio.to_thread(broker.start)
+                await asyncio.to_thread(bus.ensure_topics, self.settings)
+            except (RuntimeError, KafkaError) as exc:
+                log.error("the local Kafka broker did not restart: %s; trying again", exc)
+                broker.stop()
+                continue
+            self.aggregator.broker_restarted(generation)
+            log.warning("the local Kafka broker is back on %s", broker.bootstrap)
+
     async def stop(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
+        for task in (self._supervisor, self._broker_watch):
+            if task is not None:
+                task.cancel()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

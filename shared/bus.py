@@ -35,19 +35,37 @@ ALL_TOPICS = (*RECORD_TOPICS.values(), REJECTED)
 RECEIVED_NS = "sada-received-ns"
 REJECT_HEADERS = ("sada-reject-id", "sada-reason", "sada-field", "sada-line", "sada-source", "sada-event")
 
+# Room for what a message carries besides its record: key, headers (a dead letter's reason among
+# them) and the record batch's framing.
+MESSAGE_OVERHEAD_BYTES = 64 * 1024
+
+
+def message_limit(settings: Settings) -> int:
+    """The largest message sada produces, and so the producer's and the topics' size limit."""
+    return settings.max_record_bytes + MESSAGE_OVERHEAD_BYTES
+
 
 def topic_names(settings: Settings) -> list[str]:
     return [settings.topic(name) for name in ALL_TOPICS]
 
 
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
-    """Create the five topics when missing (an existing topic is left as it is)."""
+    """Create the five topics when missing (an existing topic is left as it is), taking messages
+    up to :func:`message_limit`."""
     admin = _admin(settings, timeout_s)
+    configs = {"max.message.bytes": str(message_limit(settings))}
     try:
         for name in topic_names(settings):
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(
-                    [NewTopic(name, settings.kafka_partitions, settings.kafka_replication_factor)]
+                    [
+                        NewTopic(
+                            name,
+                            settings.kafka_partitions,
+                            settings.kafka_replication_factor,
+                            topic_configs=configs,
+                        )
+                    ]
                 )
     finally:
         admin.close()
@@ -80,6 +98,8 @@ def make_producer(settings: Settings) -> KafkaProducer:
         max_block_ms=settings.kafka_max_block_ms,
         bootstrap_timeout_ms=settings.kafka_max_block_ms,
         retry_backoff_ms=100,
+        max_request_size=message_limit(settings),
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
     )
 
 
@@ -93,6 +113,8 @@ def make_consumer(settings: Settings, group: str | None = None) -> KafkaConsumer
         heartbeat_interval_ms=settings.consumer_heartbeat_interval_ms,
         max_poll_records=settings.consumer_max_poll_records,
         request_timeout_ms=max(30_000, settings.consumer_session_timeout_ms + 5_000),
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
+        max_partition_fetch_bytes=max(1024 * 1024, message_limit(settings)),
     )
 
 
@@ -181,6 +203,9 @@ class LocalBroker:
                 )
             time.sleep(0.02)
         return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -173,6 +173,13 @@ class Settings(BaseSettings):
     consumer_session_timeout_ms: int = 6_000
     consumer_heartbeat_interval_ms: int = 2_000
     consumer_max_poll_records: int = 5_000
+    # How often producers and consumers refresh the cluster's metadata (partitions, leaders),
+    # so a topic re-created or a leader moved is seen within this time.
+    kafka_metadata_max_age_ms: int = Field(10_000, ge=100)
+    # Local mode: how often the supervisor checks the embedded broker, and how long a POST waits
+    # for the aggregator to store its records before answering 503 (the 2xx means "stored").
+    local_broker_check_ms: int = Field(200, ge=10)
+    local_stored_wait_s: float = Field(30.0, gt=0)
 
     # ClickHouse. Empty URL = embedded chDB under data_dir.
     clickhouse_url: str = ""
@@ -185,8 +192,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     produce_retry_after_s: int = 5
     # One record's canonical JSON at most (a bigger one is rejected on its own, with its size):
-    # under the producer's 1 MiB default max_request_size, less the record's overhead. The
-    # producer's max_request_size and the topics' max.message.bytes follow it.
+    # the producer's max_request_size and the topics' max.message.bytes are set from it, with
+    # room for a batch's overhead.
     max_record_bytes: int = Field(1_000_000, ge=1_024)
     # A request body must arrive within this (408 otherwise): slow or idle senders do not
     # hold a handler, nor delay a shutdown.

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 
 from services.aggregator.step import MessageRejected, Step
 
@@ -35,8 +36,10 @@ class StreamProcessor:
         revoke_timeout_s: float,
         on_consumed: Callable[[str, int], None] = lambda topic, count: None,
         stop: threading.Event | None = None,
+        new_consumer: Callable[[], KafkaConsumer] | None = None,
     ):
         self.consumer = consumer
+        self.new_consumer = new_consumer  # for a rejoin: a consumer of the same group
         self.topics = topics
         self.build_chain = build_chain
         self.revoke_timeout_s = revoke_timeout_s
@@ -46,6 +49,9 @@ class StreamProcessor:
         self.paused = False
         self.stop = stop or threading.Event()
         self.last_turn = time.monotonic()
+        self.generation = 0  # the broker generation the loop consumes (local mode restarts it)
+        self._rejoin: int | None = None
+        self._from_start = False
 
     def run(self) -> None:
         """Consume until :attr:`stop` is set; then finish the chain's work and leave the group."""
@@ -63,8 +69,15 @@ class StreamProcessor:
         finally:
             self.consumer.close(autocommit=False)
 
+    def rejoin(self, generation: int) -> None:
+        """From another thread: the broker restarted empty (local mode). The loop's next turn drops
+        the chain uncommitted, leaves the group and joins again, reading from the first offset."""
+        self._rejoin = generation
+
     def turn(self) -> None:
         self.last_turn = time.monotonic()
+        if self._rejoin is not None and not self._rejoined(self._rejoin):
+            return
         if self.chain is not None:
             self.chain.poll()
             self._submit_held()
@@ -83,8 +96,37 @@ class StreamProcessor:
         self.held.clear()
         self.paused = False
 
-    def assigned(self, count: int) -> None:
-        log.info("assigned %d partitions", count)
+    def _rejoined(self, generation: int) -> bool:
+        """What the old broker gave (fetched, held, batched) is gone with it: its clients were not
+        told it was stored. The committed offsets on the new broker may be stale (a commit that
+        was retrying when the broker died lands on its successor), so read from the start.
+        False when the new broker cannot be reached yet (the next turn tries again)."""
+        self.chain = None
+        self.held.clear()
+        self.paused = False
+        if self.new_consumer is None:
+            self.consumer.unsubscribe()
+        else:  # a fresh client: no member id, coordinator or fetch state of the dead broker
+            try:
+                consumer = self.new_consumer()
+            except KafkaError as exc:
+                log.warning("the restarted broker is not reachable yet: %s", exc)
+                time.sleep(IDLE_POLL_MS / 1000)
+                return False
+            self.consumer.close(autocommit=False)
+            self.consumer = consumer
+        self._rejoin = None
+        self.generation = generation
+        self._from_start = True
+        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
+        log.warning("the broker restarted: joined the group again, reading from the start")
+        return True
+
+    def assigned(self, assigned) -> None:
+        log.info("assigned %d partitions", len(assigned))
+        if self._from_start and assigned:
+            self._from_start = False
+            self.consumer.seek_to_beginning(*assigned)
         self.chain = self.build_chain()
 
     def _submit_held(self) -> None:
@@ -120,4 +162,4 @@ class _Rebalance(ConsumerRebalanceListener):
         self.processor.retire(self.processor.revoke_timeout_s)
 
     def on_partitions_assigned(self, assigned):
-        self.processor.assigned(len(assigned))
+        self.processor.assigned(assigned)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from aiohttp import web
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.aggregator.batch import Batch
@@ -81,25 +82,33 @@ class Aggregator:
         self.revoke_timeout_s = revoke_timeout_s
         self.metrics = AggregatorMetrics()
         self.stop = threading.Event()
-        self.consumer, self.processor = self._connect()
+        self.processor = self._connect()
         self.stuck_after_s = stuck_after_s
         self.store_ok = True
         self.last_error = ""
         self.stored_batches = 0
+        # Told, with the broker generation the loop consumes, the offsets committed after each
+        # stored batch (local mode's StoredGate).
+        self.on_stored: Callable[[int, dict[TopicPartition, int]], None] = lambda generation, offsets: None
         self._thread: threading.Thread | None = None
 
-    def _connect(self) -> tuple[KafkaConsumer, StreamProcessor]:
-        """A consumer in the group and the loop that feeds it to a chain built per assignment."""
-        consumer = bus.make_consumer(self.settings, self.group)
-        processor = StreamProcessor(
-            consumer,
+    def _connect(self) -> StreamProcessor:
+        """A consumer in the group and the loop that feeds it to a chain built per assignment
+        (on the loop's current consumer: a rejoin replaces it)."""
+        return StreamProcessor(
+            bus.make_consumer(self.settings, self.group),
             bus.topic_names(self.settings),
-            lambda: build_chain(consumer, self.store, self.settings, self),
+            lambda: build_chain(self.consumer, self.store, self.settings, self),
             self.revoke_timeout_s,
             lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
             self.stop,
+            lambda: bus.make_consumer(self.settings, self.group),
         )
-        return consumer, processor
+
+    @property
+    def consumer(self) -> KafkaConsumer:
+        """The loop's consumer (a new one after a rejoin or a restart)."""
+        return self.processor.consumer
 
     def store_status(self, ok: bool, message: str) -> None:
         self.store_ok, self.last_error = ok, message
@@ -115,6 +124,8 @@ class Aggregator:
             self.metrics.rows.labels(table).inc(len(rows))
         if ok:
             self.stored_batches += 1
+            offsets = {tp: meta.offset for tp, meta in batch.offsets().items()}
+            self.on_stored(self.processor.generation, offsets)
         self.metrics.batch_seconds.observe(time.perf_counter() - batch.write_started)
         self._update_lag()
 
@@ -150,9 +161,15 @@ class Aggregator:
         dead one had read and not committed is stored (once) now."""
         if self._thread is not None and self._thread.is_alive():
             raise RuntimeError("the aggregator's consumer thread is still running")
-        self.consumer, self.processor = self._connect()
+        generation = self.processor.generation  # the broker the dead loop consumed (local mode)
+        self.processor = self._connect()
+        self.processor.generation = generation
         self.metrics.restarts.inc()
         self.start()
+
+    def broker_restarted(self, generation: int) -> None:
+        """The broker restarted empty: drop what it gave and join the group again (local mode)."""
+        self.processor.rejoin(generation)
 
     def close(self, timeout_s: float = 30.0) -> None:
         self.stop.set()

@@ -2,13 +2,16 @@
 
 The collector answers 2xx only after :meth:`Publisher.publish` returns, i.e.
 after Kafka acknowledged every record (acks=all). A failure drops the producer,
-so the next request starts from a fresh connection.
+so the next request starts from a fresh connection. In local mode, whose broker
+keeps nothing across a crash, a :class:`StoredGate` makes ``publish`` also wait
+until the aggregator has stored the records in ClickHouse.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -31,9 +34,61 @@ def version_header(received_ns: int, index: int) -> tuple[str, bytes]:
     return bus.RECEIVED_NS, str(received_ns + index).encode()
 
 
+class StoredGate:
+    """Local mode's acknowledgement: records count as safe once the aggregator has stored them.
+
+    The broker's *generation* goes up each time the supervisor finds it dead (before it starts
+    the next one). The aggregator reports, with the generation it consumes, the offsets it
+    committed after ClickHouse acknowledged the rows. A publish waits until those pass the
+    offsets Kafka acknowledged to it, in the generation it started in; if the generation changes
+    meanwhile (the acks may have come from a broker that is gone) or the wait exceeds
+    ``timeout_s``, the records are not known to be stored and the client must send them again.
+    """
+
+    def __init__(self, timeout_s: float):
+        self.timeout_s = timeout_s
+        self.generation = 0
+        self._stored_generation = 0
+        self._stored: dict[TopicPartition, int] = {}
+        self._changed = threading.Condition()
+
+    def broker_lost(self) -> int:
+        """The broker died: what it acknowledged and was not stored yet is lost. The new generation."""
+        with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+            return self.generation
+
+    def stored(self, generation: int, offsets: dict[TopicPartition, int]) -> None:
+        """The aggregator, consuming ``generation``, stored everything before ``offsets``."""
+        with self._changed:
+            if generation != self._stored_generation:
+                self._stored_generation, self._stored = generation, {}
+            for tp, offset in offsets.items():
+                self._stored[tp] = max(self._stored.get(tp, 0), offset)
+            self._changed.notify_all()
+
+    def wait(self, generation: int, marks: dict[TopicPartition, int]) -> None:
+        """Return once the records before ``marks`` (acknowledged in ``generation``) are stored."""
+        deadline = time.monotonic() + self.timeout_s
+        with self._changed:
+            while True:
+                if self.generation != generation:
+                    raise KafkaUnavailable("the broker restarted before these records were stored")
+                if self._stored_generation == generation and all(
+                    self._stored.get(tp, 0) >= mark for tp, mark in marks.items()
+                ):
+                    return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise KafkaUnavailable(f"the records were not stored within {self.timeout_s:g} s")
+                self._changed.wait(left)
+
+
 class Publisher:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, gate: StoredGate | None = None):
         self.settings = settings
+        self.gate = gate
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
         self._marks: dict[TopicPartition, int] = {}
@@ -52,14 +107,22 @@ class Publisher:
             return self._producer
 
     def _drop_producer(self) -> None:
+        """Forget the producer; it is closed in the background, once its pending records have
+        failed or been sent (closing it here would block, or raise while records are pending)."""
         with self._lock:
             producer, self._producer = self._producer, None
         self.available = False
         if producer is not None:
-            producer.close(timeout=0)
+            timeout = self.settings.kafka_delivery_timeout_ms / 1000 + 1
+            threading.Thread(
+                target=_close, args=(producer, timeout), name="sada-producer-close", daemon=True
+            ).start()
 
     def publish(self, intake: Intake, source: str) -> None:
-        """Produce every accepted record to its topic and every rejection to the dead-letter topic."""
+        """Produce every accepted record to its topic and every rejection to the dead-letter topic;
+        with a gate, also wait until the aggregator has stored them. Raises
+        :class:`KafkaUnavailable` when the records are not known to be safe."""
+        generation = self.gate.generation if self.gate else 0
         producer = self._get_producer()
         futures = []
         try:
@@ -92,10 +155,21 @@ class Publisher:
             self._drop_producer()
             raise KafkaUnavailable(f"Kafka did not acknowledge the records: {exc}") from exc
         self.available = True
+        marks: dict[TopicPartition, int] = {}
+        for meta in acked:
+            tp = TopicPartition(meta.topic, meta.partition)
+            marks[tp] = max(marks.get(tp, 0), meta.offset + 1)
         with self._lock:
-            for meta in acked:
-                tp = TopicPartition(meta.topic, meta.partition)
-                self._marks[tp] = max(self._marks.get(tp, 0), meta.offset + 1)
+            for tp, mark in marks.items():
+                self._marks[tp] = max(self._marks.get(tp, 0), mark)
+        if self.gate is not None:
+            self.gate.wait(generation, marks)
+
+    def broker_restarted(self) -> None:
+        """The (local) broker restarted empty: its offsets start again, forget the marks."""
+        with self._lock:
+            self._marks.clear()
+        self._drop_producer()
 
     def produced(self) -> bus.Offsets:
         """The offset after the last record acknowledged on each partition."""
@@ -109,3 +183,10 @@ class Publisher:
 
     def close(self) -> None:
         self._drop_producer()
+
+
+def _close(producer: KafkaProducer, timeout_s: float) -> None:
+    try:
+        producer.close(timeout=timeout_s)
+    except KafkaError as exc:  # records still pending after their delivery timeout
+        log.warning("a dropped Kafka producer did not close cleanly: %s", exc)
