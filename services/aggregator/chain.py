@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from kafka import KafkaConsumer
@@ -27,10 +28,15 @@ class Observer(Protocol):
 
 
 def build_chain(
-    consumer: KafkaConsumer, store: Store, settings: Settings, observer: Observer
+    consumer: KafkaConsumer,
+    store: Store,
+    settings: Settings,
+    observer: Observer,
+    may_block: Callable[[], bool] = lambda: True,
 ) -> Step[ConsumerRecord]:
-    """A fresh chain for the partitions just assigned; offsets are committed by its last step only."""
-    commit = Commit(consumer, observer.committed)
+    """A fresh chain for the partitions just assigned; offsets are committed by its last step only
+    (``may_block``: whether the calling thread may wait for Kafka, see :class:`Commit`)."""
+    commit = Commit(consumer, observer.committed, may_block)
     write = Write(commit, store, settings, observer.store_status)
     batch = BatchStep(write, settings.batch_max_records, settings.batch_max_age_ms)
     return Decode(batch, settings, observer.undecodable)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from kafka import KafkaConsumer
 from kafka.errors import CommitFailedError, KafkaError
@@ -21,13 +22,27 @@ Committed = Callable[[Batch, bool], None]  # (the batch, whether its offsets wer
 
 class Commit:
     """A partition moved to another consumer meanwhile is not an error: that consumer reads the
-    batch again."""
+    batch again.
 
-    def __init__(self, consumer: KafkaConsumer, on_committed: Committed = lambda batch, ok: None):
+    ``may_block`` tells whether this thread may wait for Kafka: the consumer loop's own thread may;
+    kafka-python's network thread, which runs the rebalance listener (and so the chain's last
+    work before a revocation), may not — there the commit is sent without waiting, and its
+    answer reported when it comes."""
+
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        on_committed: Committed = lambda batch, ok: None,
+        may_block: Callable[[], bool] = lambda: True,
+    ):
         self.consumer = consumer
         self.on_committed = on_committed
+        self.may_block = may_block
 
     def submit(self, batch: Batch) -> None:
+        if not self.may_block():
+            self.consumer.commit_async(batch.offsets(), callback=partial(self._answered, batch))
+            return
         try:
             self.consumer.commit(batch.offsets())
             ok = True
@@ -36,11 +51,17 @@ class Commit:
             ok = False
         self.on_committed(batch, ok)
 
+    def _answered(self, batch: Batch, _offsets: object, response: object) -> None:
+        ok = not isinstance(response, Exception)
+        if not ok:
+            log.warning("offsets not committed (%s); the batch will be read again and stored once", response)
+        self.on_committed(batch, ok)
+
     def poll(self) -> None:
-        """Commits are synchronous: nothing is left to do."""
+        """A commit is done when submit returns, or reported by kafka-python: nothing to do."""
 
     def join(self, timeout_s: float) -> None:
-        """Commits are synchronous: nothing is left to finish."""
+        """Nothing is left to finish here: a commit sent without waiting is kafka-python's."""
 
     def close(self) -> None:
         """Nothing to release: the consumer belongs to the loop."""

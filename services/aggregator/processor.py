@@ -52,9 +52,16 @@ class StreamProcessor:
         self.generation = 0  # the broker generation the loop consumes (local mode restarts it)
         self._rejoin: int | None = None
         self._from_start = False
+        self._thread: threading.Thread | None = None
+
+    def on_loop_thread(self) -> bool:
+        """Whether the caller is the loop's own thread, which may wait for Kafka (the rebalance
+        listener runs on kafka-python's network thread, which may not)."""
+        return threading.current_thread() is self._thread
 
     def run(self) -> None:
         """Consume until :attr:`stop` is set; then finish the chain's work and leave the group."""
+        self._thread = threading.current_thread()
         self.consumer.subscribe(self.topics, listener=_Rebalance(self))
         try:
             while not self.stop.is_set():

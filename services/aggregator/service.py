@@ -98,12 +98,15 @@ class Aggregator:
         return StreamProcessor(
             bus.make_consumer(self.settings, self.group),
             bus.topic_names(self.settings),
-            lambda: build_chain(self.consumer, self.store, self.settings, self),
+            lambda: build_chain(self.consumer, self.store, self.settings, self, self._on_loop_thread),
             self.revoke_timeout_s,
             lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
             self.stop,
             lambda: bus.make_consumer(self.settings, self.group),
         )
+
+    def _on_loop_thread(self) -> bool:
+        return self.processor.on_loop_thread()
 
     @property
     def consumer(self) -> KafkaConsumer:
@@ -127,7 +130,8 @@ class Aggregator:
             offsets = {tp: meta.offset for tp, meta in batch.offsets().items()}
             self.on_stored(self.processor.generation, offsets)
         self.metrics.batch_seconds.observe(time.perf_counter() - batch.write_started)
-        self._update_lag()
+        if self._on_loop_thread():  # the lag asks the consumer, which only its loop's thread may do
+            self._update_lag()
 
     def _update_lag(self) -> None:
         lag = 0

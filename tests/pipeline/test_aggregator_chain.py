@@ -158,3 +158,28 @@ def test_healthz_answers_503_when_the_consumer_thread_died(settings, store, aggr
     wait_for(lambda: not aggregator._thread.is_alive(), 30, "the consumer thread to die")
     status, answer = healthz(aggregator)
     assert status == 503 and answer["reason"] == "the consumer thread has stopped"
+
+
+def test_a_revocation_writes_and_commits_what_the_chain_holds(settings, store, aggregators, caplog):
+    """The rebalance listener runs on kafka-python's network thread, where a blocking commit is
+    refused: the batch held at a revocation is written and its offsets committed all the same,
+    and the consumer thread lives on."""
+    slow = settings.model_copy(update={"batch_max_age_ms": 120_000})  # batches close only by revocation
+    first = start(slow, aggregators, revoke_timeout_s=10.0)
+    wait_for(lambda: first.consumer.assignment(), 30, "the first consumer's partitions")
+    sent = records(200)
+    produce(settings, sent)
+    wait_for(lambda: consumed(first, settings) >= 200, 30, "the first consumer to read them")
+    assert stored_figures(store) == {}  # held in the open batch
+
+    second = start(slow, aggregators)
+    wait_for(lambda: second.consumer.assignment(), 60, "the group to rebalance")
+    wait_for(lambda: stored_figures(store) == expected_figures(sent), 30, "the held batch written")
+    wait_for(lambda: sum(bus.committed_offsets(settings).values()) >= 200, 30, "its offsets committed")
+    assert first.liveness() is None and second.liveness() is None
+    assert "failed on_partitions_revoked" not in caplog.text
+
+
+def consumed(aggregator: Aggregator, settings: Settings) -> float:
+    sample = aggregator.metrics.registry.get_sample_value
+    return sum(sample("sada_aggregator_records_total", {"topic": t}) or 0 for t in bus.topic_names(settings))
