@@ -9,6 +9,7 @@ only then commit. This module wires them, counts what they do, and serves
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -192,6 +193,16 @@ class Aggregator:
         return {"store": self.store_ok, "consumer": self._thread is not None and self._thread.is_alive()}
 
 
+# An absolute file path (two segments or more), as ClickHouse names its files in an error.
+FILE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\",;:()]+/)+[^\s/'\",;:()]*")
+
+
+def without_paths(message: str) -> str:
+    """A store error as /v1/status shows it, unauthenticated: the data directory's layout is
+    not for outsiders (the log keeps the whole message)."""
+    return FILE_PATH.sub("<path>", message)
+
+
 def create_app(aggregator: Aggregator) -> web.Application:
     app = web.Application()
 
@@ -199,7 +210,7 @@ def create_app(aggregator: Aggregator) -> web.Application:
         return web.json_response(
             {
                 "store_ok": aggregator.store_ok,
-                "last_error": aggregator.last_error,
+                "last_error": without_paths(aggregator.last_error),
                 "stored_batches": aggregator.stored_batches,
             }
         )
