@@ -163,7 +163,8 @@ class LocalMode:
         admin = await asyncio.to_thread(bus.admin_client, self.settings)
         try:
             while True:
-                committed = await asyncio.to_thread(bus.committed_offsets, self.settings, None, admin)
+                group = self.aggregator.current_group
+                committed = await asyncio.to_thread(bus.committed_offsets, self.settings, group, admin)
                 lag = target.lag(committed)
                 if lag == 0:
                     return
@@ -178,19 +179,19 @@ class LocalMode:
             admin.close()
 
     def new_aggregator(self) -> Aggregator:
-        """An aggregator (not started) that reports what it stores to the publisher's gate, from
-        the broker generation now running; also how a dead one is replaced."""
+        """The aggregator (not started); in local mode with its own broker it reports what it
+        stores to the publisher's gate (a dead consumer is started again by :meth:`_supervise`)."""
         aggregator = Aggregator(self.settings, Store(connect(self.settings)))
         gate = self.publisher.gate
         if gate is not None:
-            aggregator.processor.generation = gate.generation
             aggregator.on_stored = gate.stored
         return aggregator
 
     async def _supervise_broker(self, gate: StoredGate) -> None:
         """Restart the embedded broker when it dies, on the same port, with its topics. The gate
-        is told at once (what the dead one acknowledged and was not stored is lost), the
-        aggregator once the new broker is up (it drops what it holds and joins again)."""
+        is told at once (what the dead one acknowledged and was not stored is lost), and the
+        aggregator, which lets go of its consumer at once and joins the new broker's group once
+        it is up, its topics re-created."""
         broker = _started(self.broker)
         while True:
             await asyncio.sleep(self.settings.local_broker_check_ms / 1000)
@@ -198,6 +199,7 @@ class LocalMode:
                 continue
             generation = gate.broker_lost()
             self.publisher.broker_restarted()
+            self.aggregator.broker_lost()
             log.warning(
                 "the local Kafka broker died (code %s); restarting it",
                 broker.process and broker.process.returncode,

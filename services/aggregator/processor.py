@@ -36,10 +36,10 @@ class StreamProcessor:
         revoke_timeout_s: float,
         on_consumed: Callable[[str, int], None] = lambda topic, count: None,
         stop: threading.Event | None = None,
-        new_consumer: Callable[[], KafkaConsumer] | None = None,
+        new_consumer: Callable[[int], KafkaConsumer] | None = None,
     ):
         self.consumer = consumer
-        self.new_consumer = new_consumer  # for a rejoin: a consumer of the same group
+        self.new_consumer = new_consumer  # for a rejoin: a consumer for that broker generation
         self.topics = topics
         self.build_chain = build_chain
         self.revoke_timeout_s = revoke_timeout_s
@@ -51,6 +51,8 @@ class StreamProcessor:
         self.last_turn = time.monotonic()
         self.generation = 0  # the broker generation the loop consumes (local mode restarts it)
         self._rejoin: int | None = None
+        self._lost = False  # the broker died: let go of the consumer, wait for rejoin()
+        self._holding = True  # the consumer is subscribed (not yet let go of)
         self._from_start = False
         self._thread: threading.Thread | None = None
 
@@ -76,15 +78,24 @@ class StreamProcessor:
         finally:
             self.consumer.close(autocommit=False)
 
+    def broker_lost(self) -> None:
+        """From another thread: the broker died (local mode). The loop's next turn drops the chain
+        uncommitted and lets go of its consumer (unless a call to the dead broker holds it)."""
+        self._lost = True
+
     def rejoin(self, generation: int) -> None:
-        """From another thread: the broker restarted empty (local mode). The loop's next turn drops
-        the chain uncommitted, leaves the group and joins again, reading from the first offset."""
+        """From another thread: the broker restarted empty, its topics re-created (local mode).
+        The loop joins the group again with a new consumer, reading from the first offset."""
+        self._lost = True
         self._rejoin = generation
 
     def turn(self) -> None:
         self.last_turn = time.monotonic()
-        if self._rejoin is not None and not self._rejoined(self._rejoin):
-            return
+        if self._lost:
+            self._let_go()
+            if self._rejoin is None or not self._rejoined(self._rejoin):
+                time.sleep(IDLE_POLL_MS / 1000)
+                return
         if self.chain is not None:
             self.chain.poll()
             self._submit_held()
@@ -103,25 +114,32 @@ class StreamProcessor:
         self.held.clear()
         self.paused = False
 
-    def _rejoined(self, generation: int) -> bool:
+    def _let_go(self) -> None:
         """What the old broker gave (fetched, held, batched) is gone with it: its clients were not
-        told it was stored. The committed offsets on the new broker may be stale (a commit that
-        was retrying when the broker died lands on its successor), so read from the start.
-        False when the new broker cannot be reached yet (the next turn tries again)."""
+        told it was stored. Leave its group once (close the consumer; without a factory for a
+        new one, unsubscribe)."""
         self.chain = None
         self.held.clear()
         self.paused = False
-        if self.new_consumer is None:
-            self.consumer.unsubscribe()
-        else:  # a fresh client: no member id, coordinator or fetch state of the dead broker
+        if self._holding:
+            self._holding = False
+            if self.new_consumer is None:
+                self.consumer.unsubscribe()
+            else:
+                self.consumer.close(autocommit=False)
+
+    def _rejoined(self, generation: int) -> bool:
+        """Join the new broker's group. The committed offsets there may be stale (a commit that was
+        retrying when the broker died lands on its successor), so read from the start. False when
+        the new broker cannot be reached yet (the next turn tries again)."""
+        if self.new_consumer is not None:  # a fresh client: no member id or fetch state of the dead one
             try:
-                consumer = self.new_consumer()
+                self.consumer = self.new_consumer(generation)
             except KafkaError as exc:
                 log.warning("the restarted broker is not reachable yet: %s", exc)
-                time.sleep(IDLE_POLL_MS / 1000)
                 return False
-            self.consumer.close(autocommit=False)
-            self.consumer = consumer
+        self._holding = True
+        self._lost = False
         self._rejoin = None
         self.generation = generation
         self._from_start = True

@@ -93,18 +93,20 @@ class Aggregator:
         self.on_stored: Callable[[int, dict[TopicPartition, int]], None] = lambda generation, offsets: None
         self._thread: threading.Thread | None = None
 
-    def _connect(self) -> StreamProcessor:
-        """A consumer in the group and the loop that feeds it to a chain built per assignment
-        (on the loop's current consumer: a rejoin replaces it)."""
-        return StreamProcessor(
-            bus.make_consumer(self.settings, self.group),
+    def _connect(self, generation: int = 0) -> StreamProcessor:
+        """A consumer in the group of the broker ``generation`` and the loop that feeds it to a
+        chain built per assignment (on the loop's current consumer: a rejoin replaces it)."""
+        processor = StreamProcessor(
+            bus.make_consumer(self.settings, self.group_of(generation)),
             bus.topic_names(self.settings),
             lambda: build_chain(self.consumer, self.store, self.settings, self, self._on_loop_thread),
             self.revoke_timeout_s,
             lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
             self.stop,
-            lambda: bus.make_consumer(self.settings, self.group),
+            lambda generation: bus.make_consumer(self.settings, self.group_of(generation)),
         )
+        processor.generation = generation
+        return processor
 
     def _on_loop_thread(self) -> bool:
         return self.processor.on_loop_thread()
@@ -166,11 +168,25 @@ class Aggregator:
         dead one had read and not committed is stored (once) now."""
         if self._thread is not None and self._thread.is_alive():
             raise RuntimeError("the aggregator's consumer thread is still running")
-        generation = self.processor.generation  # the broker the dead loop consumed (local mode)
-        self.processor = self._connect()
-        self.processor.generation = generation
+        # on the broker the dead loop consumed (local mode restarts it)
+        self.processor = self._connect(self.processor.generation)
         self.metrics.restarts.inc()
         self.start()
+
+    def broker_lost(self) -> None:
+        """The broker died (local mode): let go of its consumer."""
+        self.processor.broker_lost()
+
+    def group_of(self, generation: int) -> str:
+        """The consumer group on the broker of ``generation`` (local mode restarts its broker
+        empty). A client of the dead broker may still join the new broker's group before it is
+        closed, and Tansu then rebalances that group for ever: each generation has its own."""
+        group = self.group or self.settings.consumer_group
+        return group if generation == 0 else f"{group}.{generation}"
+
+    @property
+    def current_group(self) -> str:
+        return self.group_of(self.processor.generation)
 
     def broker_restarted(self, generation: int) -> None:
         """The broker restarted empty: drop what it gave and join the group again (local mode)."""
