@@ -236,7 +236,8 @@ def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings) -> list[s
             f"{pipe['e2e'].summary_s * 1000:.0f} ms."
         ),
         (
-            "freshness: a body counts as visible at the end of the first summary poll whose totals reach "
+            "freshness: from the start of a body's POST (local mode answers 2xx once stored) until "
+            "it counts as visible: at the end of the first summary poll whose totals reach "
             "the cumulative posts, views and comments sent through it (one figure per raw table; an "
             "approximation: a later body's records could make up for a missing earlier one)."
         ),

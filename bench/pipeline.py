@@ -93,9 +93,11 @@ async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, pro
 
 @dataclass
 class Freshness:
-    """Per body: when its POST was acknowledged and when the summary first showed it."""
+    """Per body: when its POST was sent, when it was acknowledged and when the summary first
+    showed it."""
 
     scheduled_rate: float
+    sent: list[float | None] = field(default_factory=list)
     acked: list[float | None] = field(default_factory=list)
     visible: list[float | None] = field(default_factory=list)
     records_acked: int = 0
@@ -107,7 +109,7 @@ class Freshness:
     @property
     def delays(self) -> list[float]:
         return [
-            v - a for a, v in zip(self.acked, self.visible, strict=False) if a is not None and v is not None
+            v - s for s, v in zip(self.sent, self.visible, strict=False) if s is not None and v is not None
         ]
 
     @property
@@ -130,11 +132,14 @@ async def freshness(
 ) -> Freshness:
     """A steady stream (one body per ``interval_s``) while a poller reads the summary.
 
-    A body's delay is (end of the first summary poll that shows it) − (its POST's 2xx). Using
-    the poll's end makes the figure what a dashboard user gets; the poll time is its resolution.
+    A body's delay is (end of the first summary poll that shows it) − (the start of its POST).
+    From the send, not the 2xx: local mode answers 2xx once the records are stored, so the time
+    a sender waits is part of it. Using the poll's end makes the figure what a dashboard user
+    gets; the poll time is its resolution.
     """
     result = Freshness(
         scheduled_rate=bodies[0].records / interval_s if bodies else 0.0,
+        sent=[None] * len(bodies),
         acked=[None] * len(bodies),
         visible=[None] * len(bodies),
     )
@@ -143,6 +148,7 @@ async def freshness(
     sending = True
 
     async def send(session: aiohttp.ClientSession, index: int, body: Body) -> None:
+        result.sent[index] = time.perf_counter()
         await post_chunk(session, local.urls["collector"], local.token, body.body, "bench-fresh", 1)
         result.acked[index] = time.perf_counter()
         result.records_acked += body.records
