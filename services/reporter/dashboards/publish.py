@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import niquests
 from aiohttp import web
+from clickhouse_connect.driver.exceptions import ClickHouseError
 from grafana_client import GrafanaApi
 from grafana_client.client import (
     GrafanaClientError,
@@ -313,7 +314,8 @@ def publish_in_background(settings: Settings, store, registry: Registry):
                 from services.reporter.summary import list_events
 
                 events = list_events(store) if store is not None else []
-            except Exception:  # noqa: BLE001 - an unready store only costs the stored events' rules
+            except ClickHouseError as exc:  # an unready store only costs the stored events' rules
+                log.warning("publishing without the stored events' alert rules: %s", exc)
                 events = []
             try:
                 changes = publish(settings, registry, events=events)
