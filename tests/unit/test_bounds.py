@@ -100,8 +100,11 @@ def test_the_depth_scan_agrees_with_the_parsed_value(value):
         return 0 if children is None else 1 + max((depth(c) for c in children), default=0)
 
     text = json.dumps(value)
-    if text.count("[") + text.count("{") > MAX_DEPTH:  # below that the scan is skipped (0)
-        assert nesting_depth(text) == depth(value)
+    if text.count("[") + text.count("{") <= MAX_DEPTH:  # the scan is skipped (0): sound, as
+        assert nesting_depth(text) == 0 and depth(value) <= MAX_DEPTH  # it cannot be deeper
+    # padded with empty lists past the count, so every example is scanned
+    padded = [value, *([[]] * MAX_DEPTH)]
+    assert nesting_depth(json.dumps(padded)) == depth(padded)
 
 
 def test_a_number_with_5000_digits_is_a_clean_rejection():

