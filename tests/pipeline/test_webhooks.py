@@ -140,6 +140,13 @@ def refusals(pipeline, platform: str, header: str, payload: object) -> None:
     assert status == 403 and "does not match" in answer["error"]
 
 
+def ig_comment(comment_id: str, text: str, user_id: str, username: str) -> dict:
+    """An Instagram comments change on the feed post ig-m1."""
+    media = {"id": "ig-m1", "media_product_type": "FEED"}
+    value = {"id": comment_id, "text": text, "from": {"id": user_id, "username": username}, "media": media}
+    return {"field": "comments", "value": value}
+
+
 def test_meta_page_and_instagram_deliveries(pipeline, caplog):
     # Handshake: echo the challenge when the verify token matches.
     query = f"hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={SECRETS['meta_verify_token']}"
@@ -214,24 +221,8 @@ def test_meta_page_and_instagram_deliveries(pipeline, caplog):
                 "id": "ig1",
                 "time": T0 + 60,
                 "changes": [
-                    {
-                        "field": "comments",
-                        "value": {
-                            "id": "igc1",
-                            "text": "nice",
-                            "from": {"id": "f", "username": "fan"},
-                            "media": {"id": "ig-m1", "media_product_type": "FEED"},
-                        },
-                    },
-                    {
-                        "field": "comments",
-                        "value": {
-                            "id": "igc2",
-                            "text": "wow",
-                            "from": {"id": "g", "username": "fan2"},
-                            "media": {"id": "ig-m1", "media_product_type": "FEED"},
-                        },
-                    },
+                    ig_comment("igc1", "nice", "f", "fan"),
+                    ig_comment("igc2", "wow", "g", "fan2"),
                     {
                         "field": "story_insights",
                         "value": {
@@ -416,33 +407,24 @@ def test_tiktok_signed_deliveries_and_stale_timestamps(pipeline, settings):
         signature = mac(SECRETS["tiktok_client_secret"], f"{at}.".encode() + body).hex()
         return deliver(pipeline, "tiktok", payload, {"TikTok-Signature": f"t={at},s={signature}"})
 
-    published = [
-        {
+    def tiktok_event(name: str, content: dict, create_time: int = T0) -> dict:
+        return {
             "client_key": "ck",
-            "event": "post.publish.publicly_available",
-            "create_time": T0 + n,
+            "event": name,
+            "create_time": create_time,
             "user_openid": "open-1",
-            "content": json.dumps({"publish_id": f"p{n}", "post_id": f"tt-{n}"}),
+            "content": json.dumps(content),
         }
+
+    published = [
+        tiktok_event("post.publish.publicly_available", {"publish_id": f"p{n}", "post_id": f"tt-{n}"}, T0 + n)
         for n in range(2)
     ]
     for payload in published:
         assert signed(payload, int(time.time())) == (200, {"accepted": 1, "rejected": []})
-    ping = {
-        "client_key": "ck",
-        "event": "tiktok.ping",
-        "create_time": T0,
-        "user_openid": "open-1",
-        "content": json.dumps({"reason": "testing Webhook"}),
-    }
+    ping = tiktok_event("tiktok.ping", {"reason": "testing Webhook"})
     assert signed(ping, int(time.time())) == (200, {"accepted": 0, "rejected": []})
-    failed = {
-        "client_key": "ck",
-        "event": "video.upload.failed",
-        "create_time": T0,
-        "user_openid": "open-1",
-        "content": json.dumps({"publish_id": "p9"}),
-    }
+    failed = tiktok_event("video.upload.failed", {"publish_id": "p9"})
     status, answer = signed(failed, int(time.time()))
     assert status == 200 and answer["accepted"] == 0 and answer["rejected"][0]["field"] == "event"
 
