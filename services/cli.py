@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -73,12 +72,9 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from services.collector.client import ingest_files
+    from services.reporter.auth import client_token
 
-    token = (
-        args.token
-        or os.environ.get("SADA_TOKEN")
-        or (settings.ingest_tokens[0].get_secret_value() if settings.ingest_tokens else "")
-    )
+    token = client_token(args.token, settings.ingest_tokens)
     if not token:
         say("sada ingest: no token; pass --token or set SADA_TOKEN")
         return 2

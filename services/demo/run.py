@@ -14,7 +14,6 @@ from services.demo import DEMO_REGISTRY
 from services.demo.simulator import EVENT, seed_event
 from services.local import LocalMode, local_mode
 from services.outputs import write_outputs
-from services.reporter.summary import summary
 from services.signals import until_interrupted
 from shared.progress import say, throttled
 from shared.registry import load_registry
@@ -38,8 +37,8 @@ async def run_demo(
         )
         for path in written:
             say(f"  wrote {path}")
-        figures = await asyncio.to_thread(summary, local.reporter_store, EVENT, settings.top_posts)
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        # the summary just written (summary-<event>.json), not asked of the store a second time
+        print((out / f"summary-{EVENT}.json").read_text("utf-8"), end="")
         if keep_running:
             say("sada demo: still up, Ctrl-C stops it.")
             await until_interrupted()

@@ -51,12 +51,14 @@ def read_tokens(tokens: list[SecretStr]) -> Middleware | None:
     return authenticate
 
 
+def client_token(given: str | None, configured: list[SecretStr]) -> str:
+    """The token a ``sada`` client command sends: ``--token``, else ``$SADA_TOKEN``, else the
+    first of ``configured`` (``SADA_REPORTER_TOKENS`` or ``SADA_INGEST_TOKENS``); "" for none."""
+    return given or os.environ.get("SADA_TOKEN") or (configured[0].get_secret_value() if configured else "")
+
+
 def token_headers(settings: Settings, given: str | None) -> dict[str, str]:
-    """What ``sada report --url`` sends: ``--token``, else ``$SADA_TOKEN``, else the first of
-    ``SADA_REPORTER_TOKENS``; no header when none is set (an open reporter)."""
-    token = (
-        given
-        or os.environ.get("SADA_TOKEN")
-        or (settings.reporter_tokens[0].get_secret_value() if settings.reporter_tokens else "")
-    )
+    """What ``sada report --url`` sends: :func:`client_token` of ``SADA_REPORTER_TOKENS``;
+    no header when none is set (an open reporter)."""
+    token = client_token(given, settings.reporter_tokens)
     return {"Authorization": f"Bearer {token}"} if token else {}

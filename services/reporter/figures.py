@@ -54,10 +54,6 @@ class Figures:
         rates = {name: (engaged / den if den else None) for name, (engaged, den) in weights.items()}
         return cls(totals, rates, weights)
 
-    @property
-    def empty(self) -> bool:
-        return not any(self.totals.values())
-
     def as_json(self) -> dict[str, Any]:
         """The block every answer prints: ``totals`` and ``engagement_rate``."""
         return {"totals": dict(self.totals), "engagement_rate": dict(self.rates)}
@@ -67,7 +63,6 @@ class Figures:
 class EventFigures:
     """The whole event and each platform that sent data (most engagements first)."""
 
-    event: str
     total: Figures
     platforms: dict[str, Figures]
 
@@ -104,7 +99,7 @@ def event_figures(store: Store, event: str) -> EventFigures:
     """The figures of ``event``: one query, per platform; the totals add the platforms up."""
     rows = breakdown_rows(store, Event(slug=event), "platform", 10_000)
     platforms = {row["key"]: Figures.of_row(row) for row in rows}
-    return EventFigures(event, Figures.sum(platforms.values()), platforms)
+    return EventFigures(Figures.sum(platforms.values()), platforms)
 
 
 def _utc(value: datetime) -> datetime:

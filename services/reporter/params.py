@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from services.reporter.figures import rfc3339
 from services.reporter.series import EVER
 from shared.events import PLATFORMS
 
@@ -49,11 +50,7 @@ def number(request: web.Request, name: str, default: float, low: float, high: fl
     return value
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-BOUNDS = f"must lie between {_rfc3339(EVER[0])} and {_rfc3339(EVER[1])}"
+BOUNDS = f"must lie between {rfc3339(EVER[0])} and {rfc3339(EVER[1])}"
 
 
 def moment(request: web.Request, name: str) -> datetime | None:
@@ -85,7 +82,7 @@ def window(request: web.Request) -> tuple[datetime, datetime] | None:
     found = (start or EVER[0], end or EVER[1])
     if found[1] <= found[0]:
         if end is None:
-            raise BadParameter("from", f"must come before {_rfc3339(EVER[1])}")
+            raise BadParameter("from", f"must come before {rfc3339(EVER[1])}")
         raise BadParameter("to", "must come after from")
     return found
 

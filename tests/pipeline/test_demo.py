@@ -26,5 +26,5 @@ def test_demo_prints_the_seed_report_figures(tmp_path):
     assert summary["totals"]["engagements"] == expected.engagements == 246_000
     assert summary["platforms"]["linkedin"]["engagement_rate"]["by_impressions"] == expected.linkedin_rate
     assert summary["mentions"]["articles"] == 316 and summary["mentions"]["countries"] == 22
-    assert (tmp_path / "out" / "summary-ausim-2022.json").is_file()
+    assert (tmp_path / "out" / "summary-ausim-2022.json").read_text("utf-8") == done.stdout
     assert "records sent" in done.stderr  # progress was shown

@@ -22,7 +22,7 @@ def test_the_totals_of_disjoint_parts_add_up_and_weigh_the_rates():
 
 def test_no_parts_is_zeros_and_no_rates():
     empty = Figures.sum([])
-    assert empty.empty and empty.as_json() == {
+    assert empty.as_json() == {
         "totals": dict.fromkeys(TOTAL_KEYS, 0),
         "engagement_rate": dict.fromkeys(RATES),
     }
