@@ -36,21 +36,36 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Columns:
+    """Adjacent columns whose values one function gives together, so what they share is
+    worked out once per row (a post's tags and their keys)."""
+
+    names: tuple[str, ...]
+    source: Callable[[Any], Sequence[Any]]
+
+
+@dataclass(frozen=True)
 class Table:
     """A raw table: its name, its columns in insert order, and whether the last column is
     the ``version`` (the time the collector received the record, in ns)."""
 
     name: str
-    columns: tuple[Column, ...]
+    columns: tuple[Column | Columns, ...]
     versioned: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns) + (("version",) if self.versioned else ())
+        names = [name for c in self.columns for name in (c.names if isinstance(c, Columns) else (c.name,))]
+        return tuple(names) + (("version",) if self.versioned else ())
 
     def row(self, item: object, version: int | None = None) -> Row:
         """The row of ``item`` in :attr:`column_names` order."""
-        values = [column.value(item) for column in self.columns]
+        values: Row = []
+        for column in self.columns:
+            if isinstance(column, Columns):
+                values.extend(column.source(item))
+            else:
+                values.append(column.value(item))
         if self.versioned:
             if version is None:
                 raise ValueError(f"a {self.name} row needs a version")
@@ -67,21 +82,21 @@ def _columns(*names: str) -> tuple[Column, ...]:
     return tuple(Column(name) for name in names)
 
 
-def _tags(post: Post) -> dict[str, str]:
-    """One spelling per normalised tag (the first written): a post counts once under each."""
-    written = list(post.hashtags) if post.hashtags is not None else hashtags_in(post.text or "")
+def _tags(post: Post) -> tuple[list[str], list[str]]:
+    """One spelling per normalised tag (the first written), and the keys: a post counts once
+    under each."""
+    written = post.hashtags if post.hashtags is not None else hashtags_in(post.text or "")
     tags: dict[str, str] = {}
     for tag in written:
         tags.setdefault(hashtag_key(tag), tag)
-    return tags
+    return list(tags.values()), list(tags)
 
 
 POSTS = Table(
     "posts",
     (
         *_columns("event", "platform", "post_id", "created_at", "account", "author", "text", "lang"),
-        Column("hashtags", lambda post: list(_tags(post).values())),
-        Column("hashtag_keys", lambda post: list(_tags(post))),
+        Columns(("hashtags", "hashtag_keys"), _tags),
         *_columns("url", "media", "followers"),
     ),
 )

@@ -30,16 +30,17 @@ IDLE_POLL_MS = 100  # the longest a turn waits for messages: the chain's own wor
 class StreamProcessor:
     def __init__(
         self,
-        consumer: KafkaConsumer,
+        new_consumer: Callable[[int], KafkaConsumer],
         topics: list[str],
         build_chain: Callable[[], Step[ConsumerRecord]],
         revoke_timeout_s: float,
         on_consumed: Callable[[str, int], None] = lambda topic, count: None,
         stop: threading.Event | None = None,
-        new_consumer: Callable[[int], KafkaConsumer] | None = None,
+        generation: int = 0,
     ):
-        self.consumer = consumer
-        self.new_consumer = new_consumer  # for a rejoin: a consumer for that broker generation
+        self.new_consumer = new_consumer  # a consumer for a broker generation (again at a rejoin)
+        self.generation = generation  # the broker generation the loop consumes (local mode restarts it)
+        self.consumer = new_consumer(generation)
         self.topics = topics
         self.build_chain = build_chain
         self.revoke_timeout_s = revoke_timeout_s
@@ -49,7 +50,6 @@ class StreamProcessor:
         self.paused = False
         self.stop = stop or threading.Event()
         self.last_turn = time.monotonic()
-        self.generation = 0  # the broker generation the loop consumes (local mode restarts it)
         self._rejoin: int | None = None
         self._lost = False  # the broker died: let go of the consumer, wait for rejoin()
         self._holding = True  # the consumer is subscribed (not yet let go of)
@@ -116,28 +116,23 @@ class StreamProcessor:
 
     def _let_go(self) -> None:
         """What the old broker gave (fetched, held, batched) is gone with it: its clients were not
-        told it was stored. Leave its group once (close the consumer; without a factory for a
-        new one, unsubscribe)."""
+        told it was stored. Leave its group once (close the consumer)."""
         self.chain = None
         self.held.clear()
         self.paused = False
         if self._holding:
             self._holding = False
-            if self.new_consumer is None:
-                self.consumer.unsubscribe()
-            else:
-                self.consumer.close(autocommit=False)
+            self.consumer.close(autocommit=False)
 
     def _rejoined(self, generation: int) -> bool:
         """Join the new broker's group. The committed offsets there may be stale (a commit that was
         retrying when the broker died lands on its successor), so read from the start. False when
         the new broker cannot be reached yet (the next turn tries again)."""
-        if self.new_consumer is not None:  # a fresh client: no member id or fetch state of the dead one
-            try:
-                self.consumer = self.new_consumer(generation)
-            except KafkaError as exc:
-                log.warning("the restarted broker is not reachable yet: %s", exc)
-                return False
+        try:  # a fresh client: no member id or fetch state of the dead one
+            self.consumer = self.new_consumer(generation)
+        except KafkaError as exc:
+            log.warning("the restarted broker is not reachable yet: %s", exc)
+            return False
         self._holding = True
         self._lost = False
         self._rejoin = None

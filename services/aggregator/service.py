@@ -96,17 +96,18 @@ class Aggregator:
     def _connect(self, generation: int = 0) -> StreamProcessor:
         """A consumer in the group of the broker ``generation`` and the loop that feeds it to a
         chain built per assignment (on the loop's current consumer: a rejoin replaces it)."""
-        processor = StreamProcessor(
-            bus.make_consumer(self.settings, self.group_of(generation)),
+        return StreamProcessor(
+            self._new_consumer,
             bus.topic_names(self.settings),
             lambda: build_chain(self.consumer, self.store, self.settings, self, self._on_loop_thread),
             self.revoke_timeout_s,
             lambda topic, count: self.metrics.consumed.labels(topic).inc(count),
             self.stop,
-            lambda generation: bus.make_consumer(self.settings, self.group_of(generation)),
+            generation,
         )
-        processor.generation = generation
-        return processor
+
+    def _new_consumer(self, generation: int) -> KafkaConsumer:
+        return bus.make_consumer(self.settings, self.group_of(generation))
 
     def _on_loop_thread(self) -> bool:
         return self.processor.on_loop_thread()
