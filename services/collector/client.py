@@ -54,6 +54,13 @@ class IngestReport:
     def file(self, name: str) -> dict[str, int]:
         return self.files.setdefault(name, {"accepted": 0, "rejected": 0, "not_sent": 0})
 
+    def answered(self, name: str, accepted: int, rejected: list[dict]) -> None:
+        """The collector's answer for part of file ``name``: counted in the totals and the file's."""
+        self.accepted += accepted
+        self.rejected.extend(rejected)
+        self.file(name)["accepted"] += accepted
+        self.file(name)["rejected"] += len(rejected)
+
     def account(self) -> list[str]:
         """The closing account a person reads: one line a file, then the totals."""
         lines = [
@@ -263,14 +270,11 @@ async def _ingest_ndjson(
         except IngestError as exc:
             _not_sent(report, name, span, last - first + 1, exc)
             continue
-        rejected = [{"file": name, **item} for item in answer.get("rejected", [])]
-        report.accepted += answer.get("accepted", 0)
-        report.rejected.extend(rejected)
-        report.file(name)["accepted"] += answer.get("accepted", 0)
-        report.file(name)["rejected"] += len(rejected)
-        sent = last
+        report.answered(
+            name, answer.get("accepted", 0), [{"file": name, **item} for item in answer.get("rejected", [])]
+        )
         progress(
-            f"{name}: {sent}/{len(lines)} lines sent, {report.accepted} accepted, "
+            f"{name}: {last}/{len(lines)} lines sent, {report.accepted} accepted, "
             f"{len(report.rejected)} rejected"
         )
 
@@ -302,10 +306,7 @@ async def _ingest_export(
         for item in answer.get("skipped", [])
         if item.get("dead_letter")
     ]
-    report.accepted += answer.get("accepted", 0)
-    report.rejected.extend(rejected)
-    report.file(name)["accepted"] += answer.get("accepted", 0)
-    report.file(name)["rejected"] += len(rejected)
+    report.answered(name, answer.get("accepted", 0), rejected)
     report.imports.append({"file": name, **answer})
     records = ", ".join(f"{count} {kind}" for kind, count in answer.get("records", {}).items())
     progress(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from shared.events import Record, Rejection, parse_record, validate_object
+from shared.events import Record, Rejection, load_json, parse_record, validate_object
 
 log = logging.getLogger("sada.collector")
 T = TypeVar("T")
@@ -40,6 +40,9 @@ class Intake:
     received_ns: int
     accepted: list[tuple[Line, Record]] = field(default_factory=list)
     rejected: list[tuple[Line, Rejection]] = field(default_factory=list)
+    # Each accepted record's canonical JSON, computed once (by the size check) and reused when it
+    # is produced; by id, holding the record so that its id is not reused meanwhile.
+    _wire: dict[int, tuple[Record, bytes]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def total(self) -> int:
@@ -52,6 +55,13 @@ class Intake:
         else:
             self.accepted.append((line, outcome))
 
+    def wire(self, record: Record) -> bytes:
+        """``record.to_json()``, serialised once per intake."""
+        cached = self._wire.get(id(record))
+        if cached is None or cached[0] is not record:
+            cached = self._wire[id(record)] = (record, record.to_json())
+        return cached[1]
+
     def bound(self, max_bytes: int) -> list[tuple[Line, Rejection]]:
         """Reject, each on its own, the records whose canonical JSON is over ``max_bytes``
         (Kafka would refuse the message, and with it the whole request); keep at most half
@@ -59,7 +69,7 @@ class Intake:
         records rejected here, for answers that list them apart."""
         accepted, oversized = [], []
         for line, record in self.accepted:
-            size = len(record.to_json())
+            size = len(self.wire(record))
             if size > max_bytes:
                 reason = (
                     f"the record is {size} bytes, over the {max_bytes} a record may have "
@@ -112,13 +122,11 @@ def split_ndjson(body: bytes, first_line: int = 1) -> list[Line]:
 def split_json_array(body: bytes, first_line: int = 1) -> list[tuple[Line, object]]:
     """A JSON array of records; element numbers stand in for line numbers."""
     try:
-        value = json.loads(body.decode("utf-8"))
+        value = load_json(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BodyError(f"body is not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise BodyError(f"body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise BodyError("body is nested too deeply to read") from None
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):

@@ -132,7 +132,7 @@ class Publisher:
                     producer.send(
                         topic,
                         key=record.key,
-                        value=record.to_json(),
+                        value=intake.wire(record),
                         headers=[version_header(intake.received_ns, index)],
                     )
                 )

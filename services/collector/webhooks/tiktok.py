@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 
 from services.collector import mapping
+from shared.events import load_json
 
 
 def _tiktok_post(event: str, payload: dict) -> dict:
@@ -19,7 +19,7 @@ def _tiktok_post(event: str, payload: dict) -> dict:
     content = payload.get("content")
     if isinstance(content, str):
         try:
-            content = json.loads(content)
+            content = load_json(content)
         except ValueError:
             raise mapping.Unmappable("content", "is not a JSON document") from None
     return mapping.compact(
