@@ -69,3 +69,18 @@ class Blocked(PollError):
     def __init__(self, until: datetime, why: str):
         super().__init__(f"{why}; blocked until {iso(until)}")
         self.until = until
+
+
+class Stopped(PollError):
+    """The platform will not answer until a person acts: credentials invalidated, an API version
+    sunset, a quota spent for the day. ``why`` says what happened, ``remedy`` which variable or
+    command fixes it; ``scope`` names the calls it stops ("" = every call of the connector, else
+    e.g. "search": the other calls go on); ``until`` is set when it lifts by itself (a quota's
+    reset)."""
+
+    def __init__(self, why: str, remedy: str, scope: str = "", until: datetime | None = None):
+        super().__init__(f"{why}; {remedy}")
+        self.why = why
+        self.remedy = remedy
+        self.scope = scope
+        self.until = until
