@@ -1,14 +1,18 @@
-"""The press poller end to end: RSS 2.0 and Atom feeds of outlets in French, English and Arabic,
-with matching and non-matching items, a feed that fails and recovers, a restart (nothing sent
-twice), through the real broker and chDB."""
+"""The press poller end to end, through the real broker and chDB: RSS 2.0 and Atom feeds of
+outlets in French, English and Arabic, with matching and non-matching items, a feed that fails and
+recovers, a restart (nothing sent twice); and the feeds in the wild of tests/feeds/ (RSS 1.0/RDF,
+RSS 0.91, entity-laden RSS 2.0, Atom, French and Arabic dates, a malformed one), each giving its
+mentions with the feed's dates, its undated items dead-lettered."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -271,3 +275,142 @@ def test_pollers_run_inside_the_collector(pipeline, tmp_path):
         assert status == 200
         assert 'sada_poller_records_total{connector="press",type="mention"} 8.0' in text
         assert "# TYPE sada_collector_kafka_up gauge" in text  # the collector's own, same registry
+
+
+# --- feeds in the wild -----------------------------------------------------------------------------
+
+FEEDS = Path(__file__).parents[1] / "feeds"
+FORUM = Event(
+    slug="forum-2024",
+    hashtags=["#NationDigitale", "#الأمة_الرقمية"],
+    keywords=["nation digitale", "digital nation", "الأمة الرقمية"],
+    start=datetime.fromisoformat("2024-10-22T00:00:00+01:00"),
+    end=datetime.fromisoformat("2024-10-24T23:59:00+01:00"),
+    timezone="Africa/Casablanca",
+)
+# file → (outlet, content type, validator the server sends)
+WILD = {
+    "rdf.xml": ("Le Courrier du Sud", "application/rdf+xml", "etag"),
+    "rss091.xml": ("Atlas Tech Wire", "text/xml", "last-modified"),
+    "rss20-entities.xml": ("Le Quotidien", "application/rss+xml; charset=utf-8", "etag"),
+    "atom.xml": ("Northern Tech", "application/atom+xml", "last-modified"),
+    "fr.xml": ("La Tribune de Rabat", "application/rss+xml", "etag"),
+    "ar.xml": ("صدى الأخبار", "application/rss+xml", "last-modified"),
+    "malformed.xml": ("Gazette du Numérique", "application/rss+xml", "etag"),
+}
+MODIFIED = "Thu, 24 Oct 2024 18:00:00 GMT"
+
+
+class WildFeeds:
+    """The fixture feeds as a site serves them: each with an ETag or a Last-Modified, answering
+    304 only to the validator it sent; ``/down.xml`` answers 200 with an HTML error page."""
+
+    def __init__(self):
+        self.not_modified: list[str] = []
+        self.conditional: list[tuple[str, str | None, str | None]] = []
+
+    def app(self) -> web.Application:
+        def serve(name: str, content_type: str, validator: str):
+            body = (FEEDS / name).read_bytes()
+            etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+
+            async def handler(request: web.Request) -> web.Response:
+                asked_etag = request.headers.get("If-None-Match")
+                asked_since = request.headers.get("If-Modified-Since")
+                self.conditional.append((name, asked_etag, asked_since))
+                if (validator == "etag" and asked_etag == etag) or (
+                    validator == "last-modified" and asked_since == MODIFIED
+                ):
+                    self.not_modified.append(name)
+                    return web.Response(status=304)
+                headers = {"ETag": etag} if validator == "etag" else {"Last-Modified": MODIFIED}
+                return web.Response(body=body, headers={"Content-Type": content_type, **headers})
+
+            return handler
+
+        async def down(_: web.Request) -> web.Response:
+            return web.Response(text="<html><body><h1>Maintenance</h1>", content_type="text/html")
+
+        routes = {f"/{name}": serve(name, *spec[1:]) for name, spec in WILD.items()}
+        return app_of({**routes, "/down.xml": down})
+
+
+def wild_outlets(tmp_path, url: str) -> Path:
+    path = tmp_path / "wild.json"
+    outlets = [{"feed": f"{url}/{name}", "name": spec[0], "country": "MA"} for name, spec in WILD.items()]
+    outlets[4]["timezone"] = "Africa/Casablanca"  # fr.xml: said by the outlet, not left to the event
+    outlets.append({"feed": f"{url}/down.xml", "name": "Down Daily", "country": "MA"})
+    path.write_text(json.dumps(outlets, ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_feeds_in_the_wild_give_their_mentions_with_the_feeds_dates(pipeline, tmp_path):
+    feeds = WildFeeds()
+    served = Served(feeds.app())
+    recorder = Recorder(pipeline)
+    settings = poller_settings(
+        pipeline, tmp_path / "state", press=PressSettings(outlets=wild_outlets(tmp_path, served.url))
+    )
+    with served:
+        first = one_pass(PressPoller, settings, FORUM, recorder).status()
+        # the HTML page is a failure that names the outlet; the two malformed feeds are warnings
+        assert first["errors"] == 1 and first["last_error"].startswith("feed: Down Daily (")
+        assert "not an RSS, RDF or Atom feed" in first["last_error"]
+        assert first["malformed_feeds"] == 2 and "Gazette du Numérique" in first["last_warning"]
+        assert first["undated_items"] == 2 and first["dead_letters"] == 2
+        assert sorted((r.field, r.reason) for r in recorder.rejected) == [
+            (
+                "item.1.published",
+                "the item has no date (pubDate, dc:date, published or updated); it is not dated at the read",
+            ),
+            (
+                "item.2.published",
+                "the date 'il y a 2 heures' cannot be read (languages tried: fr, ar, en); set the outlet's "
+                "lang in the outlets file if the site writes dates in another language",
+            ),
+        ]
+
+        # unchanged feeds: every one answers 304 to the validator it gave, nothing is sent again
+        sent = len(recorder.records)
+        second = one_pass(PressPoller, settings, FORUM, recorder).status()
+        assert sorted(feeds.not_modified) == sorted(WILD) and len(recorder.records) == sent
+        assert second["malformed_feeds"] == 0 and second["undated_items"] == 0
+        asked = {name: (etag, since) for name, etag, since in feeds.conditional[-len(WILD) - 1 :]}
+        assert asked["rss091.xml"] == (None, MODIFIED) and asked["rdf.xml"][0] is not None
+
+    pipeline.drain()
+    stored = pipeline.store.query(
+        "SELECT url, outlet, lang, title, formatDateTime(published_at, '%Y-%m-%dT%H:%i:%SZ') AS at "
+        "FROM mentions FINAL WHERE event = {e:String} ORDER BY url",
+        {"e": FORUM.slug},
+    )
+    assert raw_count(pipeline, "mentions", FORUM.slug) == len(stored)
+    # each instant written by hand from the feed's text (Casablanca is UTC+01:00 in October 2024)
+    assert {m["url"]: m["at"] for m in stored} == {
+        "https://courrier-sud.example/eco/nation-digitale": "2024-10-22T08:30:00Z",  # dc:date +01:00
+        normalise_url(f"{served.url}/eco/agenda"): "2024-10-23T17:00:00Z",  # relative link, zoneless: event
+        "https://atlas-wire.example/2024/10/day-two": "2024-10-23T16:45:00Z",  # RSS 0.91 dc:date
+        "https://quotidien.example/a/securite": "2024-10-22T17:15:00Z",  # &nbsp; title, +0200
+        "https://quotidien.example/a/interview": "2024-10-23T05:00:00Z",  # CDATA title, guid, CEST
+        "https://northern-tech.example/news/2024/forum-closes": "2024-10-24T14:20:00Z",  # xml:base
+        "https://northern-tech.example/fr/bilan": "2024-10-25T08:00:00Z",  # Atom updated only
+        "https://tribune-rabat.example/2024/coup-envoi": "2024-10-22T08:00:00Z",  # "mar., 22 oct. 2024"
+        "https://tribune-rabat.example/2024/table-ronde": "2024-10-23T13:30:00Z",  # "à 14h30", outlet zone
+        "https://sada-akhbar.example/news/1": "2024-10-22T10:00:00Z",  # "الثلاثاء 22 أكتوبر 2024 - 11:00"
+        "https://sada-akhbar.example/news/2": "2024-10-23T15:30:00Z",  # Arabic-Indic digits
+        "https://gazette-num.example/annonces": "2024-10-23T10:00:00Z",  # malformed feed, still read
+        "https://gazette-num.example/apres": "2024-10-24T08:00:00Z",
+    }
+    by_url = {m["url"]: m for m in stored}
+    assert by_url["https://quotidien.example/a/securite"]["title"] == (
+        "Sécurité numérique : la nation digitale s’organise"
+    )
+    assert (
+        by_url["https://gazette-num.example/annonces"]["title"] == "Sécurité & nation digitale : les annonces"
+    )
+    assert (
+        by_url["https://sada-akhbar.example/news/2"]["lang"],
+        by_url["https://northern-tech.example/fr/bilan"]["lang"],
+    ) == ("ar", "fr")
+    reasons = sorted(d["reason"] for d in dead_letters(pipeline, FORUM.slug))
+    assert len(reasons) == 2 and "'il y a 2 heures'" in reasons[0] and "has no date" in reasons[1]

@@ -1,4 +1,4 @@
-"""Press and blogs: RSS 2.0 and Atom feeds of configured outlets → ``mention`` records.
+"""Press and blogs: the feeds of configured outlets → ``mention`` records.
 
 ``SADA_PRESS_OUTLETS`` names a TOML or JSON file listing the outlets::
 
@@ -7,59 +7,62 @@
     name = "Example Maroc"                    # also: outlet
     country = "MA"                            # ISO 3166-1 alpha-2
     lang = "fr"                               # when the feed does not say; also: language
+    timezone = "Africa/Casablanca"            # for dates written without a zone; optional
     audience = 120000                         # optional
 
 (JSON: a list of such objects, or ``{"outlets": [...]}``.)
 
 Each pass reads every feed (``If-None-Match``/``If-Modified-Since`` from the last read, so
-an unchanged feed costs a 304) and keeps the items whose title, summary or categories name
+an unchanged feed costs a 304), parses it with feedparser (:mod:`.feeds`: RSS 0.9x, RSS 1.0/RDF,
+RSS 2.0, Atom, malformed ones too) and keeps the items whose title, summary or categories name
 the event's hashtags or keywords in any spelling (``Terms``: case, accents and Arabic letter
 forms folded; a hashtag also matches its words written out). With a start and an end, the
 event keeps the items published from 30 days before its start to 30 days after its end.
 
-| format v1 (``mention``, platform ``web``) | RSS 2.0 | Atom |
+| format v1 (``mention``, platform ``web``) | RSS 0.9x / 1.0 / 2.0 | Atom |
 |---|---|---|
-| url | link (else a permalink guid) | link rel=alternate (or without rel) |
-| published_at | pubDate (RFC 822), else dc:date | published, else updated |
-| title | title | title |
-| lang | dc:language, else the channel's, else the outlet's | xml:lang of entry or feed, else the outlet's |
+| url | link (else a permalink guid), resolved against the feed URL | link rel=alternate |
+| published_at | pubDate, else dc:date (:mod:`.dates`) | published, else updated |
+| title | title (tags out, entities decoded) | title |
+| lang | the item's dc:language, else the channel's, else the outlet's | xml:lang, else the outlet's |
 | outlet, country, audience | the outlets file | the outlets file |
 
-An item without a date is dated when first read. Mentions are deduplicated by normalised URL
-downstream; the checkpoint also remembers the URLs already published, so a restart sends
-each article once. A feed that cannot be fetched or parsed is counted and named in the
-status; the other feeds go on.
+**Never dated at the read**: a matching item whose date is missing or unreadable is
+dead-lettered with the date text in its reason (PLATFORMS.md, Field notes: "Feeds in the
+wild": French and Arabic sites write dates in their language). A date without a zone is in the
+outlet's ``timezone``, else the event's (:mod:`.dates`).
+
+Mentions are deduplicated by normalised URL downstream; the checkpoint also remembers the URLs
+already published, so a restart sends each article once. A feed that cannot be fetched or that
+yields nothing is counted and named in the status (an error); a malformed feed that still yields
+items is used and counted as a warning. The other feeds go on.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import logging
 import tomllib
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from html import unescape
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.collector.mapping import Item, compact, parse_time
+from services.collector.mapping import Item, compact
+from services.collector.pollers.dates import Undated, languages, primary_language, read_date
+from services.collector.pollers.feeds import Feed, FeedItem, NotAFeed, read_feed
 from services.collector.pollers.http import Response, without_query
 from services.collector.pollers.limits import PollError
 from services.collector.pollers.poller import Poller
 from services.collector.pollers.schedule import iso
 from shared.events import normalise_url
 
-ATOM = "{http://www.w3.org/2005/Atom}"
-DC = "{http://purl.org/dc/elements/1.1/}"
-CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_FEED_BYTES = 10 * 1024 * 1024
 PRESS_WINDOW = timedelta(days=30)
-TAGS = re.compile(r"<[^>]+>")
+
+log = logging.getLogger("sada.collector.pollers")
 
 
 class OutletsError(ValueError):
@@ -73,10 +76,21 @@ class Outlet(BaseModel):
     name: str = Field(min_length=1)
     country: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
     lang: str | None = None
+    timezone: str | None = None  # IANA; the zone of the dates its feed writes without one
     audience: int | None = Field(None, ge=0)
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown IANA time zone {value!r} (like Africa/Casablanca)") from None
+        return value
 
-_ALIASES = {"url": "feed", "feed_url": "feed", "outlet": "name", "language": "lang"}
+
+_ALIASES = {"url": "feed", "feed_url": "feed", "outlet": "name", "language": "lang", "tz": "timezone"}
 
 
 def load_outlets(path: Path) -> list[Outlet]:
@@ -105,124 +119,18 @@ def load_outlets(path: Path) -> list[Outlet]:
     return outlets
 
 
-# --- feeds -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    url: str | None
-    title: str | None
-    summary: str | None
-    categories: tuple[str, ...]
-    published: datetime | None
-    lang: str | None
-    raw: bytes
-
-
-def _text(element: ElementTree.Element | None) -> str | None:
-    if element is None:
-        return None
-    value = "".join(element.itertext()).strip()
-    return value or None
-
-
-def _plain(html: str | None) -> str | None:
-    """Feed summaries are often HTML: tags out, entities decoded."""
-    return " ".join(unescape(TAGS.sub(" ", html)).split()) or None if html else None
-
-
-def _date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    moment: datetime | None
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        moment = parse_time(value.strip())
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _primary(lang: str | None) -> str | None:
-    """``fr-FR`` → ``fr``: the report groups by language, not by region."""
-    if not lang or not lang.strip():
-        return None
-    return re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower()
-
-
-def parse_feed(body: bytes) -> list[FeedItem]:
-    """The items of an RSS 2.0 or Atom document (raises ``ValueError`` for anything else)."""
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError as exc:
-        raise ValueError(f"not XML: {exc}") from None
-    if root.tag == f"{ATOM}feed":
-        return _atom(root)
-    if root.tag == "rss" or root.find("channel") is not None:
-        return _rss(root)
-    raise ValueError(f"neither RSS 2.0 nor Atom (root element {root.tag!r})")
-
-
-def _raw(element: ElementTree.Element) -> bytes:
-    return ElementTree.tostring(element, encoding="utf-8")
-
-
-def _rss(root: ElementTree.Element) -> list[FeedItem]:
-    channel = root.find("channel")
-    if channel is None:
-        return []
-    feed_lang = _text(channel.find("language")) or _text(channel.find(f"{DC}language"))
-    items = []
-    for item in channel.iter("item"):
-        link = _text(item.find("link"))
-        guid = item.find("guid")
-        if not link and guid is not None and guid.get("isPermaLink", "true") == "true":
-            link = _text(guid)
-        summary = _text(item.find("description")) or _text(item.find(f"{CONTENT}encoded"))
-        items.append(
-            FeedItem(
-                url=link,
-                title=_plain(_text(item.find("title"))),
-                summary=_plain(summary),
-                categories=tuple(c for c in (_text(c) for c in item.findall("category")) if c),
-                published=_date(_text(item.find("pubDate")) or _text(item.find(f"{DC}date"))),
-                lang=_primary(_text(item.find(f"{DC}language")) or feed_lang),
-                raw=_raw(item),
-            )
-        )
-    return items
-
-
-def _atom(root: ElementTree.Element) -> list[FeedItem]:
-    feed_lang = root.get(XML_LANG)
-    items = []
-    for item in root.findall(f"{ATOM}entry"):
-        links = item.findall(f"{ATOM}link")
-        chosen = next((link for link in links if link.get("rel", "alternate") == "alternate"), None)
-        summary = _text(item.find(f"{ATOM}summary")) or _text(item.find(f"{ATOM}content"))
-        items.append(
-            FeedItem(
-                url=chosen.get("href") if chosen is not None else None,
-                title=_plain(_text(item.find(f"{ATOM}title"))),
-                summary=_plain(summary),
-                categories=tuple(
-                    c.get("term") or "" for c in item.findall(f"{ATOM}category") if c.get("term")
-                ),
-                published=_date(_text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))),
-                lang=_primary(item.get(XML_LANG) or feed_lang),
-                raw=_raw(item),
-            )
-        )
-    return items
-
-
-# --- the poller ------------------------------------------------------------------------------------
+# --- the poller ---
 
 
 class PressPoller(
     Poller, connector="press", platform="web", options=lambda s: s.press, every=timedelta(minutes=15)
 ):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.undated = 0  # matching items dead-lettered for their date
+        self.malformed = 0  # feeds read despite a malformation (bozo)
+        self.last_warning = ""
+
     def outlets(self) -> list[Outlet]:
         assert self.settings.press.outlets is not None
         return load_outlets(self.settings.press.outlets)
@@ -239,6 +147,10 @@ class PressPoller(
             return False
         return end is None or published <= end + PRESS_WINDOW
 
+    def zone(self, outlet: Outlet) -> tzinfo:
+        """The zone of a date written without one: the outlet's, else the event's."""
+        return ZoneInfo(outlet.timezone) if outlet.timezone else self.event.zone
+
     @property
     def seen(self) -> set[str]:
         return set(self.checkpoint.data.setdefault("seen", []))
@@ -251,7 +163,7 @@ class PressPoller(
         if not self.terms:
             raise PollError(f"event {self.event.slug!r} has no hashtags or keywords to find in the press")
         for outlet in outlets:
-            await self.guarded("feed", f"{outlet.name} ({without_query(outlet.feed)})", self.read(outlet))
+            await self.guarded("feed", describe(outlet), self.read(outlet))
 
     async def read(self, outlet: Outlet) -> None:
         """One feed: the mentions it brings, then its cursor (etag, date) and the links seen."""
@@ -259,9 +171,12 @@ class PressPoller(
         response = await self.fetch(outlet.feed, self.checkpoint.cursors.get(key) or {})
         if response is None:
             return
-        items = parsed(response.content)
+        feed = parsed(response, outlet.feed)
+        if feed.malformed:
+            kind = feed.version or "feed"
+            self.warn(f"{describe(outlet)}: malformed {kind}, read anyway ({feed.malformed})")
         now = self.clock()
-        records, fresh = self.mentions(outlet, items, now)
+        records, fresh = self.mentions(outlet, feed.items)
         cursor = {
             "etag": response.headers.get("etag"),
             "modified": response.headers.get("last-modified"),
@@ -274,10 +189,17 @@ class PressPoller(
 
         await self.publish(records, update)
 
+    def warn(self, message: str) -> None:
+        """A malformation the pass got past: counted and shown, not an error."""
+        self.malformed += 1
+        self.last_warning = message
+        log.warning("press poller (%s) %s", self.event.slug, message)
+
     async def fetch(self, feed: str, cursor: dict[str, Any]) -> Response | None:
         """A conditional GET of a feed: ``None`` when it is unchanged since the last read."""
         headers = {
-            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1",
+            "Accept": "application/rss+xml, application/rdf+xml, application/atom+xml, "
+            "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
             "User-Agent": "sada press monitor",
         }
         if cursor.get("etag"):
@@ -291,15 +213,22 @@ class PressPoller(
             raise PollError(f"HTTP {response.status}")
         return response
 
-    def mentions(self, outlet: Outlet, items: list[FeedItem], now: datetime) -> tuple[list[Item], list[str]]:
-        """The matching items in the event's window, a mention each (a link published before is
-        skipped, a matching item without a usable link is dead-lettered); and the new links."""
+    def mentions(self, outlet: Outlet, items: list[FeedItem]) -> tuple[list[Item], list[str]]:
+        """The matching items in the event's window, a mention each; and the new links. A link
+        published before is skipped; a matching item without a readable date or a usable link is
+        dead-lettered."""
         seen = self.seen
         fresh: list[str] = []
         records: list[Item] = []
         for index, item in enumerate(items):
-            published = item.published or now
             if not self.terms.matches(item.title, item.summary, *item.categories):
+                continue
+            try:
+                langs = languages(item.lang, outlet.lang)
+                published = read_date(item.date_text, item.date_parsed, langs, self.zone(outlet))
+            except Undated as exc:
+                self.undated += 1
+                records.append(Item(f"item.{index}.published", item.raw, None, str(exc)))
                 continue
             if not self.in_window(published):
                 continue
@@ -322,20 +251,34 @@ class PressPoller(
                 "published_at": iso(published),
                 "outlet": outlet.name,
                 "country": outlet.country,
-                "lang": item.lang or _primary(outlet.lang),
+                "lang": item.lang or primary_language(outlet.lang),
                 "title": item.title,
                 "audience": outlet.audience,
             }
         )
 
+    def status(self) -> dict[str, Any]:
+        """The poller's status, with the press's own counts: items dead-lettered for their date,
+        feeds read despite a malformation and the last one's reason."""
+        return {
+            **super().status(),
+            "undated_items": self.undated,
+            "malformed_feeds": self.malformed,
+            "last_warning": self.last_warning,
+        }
 
-def parsed(body: bytes) -> list[FeedItem]:
-    """A feed's items; a feed too large or not RSS/Atom is a :class:`PollError`."""
-    if len(body) > MAX_FEED_BYTES:
+
+def describe(outlet: Outlet) -> str:
+    return f"{outlet.name} ({without_query(outlet.feed)})"
+
+
+def parsed(response: Response, url: str) -> Feed:
+    """A feed's items; a feed too large or that yields nothing is a :class:`PollError`."""
+    if len(response.content) > MAX_FEED_BYTES:
         raise PollError(f"the feed is larger than {MAX_FEED_BYTES} bytes")
     try:
-        return parse_feed(body)
-    except ValueError as exc:
+        return read_feed(response.content, url, response.headers.get("content-type"))
+    except NotAFeed as exc:
         raise PollError(str(exc)) from None
 
 
