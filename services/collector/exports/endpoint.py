@@ -14,7 +14,8 @@ bad parameter or a non-UTF-8 ``X-Sada-Source``, 413 above ``SADA_MAX_BODY_BYTES`
 read or matches no known header (the message lists what is missing), 413 for a
 file over ``SADA_MAX_IMPORT_CELLS`` cells, 503 + ``Retry-After`` while Kafka does
 not acknowledge, 422 when no row became records, else 200 with the account of
-every row.
+every row and ``notes`` (what the import could not do for some rows, such as
+LinkedIn activity URNs nothing links to the API's post ids).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
+from services.collector.aliases import Renamed, rename_activities
 from services.collector.answers import Refused, publish_acked, read_body, source_of
-from services.collector.exports.importer import FORMATS, ImportRefused, Skipped, import_file
+from services.collector.exports.importer import FORMATS, ImportRefused, Rename, Skipped, import_file
 from services.collector.exports.layout import Context
 from services.collector.intake import now_ns
 from services.collector.metrics import CollectorMetrics
@@ -67,6 +69,19 @@ def context_of(query: dict[str, str], received_ns: int) -> Context | None:
     return Context(event, zone, observed)
 
 
+def renamer(settings: Settings, loop: asyncio.AbstractEventLoop) -> Rename:
+    """The import's :data:`~.importer.Rename`, called from the import's worker thread: a
+    LinkedIn file's activity URNs are resolved on the server's loop
+    (:func:`~services.collector.aliases.rename_activities`); other platforms keep their ids."""
+
+    def rename(platform: str, post_ids: list[str]) -> Renamed:
+        if platform != "linkedin":
+            return Renamed()
+        return asyncio.run_coroutine_threadsafe(rename_activities(settings, post_ids), loop).result()
+
+    return rename
+
+
 def add_import_route(
     app: web.Application, settings: Settings, publisher: Publisher, metrics: CollectorMetrics
 ) -> None:
@@ -85,8 +100,9 @@ def add_import_route(
             body = await read_body(request, settings)
             if not body.strip():
                 raise Refused(400, "the body is empty: send the export file itself as the body")
+            rename = renamer(settings, asyncio.get_running_loop())
             result = await asyncio.to_thread(
-                import_file, body, fmt, context, received_ns, settings.max_import_cells
+                import_file, body, fmt, context, received_ns, settings.max_import_cells, rename
             )
         except ImportRefused as exc:
             raise Refused(exc.status, str(exc)) from None

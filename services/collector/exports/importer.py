@@ -6,20 +6,28 @@ is skipped and nothing else, a row holding data that cannot be read is also
 sent to the dead-letter topic (as a CSV line), like any rejected record.
 A row whose records fail format v1 validation is skipped whole, so a post is
 never stored without its snapshot or the other way round.
+
+Before the rows become records, their post ids go through the import's ``rename``
+(:mod:`services.collector.aliases`: a LinkedIn activity URN → the API's post URN); what it
+could not rename is said in the answer's ``notes``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.collector.aliases import Renamed
 from services.collector.exports import detect, readers
-from services.collector.exports.layout import Context, Row, RowError, row_records
+from services.collector.exports.layout import Context, Layout, Row, RowError, row_records
 from services.collector.intake import Intake, Line, checked, validate_body
 from shared.events import Rejection, validate_object
 
 FORMATS = ("ndjson", *detect.BY_NAME)
+# A platform and the post ids of a file's rows → the ids to store them under.
+Rename = Callable[[str, list[str]], Renamed]
 
 
 class ImportRefused(ValueError):
@@ -45,6 +53,7 @@ class ImportResult:
     intake: Intake
     rows: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def answer(self, event: str | None) -> dict:
         """What the import endpoint answers once Kafka acknowledged the intake."""
@@ -60,15 +69,22 @@ class ImportResult:
                 for s in self.skipped
             ],
             "dead_letters": len(self.intake.rejected),
+            "notes": self.notes,
         }
 
 
 def import_file(
-    body: bytes, fmt: str | None, context: Context | None, received_ns: int, max_cells: int | None = None
+    body: bytes,
+    fmt: str | None,
+    context: Context | None,
+    received_ns: int,
+    max_cells: int | None = None,
+    rename: Rename | None = None,
 ) -> ImportResult:
     """Read ``body`` as export ``fmt`` (detected when ``None``); ``context`` is needed for
     every export and unused by NDJSON, whose records name their own event. An export is
-    read up to ``max_cells`` cells (:class:`~.readers.Budget`)."""
+    read up to ``max_cells`` cells (:class:`~.readers.Budget`); its post ids go through
+    ``rename`` first (none: kept as the file writes them)."""
     if fmt == "ndjson" or (fmt is None and readers.container(body) == "ndjson"):
         return _ndjson(body, received_ns)
     try:
@@ -79,7 +95,7 @@ def import_file(
         raise ImportRefused(str(exc)) from None
     if context is None:
         raise ImportRefused(f"this is a {found.layout.title}: its rows need an event, pass event=<slug>")
-    return _rows(found, context, received_ns)
+    return _rows(found, context, received_ns, rename)
 
 
 def _ndjson(body: bytes, received_ns: int) -> ImportResult:
@@ -95,13 +111,17 @@ def _ndjson(body: bytes, received_ns: int) -> ImportResult:
     )
 
 
-def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResult:
+def _rows(found: detect.Found, context: Context, received_ns: int, rename: Rename | None) -> ImportResult:
     arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
     result = ImportResult(found.layout.name, Intake(received_ns))
-    for number, cells in found.data_rows():
-        row = Row(number, cells, found.header)
-        if row.is_blank():
-            continue
+    rows = [Row(number, cells, found.header) for number, cells in found.data_rows()]
+    rows = [row for row in rows if not row.is_blank()]
+    renamed = Renamed()
+    if rename is not None:
+        renamed = rename(found.layout.platform, _post_ids(found.layout, rows))
+        result.notes += renamed.notes
+    for row in rows:
+        number = row.number
         result.rows += 1
         summary = found.layout.summary(row)
         if summary:
@@ -111,7 +131,7 @@ def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResu
         try:
             outcomes = [
                 checked(validate_object, record, arrival)
-                for record in row_records(found.layout, row, context)
+                for record in row_records(found.layout, row, context, renamed.ids)
             ]
         except RowError as exc:
             _dead_letter(result, line, exc.column, exc.reason, context.event)
@@ -123,6 +143,19 @@ def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResu
             for record in outcomes:
                 result.intake.add(line, record)
     return result
+
+
+def _post_ids(layout: Layout, rows: list[Row]) -> list[str]:
+    """The post ids the data rows name (a row whose id cannot be read is answered later)."""
+    found = set()
+    for row in rows:
+        try:
+            post_id = None if layout.summary(row) else layout.post_id(row)
+        except RowError:
+            continue
+        if post_id:
+            found.add(post_id)
+    return sorted(found)
 
 
 def _dead_letter(result: ImportResult, line: Line, column: str, reason: str, event: str) -> None:

@@ -163,11 +163,16 @@ class Context:
     observed_at: str
 
 
-def row_records(layout: Layout, row: Row, context: Context) -> list[dict]:
-    """A post and a metrics snapshot; raises :class:`RowError` naming the column at fault."""
+def row_records(
+    layout: Layout, row: Row, context: Context, renamed: Mapping[str, str] | None = None
+) -> list[dict]:
+    """A post and a metrics snapshot; raises :class:`RowError` naming the column at fault.
+    ``renamed``: the platform's own id for a post the export names otherwise (LinkedIn's
+    activity URNs, :mod:`services.collector.aliases`)."""
     post_id = layout.post_id(row)
     if not post_id:
         raise RowError(row.header.names[layout.id_field], "is empty: a row needs its post's id")
+    post_id = (renamed or {}).get(post_id, post_id)
     base = {"event": context.event, "platform": layout.platform, "post_id": post_id}
     post = {"type": "post", **base, "created_at": row.moment("created_at", context.zone)}
     for name in POST_FIELDS:

@@ -43,6 +43,7 @@ from services.collector.pollers.limits import ApiError, PollError
 from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
 from shared.chunks import chunked
+from shared.settings import LinkedInSettings, revealed
 
 PAGE = 50
 STATISTICS = {
@@ -58,6 +59,15 @@ STATISTICS = {
 def organisation(account: str) -> str:
     account = account.strip()
     return account if account.startswith("urn:") else f"urn:li:organization:{account}"
+
+
+def api_headers(options: LinkedInSettings) -> dict[str, str]:
+    """What every call to LinkedIn's REST API sends (the poller's and the export import's)."""
+    return {
+        "Authorization": f"Bearer {revealed(options.token)}",
+        "LinkedIn-Version": options.version,
+        "X-Restli-Protocol-Version": "2.0.0",
+    }
 
 
 def restli(value: str) -> str:
@@ -85,11 +95,7 @@ class LinkedInPoller(
 ):
     @property
     def headers(self) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {self.token}",
-            "LinkedIn-Version": self.settings.linkedin.version,
-            "X-Restli-Protocol-Version": "2.0.0",
-        }
+        return api_headers(self.settings.linkedin)
 
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status != 429:

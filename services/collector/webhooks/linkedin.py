@@ -3,6 +3,11 @@
 LIKE → like, COMMENT/ADMIN_COMMENT/COMMENT_EDIT → comment, SHARE → share, on
 ``sourcePost``; id = ``generatedActivity`` (so an edited comment replaces itself), else
 ``notification:<notificationId>``.
+
+A delivery may name its post by activity (``sourcePost: urn:li:activity:N``) and give the
+post's API URN in ``decoratedSourcePost.entity`` (``urn:li:share:M``), as real COMMENT
+deliveries do: the interaction is then on the API URN, sada's LinkedIn post id, and the link
+is kept in the alias table (:mod:`services.collector.aliases`).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from functools import partial
 
 from services.collector import mapping
+from services.collector.aliases import from_notification
 
 LINKEDIN_KINDS = {
     "LIKE": "like",
@@ -18,6 +24,12 @@ LINKEDIN_KINDS = {
     "COMMENT_EDIT": "comment",
     "SHARE": "share",
 }
+
+
+def post_of(notification: dict) -> str:
+    """``sourcePost``, or the API post URN its decoration gives for an activity."""
+    source = mapping.need_id(notification, "sourcePost", "sourcePost")
+    return from_notification(notification).get(source, source)
 
 
 def _linkedin_notification(event: str, notification: dict) -> dict:
@@ -38,7 +50,7 @@ def _linkedin_notification(event: str, notification: dict) -> dict:
             "platform": "linkedin",
             "kind": LINKEDIN_KINDS[action],
             "interaction_id": interaction_id,
-            "post_id": mapping.need_id(notification, "sourcePost", "sourcePost"),
+            "post_id": post_of(notification),
             "occurred_at": mapping.need_unix(notification.get("lastModifiedAt"), "lastModifiedAt"),
             "actor": comment.get("owner") or notification.get("actor"),
             "text": comment.get("text"),

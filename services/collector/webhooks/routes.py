@@ -10,6 +10,7 @@ import time
 
 from aiohttp import web
 
+from services.collector.aliases import learn_from_delivery
 from services.collector.answers import Refused, publish_acked, read_body
 from services.collector.intake import now_ns
 from services.collector.mapping import to_intake
@@ -18,7 +19,7 @@ from services.collector.middleware import Check, Policy, add_route
 from services.collector.publisher import Publisher
 from services.collector.webhooks.handshakes import secret_bytes
 from services.collector.webhooks.platforms import PLATFORMS, Platform, parse_delivery
-from shared.events import EVENT_SLUG
+from shared.events import EVENT_SLUG, load_json
 from shared.settings import Settings
 
 log = logging.getLogger("sada.collector.webhooks")
@@ -78,10 +79,24 @@ def add_webhook_routes(
     async def handshake(request: web.Request) -> web.Response:
         return route_of(request).handshake(settings, request.query)
 
+    def learn_links(body: bytes) -> None:
+        """What a LinkedIn delivery says links an activity to its post, for later imports."""
+        try:
+            learn_from_delivery(settings, load_json(body.decode("utf-8")))
+        except (UnicodeDecodeError, ValueError):
+            return  # parse_delivery made it a dead letter already
+        except OSError as exc:
+            log.warning(
+                "could not keep a LinkedIn activity link (%s); check SADA_POLL_STATE_DIR is writable", exc
+            )
+
     async def deliver(request: web.Request) -> web.Response:
         platform, name = PLATFORMS[request[ROUTED]], request[ROUTED]
         event = request.match_info["event"]
-        intake = to_intake(parse_delivery(platform, await request.read(), event), event, now_ns())
+        body = await request.read()
+        intake = to_intake(parse_delivery(platform, body, event), event, now_ns())
+        if name == "linkedin":
+            learn_links(body)
         await publish_acked(publisher, intake, f"webhook:{name}", settings)
         metrics.delivered.labels(name, "accepted").inc(len(intake.accepted))
         metrics.delivered.labels(name, "dead_letter").inc(len(intake.rejected))
