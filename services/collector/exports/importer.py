@@ -6,6 +6,10 @@ is skipped and nothing else, a row holding data that cannot be read is also
 sent to the dead-letter topic (as a CSV line), like any rejected record.
 A row whose records fail format v1 validation is skipped whole, so a post is
 never stored without its snapshot or the other way round.
+
+The answer names every column of the file that no record uses (``unused_columns``, as the file
+writes them, in file order) and why a known column was left out (``notes``): a metric renamed by
+its platform shows up there instead of vanishing.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class ImportResult:
     intake: Intake
     rows: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def answer(self, event: str | None) -> dict:
         """What the import endpoint answers once Kafka acknowledged the intake."""
@@ -60,6 +66,8 @@ class ImportResult:
                 for s in self.skipped
             ],
             "dead_letters": len(self.intake.rejected),
+            "unused_columns": self.unused_columns,
+            "notes": self.notes,
         }
 
 
@@ -97,7 +105,12 @@ def _ndjson(body: bytes, received_ns: int) -> ImportResult:
 
 def _rows(found: detect.Found, context: Context, received_ns: int) -> ImportResult:
     arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
-    result = ImportResult(found.layout.name, Intake(received_ns))
+    result = ImportResult(
+        found.layout.name,
+        Intake(received_ns),
+        unused_columns=list(found.header.unused),
+        notes=list(found.header.notes),
+    )
     for number, cells in found.data_rows():
         row = Row(number, cells, found.header)
         if row.is_blank():
