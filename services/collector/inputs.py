@@ -59,7 +59,7 @@ def check_inputs(
         _known(slug, registry, registry_path)
     titles = {path: title for path in files if (title := _export_title(path))}
     if not titles:
-        return Inputs(files, [], (events or [None])[0], tz)
+        return Inputs(files, [], events[0] if events else None, tz)
     if not events:
         path, title = next(iter(titles.items()))
         raise InputError(f"{path} ({title}): export rows name no event; pass --event SLUG")
