@@ -48,10 +48,17 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not args.input and not args.collect:
         say("sada run: pass --input FILE… and/or --collect P --once")
         return 2
-    missing = [f for f in args.input or [] if not f.is_file()]
-    if missing:
-        say(f"sada run: no such file: {', '.join(map(str, missing))}")
-        return 2
+    inputs = None
+    if args.input:
+        from services.collector.inputs import InputError, check_inputs
+
+        try:
+            inputs = check_inputs(
+                args.input, args.event, args.tz, load_registry(settings.events_file), settings.events_file
+            )
+        except InputError as exc:
+            say(f"sada run: {exc}")
+            return 2
     connectors: list[str] = []
     if args.collect:
         from services.collector.pollers.service import NothingToCollect, resolve
@@ -61,7 +68,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         except NothingToCollect as exc:
             say(f"sada run: {exc}")
             return 2
-    return await run_once(settings, args.input, connectors, args.event, args.out, args.lang, args.data)
+    return await run_once(settings, inputs, connectors, args.event, args.out, args.lang, args.data)
 
 
 async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -72,6 +79,7 @@ async def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from services.collector.client import ingest_files
+    from services.collector.inputs import InputError, check_inputs
     from services.reporter.auth import client_token
 
     token = client_token(args.token, settings.ingest_tokens)
@@ -79,10 +87,21 @@ async def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         say("sada ingest: no token; pass --token or set SADA_TOKEN")
         return 2
     try:
-        report = await ingest_files(
-            args.url, token, args.files, progress=throttled(), event=args.event, tz=args.tz
+        inputs = check_inputs(
+            args.files,
+            [args.event] if args.event else None,
+            args.tz,
+            load_registry(settings.events_file),
+            settings.events_file,
         )
-    except OSError as exc:  # a file that cannot be read; the collector's answers are in the report
+    except InputError as exc:
+        say(f"sada ingest: {exc}")
+        return 2
+    try:
+        report = await ingest_files(
+            args.url, token, inputs.files, progress=throttled(), event=inputs.event, tz=inputs.tz
+        )
+    except OSError as exc:  # a file gone or unreadable since it was checked
         say(f"sada ingest: {exc}")
         return 1
     print(
@@ -215,6 +234,11 @@ def parser() -> argparse.ArgumentParser:
     from services.collector.pollers.cli import add_arguments as add_collect_arguments
 
     add_collect_arguments(run, "--collect", required=False)
+    run.add_argument(
+        "--tz",
+        help="IANA time zone of export times written without an offset "
+        "(default: the --event's zone in the registry, else UTC)",
+    )
     run.add_argument("--out", type=Path, required=True, metavar="DIR")
     _add_lang(run)
     _add_data(run)
@@ -226,14 +250,18 @@ def parser() -> argparse.ArgumentParser:
     _add_data(demo)
     _add_lang(demo)
 
-    ingest = commands.add_parser("ingest", help="send NDJSON files to a running collector")
+    ingest = commands.add_parser("ingest", help="send NDJSON or export files to a running collector")
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument("--url", required=True, help="the collector's base URL (`sada up` prints it)")
     ingest.add_argument("--token", help="ingest token (default: $SADA_TOKEN or the first SADA_INGEST_TOKENS)")
     ingest.add_argument(
         "--event", help="the event slug export files belong to (NDJSON records name their own)"
     )
-    ingest.add_argument("--tz", help="IANA time zone of export times written without an offset (default UTC)")
+    ingest.add_argument(
+        "--tz",
+        help="IANA time zone of export times written without an offset "
+        "(default: the --event's zone in the registry, else UTC)",
+    )
 
     for name in ("collector", "aggregator", "reporter"):
         commands.add_parser(name, help=f"run the {name} alone (distributed mode)")

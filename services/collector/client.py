@@ -62,12 +62,18 @@ class IngestReport:
         self.file(name)["rejected"] += len(rejected)
 
     def account(self) -> list[str]:
-        """The closing account a person reads: one line a file, then the totals."""
+        """The closing account a person reads: one line a file, then the columns each export
+        file had that no record uses (one line a file, so a renamed metric is seen) and the
+        collector's notes on them, then the totals."""
         lines = [
             f"  {name}: {n['accepted']} accepted, {n['rejected']} rejected"
             + (f", {n['not_sent']} lines NOT SENT" if n["not_sent"] else "")
             for name, n in self.files.items()
         ]
+        for answer in self.imports:
+            if answer.get("unused_columns"):
+                lines.append(f"  {answer['file']}: columns not used: {', '.join(answer['unused_columns'])}")
+            lines += [f"  {answer['file']}: {note}" for note in answer.get("notes", [])]
         lines += [f"  not sent: {item['file']} {item['lines']}: {item['reason']}" for item in self.not_sent]
         verdict = "some records were NOT SENT: send those again" if self.not_sent else "everything was sent"
         lines.append(f"{self.accepted} accepted, {len(self.rejected)} rejected; {verdict}")

@@ -8,14 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import openpyxl
 import pytest
 import xlwt
-from harness import TOKEN, run
+from harness import TOKEN, ndjson, run
+from harness import post as post_events
 
 from services.collector.client import ingest_files
 
@@ -122,6 +123,12 @@ X_POSTS = [
 ]
 
 
+# The X columns whose cells go into records (x.py's table); Reposts only beside Quotes.
+X_READ = {"post id", "date", "post text", "post link", "impressions", "likes", "replies", "quotes"}
+X_READ |= {"url clicks", "bookmarks", "media views", "tweet id", "time", "tweet text", "tweet permalink"}
+X_READ_WITH_QUOTES = X_READ | {"reposts", "retweets"}
+
+
 def x_new_row(post: dict, header: list[str]) -> list[object]:
     values = {
         "post id": post["id"],
@@ -170,6 +177,9 @@ def test_x_post_activity_csv_with_a_drifted_header(pipeline):
     assert answer["records"] == {"post": len(X_POSTS), "metrics": len(X_POSTS)}
     assert [(s["row"], s["field"], s["dead_letter"]) for s in answer["skipped"]] == [(3, "Likes", True)]
     assert "12.5" in answer["skipped"][0]["reason"]
+    # Every column no record uses, as the file writes it, in the file's order.
+    assert answer["unused_columns"] == [name for name in header if name.lower() not in X_READ_WITH_QUOTES]
+    assert "Video views" in answer["unused_columns"] and answer["notes"] == []
 
     pipeline.drain()
     found = summary(pipeline, event)
@@ -302,11 +312,86 @@ def test_sada_ingest_sends_exports_to_the_import_endpoint_and_ndjson_to_events(p
             views=sum(p["media views"] for p in LEGACY_POSTS) + records[1]["views"],
             likes=sum(p["likes"] for p in posts) + records[1]["likes"],
             comments=sum(p["replies"] for p in posts),
-            shares=sum(p["retweets"] for p in LEGACY_POSTS) + X_POSTS[0]["reposts"],
+            # Neither X file has a Quotes column: their reposts are not shares (x.py).
             clicks=sum(p["url clicks"] for p in LEGACY_POSTS) + X_POSTS[0]["url_clicks"],
             saves=X_POSTS[0]["bookmarks"],
         ),
     )
+    account = report.account()
+    for path, header, reposts in ((legacy, LEGACY, "retweets"), (unnamed, X_NEW, "Reposts")):
+        unused = [name for name in header if name.lower() not in X_READ]
+        assert f"  {path.name}: columns not used: {', '.join(unused)}" in account
+        assert any(
+            line.startswith(f"  {path.name}: {reposts} not used as shares: this file has no Quotes column")
+            for line in account
+        ), account
+
+
+def x_api_snapshot(event: str, post: dict, observed: str) -> dict:
+    """A metrics record as the X poller maps ``GET /2/tweets`` (PLATFORMS.md, X mapping:
+    shares ← retweet_count + quote_count)."""
+    public = {
+        "retweet_count": post["reposts"],
+        "quote_count": post["quotes"],
+        "like_count": post["likes"],
+        "reply_count": post["replies"],
+        "impression_count": post["impressions"],
+        "bookmark_count": post["bookmarks"],
+    }
+    return {
+        "type": "metrics",
+        "event": event,
+        "platform": "x",
+        "post_id": post["id"],
+        "observed_at": observed,
+        "shares": public["retweet_count"] + public["quote_count"],
+        "likes": public["like_count"],
+        "comments": public["reply_count"],
+        "impressions": public["impression_count"],
+        "saves": public["bookmark_count"],
+    }
+
+
+def test_an_x_export_without_quotes_never_lowers_the_apis_shares(pipeline):
+    """Item 3: X's shares are reposts + quotes. An export without Quotes, arriving after the API,
+    leaves the API's shares; an export-only post has no shares figure; a file with Quotes gives
+    shares as the API would."""
+    event = "x-shares-2024"
+    polled, exported = X_POSTS[0], X_POSTS[1]
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    post = {"type": "post", "event": event, "platform": "x", "post_id": polled["id"]}
+    records = [{**post, "created_at": "2024-10-26T09:00:00Z"}, x_api_snapshot(event, polled, hour_ago)]
+    status, answer, _ = run(post_events(pipeline.collector, ndjson(records)))
+    assert status == 200, answer
+    pipeline.drain()
+
+    later = dict(polled, likes=polled["likes"] + 10, reposts=polled["reposts"] + 5)
+    status, answer = upload(
+        pipeline, csv_bytes([X_NEW, x_new_row(later, X_NEW), x_new_row(exported, X_NEW)]), event=event
+    )
+    assert status == 200, answer
+    assert "Reposts" in answer["unused_columns"]
+    assert [note.split(":")[0] for note in answer["notes"]] == ["Reposts not used as shares"]
+    pipeline.drain()
+
+    found = summary(pipeline, event)["totals"]
+    assert found["shares"] == polled["reposts"] + polled["quotes"]  # the API's, not the file's reposts
+    assert found["likes"] == later["likes"] + exported["likes"]  # the export's later figures count
+    shares = pipeline.store.query(
+        "SELECT post_id, shares FROM metrics FINAL WHERE event = {e:String} ORDER BY post_id, observed_at",
+        {"e": event},
+    )
+    assert [(row["post_id"], row["shares"]) for row in shares] == [
+        (polled["id"], polled["reposts"] + polled["quotes"]),
+        (polled["id"], None),
+        (exported["id"], None),
+    ]
+
+    header = [*X_NEW, "Quotes"]
+    status, answer = upload(pipeline, csv_bytes([header, x_new_row(later, header)]), event=event)
+    assert status == 200 and answer["notes"] == [] and "Reposts" not in answer["unused_columns"], answer
+    pipeline.drain()
+    assert summary(pipeline, event)["totals"]["shares"] == later["reposts"] + later["quotes"]
 
 
 # --- LinkedIn ----------------------------------------------------------------------------------

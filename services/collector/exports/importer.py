@@ -10,6 +10,10 @@ never stored without its snapshot or the other way round.
 Before the rows become records, their post ids go through the import's ``rename``
 (:mod:`services.collector.aliases`: a LinkedIn activity URN → the API's post URN); what it
 could not rename is said in the answer's ``notes``.
+
+The answer names every column of the file that no record uses (``unused_columns``, as the file
+writes them, in file order) and why a known column was left out (``notes``): a metric renamed by
+its platform shows up there instead of vanishing.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class ImportResult:
     intake: Intake
     rows: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def answer(self, event: str | None) -> dict:
@@ -69,6 +74,7 @@ class ImportResult:
                 for s in self.skipped
             ],
             "dead_letters": len(self.intake.rejected),
+            "unused_columns": self.unused_columns,
             "notes": self.notes,
         }
 
@@ -113,7 +119,12 @@ def _ndjson(body: bytes, received_ns: int) -> ImportResult:
 
 def _rows(found: detect.Found, context: Context, received_ns: int, rename: Rename | None) -> ImportResult:
     arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
-    result = ImportResult(found.layout.name, Intake(received_ns))
+    result = ImportResult(
+        found.layout.name,
+        Intake(received_ns),
+        unused_columns=list(found.header.unused),
+        notes=list(found.header.notes),
+    )
     rows = [Row(number, cells, found.header) for number, cells in found.data_rows()]
     rows = [row for row in rows if not row.is_blank()]
     renamed = Renamed()

@@ -6,6 +6,10 @@ re-cased), so a format is a set of *logical* fields, each with the header
 names it has been seen under. A file is of a format when its header has every
 required field; the other columns are read when present and ignored when not
 (DESIGN: a missing metric is "not reported", never zero).
+
+Every column of the header that no record uses is named in :attr:`Header.unused`, as the file
+writes it and in file order, so that a renamed metric is seen in the import's answer rather than
+silently dropped (PLATFORMS.md, Field notes: "Columns are renamed as metrics are deprecated").
 """
 
 from __future__ import annotations
@@ -36,13 +40,26 @@ class RowError(ValueError):
 
 
 @dataclass(frozen=True)
+class Conditional:
+    """A field read only when the file also has the column of ``needs``; otherwise its column
+    is unused and the import's answer carries ``note`` (``{column}``: the file's name for it)."""
+
+    field: str
+    needs: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Header:
     """Where each logical field is: its columns (every alias present, in alias order)
-    and the name the file gives the first of them, for messages."""
+    and the name the file gives the first of them, for messages. ``unused``: the names of
+    the columns no record uses, in file order; ``notes``: why a known column was not used."""
 
     row: int
     columns: Mapping[str, tuple[int, ...]]
     names: Mapping[str, str]
+    unused: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -121,11 +138,18 @@ class Layout:
     summary: Callable[[Row], str | None] = _no_summary
     post_id: Callable[[Row], str | None] = _post_id_column
     url: Callable[[Row, str], str | None] = _url_column
+    conditional: tuple[Conditional, ...] = ()
 
     @property
     def name(self) -> str:
         """The format's name (``?format=``): its platform's."""
         return self.platform
+
+    @property
+    def read_fields(self) -> frozenset[str]:
+        """The fields whose cells go into records; any other column of a file is unused."""
+        parts = {part for fields in self.counters.values() for part in fields}
+        return frozenset({self.id_field, "created_at", "media", *POST_FIELDS, *parts})
 
     def match(self, row: int, values: Sequence[object]) -> Header | None:
         """This format's header, if ``values`` is one: every required field has a column."""
@@ -141,7 +165,18 @@ class Layout:
                 names[name] = str(values[found[0]]).replace("\ufeff", "").strip()
         if not all(name in columns for name in self.required):
             return None
-        return Header(row, columns, names)
+        notes = []
+        for rule in self.conditional:
+            if rule.field in columns and rule.needs not in columns:
+                notes.append(rule.note.format(column=names.pop(rule.field)))
+                del columns[rule.field]
+        read = {index for name in self.read_fields & columns.keys() for index in columns[name]}
+        unused = tuple(
+            str(value).replace("\ufeff", "").strip()
+            for index, value in enumerate(values)
+            if index not in read and normalise(value)
+        )
+        return Header(row, columns, names, unused, tuple(notes))
 
     def missing(self, values: Sequence[object]) -> list[str]:
         """The required fields a header lacks, as "'A' or 'B'" for a message."""

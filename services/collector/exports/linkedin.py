@@ -4,7 +4,10 @@ The workbook's sheet "All posts" opens with a line or two of description; the
 header row is found by its names, wherever it is (within the first rows).
 Header: ``Post title, Post link, Post type, Campaign name, Posted by, Created
 date, …, Audience, Impressions, Views, Offsite Views, Clicks, Click through
-rate (CTR), Likes, Comments, Reposts, Follows, Engagement rate, Content Type``.
+rate (CTR), Likes, Comments, Reposts, Follows, Engagement rate, Content Type``
+(PLATFORMS.md, Native export files). The current export says ``Views (excluding
+offsite video views)`` where it said ``Views`` (PLATFORMS.md, Field notes); both are
+read, the new name first.
 
 Required: ``Post link``, ``Created date``, ``Impressions``.
 
@@ -19,13 +22,15 @@ The export has no post id column. The post id is the URN in the post link
 | text, author | Post title, Posted by |
 | media | Content Type: Image/Video/Text → same, Article/Link → link, Document/Carousel → carousel |
 | impressions | Impressions |
-| views | Views (video views) |
+| views | Views (excluding offsite video views), else Views: video views on LinkedIn |
 | clicks | Clicks |
 | likes | Likes |
 | comments | Comments |
 | shares | Reposts |
 
-Not counted: offsite views, follows, CTR and LinkedIn's engagement rate (sada
+Not counted (named in the answer's ``unused_columns``): Offsite Views (views of
+the video embedded off LinkedIn, which no other source of a LinkedIn post
+counts), follows, CTR and LinkedIn's engagement rate (sada
 recomputes it as DESIGN §4 says: (clicks + likes + comments + shares) /
 impressions, the same formula LinkedIn uses).
 """
@@ -57,7 +62,8 @@ LAYOUT = Layout(
         "text": ("post title",),
         "author": ("posted by",),
         "media": ("content type",),
-        **plain("impressions", "views", "clicks", "likes", "comments", "reposts"),
+        "views": ("views (excluding offsite video views)", "views"),
+        **plain("impressions", "clicks", "likes", "comments", "reposts"),
     },
     required=("url", "created_at", "impressions"),
     counters={**plain("impressions", "views", "clicks", "likes", "comments"), "shares": ("reposts",)},

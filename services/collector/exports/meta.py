@@ -38,8 +38,26 @@ Required: ``Post ID``, ``Publish time``, ``Likes``.
 | reach, views | Reach, Views |
 | likes, comments, shares, saves | Likes, Comments, Shares, Saves |
 
-Not counted: the combined "Reactions, Comments and Shares" column (it would
-count each action twice), follows, duration, watch time.
+Impressions and views (Meta renamed its metrics in 2025; PLATFORMS.md, Field
+notes: "Meta: impressions → views, 2025"). Since then both CSVs say ``Views``
+where they said ``Impressions``; both columns are read, each into its own counter:
+
+- ``Views`` → ``views``. Meta's Views count every time the content appears on a
+  screen, repeats included, and a video's plays (they replace Impressions for
+  photos, text and stories, and Plays for reels and videos:
+  https://web.swipeinsight.app/posts/facebook-introduces-views-as-new-primary-metric-for-reels-videos-posts-and-stories-12695).
+  The Graph API poller stores ``post_media_view`` (the API's name for the same
+  figure) as ``views`` too, so a post's views mean one thing whatever the source.
+- ``Impressions`` (exports made before the change) → ``impressions``, as the
+  poller stores ``post_impressions``. Views are not impressions renamed: they
+  count repeats, and Meta warns they run higher, so putting them in
+  ``impressions`` would mix two definitions in Σ engagements / Σ impressions.
+  A Meta post exported today therefore has no impressions, and its rate is
+  ``by_views`` or ``by_reach``.
+
+Not counted (named in the answer's ``unused_columns``): the combined
+"Reactions, Comments and Shares" column (it would count each action twice),
+follows, duration, watch time, link and other clicks (inside Total clicks).
 """
 
 from __future__ import annotations

@@ -25,20 +25,36 @@ export and from the API agree):
 | impressions | Impressions |
 | likes | Likes |
 | comments | Replies |
-| shares | Reposts / retweets, plus Quotes when the file has that column |
+| shares | Reposts / retweets + Quotes, only when the file has a Quotes column |
 | clicks | URL Clicks |
 | saves | Bookmarks |
 | views | media views |
+
+Shares, one meaning across sources (issue 11 item 3): the API's ``shares`` is
+``retweet_count + quote_count`` (PLATFORMS.md, X mapping). Neither current header
+has a Quotes column (PLATFORMS.md, Field notes: "X's current export has no Quotes
+column"), so reposts alone would be a *lower* figure under the same name: an
+export imported after the API would lower the post's shares. A file without
+Quotes therefore does not report ``shares`` at all; DESIGN §4 then keeps the
+latest snapshot that does (the API's), and the import answer lists the Reposts
+column in ``unused_columns`` with a note saying why. An export-only post has no
+shares figure (0 in totals); docs/decisions.md argues the choice.
 
 Not counted: ``Engagements`` (X's own sum, which also counts detail expands,
 profile and hashtag clicks — sada's engagements are DESIGN §4's), ``Shares``
 (sends through the share sheet, which the API does not report either),
 profile visits, detail expands, hashtag and permalink clicks, new follows.
+All of them are named in the answer's ``unused_columns``.
 """
 
 from __future__ import annotations
 
-from services.collector.exports.layout import Layout, plain
+from services.collector.exports.layout import Conditional, Layout, plain
+
+NO_QUOTES = (
+    "{column} not used as shares: this file has no Quotes column, and X's shares are reposts + "
+    "quotes (the API's meaning); the posts keep the shares the API last reported"
+)
 
 LAYOUT = Layout(
     platform="x",
@@ -64,4 +80,5 @@ LAYOUT = Layout(
         "saves": ("bookmarks",),
         "views": ("media_views",),
     },
+    conditional=(Conditional("reposts", needs="quotes", note=NO_QUOTES),),
 )

@@ -2,7 +2,11 @@
 
 Header: ``Content, Video title, Video publish time, Duration, Views, Engaged
 views, Watch time (hours), …, Impressions, Impressions click-through rate (%),
-Likes, Comments added, Shares, …``. The first data row is "Total" (the sum of
+Likes, Comments added, Shares, …`` (PLATFORMS.md, Native export files). Studio's
+current export names the impressions columns ``Thumbnail impressions`` and
+``Thumbnail impressions click-through rate (%)`` (PLATFORMS.md, Field notes:
+"YouTube Studio's current export names impressions 'Thumbnail impressions'");
+both names are read. The first data row is "Total" (the sum of
 the others): it is reported as skipped, never stored, so nothing counts twice.
 
 Required: ``Content`` (the video id), ``Video publish time``, ``Views``.
@@ -15,12 +19,14 @@ Required: ``Content`` (the video id), ``Video publish time``, ``Views``.
 | url | ``https://www.youtube.com/watch?v=<Content>`` |
 | media | ``video`` |
 | views | Views |
-| impressions | Impressions (thumbnail impressions on YouTube) |
+| impressions | Thumbnail impressions, else Impressions (the same figure: how often a thumbnail was shown) |
 | likes | Likes |
 | comments | Comments added |
 | shares | Shares |
 
-Not counted: engaged views, watch time, click-through rate, subscribers.
+Not counted (named in the answer's ``unused_columns``): engaged views, watch
+time, the (thumbnail) impressions click-through rate (a ratio, not a counter: sada
+computes its own rates from the counters), subscribers.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ LAYOUT = Layout(
         "post_id": ("content", "video"),
         "created_at": ("video publish time",),
         "text": ("video title",),
-        **plain("views", "impressions", "likes"),
+        "views": ("views",),
+        "impressions": ("thumbnail impressions", "impressions"),
+        "likes": ("likes",),
         "comments": ("comments added",),
         **plain("shares"),
     },
