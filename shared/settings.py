@@ -64,6 +64,8 @@ class YouTubeSettings(Connector):
     model_config = SettingsConfigDict(env_prefix="SADA_YOUTUBE_")
 
     base_url: str = "https://www.googleapis.com/youtube/v3"  # token: an API key
+    # search.list has its own daily bucket (100 calls by default; raise it to the project's grant).
+    search_calls_per_day: int = Field(100, ge=1)
 
 
 class FacebookSettings(Connector):
@@ -87,15 +89,32 @@ class LinkedInSettings(Connector):
     model_config = SettingsConfigDict(env_prefix="SADA_LINKEDIN_")
 
     base_url: str = "https://api.linkedin.com/rest"
-    version: str = "202507"  # the LinkedIn-Version header (YYYYMM)
-    client_secret: SecretStr | None = None  # webhook signatures and validation
+    # The LinkedIn-Version header (YYYYMM): July 2026, supported until about July 2027.
+    version: str = "202607"
+    client_secret: SecretStr | None = None  # webhook signatures and validation; token refresh
+    # Programmatic refresh (approved partners only): with a refresh token set, the access token
+    # is renewed before it expires and when it is refused.
+    client_id: str = ""
+    refresh_token: SecretStr | None = None
+    token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"
 
 
 class TikTokSettings(Connector):
     model_config = SettingsConfigDict(env_prefix="SADA_TIKTOK_")
 
     base_url: str = "https://open.tiktokapis.com/v2"  # token: a user access token (Display API)
-    client_secret: SecretStr | None = None  # webhook signatures
+    client_secret: SecretStr | None = None  # webhook signatures; token refresh
+    # Access tokens live 2 hours: with the app's client key and a refresh token, the poller
+    # renews them (the refresh token rotates; the latest is kept in the pollers' state dir).
+    client_key: str = ""
+    refresh_token: SecretStr | None = None
+    token_url: str = "https://open.tiktokapis.com/v2/oauth/token/"
+
+    def enabled(self) -> bool:
+        return super().enabled() or self.renewable()
+
+    def renewable(self) -> bool:
+        return bool(self.client_key and revealed(self.client_secret) and revealed(self.refresh_token))
 
 
 class MetaSettings(Group):

@@ -43,7 +43,7 @@ from yarl import URL
 
 from services.collector import mapping
 from services.collector.pollers.checkpoint import state_dir
-from services.collector.pollers.linkedin import api_headers, restli
+from services.collector.pollers.linkedin import api_headers, current_token, restli
 from shared.chunks import chunked
 from shared.settings import LinkedInSettings, Settings
 
@@ -137,12 +137,14 @@ class Unresolved(RuntimeError):
     """The activities API did not answer; the message says why, for the import's note."""
 
 
-async def ask(options: LinkedInSettings, session: aiohttp.ClientSession, urns: Sequence[str]) -> dict:
+async def ask(
+    options: LinkedInSettings, token: str, session: aiohttp.ClientSession, urns: Sequence[str]
+) -> dict:
     """One BATCH_GET of the activities API: its ``results`` and ``errors``, or :class:`Unresolved`."""
     listed = ",".join(restli(urn) for urn in urns)
     url = URL(f"{options.base_url.rstrip('/')}/{PATH}?ids=List({listed})", encoded=True)
     try:
-        async with session.get(url, headers=api_headers(options)) as response:
+        async with session.get(url, headers=api_headers(options, token)) as response:
             text = await response.text()
             status = response.status
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -210,10 +212,11 @@ async def rename_activities(
     own = session is None
     session = session or aiohttp.ClientSession(timeout=timeout)
     reasons: dict[str, list[str]] = {}
+    token = current_token(settings)
     try:
         for batch in chunked(missing, BATCH):
             try:
-                links, unlinked = linked_by(await ask(options, session, batch), batch)
+                links, unlinked = linked_by(await ask(options, token, session, batch), batch)
             except Unresolved as exc:
                 links, unlinked = {}, dict.fromkeys(batch, str(exc))
             renamed.ids.update(links)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +30,8 @@ from harness.pollers import (
 )
 
 from services.collector.metrics import PollerMetrics
-from services.collector.pollers.x import XPoller
+from services.collector.pollers.checkpoint import Checkpoint
+from services.collector.pollers.x import XPoller, search_queries
 from services.collector.pollers.youtube import YouTubePoller
 from shared.registry import Event
 
@@ -56,6 +57,7 @@ class XFake:
         self.no_impressions: set[int] = set()
         self.gone: set[int] = set()
         self.served: dict[str, dict[str, int]] = {}
+        self.refused: list[list[str]] = []  # the parameters answered 400
         self.users = {
             "u1": {"id": "u1", "username": "fan_one", "public_metrics": {"followers_count": 120}},
             "u2": {"id": "u2", "username": "sada_org", "public_metrics": {"followers_count": 9000}},
@@ -119,6 +121,43 @@ class XFake:
             self.note(n, metrics, media[0]["public_metrics"]["view_count"] if media else None)
         return tweet, media
 
+    def created(self, n: int) -> datetime:
+        """A post's time, as X reads it from the id (a snowflake) or knows it."""
+        known = self.tweets.get(n, {}).get("created")
+        if known:
+            return datetime.fromisoformat(known.replace("Z", "+00:00"))
+        return datetime.fromtimestamp(((n >> 22) + 1288834974657) / 1000, UTC)
+
+    def outside_window(self, query) -> web.Response | None:
+        """Recent search covers 7 days: an older since_id or start_time answers 400."""
+        window = datetime.now(UTC) - timedelta(days=7)
+        problems = {}
+        if "since_id" in query and self.created(int(query["since_id"])) < window:
+            problems["since_id"] = [
+                f"Invalid 'since_id':'{query['since_id']}'. 'since_id' must be a tweet id created "
+                f"after {window:%Y-%m-%dT%H:%MZ}."
+            ]
+        if (
+            "start_time" in query
+            and datetime.fromisoformat(query["start_time"].replace("Z", "+00:00")) < window
+        ):
+            problems["start_time"] = [
+                f"Invalid 'start_time':'{query['start_time']}'. 'start_time' must be on or after "
+                f"{window:%Y-%m-%dT%H:%MZ}"
+            ]
+        if not problems:
+            return None
+        self.refused.append(sorted(problems))
+        return web.json_response(
+            {
+                "errors": [{"parameters": problems, "message": next(iter(problems.values()))[0]}],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            },
+            status=400,
+        )
+
     def app(self) -> web.Application:
         async def search(request: web.Request) -> web.Response:
             assert request.headers["Authorization"] == "Bearer x-token"
@@ -148,6 +187,8 @@ class XFake:
             if self.failures.get(token, 0) > 0:
                 self.failures[token] -= 1
                 return web.Response(status=503, text="over capacity")
+            if refused := self.outside_window(query):
+                return refused
             since = int(query.get("since_id", "0"))
             ids = sorted((n for n in self.tweets if n > since), reverse=True)
             page = int(token[1:]) if token else 0
@@ -294,6 +335,51 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
     }
 
 
+def snowflake(moment: datetime, sequence: int = 0) -> int:
+    return (int(moment.timestamp() * 1000) - 1288834974657) << 22 | sequence
+
+
+def test_x_checkpoint_eight_days_old_resumes_without_a_400(pipeline, tmp_path):
+    """A since_id checkpointed 8 days ago (X refuses it for ever) gives way to start_time =
+    now - 7 days + a margin; the next pass asks since the newest id again."""
+    event = tracked_event("x-stale", "x", days_before=10)  # started before search's 7 days
+    ids = [snowflake(NOW - timedelta(minutes=m), m) for m in (30, 20, 10)]
+    fake = XFake(
+        {
+            n: {
+                "text": f"#Sada2026 toujours là {i}",
+                "author": "u1",
+                "created": iso_z(NOW - timedelta(minutes=m)),
+            }
+            for i, (n, m) in enumerate(zip(ids, (30, 20, 10), strict=True))
+        }
+    )
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "x", "/2", "x-token")
+    [query] = search_queries(event)
+    old = Checkpoint(tmp_path / "x-x-stale.json")
+    old.cursors[f"search:{query}"] = {"since_id": str(snowflake(NOW - timedelta(days=8)))}  # before since_at
+    old.save()
+    with served:
+        first = one_pass(XPoller, settings, event, recorder)
+        assert fake.refused == [] and first.errors == 0, first.last_error
+        [asked] = served.paths("/2/tweets/search/recent")
+        assert "since_id" not in asked
+        start = datetime.fromisoformat(asked["start_time"].replace("Z", "+00:00"))
+        assert NOW - timedelta(days=7) < start < NOW - timedelta(days=7) + timedelta(minutes=10)
+        assert sorted(r.post_id for r in recorder.of("post")) == sorted(str(n) for n in ids)
+
+        second = one_pass(XPoller, settings, event, recorder, clock=later(2))
+        assert fake.refused == [] and second.errors == 0
+        assert served.paths("/2/tweets/search/recent")[-1]["since_id"] == str(max(ids))
+
+    pipeline.drain()
+    assert stored_posts(pipeline, "x-stale") == sorted(str(n) for n in ids)
+
+
+def iso_z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", ".000Z")
+
+
 def test_sada_collect_and_run_collect(pipeline, tmp_path):
     """``sada collect --platform x --once`` straight to Kafka, and ``sada run --collect x --once``
     through its own local mode, both against the X stand-in."""
@@ -389,12 +475,20 @@ class YouTubeFake:
             "channelId": "UCsada",
         }
         self.results = {"q": ["v1", "v2", "v3", "v4", "v5"], "channel": ["c1", "c2"]}
-        self.quota_once: set[str] = set()
+        # search.list has its own daily bucket; videos.list spends units of the 10,000 a day
+        self.search_limit = 100
+        self.searches = 0
+        self.units = 0
+        self.refused: list[str] = []
         self.rate_limited_once = False
         self.version = 1
         self.hide_likes: set[str] = set()
         self.gone: set[str] = set()
         self.served: dict[str, dict[str, int]] = {}
+
+    def new_day(self) -> None:
+        """Midnight Pacific time: both quotas start over."""
+        self.searches = self.units = 0
 
     def statistics(self, vid: str) -> dict[str, str]:
         n = int(vid[1:]) + (10 if vid.startswith("c") else 0)
@@ -431,8 +525,9 @@ class YouTubeFake:
             query = request.query
             assert query["key"] == "yt-key" and query["type"] == "video" and query["publishedAfter"]
             token = query.get("pageToken")
-            if token in self.quota_once:
-                self.quota_once.discard(token)
+            self.searches += 1
+            if self.searches > self.search_limit:
+                self.refused.append("search")
                 return quota()
             ids = self.results["channel"] if query.get("channelId") == "UCsada" else self.results["q"]
             if "channelId" not in query:
@@ -454,6 +549,10 @@ class YouTubeFake:
 
         async def videos(request: web.Request) -> web.Response:
             assert request.query["key"] == "yt-key"
+            self.units += 1
+            if self.units > 10_000:
+                self.refused.append("videos")
+                return quota()
             if not self.rate_limited_once:
                 self.rate_limited_once = True
                 return web.json_response(
@@ -487,40 +586,48 @@ class YouTubeFake:
         return app_of({"/youtube/v3/search": search, "/youtube/v3/videos": videos})
 
 
-def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
+def test_youtube_search_quota_spent_figures_go_on(pipeline, tmp_path):
     event = tracked_event("yt-poll", "youtube", "UCsada", days_before=2, keywords=["nation digitale"])
     fake = YouTubeFake()
     served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "youtube", "/youtube/v3", "yt-key")
-    # The first pass runs "yesterday", an hour before midnight Pacific time: the quota it
-    # exhausts resets at that midnight, which is already past for the second pass.
+    # The first passes run "yesterday", an hour before midnight Pacific time: the search quota
+    # they exhaust resets at that midnight, which is already past for the last pass.
     midnight = datetime.combine(NOW.astimezone(PACIFIC).date(), clock_time(0), PACIFIC)
     yesterday = midnight - timedelta(hours=1)
     with served:
-        fake.quota_once.add("n2")
+        fake.search_limit = 2  # this project's search bucket is nearly spent: page 3 is refused
         first = one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).status()
-        assert first["state"] == "blocked" and first["rate_limit"]["last_signal"] == "403 quotaExceeded"
-        assert datetime.fromisoformat(first["rate_limit"]["blocked_until"]) == midnight
-        assert first["rate_limit"]["rate_limited"] == 2  # rateLimitExceeded (backed off), then the quota
-        assert first["quota"]["units"] == 3 * 100 + 2
+        assert first["state"] == "idle" and first["rate_limit"]["blocked_until"] is None
+        assert "search quota is spent" in first["last_error"]
+        assert "SADA_YOUTUBE_SEARCH_CALLS_PER_DAY" in first["last_error"]
+        assert first["rate_limit"]["rate_limited"] == 1  # rateLimitExceeded on videos.list, backed off
+        assert first["quota"]["searches"] == 3 and first["quota"]["units"] == 2
+        assert first["quota"]["search_every_s"] == 3600  # nothing left: the next search after the reset
         assert sorted(r.post_id for r in recorder.of("post")) == ["v1", "v2", "v4"]
         assert [r.field for r in recorder.rejected] == ["items.0.snippet.publishedAt"]
+        assert fake.refused == ["search"]  # the channel's search was not even tried
 
-        # Still blocked while the clock has not reached the reset: no request at all.
-        before = len(served.requests)
-        assert one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).state == "blocked"
-        assert len(served.requests) == before
-
-        # After the reset (and a restart): page 3 of the search, then the channel; the videos
-        # read "yesterday" are due again.
+        # Two minutes later, still before the reset: no search, the figures are refreshed.
+        searches = len(served.paths("/youtube/v3/search"))
+        snapshots = len(recorder.of("metrics"))
         fake.version = 2
+        second = one_pass(
+            YouTubePoller, settings, event, recorder, clock=lambda: yesterday + timedelta(minutes=2)
+        )
+        assert len(served.paths("/youtube/v3/search")) == searches
+        assert len(recorder.of("metrics")) == snapshots + 3 and second.state == "idle"
+
+        # After the reset (and a restart): page 3 of the search, then the channel.
+        fake.new_day()
+        fake.version = 3
         fake.hide_likes.add("v1")  # likes hidden: the earlier count stands
         fake.gone.add("v4")
-        second = one_pass(YouTubePoller, settings, event, recorder)
-        assert second.state == "idle"
+        third = one_pass(YouTubePoller, settings, event, recorder)
+        assert third.state == "idle" and third.errors == 0, third.last_error
         searches = served.paths("/youtube/v3/search")
         assert searches[len(searches) - 2]["pageToken"] == "n2" and searches[-1]["channelId"] == "UCsada"
-        assert second.checkpoint.posts["v4"].get("gone") is True
+        assert third.checkpoint.posts["v4"].get("gone") is True
 
     expected = ["c1", "v1", "v2", "v4", "v5"]  # v3 malformed, c2 not about the event
-    assert_stored(pipeline, recorder, fake.served, "yt-poll", "youtube", expected, snapshots=7)
+    assert_stored(pipeline, recorder, fake.served, "yt-poll", "youtube", expected, snapshots=10)
     assert len(dead_letters(pipeline, "yt-poll")) == 1

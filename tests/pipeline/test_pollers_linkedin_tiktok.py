@@ -5,18 +5,39 @@ a deleted post, malformed items; through the real broker and chDB."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import stat
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from harness import RunningPipeline, module_pipeline
-from harness.pollers import NOW, app_of, assert_stored, dead_letters, later, one_pass, stand_in, tracked_event
+from harness import RunningPipeline, Served, module_pipeline
+from harness.pollers import (
+    NOW,
+    Recorder,
+    app_of,
+    assert_stored,
+    dead_letters,
+    later,
+    one_pass,
+    poller_settings,
+    raw_count,
+    stand_in,
+    stored_posts,
+    tracked_event,
+)
 
 from services.collector.pollers.linkedin import LinkedInPoller
+from services.collector.pollers.service import Collection
 from services.collector.pollers.tiktok import TikTokPoller
+from shared.registry import Registry
+from shared.settings import LinkedInSettings, TikTokSettings
 
 ORG = "urn:li:organization:42"
+# The newest LinkedIn version sunset as of 2026-12 (versions live about a year; 202507 is sunset).
+SUNSET_UNTIL = "202511"
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +87,7 @@ class LinkedInFake:
         self.version = 1
         self.no_shares: set[str] = set()
         self.served: dict[str, dict[str, int]] = {}
+        self.versions: list[str] = []
 
     def statistics(self, urn: str) -> dict:
         n, v = int(urn.rsplit(":", 1)[1]), self.version
@@ -92,13 +114,21 @@ class LinkedInFake:
         return totals
 
     def app(self) -> web.Application:
-        def check(request: web.Request) -> None:
+        def refused(request: web.Request) -> web.Response | None:
+            """LinkedIn answers 426 to a version sunset (a year after its release)."""
             assert request.headers["Authorization"] == "Bearer li-token"
-            assert request.headers["LinkedIn-Version"] == "202507"
             assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+            version = request.headers["LinkedIn-Version"]
+            self.versions.append(version)
+            if version <= SUNSET_UNTIL:
+                return web.json_response(
+                    {"status": 426, "message": f"Requested version {version} is not active"}, status=426
+                )
+            return None
 
         async def posts(request: web.Request) -> web.Response:
-            check(request)
+            if answer := refused(request):
+                return answer
             assert request.query["q"] == "author" and request.query["author"] == ORG
             start = int(request.query["start"])
             if self.failures.get(start, 0) > 0:
@@ -110,7 +140,8 @@ class LinkedInFake:
             )
 
         async def statistics(request: web.Request) -> web.Response:
-            check(request)
+            if answer := refused(request):
+                return answer
             if not self.limited_once:  # LinkedIn's 429: no headers, no Retry-After
                 self.limited_once = True
                 return web.Response(status=429)
@@ -199,6 +230,59 @@ class TikTokFake:
         self.no_shares: set[str] = set()
         self.gone: set[str] = set()
         self.served: dict[str, dict[str, int]] = {}
+        # OAuth: the access tokens still valid, the one refresh token that works (it rotates).
+        self.access = {"tt-token"}
+        self.refresh = "rft-0"
+        self.renewals = 0
+        self.refused: list[str] = []  # what a 401 or an invalid_grant answered
+
+    def expire(self) -> None:
+        """Two hours pass: every access token issued so far stops working."""
+        self.access.clear()
+
+    def authorised(self, request: web.Request) -> web.Response | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if token in self.access:
+            return None
+        self.refused.append("access_token_invalid")
+        return web.json_response(
+            {
+                "data": {},
+                "error": {
+                    "code": "access_token_invalid",
+                    "message": "The access token is invalid or not found in the request.",
+                    "log_id": "z",
+                },
+            },
+            status=401,
+        )
+
+    async def token(self, request: web.Request) -> web.Response:
+        """POST /v2/oauth/token/: form-encoded; a refresh token works once (it rotates)."""
+        assert request.content_type == "application/x-www-form-urlencoded"
+        form = await request.post()
+        assert form["client_key"] == "tt-client" and form["client_secret"] == "tt-secret"
+        assert form["grant_type"] == "refresh_token"
+        if form["refresh_token"] != self.refresh:
+            self.refused.append("invalid_grant")
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "Refresh token is invalid.", "log_id": "r"},
+                status=400,
+            )
+        self.renewals += 1
+        access, self.refresh = f"act-{self.renewals}", f"rft-{self.renewals}"
+        self.access.add(access)
+        return web.json_response(
+            {
+                "access_token": access,
+                "expires_in": 7200,
+                "open_id": "open-1",
+                "refresh_expires_in": 15552000,
+                "refresh_token": self.refresh,
+                "scope": "user.info.basic,video.list",
+                "token_type": "Bearer",
+            }
+        )
 
     def counted(self, video: dict, fields: list[str]) -> dict:
         n, v = int(video["id"][-1]), self.version
@@ -216,7 +300,8 @@ class TikTokFake:
 
     def app(self) -> web.Application:
         async def listing(request: web.Request) -> web.Response:
-            assert request.headers["Authorization"] == "Bearer tt-token"
+            if refused := self.authorised(request):
+                return refused
             fields = request.query["fields"].split(",")
             body = await request.json()
             assert body["max_count"] <= 20
@@ -249,7 +334,8 @@ class TikTokFake:
             )
 
         async def query(request: web.Request) -> web.Response:
-            assert request.headers["Authorization"] == "Bearer tt-token"
+            if refused := self.authorised(request):
+                return refused
             fields = request.query["fields"].split(",")
             ids = (await request.json())["filters"]["video_ids"]
             assert len(ids) <= 20
@@ -258,7 +344,10 @@ class TikTokFake:
             ]
             return web.json_response(ok({"videos": found, "cursor": 0, "has_more": False}))
 
-        return app_of({"/v2/video/list/": listing, "/v2/video/query/": query}, method="POST")
+        return app_of(
+            {"/v2/video/list/": listing, "/v2/video/query/": query, "/v2/oauth/token/": self.token},
+            method="POST",
+        )
 
 
 def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
@@ -293,3 +382,127 @@ def test_tiktok_videos_rate_limit_restart_and_query(pipeline, tmp_path):
     expected = sorted([ids[1], ids[2], ids[5], ids[6]])
     assert_stored(pipeline, recorder, fake.served, "tt-poll", "tiktok", expected, snapshots=2 + 2 + 3)
     assert len(dead_letters(pipeline, "tt-poll")) == 1
+
+
+def test_tiktok_token_expires_mid_event_is_renewed_and_the_rotated_refresh_token_kept(pipeline, tmp_path):
+    event = tracked_event("tt-auth")
+    fake = TikTokFake()
+    with Served(fake.app()) as served:
+        options = TikTokSettings(
+            base_url=f"{served.url}/v2",
+            token="tt-token",
+            client_key="tt-client",
+            client_secret="tt-secret",
+            refresh_token="rft-0",
+            token_url=f"{served.url}/v2/oauth/token/",
+        )
+        recorder = Recorder(pipeline)
+        settings = poller_settings(pipeline, tmp_path, tiktok=options)
+        token_file = tmp_path / "tiktok-token.json"
+
+        # Pass 1: the token from the environment works; nothing to renew, nothing written.
+        one_pass(TikTokPoller, settings, event, recorder)
+        assert fake.renewals == 0 and not token_file.exists()
+        first_posts = len(recorder.of("post"))
+        assert first_posts == 4
+
+        # Mid-event the access token expires: the next pass is answered 401, renews with the
+        # refresh token from the environment, and collects on (a new video, every figure due).
+        fake.expire()
+        fake.videos.insert(
+            0,
+            {
+                **fake.videos[0],
+                "id": "730000000000000007",
+                "title": "#Sada2026 jour 7",
+                "create_time": int(NOW.timestamp()),
+            },
+        )
+        fake.version = 2
+        snapshots = len(recorder.of("metrics"))
+        second = one_pass(TikTokPoller, settings, event, recorder, clock=later(2))
+        assert len(recorder.of("metrics")) >= snapshots + first_posts  # every figure due, refreshed
+        assert fake.refused == ["access_token_invalid"] and fake.renewals == 1
+        assert second.errors == 0, second.last_error
+        assert len(recorder.of("post")) == first_posts + 1
+        stored = json.loads(token_file.read_text("utf-8"))
+        assert stored["refresh_token"] == "rft-1" and stored["access_token"] == "act-1"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+        # Two hours later, after a restart: the token is renewed *before* it expires, with the
+        # refresh token of the file (the environment's rft-0 no longer works: it rotated).
+        fake.version = 3
+        snapshots = len(recorder.of("metrics"))
+        third = one_pass(TikTokPoller, settings, event, recorder, clock=later(2 + 120))
+        assert third.errors == 0, third.last_error
+        assert len(recorder.of("metrics")) == snapshots + first_posts + 1
+        assert fake.refused == ["access_token_invalid"] and fake.renewals == 2
+        assert json.loads(token_file.read_text("utf-8"))["refresh_token"] == "rft-2"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+        # The refresh token revoked (the user disconnected the app): the connector stops and
+        # says which variables renew it, without a secret in its status.
+        fake.expire()
+        fake.refresh = "revoked"
+        fourth = one_pass(TikTokPoller, settings, event, recorder, clock=later(2 + 240))
+        assert "invalid_grant" in fake.refused
+        assert "refresh token was refused (invalid_grant)" in fourth.last_error
+        assert "SADA_TIKTOK_REFRESH_TOKEN" in fourth.last_error
+        shown = json.dumps(fourth.status()) + repr(fourth.renewal)
+        assert not any(secret in shown for secret in ("rft-", "act-", "tt-token", "tt-secret"))
+
+    pipeline.drain()
+    assert len(stored_posts(pipeline, "tt-auth")) == first_posts + 1
+    assert raw_count(pipeline, "metrics", "tt-auth") == len(recorder.of("metrics"))
+
+
+def test_linkedin_sunset_version_stops_linkedin_alone(pipeline, tmp_path):
+    """A 426 stops LinkedIn and names SADA_LINKEDIN_VERSION; TikTok, in the same collection,
+    goes on discovering and refreshing; with a current version LinkedIn collects again."""
+    event = tracked_event("li-sunset", "linkedin", ORG)
+    linkedin, tiktok = LinkedInFake(), TikTokFake()
+    linkedin.limited_once = True  # no 429 here
+    registry = Registry(events={event.slug: event})
+    recorder = Recorder(pipeline)
+
+    def run(settings, minutes: int) -> dict[str, dict]:
+        async def go() -> dict[str, dict]:
+            collection = Collection(
+                settings, registry, ["linkedin", "tiktok"], recorder, [event.slug], clock=later(minutes)
+            )
+            async with collection:
+                return {status["connector"]: status for status in await collection.run_once()}
+
+        return asyncio.run(go())
+
+    with Served(linkedin.app()) as li_served, Served(tiktok.app()) as tt_served:
+
+        def settings(v: str):
+            return poller_settings(
+                pipeline,
+                tmp_path,
+                linkedin=LinkedInSettings(base_url=f"{li_served.url}/rest", token="li-token", version=v),
+                tiktok=TikTokSettings(base_url=f"{tt_served.url}/v2", token="tt-token"),
+            )
+
+        sunset = settings("202507")
+        first = run(sunset, 0)
+        assert "LinkedIn version 202507 is sunset (HTTP 426)" in first["linkedin"]["last_error"]
+        assert "set SADA_LINKEDIN_VERSION to a current YYYYMM" in first["linkedin"]["last_error"]
+        assert set(linkedin.versions) == {"202507"} and linkedin.served == {}
+        assert first["tiktok"]["errors"] == 0 and len(recorder.of("post")) == 4
+
+        snapshots = len(recorder.of("metrics"))
+        tiktok.version = 2
+        second = run(sunset, 2)
+        assert "HTTP 426" in second["linkedin"]["last_error"]
+        assert len(recorder.of("metrics")) == snapshots + 4  # TikTok's refresh went on
+
+        assert LinkedInSettings().version > SUNSET_UNTIL  # the default is a current version
+        third = run(settings(LinkedInSettings().version), 4)
+        assert third["linkedin"]["errors"] == 0, third["linkedin"]["last_error"]
+
+    pipeline.drain()
+    posts = stored_posts(pipeline, "li-sunset")
+    assert len([p for p in posts if p.startswith("urn:li:")]) == 4 and len(posts) == 8
+    assert raw_count(pipeline, "metrics", "li-sunset") == len(recorder.of("metrics"))

@@ -6,6 +6,7 @@ not 0), malformed items; through the real broker and chDB."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -27,6 +28,45 @@ INVALID_METRIC = {
         "fbtrace_id": "A1",
     }
 }
+
+
+# What a Video node (a reel) has, and what an Instagram hashtag edge returns (no username):
+# the Graph API refuses any other field with code 100.
+VIDEO_FIELDS = {"id", "description", "created_time", "updated_time", "permalink_url", "length", "title"}
+VIDEO_FIELDS |= {"likes", "comments", "source", "picture", "post_id"}
+HASHTAG_MEDIA_FIELDS = {
+    "id",
+    "caption",
+    "children",
+    "comments_count",
+    "like_count",
+    "media_type",
+    "media_url",
+    "permalink",
+    "timestamp",
+}
+
+
+def asked_fields(request: web.Request) -> list[str]:
+    """The top-level names of a ``fields`` parameter (``likes.summary(true)`` → ``likes``)."""
+    return [re.split(r"[.{(]", name, maxsplit=1)[0] for name in request.query["fields"].split(",")]
+
+
+def unknown_fields(request: web.Request, known: set[str], node: str = "Video") -> web.Response | None:
+    unknown = [name for name in asked_fields(request) if name not in known]
+    if not unknown:
+        return None
+    return web.json_response(
+        {
+            "error": {
+                "message": f"(#100) Tried accessing nonexisting field ({unknown[0]}) on node type ({node})",
+                "type": "OAuthException",
+                "code": 100,
+                "fbtrace_id": "A7",
+            }
+        },
+        status=400,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +102,16 @@ class FacebookFake:
         self.deleted: set[str] = set()
         self.version = 1
         self.served: dict[str, dict[str, int]] = {}
+        self.reels: dict[str, dict] = {}  # video id → {"created_time", "description"}, newest first
+        self.invalidated: int | None = None  # an error_subcode: every call answers code 190
+
+    def reel_counts(self, reel_id: str) -> dict:
+        n, v = int(reel_id[1:]), self.version
+        self.served.setdefault(reel_id, {}).update({"likes": 30 * n + v, "comments": 3 * n + v})
+        return {
+            "likes": {"data": [], "summary": {"total_count": 30 * n + v}},
+            "comments": {"data": [], "summary": {"total_count": 3 * n + v}},
+        }
 
     def counts(self, post_id: str) -> dict:
         n, v = int(post_id.split("_")[1]), self.version
@@ -98,6 +148,59 @@ class FacebookFake:
                 f"&fields=id%2Cmessage&after=a{start + self.PAGE}"
             )
         return body
+
+    def reels_by_ids(self, request: web.Request, ids: list[str]) -> web.Response:
+        return unknown_fields(request, VIDEO_FIELDS) or web.json_response(
+            {p: {"id": p, **self.reel_counts(p)} for p in ids}
+        )
+
+    async def reels_of(self, request: web.Request) -> web.Response:
+        assert request.query["access_token"] == TOKEN
+        if refused := unknown_fields(request, VIDEO_FIELDS):
+            return refused
+        data = [
+            {
+                "id": reel_id,
+                **spec,
+                "permalink_url": f"/reel/{reel_id}/",
+                "length": 12.5,
+                **self.reel_counts(reel_id),
+            }
+            for reel_id, spec in self.reels.items()
+        ]
+        return web.json_response({"data": data, "paging": {"cursors": {"before": "b", "after": "a"}}})
+
+    async def video_insights(self, request: web.Request) -> web.Response:
+        assert request.query["access_token"] == TOKEN
+        reel_id, metrics = request.match_info["video"], request.query["metric"].split(",")
+        n, v = int(reel_id[1:]), self.version
+        values = {"blue_reels_play_count": 5000 * n + v, "post_impressions_unique": 2000 * n + v}
+        if any(m not in values for m in metrics):
+            return web.json_response(INVALID_METRIC, status=400)
+        names = {"blue_reels_play_count": "views", "post_impressions_unique": "reach"}
+        self.served.setdefault(reel_id, {}).update({names[m]: values[m] for m in metrics})
+        return web.json_response(
+            {"data": [{"name": m, "period": "lifetime", "values": [{"value": values[m]}]} for m in metrics]}
+        )
+
+    @web.middleware
+    async def invalidated_answer(self, request: web.Request, handler):
+        if self.invalidated is None:
+            return await handler(request)
+        return web.json_response(
+            {
+                "error": {
+                    "message": "Error validating access token: The session has been invalidated "
+                    "because the user changed their password or Facebook has changed the session "
+                    "for security reasons.",
+                    "type": "OAuthException",
+                    "code": 190,
+                    "error_subcode": self.invalidated,
+                    "fbtrace_id": "A9",
+                }
+            },
+            status=400,
+        )
 
     def app(self) -> web.Application:
         usage = {"X-App-Usage": json.dumps({"call_count": 28, "total_cputime": 25, "total_time": 25})}
@@ -136,6 +239,8 @@ class FacebookFake:
         async def by_ids(request: web.Request) -> web.Response:
             check_token(request)
             ids = request.query["ids"].split(",")
+            if all(p in self.reels for p in ids):
+                return self.reels_by_ids(request, ids)
             if any(p in self.deleted for p in ids):
                 return web.json_response(
                     {"error": {"message": "(#100) Object does not exist", "code": 100}}, status=400
@@ -187,14 +292,18 @@ class FacebookFake:
                 headers=usage,
             )
 
-        return app_of(
+        app = app_of(
             {
                 f"{self.base}/": by_ids,
                 f"{self.base}/{{page}}/posts": posts,
+                f"{self.base}/{{page}}/video_reels": self.reels_of,
+                f"{self.base}/{{video}}/video_insights": self.video_insights,
                 f"{self.base}/{{post}}/insights": insights,
                 f"{self.base}/{{post}}": one,
             }
         )
+        app.middlewares.append(self.invalidated_answer)
+        return app
 
 
 def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
@@ -325,10 +434,17 @@ class InstagramFake:
             if self.failures.get(after, 0) > 0:
                 self.failures[after] -= 1
                 return web.Response(status=502)
+            if refused := unknown_fields(request, HASHTAG_MEDIA_FIELDS, "ShadowIGMediaForHashtag"):
+                return refused
             ids = list(self.media)
             start = int(after[1:]) if after else 0
             chunk = ids[start : start + self.PAGE]
-            body: dict = {"data": [self.counted(m, self.media[m]) for m in chunk]}
+            fields = set(asked_fields(request))
+            body: dict = {
+                "data": [
+                    {k: v for k, v in self.counted(m, self.media[m]).items() if k in fields} for m in chunk
+                ]
+            }
             if start + self.PAGE < len(ids):
                 body["paging"] = {
                     "cursors": {"after": f"c{start + self.PAGE}"},
@@ -412,3 +528,36 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
         "SELECT countIf(shares IS NOT NULL) AS n FROM metrics WHERE event = 'ig-poll'"
     )
     assert shares == [{"n": 0}]  # an empty insights list is "not reported", never 0
+
+
+def test_facebook_reels_and_an_invalidated_token(pipeline, tmp_path):
+    """Reels come from video_reels (posts does not list them) with their own figures; a token
+    invalidated (code 190) stops the connector and names the variable to renew it."""
+    event = tracked_event("fb-reels", "facebook", "1067")
+    fake = FacebookFake()
+    fake.reels = {
+        "r1": {"created_time": graph_time(3), "description": "Le direct du #Sada2026 en 30 secondes"},
+        "r2": {"created_time": graph_time(6), "description": "Recette du jour"},  # not about the event
+    }
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "facebook", "/v23.0", TOKEN)
+    fake.url = served.url
+    with served:
+        first = one_pass(FacebookPoller, settings, event, recorder)
+        assert first.errors == 0, first.last_error
+        reel = next(r for r in recorder.of("post") if r.post_id == "r1")
+        assert (reel.media, reel.url) == ("video", "https://www.facebook.com/reel/r1/")
+        assert sorted(r.post_id for r in recorder.of("post")) == ["1067_1", "1067_2", "1067_5", "r1"]
+
+        fake.version = 2
+        second = one_pass(FacebookPoller, settings, event, recorder, clock=later(2))
+        asked = served.paths("/v23.0/r1/video_insights")
+        assert [q["metric"] for q in asked] == ["blue_reels_play_count,post_impressions_unique"]
+        assert not any(key.startswith("reel:") for key in second.checkpoint.dropped_metrics)
+
+        fake.invalidated = 460
+        third = one_pass(FacebookPoller, settings, event, recorder, clock=later(4))
+        assert "the Meta token was invalidated (code 190/subcode 460)" in third.last_error
+        assert "renew it: set SADA_FACEBOOK_TOKEN" in third.last_error and TOKEN not in third.last_error
+
+    expected = ["1067_1", "1067_2", "1067_5", "r1"]
+    assert_stored(pipeline, recorder, fake.served, "fb-reels", "facebook", expected, snapshots=4 + 4)

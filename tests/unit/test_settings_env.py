@@ -58,7 +58,25 @@ def test_defaults_and_the_variables_messages_name(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     settings = Settings()
     assert settings.x.base_url == "https://api.x.com/2" and not settings.x.enabled()
-    assert settings.linkedin.version == "202507" and settings.polling.interval_s == 60
+    assert settings.linkedin.version == "202607" and settings.polling.interval_s == 60
     assert settings.x.switch() == "SADA_X_TOKEN" and settings.press.switch() == "SADA_PRESS_OUTLETS"
     assert settings.meta.env("app_secret") == "SADA_META_APP_SECRET"
     assert revealed(None) == "" and revealed(SecretStr("s")) == "s"
+
+
+def test_token_renewal_variables(monkeypatch):
+    """TikTok runs on a refresh token alone (client key and secret with it); LinkedIn reads its
+    refresh settings under its own prefix."""
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SADA_TIKTOK_CLIENT_KEY", "tt-client")
+    monkeypatch.setenv("SADA_TIKTOK_CLIENT_SECRET", "tt-secret")
+    assert not Settings().tiktok.enabled()  # no token, no refresh token
+    monkeypatch.setenv("SADA_TIKTOK_REFRESH_TOKEN", "rft")
+    monkeypatch.setenv("SADA_LINKEDIN_CLIENT_ID", "li-client")
+    monkeypatch.setenv("SADA_LINKEDIN_REFRESH_TOKEN", "li-rft")
+    settings = Settings()
+    assert settings.tiktok.enabled() and settings.tiktok.renewable()
+    assert settings.linkedin.client_id == "li-client"
+    assert revealed(settings.linkedin.refresh_token) == "li-rft"
+    assert "rft" not in repr(settings.tiktok) and "li-rft" not in repr(settings.linkedin)

@@ -101,10 +101,12 @@ class Requests:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        form: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """One API call: waits out rate limits, retries network errors and 5xx with backoff,
-        returns any other answer for the connector to read."""
+        returns any other answer for the connector to read. ``body`` is sent as JSON, ``form``
+        form-encoded (OAuth token calls: neither is ever logged)."""
         attempts, limited = 0, 0
         shown = without_query(url)
         while True:
@@ -118,6 +120,7 @@ class Requests:
                     url,
                     params=params,
                     json=body,
+                    data=dict(form) if form is not None else None,
                     headers=headers,
                     timeout=aiohttp.ClientTimeout(total=self.polling.timeout_s),
                 ) as answer:

@@ -4,8 +4,10 @@ professional accounts' own media, with insights for the latter.
 - **Hashtags**: ``GET /ig_hashtag_search?user_id=…&q=<tag>`` once per tag (the id is kept in
   the checkpoint: an account may look up 30 distinct hashtags per 7 days), then
   ``GET /{hashtag-id}/recent_media?user_id=…&fields=…&limit=50`` following the ``after``
-  cursor. Instagram gives no figures by id for other accounts' media, so a hashtag post's
-  like and comment counts are read again whenever it shows up in ``recent_media`` and is due.
+  cursor, asking only for the fields that edge returns (PLATFORMS.md, Field notes, "Edges that
+  miss content": no ``username``, so a hashtag post has no account or author). Instagram
+  gives no figures by id for other accounts' media, so a hashtag post's like and comment
+  counts are read again whenever it shows up in ``recent_media`` and is due.
   ``user_id`` is ``SADA_INSTAGRAM_USER_ID``, else the first of ``accounts.instagram``.
 - **Own media** (``accounts.instagram``): ``GET /{ig-user-id}/media?fields=…&limit=50``,
   newest first, until the newest media of the previous pass; those about the event
@@ -16,7 +18,7 @@ professional accounts' own media, with insights for the latter.
 | format v1 | Instagram |
 |---|---|
 | post_id, created_at, text, url | id, timestamp, caption, permalink |
-| account, author | username |
+| account, author | username (own media only: the hashtag edge cannot return it) |
 | media | IMAGE → image, VIDEO (and reels) → video, CAROUSEL_ALBUM → carousel |
 | likes, comments | like_count, comments_count; insights likes, comments for own media |
 | views, reach, shares, saves | insights views, reach, shares, saved (own media) |
@@ -31,7 +33,7 @@ from typing import Any
 from services.collector import mapping
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.facebook import strip_token
-from services.collector.pollers.limits import Blocked, PollError
+from services.collector.pollers.limits import Blocked, PollError, Stopped
 from services.collector.pollers.listing import Listing
 from services.collector.pollers.meta import MetaPoller, counters_from
 from services.collector.pollers.schedule import iso
@@ -39,6 +41,9 @@ from services.collector.pollers.schedule import iso
 MEDIA_FIELDS = (
     "id,media_type,media_product_type,caption,permalink,timestamp,username,like_count,comments_count"
 )
+# What the hashtag edges return (ig-hashtag/recent-media: "You cannot request the username
+# field"; asking for it, or another field the edge lacks, fails the whole call with code 100).
+HASHTAG_FIELDS = "id,media_type,caption,permalink,timestamp,like_count,comments_count"
 MEDIA_KINDS = {"IMAGE": "image", "VIDEO": "video", "REELS": "video", "CAROUSEL_ALBUM": "carousel"}
 INSIGHTS = (
     ("views", "views"),
@@ -114,7 +119,7 @@ class InstagramPoller(
         key = f"hashtag:{name}"
         after = mapping.as_dict(self.checkpoint.cursors.get(key)).get("after")
         while True:
-            params: dict[str, Any] = {"user_id": self.user_id, "fields": MEDIA_FIELDS, "limit": 50}
+            params: dict[str, Any] = {"user_id": self.user_id, "fields": HASHTAG_FIELDS, "limit": 50}
             if after:
                 params["after"] = after
             body = await self.get(f"{self.url}/{hashtag_id}/recent_media", **params)
@@ -177,7 +182,7 @@ class InstagramPoller(
             kind = str(self.checkpoint.posts.get(media_id, {}).get("type", ""))
             try:
                 values = await self.insights(media_id, [metric for metric, _ in INSIGHTS], scope=kind)
-            except Blocked:
+            except (Blocked, Stopped):
                 raise
             except PollError as exc:
                 self.fail("metric", f"insights of {media_id}: {exc}")

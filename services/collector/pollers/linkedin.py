@@ -14,6 +14,16 @@ share statistics.
 - **Limits**: daily and unpublished; a 429 has no headers, so the poller backs off
   exponentially (``SADA_POLL_BACKOFF_INITIAL_S`` doubling up to ``SADA_POLL_BACKOFF_MAX_S``).
 - Headers: ``LinkedIn-Version: SADA_LINKEDIN_VERSION``, ``X-Restli-Protocol-Version: 2.0.0``.
+- **Versions expire** (PLATFORMS.md, Field notes, "API versions expire"): a version is sunset
+  about a year after its release and then answers HTTP 426; 202507 is sunset. The default is
+  202607 (July 2026, the latest release the versioning page listed when checked, 2026-12:
+  learn.microsoft.com/linkedin/marketing/versioning), supported until about July 2027. A 426
+  stops the connector (:class:`~.limits.Stopped`) naming ``SADA_LINKEDIN_VERSION``.
+- **Tokens** (Field notes, "Tokens expire"): member tokens last 60 days; programmatic refresh
+  is for approved partners. With ``SADA_LINKEDIN_REFRESH_TOKEN`` (and the app's
+  ``SADA_LINKEDIN_CLIENT_ID`` / ``SADA_LINKEDIN_CLIENT_SECRET``) the access token is renewed
+  (``grant_type=refresh_token`` at ``SADA_LINKEDIN_TOKEN_URL``) before it expires and on a
+  401; without, a 401 stops the connector naming ``SADA_LINKEDIN_TOKEN``.
 
 | format v1 | LinkedIn |
 |---|---|
@@ -37,15 +47,24 @@ from urllib.parse import quote
 from yarl import URL
 
 from services.collector import mapping
+from services.collector.pollers.checkpoint import state_dir
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
-from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.limits import ApiError, PollError, Stopped
 from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
+from services.collector.pollers.tokens import Grant, Renewal, latest_access, read_grant
 from shared.chunks import chunked
-from shared.settings import LinkedInSettings, revealed
+from shared.settings import LinkedInSettings, Settings, revealed
 
 PAGE = 50
+TOKEN_FILE = "linkedin-token.json"
+SUNSET = 426  # "Version Header is Deprecated"
+RENEW = (
+    "renew it: set SADA_LINKEDIN_TOKEN to a new access token (member tokens last 60 days), or "
+    "SADA_LINKEDIN_REFRESH_TOKEN with SADA_LINKEDIN_CLIENT_ID and SADA_LINKEDIN_CLIENT_SECRET "
+    "where LinkedIn granted refresh tokens"
+)
 STATISTICS = {
     "impressions": "impressionCount",
     "reach": "uniqueImpressionsCount",
@@ -61,10 +80,21 @@ def organisation(account: str) -> str:
     return account if account.startswith("urn:") else f"urn:li:organization:{account}"
 
 
-def api_headers(options: LinkedInSettings) -> dict[str, str]:
+def refresh_token(options: LinkedInSettings) -> str:
+    """The refresh token renewals start from: only where LinkedIn granted programmatic refresh."""
+    return revealed(options.refresh_token) if options.client_id and revealed(options.client_secret) else ""
+
+
+def current_token(settings: Settings) -> str:
+    """The access token the poller sends now (renewed ones are kept in the state dir)."""
+    options = settings.linkedin
+    return latest_access(state_dir(settings) / TOKEN_FILE, revealed(options.token), refresh_token(options))
+
+
+def api_headers(options: LinkedInSettings, token: str) -> dict[str, str]:
     """What every call to LinkedIn's REST API sends (the poller's and the export import's)."""
     return {
-        "Authorization": f"Bearer {revealed(options.token)}",
+        "Authorization": f"Bearer {token}",
         "LinkedIn-Version": options.version,
         "X-Restli-Protocol-Version": "2.0.0",
     }
@@ -93,9 +123,38 @@ def media_kind(content: dict) -> str:
 class LinkedInPoller(
     Poller, connector="linkedin", options=lambda s: s.linkedin, every=timedelta(minutes=5), batch=20
 ):
+    _renewal: Renewal | None = None
+
+    def headers(self, token: str) -> dict[str, str]:
+        return api_headers(self.settings.linkedin, token)
+
     @property
-    def headers(self) -> dict[str, str]:
-        return api_headers(self.settings.linkedin)
+    def renewal(self) -> Renewal:
+        """The connector's token; renewable only where a refresh token is configured."""
+        if self._renewal is None:
+            self._renewal = Renewal(
+                "linkedin",
+                state_dir(self.settings) / TOKEN_FILE,
+                self.token,
+                refresh_token(self.settings.linkedin),
+                self.exchange,
+                self.clock,
+            )
+        return self._renewal
+
+    async def exchange(self, refresh_token: str) -> Grant:
+        options = self.settings.linkedin
+        response = await self.request(
+            "POST",
+            options.token_url,
+            form={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": options.client_id,
+                "client_secret": revealed(options.client_secret),
+            },
+        )
+        return read_grant(response.json(), self.clock(), "LinkedIn", RENEW)
 
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status != 429:
@@ -103,12 +162,29 @@ class LinkedInPoller(
         return self.retry_after(response) or self.backoff("429 (LinkedIn sends no reset time)")
 
     async def get(self, path_and_query: str) -> dict[str, Any]:
-        response = await self.request(
-            "GET", URL(f"{self.url}/{path_and_query}", encoded=True), headers=self.headers
-        )
+        renewed = False
+        while True:
+            token = await self.renewal.token()
+            response = await self.request(
+                "GET", URL(f"{self.url}/{path_and_query}", encoded=True), headers=self.headers(token)
+            )
+            if response.status == 401 and self.renewal.renewable and not renewed:
+                await self.renewal.renew(token)
+                renewed = True
+                continue
+            break
         body = response.json()
         if response.status == 200 and isinstance(body, dict):
             return body
+        version = self.settings.linkedin.version
+        if response.status == SUNSET:
+            raise Stopped(
+                f"LinkedIn version {version} is sunset (HTTP 426)",
+                "set SADA_LINKEDIN_VERSION to a current YYYYMM (see "
+                "learn.microsoft.com/linkedin/marketing/versioning)",
+            )
+        if response.status == 401:
+            raise Stopped("the LinkedIn access token was refused (HTTP 401)", RENEW)
         body = mapping.as_dict(body)
         raise ApiError(
             response.status, str(body.get("message") or response.text[:200]), body.get("serviceErrorCode")

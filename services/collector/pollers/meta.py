@@ -12,6 +12,12 @@ error shape and insights metrics probed one by one (PLATFORMS.md).
   remembered in the checkpoint (``dropped_metrics``, with Meta's message), unless every metric
   fails, which says the post is the problem, not the metrics. An empty ``values`` list means
   "no data", never 0.
+- **Invalidated tokens** (PLATFORMS.md, Field notes, "Tokens expire"): Page tokens from a
+  long-lived user token do not expire but are invalidated by a password change, a revoked
+  permission or a session logged out; every such answer is error code 190 (``OAuthException``,
+  with an ``error_subcode`` such as 460 or 463 saying why). Nothing renews that without a
+  person: the connector stops (:class:`~.limits.Stopped`) naming the subcode and the variable
+  to set (``SADA_FACEBOOK_TOKEN`` / ``SADA_INSTAGRAM_TOKEN``).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 
 from services.collector.mapping import as_dict, as_list, counter
 from services.collector.pollers.http import Response
-from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.limits import ApiError, PollError, Stopped
 from services.collector.pollers.poller import Poller
 from shared.events import COUNTERS
 
@@ -31,6 +37,7 @@ USAGE_HEADERS = ("x-app-usage", "x-page-usage", "x-business-use-case-usage")
 NEAR_LIMIT = 95.0
 PAUSE_NEAR_LIMIT = timedelta(minutes=5)
 INVALID_PARAMETER = 100
+INVALID_TOKEN = 190
 
 
 def usage(headers: dict[str, str] | Any) -> tuple[float | None, float]:
@@ -86,12 +93,19 @@ class MetaPoller(Poller):
             self.limit.last_signal = f"usage at {percent:.0f} %"
         return None
 
-    @staticmethod
-    def check(response: Response) -> dict[str, Any]:
+    def check(self, response: Response) -> dict[str, Any]:
         body = response.json()
         if response.status == 200 and isinstance(body, dict) and "error" not in body:
             return body
         error = as_dict(as_dict(body).get("error"))
+        if error.get("code") == INVALID_TOKEN:
+            subcode = error.get("error_subcode")
+            variable = self.connection.switch()
+            raise Stopped(
+                f"the Meta token was invalidated (code 190/subcode {subcode if subcode else 'none'})",
+                f"renew it: set {variable} to a new {self.platform} token (a Page token from a "
+                "long-lived user token does not expire until the password or permissions change)",
+            )
         raise ApiError(response.status, str(error.get("message") or response.text[:200]), error.get("code"))
 
     async def get(self, url: str, **params: Any) -> dict[str, Any]:
@@ -99,7 +113,9 @@ class MetaPoller(Poller):
 
     # -- insights ---------------------------------------------------------------------------
 
-    async def insights(self, object_id: str, metrics: list[str], scope: str = "") -> dict[str, int | None]:
+    async def insights(
+        self, object_id: str, metrics: list[str], scope: str = "", edge: str = "insights"
+    ) -> dict[str, int | None]:
         """Lifetime values of ``metrics`` for one post (name → value, None = no data). Metrics
         dropped before are not asked; see the module's docstring for the probing."""
 
@@ -113,7 +129,7 @@ class MetaPoller(Poller):
         values: dict[str, int | None] = {}
         refused: dict[str, str] = {}
         try:
-            return await self._insights(object_id, wanted)
+            return await self._insights(object_id, wanted, edge)
         except ApiError as exc:
             if exc.code != INVALID_PARAMETER:
                 raise
@@ -121,7 +137,7 @@ class MetaPoller(Poller):
                 refused[wanted[0]] = str(exc)
         for metric in wanted if not refused else []:
             try:
-                values.update(await self._insights(object_id, [metric]))
+                values.update(await self._insights(object_id, [metric], edge))
             except ApiError as exc:
                 if exc.code != INVALID_PARAMETER:
                     self.fail("metric", f"{metric} of {object_id}: {exc}")
@@ -136,8 +152,8 @@ class MetaPoller(Poller):
             self.fail("metric", f"{metric} dropped: {reason}")
         return values
 
-    async def _insights(self, object_id: str, metrics: list[str]) -> dict[str, int | None]:
-        body = await self.get(f"{self.url}/{object_id}/insights", metric=",".join(metrics), period="lifetime")
+    async def _insights(self, object_id: str, metrics: list[str], edge: str) -> dict[str, int | None]:
+        body = await self.get(f"{self.url}/{object_id}/{edge}", metric=",".join(metrics), period="lifetime")
         values: dict[str, int | None] = {}
         for item in map(as_dict, as_list(body.get("data"))):
             name = item.get("name")

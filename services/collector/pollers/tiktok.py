@@ -10,6 +10,12 @@
   video no longer returned is no longer asked for.
 - **Errors and limits**: every answer carries ``error.code`` (``ok`` or the reason); 600
   requests a minute, a 429 ``rate_limit_exceeded`` backs off exponentially.
+- **Tokens** (PLATFORMS.md, Field notes, "Tokens expire"): a user access token lives 2 hours.
+  With ``SADA_TIKTOK_CLIENT_KEY``, ``SADA_TIKTOK_CLIENT_SECRET`` and
+  ``SADA_TIKTOK_REFRESH_TOKEN`` set, the poller renews it before it expires and when an answer
+  is 401 / ``access_token_invalid``, and keeps the rotated refresh token after every use
+  (:mod:`.tokens`). Without them, or when the refresh token itself is refused, the connector
+  stops (:class:`~.limits.Stopped`) naming the variables to set.
 
 | format v1 | TikTok |
 |---|---|
@@ -26,45 +32,101 @@ from functools import partial
 from typing import Any
 
 from services.collector import mapping
+from services.collector.pollers.checkpoint import state_dir
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
-from services.collector.pollers.limits import ApiError
+from services.collector.pollers.limits import ApiError, Stopped
 from services.collector.pollers.listing import Listing, as_stored
 from services.collector.pollers.poller import Poller
+from services.collector.pollers.tokens import Grant, Renewal, read_grant
+from shared.settings import revealed
 
 LIST_FIELDS = (
     "id,create_time,title,video_description,share_url,view_count,like_count,comment_count,share_count"
 )
 QUERY_FIELDS = "id,view_count,like_count,comment_count,share_count"
 PAGE = 20
+# The answers that say the access token is no longer good (HTTP 401 carries one of them).
+TOKEN_REFUSED = {"access_token_invalid", "access_token_expired"}
+RENEW = (
+    "authorise the app again and set SADA_TIKTOK_REFRESH_TOKEN (with SADA_TIKTOK_CLIENT_KEY and "
+    "SADA_TIKTOK_CLIENT_SECRET) to renew access tokens by themselves, or set SADA_TIKTOK_TOKEN anew"
+)
 
 
 class TikTokPoller(
     Poller, connector="tiktok", options=lambda s: s.tiktok, every=timedelta(minutes=5), batch=20
 ):
+    _renewal: Renewal | None = None
+
     def rate_limit_wait(self, response: Response) -> float | None:
         code = mapping.as_dict(mapping.as_dict(response.json()).get("error")).get("code")
         if response.status != 429 and code != "rate_limit_exceeded":
             return None
         return self.retry_after(response) or self.backoff(f"{response.status} {code or ''}".strip())
 
-    async def call(self, path: str, fields: str, body: dict[str, Any]) -> dict[str, Any]:
+    # -- the access token --------------------------------------------------------------------
+
+    @property
+    def renewal(self) -> Renewal:
+        """The connector's token state (one file for every event's poller)."""
+        if self._renewal is None:
+            options = self.settings.tiktok
+            refresh = revealed(options.refresh_token) if options.renewable() else ""
+            self._renewal = Renewal(
+                "tiktok",
+                state_dir(self.settings) / "tiktok-token.json",
+                self.token,
+                refresh,
+                self.exchange,
+                self.clock,
+            )
+        return self._renewal
+
+    async def exchange(self, refresh_token: str) -> Grant:
+        """TikTok's refresh call: form-encoded, answers a new access and refresh token."""
+        options = self.settings.tiktok
         response = await self.request(
             "POST",
-            f"{self.url}/{path}",
-            params={"fields": fields},
-            body=body,
-            headers={"Authorization": f"Bearer {self.token}"},
+            options.token_url,
+            form={
+                "client_key": options.client_key,
+                "client_secret": revealed(options.client_secret),
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+            },
+            headers={"Cache-Control": "no-cache"},
         )
-        answer = mapping.as_dict(response.json())
-        error = mapping.as_dict(answer.get("error"))
-        if response.status == 200 and error.get("code", "ok") == "ok":
-            return mapping.as_dict(answer.get("data"))
-        raise ApiError(
-            response.status,
-            str(error.get("message") or error.get("code") or response.text[:200]),
-            error.get("code"),
-        )
+        return read_grant(response.json(), self.clock(), "TikTok", RENEW)
+
+    # -- calls --------------------------------------------------------------------------------
+
+    async def call(self, path: str, fields: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One Display API call; a refused access token is renewed once and the call repeated."""
+        renewed = False
+        while True:
+            token = await self.renewal.token()
+            response = await self.request(
+                "POST",
+                f"{self.url}/{path}",
+                params={"fields": fields},
+                body=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            answer = mapping.as_dict(response.json())
+            error = mapping.as_dict(answer.get("error"))
+            code = error.get("code", "ok")
+            if response.status == 200 and code == "ok":
+                return mapping.as_dict(answer.get("data"))
+            if response.status == 401 or code in TOKEN_REFUSED:
+                if self.renewal.renewable and not renewed:
+                    await self.renewal.renew(token)
+                    renewed = True
+                    continue
+                raise Stopped(f"the TikTok access token was refused (HTTP {response.status} {code})", RENEW)
+            raise ApiError(
+                response.status, str(error.get("message") or code or response.text[:200]), error.get("code")
+            )
 
     def figures(self, video: dict, observed: str) -> dict | None:
         values = {

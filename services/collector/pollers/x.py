@@ -12,6 +12,13 @@
   the next call waits until the reset; a 429 (or legacy code 88) waits until the reset, or
   backs off exponentially without one.
 - **Tracked accounts** (``from:``) count only for posts about the event (see ``Poller.belongs``).
+- **Search covers 7 days** (PLATFORMS.md, Field notes, "Quotas"): recent search accepts a
+  ``since_id``/``start_time`` within the last 7 days only; an older ``since_id`` answers 400 for
+  ever. The cursor keeps the creation time of its ``since_id`` (``since_at``; for a cursor
+  written before, the time inside the id: X ids are snowflakes, ``(id >> 22) + 1288834974657``
+  ms since the Unix epoch). A ``since_id`` older than 7 days less :data:`STALE_MARGIN` is dropped
+  with its ``next_token`` and the search asks ``start_time`` = now − 7 days + the margin
+  (or the event's start when later): what was published in between is out of X's reach anyway.
 
 | format v1 | X |
 |---|---|
@@ -27,6 +34,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -40,8 +48,13 @@ from services.collector.pollers.poller import Poller
 from services.collector.pollers.schedule import iso
 from shared.registry import Event
 
+log = logging.getLogger("sada.collector.pollers")
+
 QUERY_LIMIT = 512
 SEARCH_WINDOW = timedelta(days=7)
+# How far inside the 7 days a replacement start_time is (the request takes a moment to arrive).
+STALE_MARGIN = timedelta(minutes=5)
+TWITTER_EPOCH_MS = 1288834974657
 SEARCH_FIELDS = {
     "tweet.fields": "created_at,public_metrics,lang,entities,author_id,attachments",
     "expansions": "author_id,attachments.media_keys",
@@ -86,6 +99,20 @@ def newer_id(a: str | None, b: str | None) -> str | None:
     if not b or not str(b).isdigit():
         return a
     return a if int(a) >= int(b) else b
+
+
+def snowflake_time(post_id: str | None) -> datetime | None:
+    """The creation time inside an X id (a snowflake), None for anything else."""
+    if not post_id or not str(post_id).isdigit():
+        return None
+    return datetime.fromtimestamp(((int(post_id) >> 22) + TWITTER_EPOCH_MS) / 1000, UTC)
+
+
+def later_time(a: str | None, b: str | None) -> str | None:
+    """The later of two ISO times (either may be missing)."""
+    times = [(mapping.parse_time(t), t) for t in (a, b) if t]
+    found = [(parsed, t) for parsed, t in times if parsed is not None]
+    return max(found)[1] if found else None
 
 
 class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
@@ -221,6 +248,17 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
             return iso(start)
         return None
 
+    def stale(self, since_id: str, since_at: str | None) -> bool:
+        """Whether X would refuse ``since_id``: created more than 7 days (less the margin) ago."""
+        created = mapping.parse_time(since_at) if since_at else snowflake_time(since_id)
+        return created is None or created < self.clock() - SEARCH_WINDOW + STALE_MARGIN
+
+    def window_start(self) -> str:
+        """The earliest ``start_time`` X takes now (or the event's start when later)."""
+        earliest = self.clock() - SEARCH_WINDOW + STALE_MARGIN
+        start = self.event.start
+        return iso(start if start is not None and earliest < start < self.clock() else earliest)
+
     async def discover(self) -> None:
         queries = search_queries(self.event)
         if not queries:
@@ -234,12 +272,25 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
         key = f"search:{query}"
         state = dict(self.checkpoint.cursors.get(key) or {})
         since_id, next_token, pending = state.get("since_id"), state.get("next_token"), state.get("pending")
+        since_at, pending_at = state.get("since_at"), state.get("pending_at")
+        start_time = state.get("start_time") if next_token else None  # a window pass under way
+        if start_time and self.stale("", start_time):
+            start_time, next_token = self.window_start(), None
+        if since_id and self.stale(since_id, since_at):
+            start_time = self.window_start()
+            log.info(
+                "x search %r: since_id %s is older than X's 7 days; asking start_time=%s instead",
+                query,
+                since_id,
+                start_time,
+            )
+            since_id = since_at = next_token = None  # a next_token belongs to the old since_id
         while True:
             params: dict[str, Any] = {"query": query, "max_results": 100, **SEARCH_FIELDS}
             if since_id:
                 params["since_id"] = since_id
-            elif self.start_time():
-                params["start_time"] = self.start_time()
+            elif start_time or self.start_time():
+                params["start_time"] = start_time or self.start_time()
             if next_token:
                 params["next_token"] = next_token
             body = self.check(
@@ -249,14 +300,30 @@ class XPoller(Poller, connector="x", options=lambda s: s.x, batch=100):
             )
             meta = mapping.as_dict(body.get("meta"))
             pending = newer_id(pending, meta.get("newest_id"))
-            for tweet in mapping.as_list(body.get("data")):
-                pending = newer_id(pending, str(mapping.as_dict(tweet).get("id", "")))
+            for tweet in map(mapping.as_dict, mapping.as_list(body.get("data"))):
+                pending = newer_id(pending, str(tweet.get("id", "")))
+                created = tweet.get("created_at")
+                pending_at = later_time(pending_at, created if isinstance(created, str) else None)
             next_token = meta.get("next_token") if isinstance(meta.get("next_token"), str) else None
-            cursor = (
-                {"since_id": since_id, "next_token": next_token, "pending": pending}
-                if next_token
-                else {"since_id": newer_id(since_id, pending)}
-            )
+            if next_token:
+                cursor = {
+                    "since_id": since_id,
+                    "since_at": since_at,
+                    "next_token": next_token,
+                    "pending": pending,
+                    "pending_at": pending_at,
+                    "start_time": start_time,
+                }
+            else:
+                newest = newer_id(since_id, pending)
+                cursor = {
+                    "since_id": newest,
+                    "since_at": pending_at if newest == pending and newest != since_id else since_at,
+                }
+                if start_time and not newest:
+                    cursor = None  # nothing in X's 7 days: the next pass starts over from the window
+            if cursor is not None:
+                cursor = {k: v for k, v in cursor.items() if v is not None}
             await self.take(self.entries(body), {key: cursor})
             if not next_token:
                 return

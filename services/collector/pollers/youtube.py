@@ -8,10 +8,18 @@
   the newest one seen; a pass in progress keeps its ``pageToken`` in the checkpoint.
 - **Figures**: ``GET /videos`` again, 50 ids per call; a video that is no longer returned
   (deleted, made private) is no longer asked for.
-- **Quota**: 10,000 units a day (search 100, videos 1; the status counts them). A
-  ``403 quotaExceeded`` blocks the connector until midnight Pacific time, when the quota
-  resets; ``rateLimitExceeded`` and 429 back off exponentially. Searches run every 30 minutes
-  (``discover_every``), the figures on the refresh schedule.
+- **Quota** (PLATFORMS.md, Field notes, "Quotas"; developers.google.com/youtube/v3/
+  determine_quota_cost, checked 2026-12): ``search.list`` has its own bucket, 100 calls a day
+  by default (``SADA_YOUTUBE_SEARCH_CALLS_PER_DAY``), apart from the 10,000 units a day of the
+  other methods (``videos.list`` costs 1). Both reset at midnight Pacific time. The calls are
+  counted per connector in ``<state dir>/youtube-quota.json`` (every event's poller shares the
+  project's quota). A spent search bucket (counted, or a ``403 quotaExceeded`` on a search)
+  stops the *searches* only (:class:`~.limits.Stopped`, ``scope="search"``, until the reset):
+  the figures go on through ``videos.list``. A ``quotaExceeded`` on ``videos.list`` blocks the
+  connector until the reset; ``rateLimitExceeded`` and 429 back off exponentially.
+- **Search cadence**: the search calls left today are spread over the rest of the day
+  (:meth:`YouTubePoller.search_interval`), never more often than every 5 minutes; the figures
+  follow the refresh schedule.
 - Counts are strings in the API; a count YouTube hides (likes on some videos) is "not reported".
 
 | format v1 | YouTube |
@@ -32,16 +40,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.collector import mapping
+from services.collector.mapping import parse_time
+from services.collector.pollers.checkpoint import state_dir
 from services.collector.pollers.entries import Entry, entry
 from services.collector.pollers.http import Response
-from services.collector.pollers.limits import ApiError, PollError
+from services.collector.pollers.limits import ApiError, PollError, Stopped
 from services.collector.pollers.poller import Poller
 from services.collector.pollers.schedule import iso
+from services.collector.pollers.tokens import StateFile
 from shared.chunks import chunked
 
 QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
-SEARCH_COST, VIDEOS_COST = 100, 1
+VIDEOS_COST = 1  # units of the 10,000 a day; a search is one call of its own bucket
 FIRST_LOOKBACK = timedelta(days=7)
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
 
 
 def next_quota_reset(now: datetime) -> datetime:
@@ -56,25 +68,81 @@ def search_terms(hashtags: list[str], keywords: list[str]) -> str:
     return "|".join(dict.fromkeys(terms))
 
 
+def reasons_of(response: Response) -> set[str]:
+    error = mapping.as_dict(mapping.as_dict(response.json()).get("error"))
+    return {str(mapping.as_dict(e).get("reason")) for e in mapping.as_list(error.get("errors"))}
+
+
 class YouTubePoller(
-    Poller, connector="youtube", options=lambda s: s.youtube, every=timedelta(minutes=30), batch=50
+    Poller, connector="youtube", options=lambda s: s.youtube, every=timedelta(minutes=5), batch=50
 ):
+    _searching = False  # a search.list call is under way: its quota is its own
+
     # -- quota and errors -------------------------------------------------------------------
 
-    def spend(self, units: int) -> None:
+    @property
+    def quota_file(self) -> StateFile:
+        return StateFile(state_dir(self.settings) / "youtube-quota.json")
+
+    def quota(self) -> dict[str, Any]:
+        """Today's use (Pacific day): ``units`` (videos.list…), ``searches``, and
+        ``search_spent_until`` once YouTube refused a search."""
         day = self.clock().astimezone(QUOTA_ZONE).date().isoformat()
-        quota = self.checkpoint.data.get("quota") or {}
+        quota = self.quota_file.read()
         if quota.get("day") != day:
-            quota = {"day": day, "units": 0}
-        quota["units"] += units
-        self.checkpoint.data["quota"] = quota
+            quota = {"day": day, "units": 0, "searches": 0}
+        return quota
+
+    def spend(self, units: int = 0, searches: int = 0, spent: bool = False) -> None:
+        quota = self.quota()
+        quota["units"] = int(quota.get("units", 0)) + units
+        quota["searches"] = int(quota.get("searches", 0)) + searches
+        if spent:
+            quota["search_spent_until"] = iso(next_quota_reset(self.clock()))
+        self.quota_file.write(quota)
+
+    def searches_left(self) -> int:
+        quota = self.quota()
+        spent = parse_time(quota.get("search_spent_until"))
+        if spent is not None and self.clock() < spent:
+            return 0
+        return max(0, self.settings.youtube.search_calls_per_day - int(quota.get("searches", 0)))
+
+    def search_spent(self, why: str) -> Stopped:
+        reset = next_quota_reset(self.clock())
+        return Stopped(
+            f"the YouTube search quota is spent ({why}); video figures go on",
+            f"searches resume at {iso(reset)} (midnight Pacific time); set "
+            "SADA_YOUTUBE_SEARCH_CALLS_PER_DAY to the quota Google granted the project if it is more",
+            scope="search",
+            until=reset,
+        )
+
+    def search_interval(self) -> timedelta:
+        """How often to search so the calls left today last until the reset: the time left
+        divided by the passes left (each pass costs a call per search), at least
+        ``discover_every``."""
+        now = self.clock()
+        per_pass = max(1, len(self.searches()))
+        passes = self.searches_left() // per_pass
+        until_reset = next_quota_reset(now) - now
+        if passes <= 0:
+            return until_reset
+        return max(self.discover_every, until_reset / passes)
+
+    def discovery_due(self) -> bool:
+        last = parse_time(self.checkpoint.data.get("discovered_at"))
+        if self.searches_left() < max(1, len(self.searches())):
+            return False  # not a full pass left today: figures only, until the reset
+        return last is None or self.clock() - last >= self.search_interval()
 
     def rate_limit_wait(self, response: Response) -> float | None:
         if response.status not in (403, 429):
             return None
-        error = mapping.as_dict(mapping.as_dict(response.json()).get("error"))
-        reasons = {mapping.as_dict(e).get("reason") for e in mapping.as_list(error.get("errors"))}
-        if reasons & {"quotaExceeded", "dailyLimitExceeded"}:
+        reasons = reasons_of(response)
+        if reasons & QUOTA_REASONS and self._searching:
+            return None  # the search bucket: read by search(), the other calls go on
+        if reasons & QUOTA_REASONS:
             self.limit.last_signal = "403 quotaExceeded"
             self.limit.remaining = None
             self.limit.reset_at = next_quota_reset(self.clock())
@@ -130,7 +198,7 @@ class YouTubePoller(
         return post, self.snapshot(video_id, observed, values)
 
     async def videos(self, video_ids: list[str]) -> list[Entry]:
-        self.spend(VIDEOS_COST)
+        self.spend(units=VIDEOS_COST)
         body = self.check(
             await self.request(
                 "GET",
@@ -187,8 +255,20 @@ class YouTubePoller(
             }
             if page:
                 params["pageToken"] = page
-            self.spend(SEARCH_COST)
-            body = self.check(await self.request("GET", f"{self.url}/search", params=params))
+            if self.searches_left() <= 0:
+                raise self.search_spent(
+                    f"{self.settings.youtube.search_calls_per_day} search.list calls today"
+                )
+            self.spend(searches=1)
+            self._searching = True
+            try:
+                response = await self.request("GET", f"{self.url}/search", params=params)
+            finally:
+                self._searching = False
+            if response.status == 403 and reasons_of(response) & QUOTA_REASONS:
+                self.spend(spent=True)
+                raise self.search_spent("403 quotaExceeded on search.list")
+            body = self.check(response)
             ids = []
             for item in map(mapping.as_dict, mapping.as_list(body.get("items"))):
                 video_id = mapping.as_dict(item.get("id")).get("videoId")
@@ -220,4 +300,12 @@ class YouTubePoller(
         return entries
 
     def status(self) -> dict[str, Any]:
-        return {**super().status(), "quota": self.checkpoint.data.get("quota")}
+        quota = self.quota()
+        return {
+            **super().status(),
+            "quota": {
+                **quota,
+                "search_limit": self.settings.youtube.search_calls_per_day,
+                "search_every_s": self.search_interval().total_seconds(),
+            },
+        }
