@@ -498,7 +498,8 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
     with served:
         fake.quota_once.add("n2")
         first = one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).status()
-        assert first["state"] == "blocked" and first["rate_limit"]["last_signal"] == "403 quotaExceeded"
+        assert first["state"] == "rate-limited" and first["rate_limit"]["last_signal"] == "403 quotaExceeded"
+        assert datetime.fromisoformat(first["until"]) == midnight
         assert datetime.fromisoformat(first["rate_limit"]["blocked_until"]) == midnight
         assert first["rate_limit"]["rate_limited"] == 2  # rateLimitExceeded (backed off), then the quota
         assert first["quota"]["units"] == 3 * 100 + 2
@@ -507,7 +508,10 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
 
         # Still blocked while the clock has not reached the reset: no request at all.
         before = len(served.requests)
-        assert one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).state == "blocked"
+        assert (
+            one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).state
+            == "rate-limited"
+        )
         assert len(served.requests) == before
 
         # After the reset (and a restart): page 3 of the search, then the channel; the videos
