@@ -17,12 +17,15 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from shared.events import EVENT_SLUG, load_json
+from shared.events import EARLIEST, EVENT_SLUG, String, load_json
 
 # The state a pass leaves its poller in (``running`` is only ever seen live, in /v1/pollers).
 PASS_STATES = ("idle", "rate-limited", "blocked", "failed")
 NAME = r"^[a-z][a-z0-9_-]{0,31}$"
-Short = Annotated[str, Field(max_length=2000)]
+Short = Annotated[String, Field(max_length=2000)]
+# The latest time a pass may name: well inside DateTime64(3)'s range (a time ClickHouse cannot
+# hold would fail the insert, and the aggregator would retry that batch for ever).
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class PollerPass(BaseModel):
@@ -59,7 +62,11 @@ class PollerPass(BaseModel):
     @field_validator("started_at", "ended_at", "until", "last_success")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return value.astimezone(UTC) if value is not None else None
+        if value is None:
+            return None
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+        return value.astimezone(UTC)
 
     @property
     def key(self) -> bytes:

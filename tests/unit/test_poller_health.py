@@ -8,20 +8,25 @@ pipeline test, tests/pipeline/test_poller_health.py, sends them through Kafka to
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka.consumer.fetcher import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
+from services.aggregator.decode import Decoder
 from services.collector.mapping import Item
 from services.collector.metrics import PollerMetrics
 from services.collector.pollers.limits import Blocked, PollError, RateLimit, Stopped
 from services.collector.pollers.poller import Poller
 from services.collector.publisher import KafkaUnavailable
+from shared import bus
 from shared.passes import PollerPass, parse_pass
+from shared.records import POLLER_PASSES, REJECTED
 from shared.registry import Event
 from shared.settings import PollingSettings, Settings
 
@@ -65,6 +70,10 @@ class ScriptPoller(Poller, connector="youtube", options=lambda s: s.youtube):
 
     script: dict[str, Part]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: dict[str, int] = {}
+
     async def discover(self) -> None:
         for stage, part in self.script.items():
             await self.guarded(stage, stage, self.run(stage, part))
@@ -99,13 +108,13 @@ def world(tmp_path: Path):
     registry = CollectorRegistry()
     settings = Settings(polling=PollingSettings(state_dir=tmp_path, interval_s=60, stopped_retry_s=900))
 
+    metrics = PollerMetrics(registry)  # one process's: a restarted poller reports under the same labels
+
     def make(**script: Part) -> ScriptPoller:
-        """A fresh poller (as after a restart: only the checkpoint carries over)."""
-        metrics = PollerMetrics(registry) if not hasattr(make, "metrics") else make.metrics  # type: ignore[attr-defined]
-        make.metrics = metrics  # type: ignore[attr-defined]
+        """A fresh poller (as after a restart: only the checkpoint carries over); no HTTP session,
+        the script calls no platform."""
         poller = ScriptPoller(settings, EVENT, None, sink, metrics, RateLimit(), clock=clock)  # type: ignore[arg-type]
         poller.script = script
-        poller.calls = {}  # type: ignore[attr-defined]
         return poller
 
     return clock, sink, registry, make
@@ -291,3 +300,51 @@ def test_a_pass_record_kafka_did_not_take_goes_with_the_next(world):
     clock.advance(minutes=1)
     one_pass(poller)
     assert [p.ended_at for p in sink.passes] == [T0, T0 + timedelta(minutes=1)]
+
+
+# --- the pass record as the aggregator reads it ----------------------------------------------
+
+
+def message(value: bytes) -> ConsumerRecord:
+    topic = Settings().topic(bus.POLLERS)
+    headers = [(bus.RECEIVED_NS, b"1777626005000000000")]
+    return ConsumerRecord(topic, 0, -1, 7, 0, 0, b"youtube:health", value, headers, None, -1, -1, -1)
+
+
+def a_pass(**fields: Any) -> dict[str, Any]:
+    return {
+        "event": "health",
+        "connector": "youtube",
+        "platform": "youtube",
+        "started_at": "2026-05-01T09:00:00Z",
+        "ended_at": "2026-05-01T09:00:05Z",
+        "ok": True,
+        "state": "idle",
+        "interval_s": 60,
+        **fields,
+    }
+
+
+def test_the_aggregator_stores_a_pass_and_dead_letters_what_is_not_one():
+    decode = Decoder(Settings())
+    table, row = decode(message(json.dumps(a_pass(records=4)).encode()))
+    assert table == "poller_passes"
+    stored = dict(zip(POLLER_PASSES.column_names, row, strict=True))
+    assert (stored["connector"], stored["ok"], stored["records"], stored["version"]) == (
+        "youtube",
+        1,
+        4,
+        1777626005000000000,
+    )
+    for value, field in (
+        (b"not json", ""),
+        # a time ClickHouse cannot hold would fail the insert, and the batch for ever
+        (json.dumps(a_pass(ended_at="9999-01-01T00:00:00Z")).encode(), "ended_at"),
+        (json.dumps(a_pass(state="sleeping")).encode(), "state"),
+        (json.dumps(a_pass(why="\ud800")).encode(), "why"),  # a lone surrogate: no UTF-8 store holds it
+        (json.dumps({**a_pass(), "type": "post"}).encode(), "type"),  # not a format v1 record either
+    ):
+        table, row = decode(message(value))
+        letter = dict(zip(REJECTED.column_names, row, strict=True))
+        assert table == "rejected" and letter["field"] == field, (value, letter["reason"])
+        assert letter["source"] == "kafka:sada.pollers" and letter["raw"] == value
