@@ -29,7 +29,9 @@ log = logging.getLogger("sada.bus")
 
 RECORD_TOPICS = {"post": "posts", "metrics": "metrics", "interaction": "interactions", "mention": "mentions"}
 REJECTED = "rejected"
-ALL_TOPICS = (*RECORD_TOPICS.values(), REJECTED)
+# The pollers' pass records (shared/passes.py): collection health, stored in poller_passes.
+POLLERS = "pollers"
+ALL_TOPICS = (*RECORD_TOPICS.values(), REJECTED, POLLERS)
 
 # Headers the collector sets on every message it produces.
 RECEIVED_NS = "sada-received-ns"
@@ -50,7 +52,7 @@ def topic_names(settings: Settings) -> list[str]:
 
 
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
-    """Create the five topics when missing (an existing topic is left as it is), taking messages
+    """Create the six topics when missing (an existing topic is left as it is), taking messages
     up to :func:`message_limit`."""
     admin = _admin(settings, timeout_s)
     configs = {"max.message.bytes": str(message_limit(settings))}

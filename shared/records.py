@@ -19,6 +19,7 @@ from typing import Any
 
 from shared.events import COUNTERS, Interaction, Mention, Metrics, Post, Record
 from shared.hashtags import hashtag_key, hashtags_in
+from shared.passes import PollerPass
 
 Row = list[Any]
 
@@ -132,19 +133,35 @@ class DeadLetter:
 
 REJECTED = Table("rejected", _columns(*(f.name for f in fields(DeadLetter))), versioned=False)
 
+# One row per poller pass (shared/passes.py): the collection health the dashboards read.
+POLLER_PASSES = Table(
+    "poller_passes",
+    (
+        *_columns("event", "connector", "platform", "started_at", "ended_at"),
+        Column("ok", lambda p: int(p.ok)),
+        *_columns("state", "until", "why", "remedy", "paused", "records", "errors", "last_success"),
+        *_columns("interval_s"),
+    ),
+)
+
 RECORD_TABLES: dict[type, Table] = {
     Post: POSTS,
     Metrics: METRICS,
     Interaction: INTERACTIONS,
     Mention: MENTIONS,
 }
-TABLES = {table.name: table for table in (POSTS, METRICS, INTERACTIONS, MENTIONS, REJECTED)}
+TABLES = {table.name: table for table in (POSTS, METRICS, INTERACTIONS, MENTIONS, REJECTED, POLLER_PASSES)}
 
 
 def record_row(record: Record, version: int) -> tuple[str, Row]:
     """The table of a valid record and its row there; ``version`` orders the versions of one record."""
     table = RECORD_TABLES[type(record)]
     return table.name, table.row(record, version)
+
+
+def pass_row(passed: PollerPass, version: int) -> tuple[str, Row]:
+    """The ``poller_passes`` row of a pass; ``version`` as for records (the arrival time)."""
+    return POLLER_PASSES.name, POLLER_PASSES.row(passed, version)
 
 
 def dead_letter_row(letter: DeadLetter) -> tuple[str, Row]:

@@ -156,6 +156,12 @@ class PollingSettings(Group):
     backoff_max_s: float = Field(900.0, ge=0)
     # A longer wait (a daily quota) ends the pass; the poller resumes after the reset.
     max_wait_s: float = Field(900.0, ge=0)
+    # A poller stopped until a person acts (credentials, API version) tries again this often
+    # (and at the first pass after a restart); a paused part without a reset time likewise.
+    stopped_retry_s: float = Field(900.0, gt=0)
+    # The "collection stalled" alert: no successful pass for this many polling intervals while
+    # the event runs.
+    stalled_after: int = Field(3, ge=1)
 
     _split_events = field_validator("events", mode="before")(split_commas)
 

@@ -1,7 +1,9 @@
 """Step one: a Kafka message becomes a row of its table (shared/records.py).
 
 It re-validates every record: not every producer is our collector. A record that
-fails becomes a dead letter, as does everything read from the rejected topic.
+fails becomes a dead letter, as does everything read from the rejected topic. A
+message of the pollers topic is a poller's pass (shared/passes.py), checked the same
+way and stored in ``poller_passes``.
 Whatever goes wrong while one message is decoded, that message becomes a dead
 letter naming the error ("could not be decoded: …"), logged and counted, and the
 consumer goes on: one poison message never stops the aggregator.
@@ -22,7 +24,8 @@ from kafka.consumer.fetcher import ConsumerRecord
 from services.aggregator.step import Step
 from shared import bus
 from shared.events import Rejection, parse_record, reject_id
-from shared.records import DeadLetter, Row, dead_letter_row, record_row
+from shared.passes import PassRefused, parse_pass
+from shared.records import DeadLetter, Row, dead_letter_row, pass_row, record_row
 from shared.settings import Settings
 
 log = logging.getLogger("sada.aggregator")
@@ -63,6 +66,7 @@ class Decoder:
 
     def __init__(self, settings: Settings, on_undecodable: Undecodable = lambda topic, error: None):
         self.rejected_topic = settings.topic(bus.REJECTED)
+        self.pollers_topic = settings.topic(bus.POLLERS)
         self.on_undecodable = on_undecodable
 
     def __call__(self, message: ConsumerRecord) -> tuple[str, Row]:
@@ -87,6 +91,8 @@ class Decoder:
             return dead_letter_row(self._dead_letter(message, received_ns))
         arrival = datetime.fromtimestamp(received_ns / 1e9, tz=UTC)
         value = _raw(message)
+        if message.topic == self.pollers_topic:
+            return self._pass(message, value, arrival, received_ns)
         outcome = parse_record(value, arrival)
         if isinstance(outcome, Rejection):
             return dead_letter_row(
@@ -102,6 +108,24 @@ class Decoder:
                 )
             )
         return record_row(outcome, received_ns)
+
+    @staticmethod
+    def _pass(message: ConsumerRecord, value: bytes, arrival: datetime, received_ns: int) -> tuple[str, Row]:
+        try:
+            return pass_row(parse_pass(value), received_ns)
+        except PassRefused as refused:
+            return dead_letter_row(
+                DeadLetter(
+                    reject_id=reject_id(_origin(message), 0, value),
+                    received_at=arrival,
+                    event=refused.event,
+                    source=f"kafka:{message.topic}",
+                    line=0,
+                    field=refused.field,
+                    reason=refused.reason,
+                    raw=value,
+                )
+            )
 
     @staticmethod
     def _received_ns(message: ConsumerRecord) -> int:

@@ -4,6 +4,9 @@ imports' (:class:`CollectorMetrics`, behind the collector's ``/metrics``) and th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
+
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -34,6 +37,13 @@ HELP = {
     "sada_poller_blocked": "1 while blocked until a quota resets",
     "sada_poller_known_posts": "Posts whose figures the poller follows",
     "sada_poller_last_pass_timestamp_seconds": "When the last pass ended",
+    "sada_poller_last_success_timestamp_seconds": (
+        "When the last successful pass ended (0 = none yet); the stall alert's figure"
+    ),
+    "sada_poller_state": (
+        "1 for the poller's state (running, idle, rate-limited, blocked, failed), 0 for the others"
+    ),
+    "sada_poller_records_last_hour": "Records the poller published and Kafka acknowledged in the last hour",
 }
 
 
@@ -83,3 +93,23 @@ class PollerMetrics(Metrics):
         self.blocked = self.gauge("sada_poller_blocked", "connector", "event")
         self.known = self.gauge("sada_poller_known_posts", "connector", "event")
         self.last_pass = self.gauge("sada_poller_last_pass_timestamp_seconds", "connector", "event")
+        self.last_success = self.gauge("sada_poller_last_success_timestamp_seconds", "connector", "event")
+        self.state = self.gauge("sada_poller_state", "connector", "event", "state")
+        self.records_last_hour = self.gauge("sada_poller_records_last_hour", "connector", "event")
+
+    def watch(
+        self,
+        connector: str,
+        event: str,
+        state: Callable[[], str],
+        records: Callable[[], int],
+        states: Iterable[str],
+    ) -> None:
+        """Read a poller's state and rolling record count at each scrape (they move between passes)."""
+        for name in states:
+            self.state.labels(connector, event, name).set_function(partial(_is, state, name))
+        self.records_last_hour.labels(connector, event).set_function(lambda: float(records()))
+
+
+def _is(state: Callable[[], str], name: str) -> float:
+    return float(state() == name)

@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 from services.collector.intake import Intake
 from shared import bus
 from shared.events import reject_id
+from shared.passes import PollerPass
 from shared.settings import Settings
 
 log = logging.getLogger("sada.collector")
@@ -149,6 +150,34 @@ class Publisher:
                 futures.append(
                     producer.send(self.settings.topic(bus.REJECTED), value=line.raw, headers=headers)
                 )
+        except KafkaError as exc:
+            self._drop_producer()
+            raise KafkaUnavailable(f"Kafka did not acknowledge the records: {exc}") from exc
+        self._settle(generation, futures)
+
+    def publish_passes(self, passes: list[PollerPass], received_ns: int) -> None:
+        """Produce pollers' pass records (collection health) to the pollers topic, wait as
+        :meth:`publish` does. Raises :class:`KafkaUnavailable` when they are not known to be safe."""
+        generation = self.gate.generation if self.gate else 0
+        producer = self._get_producer()
+        try:
+            futures = [
+                producer.send(
+                    self.settings.topic(bus.POLLERS),
+                    key=passed.key,
+                    value=passed.to_json(),
+                    headers=[version_header(received_ns, index)],
+                )
+                for index, passed in enumerate(passes)
+            ]
+        except KafkaError as exc:
+            self._drop_producer()
+            raise KafkaUnavailable(f"Kafka did not acknowledge the pass records: {exc}") from exc
+        self._settle(generation, futures)
+
+    def _settle(self, generation: int, futures: list) -> None:
+        """Wait for Kafka's acks of ``futures``, note the offsets, and (local mode) the store."""
+        try:
             timeout = self.settings.kafka_delivery_timeout_ms / 1000 + 1
             acked = [future.get(timeout=timeout) for future in futures]
         except KafkaError as exc:

@@ -36,11 +36,16 @@ class Recorder:
         self.inner = PublisherSink(pipeline.local.publisher)
         self.records: list[Any] = []
         self.rejected: list[Any] = []
+        self.passes: list[Any] = []  # the pollers' pass records (collection health)
 
     async def publish(self, intake, source: str) -> None:
         await self.inner.publish(intake, source)
         self.records += [record for _, record in intake.accepted]
         self.rejected += [rejection for _, rejection in intake.rejected]
+
+    async def report(self, passes: list[Any]) -> None:
+        await self.inner.report(passes)
+        self.passes += passes
 
     def of(self, kind: str) -> list[Any]:
         return [record for record in self.records if record.type == kind]

@@ -268,6 +268,7 @@ def test_publishing_twice_changes_nothing_the_second_time(grafana):
         ("datasource", "sada-prometheus"),
         *(("dashboard", uid) for uid in UIDS),
         *(("alert-rule", f"sada-spike-{e}") for e in ("ausim-2022", "ausim-2024", "spike")),
+        *(("alert-rule", f"sada-stall-{e}") for e in ("ausim-2022", "ausim-2024")),  # registry events
     }
     clickhouse = grafana.datasources["sada-clickhouse"]
     assert clickhouse["type"] == "grafana-clickhouse-datasource" and clickhouse["jsonData"] == {

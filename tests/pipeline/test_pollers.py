@@ -597,9 +597,13 @@ def test_youtube_search_quota_spent_figures_go_on(pipeline, tmp_path):
     with served:
         fake.search_limit = 2  # this project's search bucket is nearly spent: page 3 is refused
         first = one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).status()
-        assert first["state"] == "idle" and first["rate_limit"]["blocked_until"] is None
-        assert "search quota is spent" in first["last_error"]
-        assert "SADA_YOUTUBE_SEARCH_CALLS_PER_DAY" in first["last_error"]
+        # Only the searches are paused, until YouTube's reset; no rate-limit block.
+        assert first["state"] == "rate-limited" and first["rate_limit"]["blocked_until"] is None
+        assert [(p["scope"], datetime.fromisoformat(p["until"])) for p in first["paused"]] == [
+            ("search", midnight)
+        ]
+        assert "search quota is spent" in first["paused"][0]["why"]
+        assert "SADA_YOUTUBE_SEARCH_CALLS_PER_DAY" in first["paused"][0]["remedy"]
         assert first["rate_limit"]["rate_limited"] == 1  # rateLimitExceeded on videos.list, backed off
         assert first["quota"]["searches"] == 3 and first["quota"]["units"] == 2
         assert first["quota"]["search_every_s"] == 3600  # nothing left: the next search after the reset

@@ -1,4 +1,4 @@
-"""Init container of the collector and the aggregator: wait until the five topics exist.
+"""Init container of the collector and the aggregator: wait until the six topics exist.
 
 `sada collector` and `sada aggregator` create missing topics themselves, with
 replication factor 1. On Kubernetes the Strimzi Topic Operator creates them

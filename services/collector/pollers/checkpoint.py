@@ -23,7 +23,9 @@ log = logging.getLogger("sada.collector.pollers")
 
 
 class Checkpoint:
-    """A small JSON file, replaced atomically: cursors, known posts, dropped metrics, a block.
+    """A small JSON file, replaced atomically: cursors, known posts, dropped metrics, a block,
+    and the poller's health that outlives a restart (``last_success``, ``stopped``, ``paused``:
+    see ``health.py``).
 
     ``posts``: id → ``{"c": created, "r": last refreshed or null, "x": false when the
     platform gives no figures by id, "gone": true once the platform says it was deleted}``.
@@ -43,6 +45,9 @@ class Checkpoint:
             "dropped_metrics": {},
             "blocked_until": None,
             "seen": [],
+            "last_success": None,
+            "stopped": None,
+            "paused": {},
         }
         try:
             loaded = json.loads(self.path.read_text("utf-8"))

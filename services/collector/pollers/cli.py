@@ -67,8 +67,12 @@ def summarise(statuses: list[dict[str, Any]]) -> None:
         line += f"{status['dead_letters']} dead letters"
         if status["errors"]:
             line += f"; {status['errors']} errors (last: {status['last_error']})"
-        if status["state"] == "blocked":
-            line += f"; blocked until {status['rate_limit']['blocked_until']}"
+        if status["state"] == "rate-limited":
+            line += f"; rate-limited until {status.get('until')}"
+        elif status["state"] == "blocked":
+            line += f"; blocked: {status.get('why')}; {status.get('remedy')}"
+        for paused in status.get("paused", []):
+            line += f"; {paused['scope']} paused until {paused['until']}: {paused['why']}"
         say(line)
 
 

@@ -15,12 +15,23 @@ creation and last refresh times, the metrics the platform refused, and a quota b
 
 Rate limits: each platform says how it signals them (:meth:`Poller.rate_limit_wait`); the
 poller waits until the reset when that is within ``SADA_POLL_MAX_WAIT_S``, else it ends the
-pass and stays *blocked* until the reset (kept across restarts). Everything is reported in
-:meth:`Poller.status` and as Prometheus metrics (:class:`PollerMetrics`).
+pass and stays *rate-limited* until the reset (kept across restarts).
+
+Stops a person must lift (:class:`Stopped`, raised by a connector: credentials invalidated, an
+API version sunset): with no scope the pass ends and the poller is *blocked*, with why and what
+to do, kept in the checkpoint and retried at a slow cadence (``health.py``); with a scope
+(YouTube's ``search``) only the parts of that name are skipped until the stop's ``until``, the
+rest of the pass goes on. A part's scope is its stage (:meth:`Poller.guarded`); a connector
+asks :meth:`Poller.paused` for anything else.
 
 A failed page, request or metric never stops the rest: it is counted, named in the status,
 and retried at the next pass from the checkpointed cursor. An item that cannot be mapped goes
 to the dead-letter topic with its reason, like a bad webhook item.
+
+Everything is reported in :meth:`Poller.status` (``GET /v1/pollers``), as Prometheus metrics
+(:class:`PollerMetrics`), and, at the end of every pass, as one :class:`PollerPass` record on
+the pollers topic, stored in ``poller_passes`` for the Pipeline health dashboard and the
+"collection stalled" alert (docs/operations.md, "Collection health").
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter as Tally
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -39,14 +50,17 @@ from services.collector.mapping import Item, compact, parse_time, to_intake
 from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint, state_dir
 from services.collector.pollers.entries import Entry
+from services.collector.pollers.health import STATES, Health
 from services.collector.pollers.http import Requests
-from services.collector.pollers.limits import Blocked, PollError, RateLimit
+from services.collector.pollers.limits import Blocked, PollError, RateLimit, Stopped
 from services.collector.pollers.page import Page
+from services.collector.pollers.reporting import PassReports
 from services.collector.pollers.schedule import due_posts, iso, utcnow
 from services.collector.pollers.sink import Sink
 from services.collector.pollers.terms import Terms
 from services.collector.publisher import KafkaUnavailable
 from shared.chunks import chunked
+from shared.passes import PollerPass
 from shared.registry import Event
 from shared.settings import Connector, PressSettings, Settings, revealed
 
@@ -58,7 +72,7 @@ ACCOUNT_LEAD = timedelta(days=7)
 FIRST_LOOKBACK = timedelta(days=30)
 
 
-class Poller(Requests):
+class Poller(Requests, PassReports):
     """One platform, one event. A connector names itself in its class line
     (``class XPoller(Poller, connector="x", options=lambda s: s.x)``: its settings group, how
     often it discovers, how many posts a refresh call takes) and implements :meth:`discover`
@@ -115,7 +129,10 @@ class Poller(Requests):
         blocked = parse_time(self.checkpoint.data.get("blocked_until"))
         if blocked and (self.limit.blocked_until is None or blocked > self.limit.blocked_until):
             self.limit.blocked_until = blocked
-        self.state = "idle"
+        self.health = Health(self.checkpoint, clock, timedelta(seconds=self.polling.stopped_retry_s))
+        # running | waiting (in a pass, for a rate limit: http.py) | idle | rate-limited | blocked
+        # | failed; :meth:`current_state` is what the outside sees.
+        self.state = "blocked" if self.health.stopped else "idle"
         self.passes = 0
         self.last_pass: datetime | None = None
         self.published: Tally[str] = Tally()
@@ -123,6 +140,11 @@ class Poller(Requests):
         self.errors = 0
         self.last_error = ""
         self._refreshed: set[str] = set()
+        self._unreported: list[PollerPass] = []
+        self.metrics.watch(self.name, event.slug, self.current_state, self.health.records_last_hour, STATES)
+        last_success = self.health.last_success
+        if last_success is not None:
+            self.metrics.last_success.labels(self.name, event.slug).set(last_success.timestamp())
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -176,20 +198,53 @@ class Poller(Requests):
         return []
 
     def fail(self, stage: str, problem: Exception | str) -> None:
+        """A part of the pass failed: counted, named in the status; the pass goes on."""
         self.errors += 1
+        self.health.parts.failed += 1
         self.last_error = f"{stage}: {problem}"
         self.metrics.errors.labels(self.name, stage).inc()
         log.warning("%s poller (%s) %s failed: %s", self.name, self.event.slug, stage, problem)
 
-    async def guarded(self, stage: str, what: str, action: Awaitable[None]) -> None:
+    def paused(self, scope: str) -> bool:
+        """Whether the parts named ``scope`` are skipped now (a :class:`Stopped` with that scope
+        whose ``until`` has not come)."""
+        return self.health.is_paused(scope)
+
+    def pause(self, stop: Stopped) -> None:
+        """A scoped stop: skip that part until its ``until``; the rest of the pass goes on."""
+        self.health.pause(stop)
+        self.metrics.errors.labels(self.name, stop.scope).inc()
+        log.warning(
+            "%s poller (%s): %s paused until %s: %s",
+            self.name,
+            self.event.slug,
+            stop.scope,
+            self.health.paused[stop.scope]["until"],
+            stop,
+        )
+
+    async def guarded(self, stage: str, what: str, action: Coroutine[Any, Any, None]) -> None:
         """Run one part of a pass (a search, a Page, a feed); its failure is counted and the
-        pass goes on with the next part. A rate-limit block ends the pass."""
+        pass goes on with the next part. A rate-limit block or a :class:`Stopped` without a
+        scope ends the pass; one with a scope pauses that scope. ``stage`` is the part's scope:
+        while it is paused the part is skipped."""
+        if self.paused(stage):
+            action.close()  # never started: nothing to wait for
+            self.health.parts.skipped += 1
+            return
         try:
             await action
         except Blocked:
             raise
+        except Stopped as stop:
+            if not stop.scope:
+                raise
+            self.pause(stop)
+            self.health.parts.skipped += 1
         except PollError as exc:
             self.fail(stage, f"{what}: {exc}")
+        else:
+            self.health.parts.ok += 1
 
     def observed(self) -> str:
         return iso(self.clock())
@@ -220,6 +275,7 @@ class Poller(Requests):
             for _, record in intake.accepted:
                 self.published[record.type] += 1
                 self.metrics.records.labels(self.name, record.type).inc()
+            self.health.published(len(intake.accepted))
             self.dead_letters += len(intake.rejected)
             self.metrics.dead_letters.labels(self.name).inc(len(intake.rejected))
         update()
@@ -263,56 +319,95 @@ class Poller(Requests):
         return last is None or self.clock() - last >= self.discover_every
 
     async def refresh_due(self) -> None:
+        """Refresh the known posts that are due, in batches (the ``refresh`` scope: skipped
+        whole while it is paused)."""
         due = [
             post_id
             for post_id in due_posts(self.checkpoint.refreshable(), self.clock())
             if post_id not in self._refreshed
         ]
         for batch in chunked(due, self.refresh_batch):
+            if self.paused("refresh"):
+                self.health.parts.skipped += 1
+                return
             try:
                 entries = await self.refresh(batch)
                 await self.take(entries, refreshing=True)
             except Blocked:
                 raise
+            except Stopped as stop:
+                if not stop.scope:
+                    raise
+                self.pause(stop)
+                self.health.parts.skipped += 1
             except PollError as exc:
                 self.fail("refresh", exc)
+            else:
+                self.health.parts.ok += 1
+
+    async def discover_guarded(self, now: datetime) -> None:
+        """Discovery as one part: a connector whose :meth:`discover` runs guarded parts of its
+        own is counted by them; one that does not, by whether discovery raised."""
+        parts = (self.health.parts.ok, self.health.parts.failed, self.health.parts.skipped)
+        try:
+            await self.discover()
+        except Blocked:
+            raise
+        except Stopped as stop:
+            if not stop.scope:
+                raise
+            self.pause(stop)
+            self.health.parts.skipped += 1
+        except PollError as exc:
+            self.fail("discover", exc)
+        else:
+            self.checkpoint.data["discovered_at"] = iso(now)
+            if parts == (self.health.parts.ok, self.health.parts.failed, self.health.parts.skipped):
+                self.health.parts.ok += 1
 
     async def poll_once(self, discover: bool = True) -> dict[str, Any]:
-        """One pass: discover (unless told not to), then refresh what is due."""
+        """One pass: discover (unless told not to), then refresh what is due; then its
+        :class:`PollerPass` is published. A rate-limited poller waits for the reset, a blocked
+        one for its retry (``health.py``): their pass only reports the state."""
         now = self.clock()
+        self.health.begin()
         if self.limit.blocked_until is not None:
             if now < self.limit.blocked_until:
-                self.state = "blocked"
+                self.state = "rate-limited"
+                await self.finish(now, completed=False)
                 return self.status()
             self.limit.blocked_until = None
             self.checkpoint.data["blocked_until"] = None
             self.metrics.blocked.labels(self.name, self.event.slug).set(0)
-        self.state = "polling"
+        if not self.health.retry_due():
+            self.state = "blocked"
+            await self.finish(now, completed=False)
+            return self.status()
+        self.state = "running"
         self._refreshed = set()
+        completed = cancelled = False
         try:
             if discover:
-                try:
-                    await self.discover()
-                    self.checkpoint.data["discovered_at"] = iso(now)
-                except Blocked:
-                    raise
-                except PollError as exc:
-                    self.fail("discover", exc)
+                await self.discover_guarded(now)
             await self.refresh_due()
-            self.state = "idle"
+            completed = True
         except Blocked as exc:
             self.fail("rate limit", exc)
+            self.state = "rate-limited"
+        except Stopped as stop:  # no scope: a person must act
+            self.health.stop(stop)
+            self.fail("stopped", stop)
             self.state = "blocked"
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
         finally:
-            if self.state not in ("idle", "blocked"):
-                self.state = "failed"
-            self.passes += 1
-            self.last_pass = self.clock()
-            self.metrics.last_pass.labels(self.name, self.event.slug).set(self.last_pass.timestamp())
-            self.checkpoint.save()
+            if not cancelled:
+                await self.finish(now, completed)
         return self.status()
 
     def next_wait(self) -> float:
+        """Until the next pass: the rate limit's reset, a stopped poller's retry, or the interval."""
         if self.limit.blocked_until is not None:
             return max(1.0, (self.limit.blocked_until - self.clock()).total_seconds())
         return self.polling.interval_s
@@ -327,20 +422,3 @@ class Poller(Requests):
                 log.exception("%s poller (%s) pass failed", self.name, self.event.slug)
                 self.fail("pass", exc)
             await self.sleep(self.next_wait())
-
-    def status(self) -> dict[str, Any]:
-        return {
-            "connector": self.name,
-            "platform": self.platform,
-            "event": self.event.slug,
-            "state": self.state,
-            "passes": self.passes,
-            "last_pass": iso(self.last_pass) if self.last_pass else None,
-            "known_posts": len(self.checkpoint.posts),
-            "published": dict(self.published),
-            "dead_letters": self.dead_letters,
-            "errors": self.errors,
-            "last_error": self.last_error,
-            "rate_limit": self.limit.as_dict(),
-            "dropped_metrics": dict(self.checkpoint.dropped_metrics),
-        }  # no file paths: /v1/pollers answers without a token

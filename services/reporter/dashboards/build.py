@@ -1,7 +1,7 @@
 """All the dashboards, and their export as files Grafana reads at start.
 
 ``export`` writes ``<out>/dashboards/<uid>.json`` and ``<out>/provisioning/``
-(data sources, dashboards provider, spike alert rules) — what ``sada
+(data sources, dashboards provider, spike and collection-stalled alert rules) — what ``sada
 dashboards export``, ``sada run`` and ``sada demo`` leave behind.
 """
 
@@ -30,9 +30,10 @@ def check_lang(lang: str) -> str:
 
 
 def build_dashboards(
-    registry: Registry, lang: str = "en", events: Iterable[str] = ()
+    registry: Registry, lang: str = "en", events: Iterable[str] = (), stalled_after: int = 3
 ) -> list[dashboard_model.Dashboard]:
-    """The five dashboards in ``lang``; ``events`` adds stored events the registry does not name."""
+    """The five dashboards in ``lang``; ``events`` adds stored events the registry does not name;
+    ``stalled_after`` is ``SADA_POLL_STALLED_AFTER`` (the stall alert, named on Pipeline health)."""
     register()
     check_lang(lang)
     known = sorted(set(events) | set(registry.events))
@@ -41,7 +42,7 @@ def build_dashboards(
         platforms.build(registry, lang, known).build(),
         posts.build(registry, lang, known).build(),
         press.build(registry, lang, known).build(),
-        health.build(lang).build(),
+        health.build(lang, stalled_after).build(),
     ]
 
 
@@ -52,7 +53,7 @@ def export(
     events = sorted(set(events))
     boards, provisioned = out / "dashboards", out / "provisioning"
     written = []
-    for board in build_dashboards(registry, lang, events):
+    for board in build_dashboards(registry, lang, events, settings.polling.stalled_after):
         path = boards / f"{board.uid}.json"
         written.append(_write(path, dumps(board)))
     files = {
@@ -60,6 +61,14 @@ def export(
         "dashboards/sada.yaml": provisioning.dashboards_file(settings),
         "alerting/sada-spikes.yaml": alerts.file_provisioning(
             registry, events, settings.grafana_folder_uid, settings.grafana_folder_title
+        ),
+        "alerting/sada-collection.yaml": alerts.file_provisioning(
+            registry,
+            events,
+            settings.grafana_folder_uid,
+            settings.grafana_folder_title,
+            group=alerts.STALL_GROUP,
+            stalled_after=settings.polling.stalled_after,
         ),
     }
     for name, document in files.items():

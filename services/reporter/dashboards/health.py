@@ -1,10 +1,13 @@
-"""Pipeline health: what was rejected and why, how fast rows reach the store, and the services'
-own Prometheus metrics (records, consumer lag, batch time, rejects)."""
+"""Pipeline health: what was rejected and why, how fast rows reach the store, the collection
+(a panel per platform connector, from the pollers' pass records), and the services' own
+Prometheus metrics (records, consumer lag, batch time, rejects)."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
+from services.collector.pollers import CONNECTOR_NAMES
+from services.reporter.dashboards import sql as q
 from services.reporter.dashboards.board import dashboard, laid_out
 from services.reporter.dashboards.common import Panels
 from services.reporter.labels import t
@@ -53,8 +56,45 @@ BATCH_P95 = (
 )
 COLLECTOR_REJECTS = "sum by (field) (rate(sada_collector_rejects_total[$__rate_interval]))"
 
+POLLER_STATES = ("running", "idle", "rate-limited", "blocked", "failed", "none")
+POLLER_COLUMNS = ["event", "state", "detail", "last_success", "last_pass", "records_last_hour"]
+# The connectors' panels: three to a band of the 24-column grid.
+POLLER_WIDTH, POLLER_HEIGHT = 8, 6
+# A connector's name as the panels show it (the platform's, the press under "web").
+CONNECTOR_LABELS = {"press": "platform.web"}
 
-def build(lang: str) -> dashboard_builders.Dashboard:
+
+def poller_health(connector: str, lang: str) -> str:
+    """``poller_health.sql`` for one connector as of the end of the time range, its state in
+    ``lang``."""
+    health = q.reporter("poller_health", connector=connector, at=q.Raw("$__toTime"))
+    states = {state: t(f"poller_state.{state}", lang) for state in POLLER_STATES}
+    return f"""SELECT event, {q.choice("state", states)} AS state, detail, last_success, last_pass,
+       records_last_hour
+FROM ({health})"""
+
+
+def poller_panels(panels: Panels, lang: str, stalled_after: int) -> list:
+    described = t("desc.pollers", lang, after=stalled_after)
+    return [
+        panels.row(t("health.collection", lang)),
+        *(
+            panels.table(
+                t("health.poller", lang, connector=t(CONNECTOR_LABELS.get(name, f"platform.{name}"), lang)),
+                poller_health(name, lang),
+                described,
+                POLLER_COLUMNS,
+                width=POLLER_WIDTH,
+                height=POLLER_HEIGHT,
+            )
+            for name in CONNECTOR_NAMES
+        ),
+    ]
+
+
+def build(lang: str, stalled_after: int = 3) -> dashboard_builders.Dashboard:
+    """``stalled_after``: the stall alert's intervals (``SADA_POLL_STALLED_AFTER``), named in the
+    connectors' panel descriptions."""
     panels = Panels(lang)
     board = dashboard(UID, t("dash.health", lang), lang, refresh="30s", time_from="now-6h").variables([])
     rejects, ingest, scraped = t("desc.rejects", lang), t("desc.ingest", lang), t("desc.prometheus", lang)
@@ -87,6 +127,7 @@ def build(lang: str) -> dashboard_builders.Dashboard:
             panels.bargauge(
                 t("health.row_counts", lang), ROW_COUNTS, ingest, value="rows", width=8, height=8
             ),
+            *poller_panels(panels, lang, stalled_after),
             panels.row(t("health.services", lang)),
             panels.prometheus(
                 t("health.collector_records", lang), [(COLLECTOR_RECORDS, "{{outcome}}")], scraped, unit="rps"

@@ -187,10 +187,15 @@ class Publisher:
         changes = [self._folder(), *self._datasources()]
         changes += [
             self._dashboard(to_data(board))
-            for board in build_dashboards(self.registry, self.lang, self.events)
+            for board in build_dashboards(
+                self.registry, self.lang, self.events, self.settings.polling.stalled_after
+            )
         ]
         changes += [
-            self._rule(rule) for rule in alerts.rule_payloads(self.registry, self.events, self.folder)
+            self._rule(rule)
+            for rule in alerts.rule_payloads(
+                self.registry, self.events, self.folder, self.settings.polling.stalled_after
+            )
         ]
         return changes
 
