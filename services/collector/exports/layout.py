@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from services.collector.exports import cells
+from shared.identity import IdentityError, canonical
 
 POST_FIELDS = ("text", "url", "account", "author")
 
@@ -76,6 +77,9 @@ class Row:
             return cells.moment(self.raw(name), zone)
         except cells.CellError as exc:
             raise RowError(self.header.names.get(name, name), str(exc)) from None
+
+    def day_only(self, name: str) -> bool:
+        return cells.day_only(self.raw(name))
 
     def is_blank(self) -> bool:
         return all(cells.text(value) is None for value in self.cells)
@@ -164,12 +168,23 @@ class Context:
 
 
 def row_records(layout: Layout, row: Row, context: Context) -> list[dict]:
-    """A post and a metrics snapshot; raises :class:`RowError` naming the column at fault."""
-    post_id = layout.post_id(row)
-    if not post_id:
-        raise RowError(row.header.names[layout.id_field], "is empty: a row needs its post's id")
+    """A post and a metrics snapshot; raises :class:`RowError` naming the column at fault.
+
+    The post's id is its platform's canonical one (shared/identity.py: a Facebook row's Post ID
+    joined to its Page ID; an id a spreadsheet rounded is refused). A date without a time of day
+    gives a ``created_at`` of precision "day", which never replaces an exact one."""
+    raw_id = layout.post_id(row)
+    column = row.header.names[layout.id_field]
+    if not raw_id:
+        raise RowError(column, "is empty: a row needs its post's id")
+    try:
+        post_id = canonical(layout.platform, raw_id, row.text("page_id"))
+    except IdentityError as exc:
+        raise RowError(column, exc.reason) from None
     base = {"event": context.event, "platform": layout.platform, "post_id": post_id}
     post = {"type": "post", **base, "created_at": row.moment("created_at", context.zone)}
+    if row.day_only("created_at"):
+        post["created_precision"] = "day"
     for name in POST_FIELDS:
         value = layout.url(row, post_id) if name == "url" else row.text(name)
         if value is not None:
