@@ -281,7 +281,7 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
     expected = ["100", "103", "104", "105", "106", "107", "108", "109"]
     assert_stored(pipeline, recorder, fake.served, "x-poll", "x", expected, snapshots=1 + 5 * 2 + 2)
     assert [(d["source"], d["field"]) for d in dead_letters(pipeline, "x-poll")] == [
-        ("poller:x", "data.2.created_at")
+        ("api:x", "data.2.created_at")
     ]
     row = pipeline.store.query(
         "SELECT account, followers, url, media FROM posts FINAL WHERE event = 'x-poll' AND post_id = '104'"
@@ -367,28 +367,29 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 class YouTubeFake:
-    """YouTube Data API v3 search and videos, 2 results a page, counts as strings."""
+    """YouTube Data API v3 search and videos, 2 results a page, counts as strings. Video ids have
+    YouTube's 11 characters (shared/identity.py): sadaVideo + v1…v5 (search), c1, c2 (channel)."""
 
     def __init__(self):
         published = {
-            f"v{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)
+            f"sadaVideov{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)
         }
         self.videos: dict[str, dict] = {
             vid: {"publishedAt": at, "title": f"Sada 2026, nation digitale ({vid})", "channelId": "UCother"}
             for vid, at in published.items()
         }
-        self.videos["v3"]["publishedAt"] = "yesterday"  # malformed
-        self.videos["c1"] = {
-            "publishedAt": published["v1"],
+        self.videos["sadaVideov3"]["publishedAt"] = "yesterday"  # malformed
+        self.videos["sadaVideoc1"] = {
+            "publishedAt": published["sadaVideov1"],
             "title": "Keynote #Sada2026",
             "channelId": "UCsada",
         }
-        self.videos["c2"] = {
-            "publishedAt": published["v2"],
+        self.videos["sadaVideoc2"] = {
+            "publishedAt": published["sadaVideov2"],
             "title": "Recette de cuisine",
             "channelId": "UCsada",
         }
-        self.results = {"q": ["v1", "v2", "v3", "v4", "v5"], "channel": ["c1", "c2"]}
+        self.results = {"q": ["sadaVideov1", "sadaVideov2", "sadaVideov3", "sadaVideov4", "sadaVideov5"], "channel": ["sadaVideoc1", "sadaVideoc2"]}
         self.quota_once: set[str] = set()
         self.rate_limited_once = False
         self.version = 1
@@ -397,7 +398,7 @@ class YouTubeFake:
         self.served: dict[str, dict[str, int]] = {}
 
     def statistics(self, vid: str) -> dict[str, str]:
-        n = int(vid[1:]) + (10 if vid.startswith("c") else 0)
+        n = int(vid[-1]) + (10 if vid[-2] == "c" else 0)
         stats = {
             "viewCount": str(1000 * n * self.version),
             "likeCount": str(10 * n + self.version),
@@ -502,7 +503,7 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
         assert datetime.fromisoformat(first["rate_limit"]["blocked_until"]) == midnight
         assert first["rate_limit"]["rate_limited"] == 2  # rateLimitExceeded (backed off), then the quota
         assert first["quota"]["units"] == 3 * 100 + 2
-        assert sorted(r.post_id for r in recorder.of("post")) == ["v1", "v2", "v4"]
+        assert sorted(r.post_id for r in recorder.of("post")) == ["sadaVideov1", "sadaVideov2", "sadaVideov4"]
         assert [r.field for r in recorder.rejected] == ["items.0.snippet.publishedAt"]
 
         # Still blocked while the clock has not reached the reset: no request at all.
@@ -513,14 +514,14 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
         # After the reset (and a restart): page 3 of the search, then the channel; the videos
         # read "yesterday" are due again.
         fake.version = 2
-        fake.hide_likes.add("v1")  # likes hidden: the earlier count stands
-        fake.gone.add("v4")
+        fake.hide_likes.add("sadaVideov1")  # likes hidden: the earlier count stands
+        fake.gone.add("sadaVideov4")
         second = one_pass(YouTubePoller, settings, event, recorder)
         assert second.state == "idle"
         searches = served.paths("/youtube/v3/search")
         assert searches[len(searches) - 2]["pageToken"] == "n2" and searches[-1]["channelId"] == "UCsada"
-        assert second.checkpoint.posts["v4"].get("gone") is True
+        assert second.checkpoint.posts["sadaVideov4"].get("gone") is True
 
-    expected = ["c1", "v1", "v2", "v4", "v5"]  # v3 malformed, c2 not about the event
+    expected = ["sadaVideoc1", "sadaVideov1", "sadaVideov2", "sadaVideov4", "sadaVideov5"]  # v3 malformed, c2 not about the event
     assert_stored(pipeline, recorder, fake.served, "yt-poll", "youtube", expected, snapshots=7)
     assert len(dead_letters(pipeline, "yt-poll")) == 1

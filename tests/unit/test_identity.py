@@ -95,8 +95,14 @@ def test_a_client_source_never_refuses_a_record():
 
 
 def test_a_mapper_record_with_an_id_of_the_wrong_shape_is_unmappable():
-    assert identified({"platform": "instagram", "post_id": " 179 "}) == {"platform": "instagram", "post_id": "179"}
-    assert identified({"platform": "web", "url": "https://a.example"}) == {"platform": "web", "url": "https://a.example"}
+    assert identified({"platform": "instagram", "post_id": " 179 "}) == {
+        "platform": "instagram",
+        "post_id": "179",
+    }
+    assert identified({"platform": "web", "url": "https://a.example"}) == {
+        "platform": "web",
+        "url": "https://a.example",
+    }
     with pytest.raises(Unmappable) as refused:
         identified({"platform": "tiktok", "post_id": "tt-1"})
     assert refused.value.field == "post_id"

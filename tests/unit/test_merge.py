@@ -53,14 +53,18 @@ def values(merged: dict) -> dict:
 def test_an_export_after_the_api_never_lowers_precision_nor_empties_a_field():
     merged = merge_posts([API, EXPORT])
     assert merged["created_at"] == EXACT and merged["created_precision"] == ""
-    assert merged["text"] == "Opening #AUSIM" and merged["media"] == "image" and merged["url"] == "https://fb/1"
+    assert (
+        merged["text"] == "Opening #AUSIM" and merged["media"] == "image" and merged["url"] == "https://fb/1"
+    )
     assert merged["account"] == "AUSIM"  # both known: the finer source kind wins, later or not
     assert merged["source"] == "api:facebook" and merged["version"] == 20
     assert merged["provenance"]["text"] == ("api:facebook", 10)
 
 
 def test_what_only_the_export_knows_is_kept():
-    merged = merge_posts([API, row("export:facebook", 20, created_at=DAY, created_precision="day", lang="fr")])
+    merged = merge_posts(
+        [API, row("export:facebook", 20, created_at=DAY, created_precision="day", lang="fr")]
+    )
     assert merged["lang"] == "fr" and merged["provenance"]["lang"] == ("export:facebook", 20)
 
 
@@ -83,7 +87,9 @@ def test_the_rows_of_a_batch_are_folded_with_the_stored_one_per_post():
     other = row("api:facebook", 5, post_id="1067_202", text="two")
     batch = [[EXPORT[n] for n in names], [other[n] for n in names]]
     stored = [merge_posts([API]), merge_posts([row("api:facebook", 1, post_id="1067_999")])]
-    written = {r[names.index("post_id")]: dict(zip(names, r, strict=True)) for r in merged_rows(batch, stored)}
+    written = {
+        r[names.index("post_id")]: dict(zip(names, r, strict=True)) for r in merged_rows(batch, stored)
+    }
     assert sorted(written) == ["1067_201", "1067_202"]  # a stored post the batch does not name is left alone
     assert written["1067_201"]["text"] == "Opening #AUSIM"
 
