@@ -127,8 +127,8 @@ def merged_rows(batch: Sequence[Row], stored: Iterable[Mapping[str, Any]]) -> li
     for row in batch:
         named = dict(zip(names, row, strict=True))
         groups.setdefault((named["event"], named["platform"], named["post_id"]), []).append(named)
-    for named in stored:
-        key = (named["event"], named["platform"], named["post_id"])
+    for found in stored:
+        key = (found["event"], found["platform"], found["post_id"])
         if key in groups:
-            groups[key].append(named)
+            groups[key].append(found)
     return [[merged[name] for name in names] for merged in map(merge_posts, groups.values())]

@@ -141,9 +141,12 @@ class Store:
                 for chunk in chunked(sorted(posts), rollups.REFRESH_CHUNK):
                     with self._lock:
                         result = self.client.query(
-                            sql("shared.merge_sql", "stored_posts"), parameters={"event": event, "posts": chunk}
+                            sql("shared.merge_sql", "stored_posts"),
+                            parameters={"event": event, "posts": chunk},
                         )
-                    found.extend(dict(zip(result.column_names, row, strict=True)) for row in result.result_rows)
+                    found.extend(
+                        dict(zip(result.column_names, row, strict=True)) for row in result.result_rows
+                    )
         except ClickHouseError as exc:
             raise StoreUnavailable(f"reading the stored posts failed: {exc}") from exc
         return found

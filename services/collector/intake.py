@@ -69,9 +69,11 @@ class Intake:
         once per intake: the record is not validated again, its JSON object gets one more key."""
         cached = self._wire.get(id(record))
         if cached is None or cached[0] is not record:
-            body = record.to_json() if record.source is None else record.model_dump_json(
-                exclude_none=True, exclude={"source"}
-            ).encode()
+            body = (
+                record.to_json()
+                if record.source is None
+                else record.model_dump_json(exclude_none=True, exclude={"source"}).encode()
+            )
             if self.source:
                 body = body[:-1] + b',"source":' + json.dumps(self.source).encode() + b"}"
             cached = self._wire[id(record)] = (record, body)

@@ -46,7 +46,11 @@ class Item:
 def identified(record: dict | None) -> dict | None:
     """``record`` with its post id in the platform's canonical form; :class:`Unmappable` when the
     id is not of its platform's shape (a record without a post id, a mention, is left as it is)."""
-    if record is None or not isinstance(record.get("post_id"), str) or not isinstance(record.get("platform"), str):
+    if (
+        record is None
+        or not isinstance(record.get("post_id"), str)
+        or not isinstance(record.get("platform"), str)
+    ):
         return record
     try:
         post_id = canonical(record["platform"], record["post_id"])

@@ -372,7 +372,8 @@ class YouTubeFake:
 
     def __init__(self):
         published = {
-            f"sadaVideov{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)
+            f"sadaVideov{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z")
+            for n in range(1, 6)
         }
         self.videos: dict[str, dict] = {
             vid: {"publishedAt": at, "title": f"Sada 2026, nation digitale ({vid})", "channelId": "UCother"}
@@ -389,7 +390,10 @@ class YouTubeFake:
             "title": "Recette de cuisine",
             "channelId": "UCsada",
         }
-        self.results = {"q": ["sadaVideov1", "sadaVideov2", "sadaVideov3", "sadaVideov4", "sadaVideov5"], "channel": ["sadaVideoc1", "sadaVideoc2"]}
+        self.results = {
+            "q": ["sadaVideov1", "sadaVideov2", "sadaVideov3", "sadaVideov4", "sadaVideov5"],
+            "channel": ["sadaVideoc1", "sadaVideoc2"],
+        }
         self.quota_once: set[str] = set()
         self.rate_limited_once = False
         self.version = 1
@@ -522,6 +526,7 @@ def test_youtube_quota_block_restart_and_refresh(pipeline, tmp_path):
         assert searches[len(searches) - 2]["pageToken"] == "n2" and searches[-1]["channelId"] == "UCsada"
         assert second.checkpoint.posts["sadaVideov4"].get("gone") is True
 
-    expected = ["sadaVideoc1", "sadaVideov1", "sadaVideov2", "sadaVideov4", "sadaVideov5"]  # v3 malformed, c2 not about the event
+    # v3 malformed, c2 not about the event
+    expected = ["sadaVideoc1", "sadaVideov1", "sadaVideov2", "sadaVideov4", "sadaVideov5"]
     assert_stored(pipeline, recorder, fake.served, "yt-poll", "youtube", expected, snapshots=7)
     assert len(dead_letters(pipeline, "yt-poll")) == 1

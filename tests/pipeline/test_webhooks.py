@@ -417,7 +417,11 @@ def test_tiktok_signed_deliveries_and_stale_timestamps(pipeline, settings):
         }
 
     published = [
-        tiktok_event("post.publish.publicly_available", {"publish_id": f"p{n}", "post_id": f"730000000000000000{n}"}, T0 + n)
+        tiktok_event(
+            "post.publish.publicly_available",
+            {"publish_id": f"p{n}", "post_id": f"730000000000000000{n}"},
+            T0 + n,
+        )
         for n in range(2)
     ]
     for payload in published:
