@@ -3,8 +3,11 @@ rounded refused with a reason that says what happened, in format v1 and in the a
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
+from services.collector.exports.cells import day_only
 from services.collector.mapping import Unmappable, identified, item
 from shared.events import Rejection, validate_object
 from shared.identity import IdentityError, canonical, is_alias, mangled
@@ -108,3 +111,16 @@ def test_a_mapper_record_with_an_id_of_the_wrong_shape_is_unmappable():
     assert refused.value.field == "post_id"
     found = item("entry.0", {"id": "x"}, lambda: {"platform": "youtube", "post_id": "v1"})
     assert found.record is None and found.path == "entry.0.post_id" and "11 letters" in found.reason
+
+
+def test_a_date_cell_without_a_time_of_day_is_day_precise():
+    for cell in ("Sat, Oct 26, 2024", "Oct 26, 2024", "10/26/2024", "2024-10-26", date(2024, 10, 26)):
+        assert day_only(cell), cell
+    for cell in (
+        "10/26/2024 09:12",
+        "2024-10-26 09:12 +0000",
+        "2024-10-26T09:12:00",
+        datetime(2024, 10, 26),
+        None,
+    ):
+        assert not day_only(cell), cell

@@ -180,6 +180,9 @@ def test_one_facebook_post_from_the_export_and_the_api_counts_once_in_both_order
     for step in steps if order == "export_first" else steps[::-1]:
         step()
         pipeline.drain()  # each source stored before the next arrives: the merge reads the store
+        if order == "export_first" and step is steps[0]:
+            [alone] = stored_post(pipeline, event.slug)  # the export knew only the day
+            assert alone["created_precision"] == "day" and alone["created_at"].hour == 0
 
     [post] = stored_post(pipeline, event.slug)
     assert post["post_id"] == f"{PAGE}_{POST}"
