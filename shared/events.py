@@ -29,6 +29,8 @@ from pydantic import (
     field_validator,
 )
 
+from shared.identity import mangled
+
 PLATFORMS = ("x", "facebook", "instagram", "linkedin", "youtube", "tiktok", "web")
 PLATFORM_ALIASES = {"twitter": "x"}
 RECORD_TYPES = ("post", "metrics", "interaction", "mention")
@@ -72,6 +74,33 @@ NonNegativeInt = Annotated[StrictInt, Field(ge=0), AfterValidator(_bounded)]
 Count = NonNegativeInt | None
 String = Annotated[StrictStr, AfterValidator(_encodable)]
 Text = Annotated[StrictStr, Field(min_length=1), AfterValidator(_encodable)]
+
+
+def _not_mangled(value: str) -> str:
+    """The universal id rule (shared/identity.py): an id a spreadsheet rounded names no post."""
+    problem = mangled(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+PostId = Annotated[Text, AfterValidator(_not_mangled)]
+MAX_SOURCE = 300
+
+
+def _source(value: object) -> str | None:
+    """Never a reason to refuse a record: the collector overwrites whatever a client sent."""
+    if isinstance(value, str) and len(value) <= MAX_SOURCE:
+        try:
+            return _encodable(value)
+        except ValueError:
+            return None
+    return None
+
+
+# Where a record came from (``api:<connector>``, ``webhook:<platform>``, ``export:<format>[:<file>]``,
+# ``http:<client>``): stamped by the collector when it publishes (Intake.wire), whatever a client sent.
+Source = Annotated[str | None, BeforeValidator(_source)]
 
 
 def _timestamp(value: object, info: ValidationInfo) -> datetime:
@@ -146,7 +175,7 @@ class _OnPost(_Record):
 
 class Post(_OnPost):
     type: Literal["post"] = "post"
-    post_id: Text
+    post_id: PostId
     created_at: Timestamp
     account: String | None = None
     author: String | None = None
@@ -156,11 +185,15 @@ class Post(_OnPost):
     url: String | None = None
     media: Literal["text", "image", "video", "link", "carousel", "live"] | None = None
     followers: NonNegativeInt | None = None
+    # "day": the source knew only the date (an export's date cell), created_at is its midnight;
+    # absent: created_at is exact. A day-precise time never replaces an exact one (shared/merge.py).
+    created_precision: Literal["day"] | None = None
+    source: Source = None
 
 
 class Metrics(_OnPost):
     type: Literal["metrics"] = "metrics"
-    post_id: Text
+    post_id: PostId
     observed_at: Timestamp
     impressions: Count = None
     reach: Count = None
@@ -170,16 +203,18 @@ class Metrics(_OnPost):
     shares: Count = None
     clicks: Count = None
     saves: Count = None
+    source: Source = None
 
 
 class Interaction(_OnPost):
     type: Literal["interaction"] = "interaction"
-    post_id: Text
+    post_id: PostId
     interaction_id: Text
     kind: Literal["like", "comment", "share", "click", "save", "view"]
     occurred_at: Timestamp
     actor: String | None = None
     text: String | None = None
+    source: Source = None
 
 
 class Mention(_Record):
@@ -191,6 +226,7 @@ class Mention(_Record):
     lang: String | None = None
     title: String | None = None
     audience: NonNegativeInt | None = None
+    source: Source = None
 
     @field_validator("url")
     @classmethod

@@ -93,18 +93,38 @@ def _tags(post: Post) -> tuple[list[str], list[str]]:
     return list(tags.values()), list(tags)
 
 
+def _or_empty(name: str) -> Column:
+    """An optional text stored as '' when absent (a ``LowCardinality(String) DEFAULT ''`` column)."""
+    return Column(name, lambda record: getattr(record, name) or "")
+
+
+# Where each known field of a stored post came from: field -> (source, version). A record's row
+# leaves it empty (every field it knows is its own); the aggregator's merge fills it
+# (shared/merge.py), which is what makes merging order-independent.
+def _no_provenance(_: Post) -> dict[str, tuple[str, int]]:
+    return {}
+
+
+SOURCE = _or_empty("source")
+
 POSTS = Table(
     "posts",
     (
         *_columns("event", "platform", "post_id", "created_at", "account", "author", "text", "lang"),
         Columns(("hashtags", "hashtag_keys"), _tags),
         *_columns("url", "media", "followers"),
+        _or_empty("created_precision"),
+        SOURCE,
+        Column("provenance", _no_provenance),
     ),
 )
-METRICS = Table("metrics", _columns("event", "platform", "post_id", "observed_at", *COUNTERS))
+METRICS = Table("metrics", (*_columns("event", "platform", "post_id", "observed_at", *COUNTERS), SOURCE))
 INTERACTIONS = Table(
     "interactions",
-    _columns("event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "actor", "text"),
+    (
+        *_columns("event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "actor", "text"),
+        SOURCE,
+    ),
 )
 MENTIONS = Table(
     "mentions",
@@ -113,6 +133,7 @@ MENTIONS = Table(
         Column("url", attrgetter("normalised_url")),
         Column("original_url", attrgetter("url")),
         *_columns("platform", "published_at", "outlet", "country", "lang", "title", "audience"),
+        SOURCE,
     ),
 )
 

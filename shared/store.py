@@ -19,10 +19,12 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from shared import rollups
+from shared.chunks import chunked
 from shared.extras import require
 from shared.progress import Progress, throttled
-from shared.records import TABLES
+from shared.records import POSTS, TABLES
 from shared.settings import Settings
+from shared.sqlfiles import sql
 
 MIGRATIONS = "shared.migrations"
 VIEWS = "shared.views"
@@ -125,6 +127,29 @@ class Store:
                 )
         except ClickHouseError as exc:
             raise StoreUnavailable(f"insert into {table} failed: {exc}") from exc
+
+    def stored_posts(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """The stored row (``FINAL``) of each post the ``posts`` ``rows`` name, by column name."""
+        keys: dict[str, set[tuple[str, str]]] = {}
+        post_of = POSTS.reader("event", "platform", "post_id")
+        for row in rows:
+            event, platform, post_id = post_of(row)
+            keys.setdefault(event, set()).add((platform, post_id))
+        found: list[dict[str, Any]] = []
+        try:
+            for event, posts in sorted(keys.items()):
+                for chunk in chunked(sorted(posts), rollups.REFRESH_CHUNK):
+                    with self._lock:
+                        result = self.client.query(
+                            sql("shared.merge_sql", "stored_posts"),
+                            parameters={"event": event, "posts": chunk},
+                        )
+                    found.extend(
+                        dict(zip(result.column_names, row, strict=True)) for row in result.result_rows
+                    )
+        except ClickHouseError as exc:
+            raise StoreUnavailable(f"reading the stored posts failed: {exc}") from exc
+        return found
 
     def update_rollups(self, written: Mapping[str, Sequence[Sequence[Any]]]) -> None:
         """Recompute the rollups of every post the rows just inserted (per table) touch. Safe to

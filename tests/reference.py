@@ -61,11 +61,28 @@ def _totals(figures: Iterable[dict[str, int]]) -> tuple[dict[str, int], dict[str
     return totals, engagement_rates(sums)
 
 
+# A post's fields that a record which does not know them (null, "", no tags) leaves as they were.
+_KEPT = ("account", "author", "text", "lang", "hashtags", "url", "media", "followers")
+
+
+def _merged(known: Post | None, record: Post) -> Post:
+    """``record`` arriving after ``known`` (the tests send one source kind, so arrival order is
+    version order): a field it does not know keeps the earlier value, and a day-precise
+    ``created_at`` never replaces an exact one (docs/decisions.md, the merge rule)."""
+    if known is None:
+        return record
+    kept = {name: getattr(known, name) for name in _KEPT if getattr(record, name) in (None, "", [])}
+    if record.created_precision == "day" and known.created_precision is None:
+        kept.update(created_at=known.created_at, created_precision=None)
+    return record.model_copy(update=kept)
+
+
 def _states(
     records: Iterable[Record], event: str
 ) -> tuple[dict[tuple[str, str], _PostState], dict[str, Mention]]:
     """Everything known of each post of ``event``, and its mentions, applying identity
-    rules (DESIGN §3) to records in arrival order: the latest version wins."""
+    rules (DESIGN §3) to records in arrival order: the latest version wins (for a post, field by
+    field: what a later record does not know, it does not erase)."""
     posts: dict[tuple[str, str], _PostState] = defaultdict(_PostState)
     mentions: dict[str, Mention] = {}
     interaction_owner: dict[tuple[str, str], tuple[str, str]] = {}
@@ -77,7 +94,7 @@ def _states(
             continue
         key = (record.platform, record.post_id)
         if isinstance(record, Post):
-            posts[key].post = record
+            posts[key].post = _merged(posts[key].post, record)
         elif isinstance(record, Metrics):
             posts[key].snapshots[record.observed_at] = record
         elif isinstance(record, Interaction):

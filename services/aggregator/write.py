@@ -1,6 +1,8 @@
 """Step three: a batch into ClickHouse, then its rollups; retried while the store fails.
 
-Each table's rows go in with a deduplication token made of the batch's offsets,
+A batch's posts are merged with what the store holds of them first (shared/merge.py: a
+coarser source never erases what a finer one knew), read again on every attempt. Each
+table's rows go in with a deduplication token made of the batch's offsets,
 so a retry (or the same batch read again after a crash) is stored once; the
 rollups of the posts the batch touched are brought up to date last. A failed
 piece is retried after a capped, doubling delay, and the pieces after it wait.
@@ -18,6 +20,8 @@ from functools import partial
 
 from services.aggregator.batch import Batch
 from services.aggregator.step import Deadline, MessageRejected, Step
+from shared.merge import merged_rows
+from shared.records import POSTS, Row
 from shared.settings import Settings
 from shared.store import Store, StoreUnavailable
 
@@ -56,7 +60,11 @@ class Write:
             raise MessageRejected
         batch.write_started = time.perf_counter()
         pieces: list[Callable[[], None]] = [
-            partial(self.store.insert, table, batch.rows[table], batch.token(table))
+            partial(
+                self._insert_posts if table == POSTS.name else partial(self.store.insert, table),
+                batch.rows[table],
+                batch.token(table),
+            )
             for table in sorted(batch.rows)
         ]
         pieces.append(partial(self.store.update_rollups, batch.rows))
@@ -80,6 +88,10 @@ class Write:
 
     def close(self) -> None:
         self.next_step.close()
+
+    def _insert_posts(self, rows: list[Row], token: str) -> None:
+        """The batch's posts merged with their stored rows; a retry reads the store again."""
+        self.store.insert(POSTS.name, merged_rows(rows, self.store.stored_posts(rows)), token)
 
     def _attempt(self) -> None:
         held = self.held

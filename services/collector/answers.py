@@ -40,12 +40,14 @@ def is_text(value: str) -> bool:
     return True
 
 
-def source_of(request: web.Request, default: str) -> str:
-    """``X-Sada-Source`` (what dead letters name as their origin), at most 200 characters."""
-    source = request.headers.get("X-Sada-Source", default)[:200]
-    if not is_text(source):
+def source_of(request: web.Request, kind: str, default: str | None = "client") -> str:
+    """``<kind>:<X-Sada-Source>``, what every record and dead letter of the request names as its
+    source: the route says the kind (``http``, ``export:<format>``), the client only the rest
+    (at most 200 characters; ``default`` when it names nothing, nothing when that is None)."""
+    named = request.headers.get("X-Sada-Source", "")[:200] or default
+    if named is not None and not is_text(named):
         raise Refused(400, "X-Sada-Source must be UTF-8 text")
-    return source
+    return f"{kind}:{named}" if named else kind
 
 
 # What aiohttp decodes; anything else would reach the handler still encoded.
@@ -84,6 +86,7 @@ async def publish_acked(
     """Publish and wait for Kafka; raises a 503 with ``Retry-After`` when it does not acknowledge.
     A record over ``SADA_MAX_RECORD_BYTES`` is rejected on its own first (:meth:`Intake.bound`);
     returns those."""
+    intake.stamp(source)
     oversized = intake.bound(settings.max_record_bytes)
     try:
         await asyncio.to_thread(publisher.publish, intake, source)

@@ -40,6 +40,8 @@ class Intake:
     received_ns: int
     accepted: list[tuple[Line, Record]] = field(default_factory=list)
     rejected: list[tuple[Line, Rejection]] = field(default_factory=list)
+    # Where the records come from, stamped into each one's wire form (:meth:`stamp`).
+    source: str = ""
     # Each accepted record's canonical JSON, computed once (by the size check) and reused when it
     # is produced; by id, holding the record so that its id is not reused meanwhile.
     _wire: dict[int, tuple[Record, bytes]] = field(default_factory=dict, repr=False, compare=False)
@@ -55,11 +57,26 @@ class Intake:
         else:
             self.accepted.append((line, outcome))
 
+    def stamp(self, source: str) -> None:
+        """Set the source every record of this intake is published with (the route's kind and
+        what the client named: ``http:<X-Sada-Source>``, ``export:<format>:<file>``, …)."""
+        if source != self.source:
+            self.source = source
+            self._wire.clear()
+
     def wire(self, record: Record) -> bytes:
-        """``record.to_json()``, serialised once per intake."""
+        """``record.to_json()`` with :attr:`source` in place of any the client sent, serialised
+        once per intake: the record is not validated again, its JSON object gets one more key."""
         cached = self._wire.get(id(record))
         if cached is None or cached[0] is not record:
-            cached = self._wire[id(record)] = (record, record.to_json())
+            body = (
+                record.to_json()
+                if record.source is None
+                else record.model_dump_json(exclude_none=True, exclude={"source"}).encode()
+            )
+            if self.source:
+                body = body[:-1] + b',"source":' + json.dumps(self.source).encode() + b"}"
+            cached = self._wire[id(record)] = (record, body)
         return cached[1]
 
     def bound(self, max_bytes: int) -> list[tuple[Line, Rejection]]:

@@ -3,7 +3,9 @@ becomes a format v1 record, or the reason why not, and the lot becomes one :clas
 
 Mappers raise :class:`Unmappable` naming the field at fault; :func:`item` keeps the item's
 bytes with its record or its reason, and :func:`to_intake` validates the records like any
-other (format v1) and turns the reasons into dead letters.
+other (format v1) and turns the reasons into dead letters. Every mapped record's post id is
+held to its platform's shape by :func:`identified` (shared/identity.py): an API or a webhook
+that names a post otherwise is not naming the post the other sources name.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 from services.collector.exports.cells import CellError, count
 from services.collector.intake import Intake, Line, checked, sort_outcomes
 from shared.events import Rejection, validate_object
+from shared.identity import IdentityError, canonical
 
 # X's media types in format v1 (its webhooks and its API say them alike).
 X_MEDIA = {"photo": "image", "video": "video", "animated_gif": "video"}
@@ -40,11 +43,27 @@ class Item:
     reason: str = ""
 
 
+def identified(record: dict | None) -> dict | None:
+    """``record`` with its post id in the platform's canonical form; :class:`Unmappable` when the
+    id is not of its platform's shape (a record without a post id, a mention, is left as it is)."""
+    if (
+        record is None
+        or not isinstance(record.get("post_id"), str)
+        or not isinstance(record.get("platform"), str)
+    ):
+        return record
+    try:
+        post_id = canonical(record["platform"], record["post_id"])
+    except IdentityError as exc:
+        raise Unmappable("post_id", exc.reason) from None
+    return record if post_id == record["post_id"] else {**record, "post_id": post_id}
+
+
 def item(path: str, obj: object, build: Callable[[], dict]) -> Item:
     """``obj`` mapped by ``build``; an :class:`Unmappable` becomes the item's reason."""
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
     try:
-        return Item(path, raw, build())
+        return Item(path, raw, identified(build()))
     except Unmappable as exc:
         return Item(joined(path, exc.field), raw, None, exc.reason)
 

@@ -120,9 +120,11 @@ class Publisher:
             ).start()
 
     def publish(self, intake: Intake, source: str) -> None:
-        """Produce every accepted record to its topic and every rejection to the dead-letter topic;
-        with a gate, also wait until the aggregator has stored them. Raises
-        :class:`KafkaUnavailable` when the records are not known to be safe."""
+        """Produce every accepted record to its topic, stamped with ``source``, and every rejection
+        to the dead-letter topic, which names the same source; with a gate, also wait until the
+        aggregator has stored them. Raises :class:`KafkaUnavailable` when the records are not
+        known to be safe."""
+        intake.stamp(source)
         generation = self.gate.generation if self.gate else 0
         producer = self._get_producer()
         futures = []

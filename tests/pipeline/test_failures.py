@@ -225,5 +225,5 @@ def test_sada_run_writes_the_seed_figures_and_every_bad_line(tmp_path):
         raw = lines[item["line"] - 1]
         assert item["raw"] == raw.decode("utf-8", "replace")
         assert bad[raw] in item["field"] or bad[raw] in item["reason"]
-        assert item["source"] == "ausim-2022.ndjson"
+        assert item["source"] == "http:ausim-2022.ndjson"
     assert "wrote" in done.stderr

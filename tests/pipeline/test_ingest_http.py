@@ -209,7 +209,7 @@ def test_dead_letters_reach_the_rejected_topic_with_reason_and_original_bytes(pi
     assert message.value == raw
     assert headers["sada-field"] == b"likes"
     assert headers["sada-line"] == b"41"
-    assert headers["sada-source"] == b"upload.ndjson"
+    assert headers["sada-source"] == b"http:upload.ndjson"
     assert headers["sada-event"] == b"rules-2026"
 
 

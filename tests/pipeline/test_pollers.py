@@ -322,7 +322,7 @@ def test_x_pages_rate_limit_restart_and_refresh(pipeline, tmp_path):
     expected = ["100", "103", "104", "105", "106", "107", "108", "109"]
     assert_stored(pipeline, recorder, fake.served, "x-poll", "x", expected, snapshots=1 + 5 * 2 + 2)
     assert [(d["source"], d["field"]) for d in dead_letters(pipeline, "x-poll")] == [
-        ("poller:x", "data.2.created_at")
+        ("api:x", "data.2.created_at")
     ]
     row = pipeline.store.query(
         "SELECT account, followers, url, media FROM posts FINAL WHERE event = 'x-poll' AND post_id = '104'"
@@ -453,28 +453,33 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 class YouTubeFake:
-    """YouTube Data API v3 search and videos, 2 results a page, counts as strings."""
+    """YouTube Data API v3 search and videos, 2 results a page, counts as strings. Video ids have
+    YouTube's 11 characters (shared/identity.py): sadaVideo + v1…v5 (search), c1, c2 (channel)."""
 
     def __init__(self):
         published = {
-            f"v{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z") for n in range(1, 6)
+            f"sadaVideov{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z")
+            for n in range(1, 6)
         }
         self.videos: dict[str, dict] = {
             vid: {"publishedAt": at, "title": f"Sada 2026, nation digitale ({vid})", "channelId": "UCother"}
             for vid, at in published.items()
         }
-        self.videos["v3"]["publishedAt"] = "yesterday"  # malformed
-        self.videos["c1"] = {
-            "publishedAt": published["v1"],
+        self.videos["sadaVideov3"]["publishedAt"] = "yesterday"  # malformed
+        self.videos["sadaVideoc1"] = {
+            "publishedAt": published["sadaVideov1"],
             "title": "Keynote #Sada2026",
             "channelId": "UCsada",
         }
-        self.videos["c2"] = {
-            "publishedAt": published["v2"],
+        self.videos["sadaVideoc2"] = {
+            "publishedAt": published["sadaVideov2"],
             "title": "Recette de cuisine",
             "channelId": "UCsada",
         }
-        self.results = {"q": ["v1", "v2", "v3", "v4", "v5"], "channel": ["c1", "c2"]}
+        self.results = {
+            "q": ["sadaVideov1", "sadaVideov2", "sadaVideov3", "sadaVideov4", "sadaVideov5"],
+            "channel": ["sadaVideoc1", "sadaVideoc2"],
+        }
         # search.list has its own daily bucket; videos.list spends units of the 10,000 a day
         self.search_limit = 100
         self.searches = 0
@@ -491,7 +496,7 @@ class YouTubeFake:
         self.searches = self.units = 0
 
     def statistics(self, vid: str) -> dict[str, str]:
-        n = int(vid[1:]) + (10 if vid.startswith("c") else 0)
+        n = int(vid[-1]) + (10 if vid[-2] == "c" else 0)
         stats = {
             "viewCount": str(1000 * n * self.version),
             "likeCount": str(10 * n + self.version),
@@ -607,7 +612,7 @@ def test_youtube_search_quota_spent_figures_go_on(pipeline, tmp_path):
         assert first["rate_limit"]["rate_limited"] == 1  # rateLimitExceeded on videos.list, backed off
         assert first["quota"]["searches"] == 3 and first["quota"]["units"] == 2
         assert first["quota"]["search_every_s"] == 3600  # nothing left: the next search after the reset
-        assert sorted(r.post_id for r in recorder.of("post")) == ["v1", "v2", "v4"]
+        assert sorted(r.post_id for r in recorder.of("post")) == ["sadaVideov1", "sadaVideov2", "sadaVideov4"]
         assert [r.field for r in recorder.rejected] == ["items.0.snippet.publishedAt"]
         assert fake.refused == ["search"]  # the channel's search was not even tried
 
@@ -624,14 +629,20 @@ def test_youtube_search_quota_spent_figures_go_on(pipeline, tmp_path):
         # After the reset (and a restart): page 3 of the search, then the channel.
         fake.new_day()
         fake.version = 3
-        fake.hide_likes.add("v1")  # likes hidden: the earlier count stands
-        fake.gone.add("v4")
+        fake.hide_likes.add("sadaVideov1")  # likes hidden: the earlier count stands
+        fake.gone.add("sadaVideov4")
         third = one_pass(YouTubePoller, settings, event, recorder)
         assert third.state == "idle" and third.errors == 0, third.last_error
         searches = served.paths("/youtube/v3/search")
         assert searches[len(searches) - 2]["pageToken"] == "n2" and searches[-1]["channelId"] == "UCsada"
-        assert third.checkpoint.posts["v4"].get("gone") is True
+        assert third.checkpoint.posts["sadaVideov4"].get("gone") is True
 
-    expected = ["c1", "v1", "v2", "v4", "v5"]  # v3 malformed, c2 not about the event
+    expected = [
+        "sadaVideoc1",
+        "sadaVideov1",
+        "sadaVideov2",
+        "sadaVideov4",
+        "sadaVideov5",
+    ]  # v3 malformed, c2 not about the event
     assert_stored(pipeline, recorder, fake.served, "yt-poll", "youtube", expected, snapshots=10)
     assert len(dead_letters(pipeline, "yt-poll")) == 1

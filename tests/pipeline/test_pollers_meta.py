@@ -358,6 +358,9 @@ def test_facebook_pages_throttling_restart_and_insights(pipeline, tmp_path):
 # --- Instagram ---------------------------------------------------------------------------------
 
 USER = "17841400000000001"
+# IG Media ids are digits (shared/identity.py): hashtag media n and own media n.
+HASHTAG = {n: f"1790000000000000{n}" for n in range(1, 6)}
+OWN = {n: f"1780000000000000{n}" for n in range(1, 3)}
 
 
 class InstagramFake:
@@ -365,7 +368,7 @@ class InstagramFake:
 
     def __init__(self):
         self.media = {
-            f"m{n}": {
+            f"1790000000000000{n}": {
                 "timestamp": graph_time(5 * n),
                 "caption": f"Au #Sada2026 {n}",
                 "username": f"fan{n}",
@@ -374,16 +377,16 @@ class InstagramFake:
             }
             for n in range(1, 6)
         }
-        del self.media["m3"]["timestamp"]  # malformed
+        del self.media["17900000000000003"]["timestamp"]  # malformed
         self.own = {
-            "o1": {
+            "17800000000000001": {
                 "timestamp": graph_time(3),
                 "caption": "Notre stand au #Sada2026",
                 "username": "sada",
                 "media_type": "IMAGE",
                 "permalink": "https://www.instagram.com/p/o1/",
             },
-            "o2": {
+            "17800000000000002": {
                 "timestamp": graph_time(4),
                 "caption": "Bonne fête !",
                 "username": "sada",
@@ -398,7 +401,7 @@ class InstagramFake:
         self.served: dict[str, dict[str, int]] = {}
 
     def counted(self, media_id: str, spec: dict) -> dict:
-        n = int(media_id[1:])
+        n = int(media_id[-1])
         counts = {"like_count": 10 * n + self.version, "comments_count": n + self.version}
         self.served.setdefault(media_id, {}).update(
             {"likes": counts["like_count"], "comments": counts["comments_count"]}
@@ -504,7 +507,7 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
         fake.failures["c4"] = 2
         first = one_pass(InstagramPoller, settings, event, recorder).status()
         assert first["rate_limit"]["rate_limited"] == 1 and first["rate_limit"]["usage_percent"] == 100
-        assert sorted(r.post_id for r in recorder.of("post")) == ["m1", "m2", "m4", "o1"]
+        assert sorted(r.post_id for r in recorder.of("post")) == [OWN[1], HASHTAG[1], HASHTAG[2], HASHTAG[4]]
         assert [r.field for r in recorder.rejected] == ["data.0.timestamp"]
 
         # Pass 2, restarted: the hashtag resumes at page 3; own media get their insights.
@@ -520,9 +523,10 @@ def test_instagram_hashtag_and_own_media(pipeline, tmp_path):
         third = one_pass(InstagramPoller, settings, event, recorder, clock=later(4))
         assert list(third.status()["dropped_metrics"]) == ["IMAGE:saved"]
 
-    expected = ["m1", "m2", "m4", "m5", "o1"]  # m3 malformed, o2 not about the event
+    # the third hashtag media is malformed, the second own media not about the event
+    expected = [OWN[1], HASHTAG[1], HASHTAG[2], HASHTAG[4], HASHTAG[5]]
     assert_stored(pipeline, recorder, fake.served, "ig-poll", "instagram", expected, snapshots=4 + 2 + 5)
-    # m3 was read in passes 1 and 3 with different counts: dead-lettered once
+    # the malformed media was read in passes 1 and 3 with different counts: dead-lettered once
     assert len(recorder.rejected) == len(dead_letters(pipeline, "ig-poll")) == 1
     shares = pipeline.store.query(
         "SELECT countIf(shares IS NOT NULL) AS n FROM metrics WHERE event = 'ig-poll'"
@@ -536,21 +540,22 @@ def test_facebook_reels_and_an_invalidated_token(pipeline, tmp_path):
     event = tracked_event("fb-reels", "facebook", "1067")
     fake = FacebookFake()
     fake.reels = {
-        "r1": {"created_time": graph_time(3), "description": "Le direct du #Sada2026 en 30 secondes"},
-        "r2": {"created_time": graph_time(6), "description": "Recette du jour"},  # not about the event
+        "91": {"created_time": graph_time(3), "description": "Le direct du #Sada2026 en 30 secondes"},
+        "92": {"created_time": graph_time(6), "description": "Recette du jour"},  # not about the event
     }
     served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "facebook", "/v23.0", TOKEN)
     fake.url = served.url
     with served:
         first = one_pass(FacebookPoller, settings, event, recorder)
         assert first.errors == 0, first.last_error
-        reel = next(r for r in recorder.of("post") if r.post_id == "r1")
-        assert (reel.media, reel.url) == ("video", "https://www.facebook.com/reel/r1/")
-        assert sorted(r.post_id for r in recorder.of("post")) == ["1067_1", "1067_2", "1067_5", "r1"]
+        # A reel is the Page's post of its video: {page-id}_{video-id}, like the Graph's posts.
+        reel = next(r for r in recorder.of("post") if r.post_id == "1067_91")
+        assert (reel.media, reel.url) == ("video", "https://www.facebook.com/reel/91/")
+        assert sorted(r.post_id for r in recorder.of("post")) == ["1067_1", "1067_2", "1067_5", "1067_91"]
 
         fake.version = 2
         second = one_pass(FacebookPoller, settings, event, recorder, clock=later(2))
-        asked = served.paths("/v23.0/r1/video_insights")
+        asked = served.paths("/v23.0/91/video_insights")
         assert [q["metric"] for q in asked] == ["blue_reels_play_count,post_impressions_unique"]
         assert not any(key.startswith("reel:") for key in second.checkpoint.dropped_metrics)
 
@@ -559,5 +564,6 @@ def test_facebook_reels_and_an_invalidated_token(pipeline, tmp_path):
         assert "the Meta token was invalidated (code 190/subcode 460)" in third.last_error
         assert "renew it: set SADA_FACEBOOK_TOKEN" in third.last_error and TOKEN not in third.last_error
 
-    expected = ["1067_1", "1067_2", "1067_5", "r1"]
-    assert_stored(pipeline, recorder, fake.served, "fb-reels", "facebook", expected, snapshots=4 + 4)
+    expected = ["1067_1", "1067_2", "1067_5", "1067_91"]
+    served_by_post = {f"1067_{k}" if k in fake.reels else k: v for k, v in fake.served.items()}
+    assert_stored(pipeline, recorder, served_by_post, "fb-reels", "facebook", expected, snapshots=4 + 4)

@@ -218,7 +218,12 @@ def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store, 
         "ALTER TABLE schema_migrations DELETE WHERE version >= 4", settings={"mutations_sync": 2}
     )
     applied = migrate(store.client)
-    assert applied == ["004_rollups.sql", "005_rollups_backfill.py", "006_engagements.py"]
+    # the rollups' migrations run again (later ones, idempotent, too)
+    assert [name for name in applied if name < "007"] == [
+        "004_rollups.sql",
+        "005_rollups_backfill.py",
+        "006_engagements.py",
+    ]
     assert stored_figures(store) == expected_figures(records)
     assert rollups.backfill(store.client) == 0  # every post has its rollups
     assert rollups.rebuild(store.client) == 2

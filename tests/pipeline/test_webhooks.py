@@ -141,8 +141,8 @@ def refusals(pipeline, platform: str, header: str, payload: object) -> None:
 
 
 def ig_comment(comment_id: str, text: str, user_id: str, username: str) -> dict:
-    """An Instagram comments change on the feed post ig-m1."""
-    media = {"id": "ig-m1", "media_product_type": "FEED"}
+    """An Instagram comments change on the feed post 17900000000000001."""
+    media = {"id": "17900000000000001", "media_product_type": "FEED"}
     value = {"id": comment_id, "text": text, "from": {"id": user_id, "username": username}, "media": media}
     return {"field": "comments", "value": value}
 
@@ -226,7 +226,7 @@ def test_meta_page_and_instagram_deliveries(pipeline, caplog):
                     {
                         "field": "story_insights",
                         "value": {
-                            "media_id": "ig-s1",
+                            "media_id": "17900000000000002",
                             "impressions": 444,
                             "reach": 44,
                             "taps_forward": 4,
@@ -261,7 +261,7 @@ def test_meta_page_and_instagram_deliveries(pipeline, caplog):
     assert len(facebook["rejected"]) == 1 and "remove" in facebook["rejected"][0]["reason"]
     ig = stored(pipeline, "instagram")
     assert ig["kinds"] == {"comment": 2}
-    assert ig["metrics"] == [{"post_id": "ig-s1", "impressions": 444, "reach": 44}]
+    assert ig["metrics"] == [{"post_id": "17900000000000002", "impressions": 444, "reach": 44}]
 
 
 def test_x_account_activity_deliveries(pipeline):
@@ -417,7 +417,11 @@ def test_tiktok_signed_deliveries_and_stale_timestamps(pipeline, settings):
         }
 
     published = [
-        tiktok_event("post.publish.publicly_available", {"publish_id": f"p{n}", "post_id": f"tt-{n}"}, T0 + n)
+        tiktok_event(
+            "post.publish.publicly_available",
+            {"publish_id": f"p{n}", "post_id": f"730000000000000000{n}"},
+            T0 + n,
+        )
         for n in range(2)
     ]
     for payload in published:
@@ -428,7 +432,7 @@ def test_tiktok_signed_deliveries_and_stale_timestamps(pipeline, settings):
     status, answer = signed(failed, int(time.time()))
     assert status == 200 and answer["accepted"] == 0 and answer["rejected"][0]["field"] == "event"
 
-    stale = published[0] | {"content": json.dumps({"post_id": "tt-stale"})}
+    stale = published[0] | {"content": json.dumps({"post_id": "7300000000000000099"})}
     status, answer = signed(stale, int(time.time()) - settings.webhooks.tolerance_s - 60)
     assert status == 403 and "SADA_WEBHOOK_TOLERANCE_S" in answer["error"]
     refusals(pipeline, "tiktok", "TikTok-Signature", published[0])

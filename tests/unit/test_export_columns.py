@@ -46,6 +46,7 @@ def test_meta_views_and_impressions_stay_two_counters():
     """2025 files say Views where older ones said Impressions; a file with both keeps both apart."""
     header = [
         "Post ID",
+        "Page ID",
         "Publish time",
         "Impressions",
         "Views",
@@ -53,7 +54,9 @@ def test_meta_views_and_impressions_stay_two_counters():
         "Reactions",
         "Estimated earnings (USD)",
     ]
-    answer, [snapshot] = read([header, ["201", "10/26/2024 09:12", 700, 8_100, 5_600, 320, 3]], bom=True)
+    answer, [snapshot] = read(
+        [header, ["201", "100", "10/26/2024 09:12", 700, 8_100, 5_600, 320, 3]], bom=True
+    )
     assert (snapshot["impressions"], snapshot["views"], snapshot["reach"]) == (700, 8_100, 5_600)
     assert answer["format"] == "facebook" and answer["unused_columns"] == ["Estimated earnings (USD)"]
 

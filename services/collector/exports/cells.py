@@ -86,6 +86,31 @@ def moment(value: object, zone: tzinfo) -> str:
     return parsed.isoformat()
 
 
+DAY_FORMATS = frozenset({"%a, %b %d, %Y", "%b %d, %Y", "%m/%d/%Y"})
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def day_only(value: object) -> bool:
+    """Whether a date cell gives only the day, no time of day (X and YouTube exports): the post's
+    ``created_at`` is then that day's midnight, with ``created_precision`` "day"."""
+    if isinstance(value, datetime):
+        return False
+    if isinstance(value, date):
+        return True
+    raw = text(value)
+    if raw is None:
+        return False
+    if ISO_DAY.match(raw):
+        return True
+    for pattern in DAY_FORMATS:
+        try:
+            datetime.strptime(raw, pattern)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def _parse(raw: str) -> datetime:
     try:
         return datetime.fromisoformat(raw)

@@ -5,7 +5,10 @@ for NDJSON whose records name their own), ``format`` (``ndjson``, ``x``,
 ``linkedin``, ``facebook``, ``instagram``, ``youtube``; detected from the
 header when absent), ``tz`` (IANA zone of times written without an offset;
 default UTC) and ``observed_at`` (RFC 3339 with offset: when the figures were
-read, default the upload). ``X-Sada-Source`` names the file in dead letters.
+read, default the upload). ``X-Sada-Source`` names the file: the records and dead letters of
+an export have the source ``export:<format>:<file>`` (``export:<format>`` without one), those
+of an NDJSON file ``http:<file>``, as if sent to ``/v1/events`` (format v1 records are as
+precise as any client's).
 
 Answers, in order: 401/403 bearer token (as ``POST /v1/events``), 400 for a
 bad parameter or a non-UTF-8 ``X-Sada-Source``, 413 above ``SADA_MAX_BODY_BYTES``,
@@ -93,7 +96,7 @@ def add_import_route(
                 f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)} "
                 "(or none, to detect it from the header)",
             )
-        source = source_of(request, "import")
+        source_of(request, "http")  # refused early when not UTF-8
         received_ns = now_ns()
         try:
             context = context_of(dict(request.query), received_ns)
@@ -108,6 +111,8 @@ def add_import_route(
             raise Refused(exc.status, str(exc)) from None
         if result.rows == 0:
             raise Refused(400, f"the {result.format} file has no rows under its header")
+        kind = "http" if result.format == "ndjson" else f"export:{result.format}"
+        source = source_of(request, kind, None if kind != "http" else "client")
         oversized = await publish_acked(publisher, result.intake, source, settings)
         result.skipped.extend(Skipped(line.number, r.field, r.reason, True) for line, r in oversized)
         dead = sum(1 for s in result.skipped if s.dead_letter)

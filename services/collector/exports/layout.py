@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from services.collector.exports import cells
+from shared.identity import IdentityError, canonical
 
 POST_FIELDS = ("text", "url", "account", "author")
 
@@ -94,6 +95,9 @@ class Row:
         except cells.CellError as exc:
             raise RowError(self.header.names.get(name, name), str(exc)) from None
 
+    def day_only(self, name: str) -> bool:
+        return cells.day_only(self.raw(name))
+
     def is_blank(self) -> bool:
         return all(cells.text(value) is None for value in self.cells)
 
@@ -149,7 +153,7 @@ class Layout:
     def read_fields(self) -> frozenset[str]:
         """The fields whose cells go into records; any other column of a file is unused."""
         parts = {part for fields in self.counters.values() for part in fields}
-        return frozenset({self.id_field, "created_at", "media", *POST_FIELDS, *parts})
+        return frozenset({self.id_field, "page_id", "created_at", "media", *POST_FIELDS, *parts})
 
     def match(self, row: int, values: Sequence[object]) -> Header | None:
         """This format's header, if ``values`` is one: every required field has a column."""
@@ -202,14 +206,25 @@ def row_records(
     layout: Layout, row: Row, context: Context, renamed: Mapping[str, str] | None = None
 ) -> list[dict]:
     """A post and a metrics snapshot; raises :class:`RowError` naming the column at fault.
-    ``renamed``: the platform's own id for a post the export names otherwise (LinkedIn's
-    activity URNs, :mod:`services.collector.aliases`)."""
-    post_id = layout.post_id(row)
-    if not post_id:
-        raise RowError(row.header.names[layout.id_field], "is empty: a row needs its post's id")
+
+    The post's id is its platform's canonical one (shared/identity.py: a Facebook row's Post ID
+    joined to its Page ID; an id a spreadsheet rounded is refused), then ``renamed``: the
+    platform's own id for a post the export names otherwise (LinkedIn's activity URNs,
+    :mod:`services.collector.aliases`). A date without a time of day gives a ``created_at`` of
+    precision "day", which never replaces an exact one."""
+    raw_id = layout.post_id(row)
+    column = row.header.names[layout.id_field]
+    if not raw_id:
+        raise RowError(column, "is empty: a row needs its post's id")
+    try:
+        post_id = canonical(layout.platform, raw_id, row.text("page_id"))
+    except IdentityError as exc:
+        raise RowError(column, exc.reason) from None
     post_id = (renamed or {}).get(post_id, post_id)
     base = {"event": context.event, "platform": layout.platform, "post_id": post_id}
     post = {"type": "post", **base, "created_at": row.moment("created_at", context.zone)}
+    if row.day_only("created_at"):
+        post["created_precision"] = "day"
     for name in POST_FIELDS:
         value = layout.url(row, post_id) if name == "url" else row.text(name)
         if value is not None:

@@ -13,7 +13,7 @@ Required: ``Post ID``, ``Publish time``, ``Reactions``.
 
 | format v1 | Facebook column |
 |---|---|
-| post_id | Post ID |
+| post_id | Page ID + ``_`` + Post ID, as the Graph API names a Page post (shared/identity.py) |
 | created_at | Publish time (``10/26/2022 09:12``, month first, in the import's time zone) |
 | text | Description, else Title |
 | url, account | Permalink, Page name |
@@ -88,6 +88,7 @@ FACEBOOK = Layout(
     title="Meta Business Suite Facebook posts CSV",
     columns={
         **_post_columns(text=("description", "title"), account=("page name",)),
+        "page_id": ("page id",),
         **plain("impressions", "reach", "views", "reactions", "comments", "shares"),
         "clicks": ("total clicks",),
     },

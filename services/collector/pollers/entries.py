@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.collector.mapping import Unmappable, joined
+from services.collector.mapping import Unmappable, identified, joined
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ def entry(
 ) -> Entry:
     raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     try:
-        post, metrics = build()
+        found_post, found_metrics = build()
+        post, metrics = identified(found_post), identified(found_metrics)
     except Unmappable as exc:
         item_id = obj.get("id") if isinstance(obj, dict) else None
         return Entry(

@@ -14,7 +14,10 @@ reactions, comments and shares, and their insights.
   not return Reels, so each Page's ``GET /{page}/video_reels?fields=…&limit=50`` is read too,
   newest first until the newest reel of the previous pass (a reel is a Video node: ``id``,
   ``description``, ``created_time``, ``permalink_url`` relative to facebook.com, and its
-  ``likes`` and ``comments`` edges). A reel's post id is its video id. Figures:
+  ``likes`` and ``comments`` edges). A reel's post id is ``{page-id}_{video-id}``, the form the
+  Graph gives a Page's posts (shared/identity.py), so the Business Suite export's row of a reel
+  (its Post ID with the Page ID) names the same post — assuming that export writes the reel's
+  video id as its Post ID, which Meta does not document (docs/decisions.md). Figures:
   ``GET /?ids=…&fields=likes.summary(true),comments.summary(true)`` and
   ``GET /{video}/video_insights`` (``blue_reels_play_count`` → views,
   ``post_impressions_unique`` → reach), probed like the posts' insights.
@@ -111,7 +114,7 @@ class FacebookPoller(
     def map_reel(self, page: str, item: object, observed: str) -> tuple[dict, dict]:
         if not isinstance(item, dict):
             raise mapping.Unmappable("", "a reel must be a JSON object")
-        reel_id = mapping.need_id(item, "id")
+        reel_id = f"{page}_{mapping.need_id(item, 'id')}"
         link = item.get("permalink_url")
         if isinstance(link, str) and link.startswith("/"):
             link = f"https://www.facebook.com{link}"
@@ -241,14 +244,17 @@ class FacebookPoller(
         return await self.refresh_posts(posts) + await self.refresh_reels(reels)
 
     async def refresh_reels(self, reel_ids: list[str]) -> list[Entry]:
+        """Figures of reels: asked by video id, published under the reel's post id."""
         entries = []
         for batch in chunked(reel_ids, self.refresh_batch):
-            counts = await self.counts_of(batch, REEL_COUNT_FIELDS)
-            for reel_id, obj in counts.items():
+            videos = {reel_id.rpartition("_")[2]: reel_id for reel_id in batch}
+            counts = await self.counts_of(list(videos), REEL_COUNT_FIELDS)
+            for video_id, obj in counts.items():
+                reel_id = videos.get(video_id, video_id)
                 observed = self.observed()
                 try:
                     values = await self.insights(
-                        reel_id, [metric for metric, _ in REEL_INSIGHTS], scope="reel", edge="video_insights"
+                        video_id, [metric for metric, _ in REEL_INSIGHTS], scope="reel", edge="video_insights"
                     )
                 except (Blocked, Stopped):
                     raise

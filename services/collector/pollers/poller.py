@@ -124,7 +124,7 @@ class Poller(Requests, PassReports):
         self.clock = clock
         self.sleep = sleep
         self.terms = Terms.of(event)
-        self.source = f"poller:{self.name}"
+        self.source = f"api:{self.name}"  # of its records and its dead letters alike
         self.checkpoint = Checkpoint(state_dir(settings) / f"{self.name}-{event.slug}.json")
         blocked = parse_time(self.checkpoint.data.get("blocked_until"))
         if blocked and (self.limit.blocked_until is None or blocked > self.limit.blocked_until):
