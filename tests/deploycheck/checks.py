@@ -61,32 +61,19 @@ def _selected(all_pods: list[Pod], selector: dict[str, str] | None) -> list[Pod]
     return [pod for pod in all_pods if pod.matches(selector)]
 
 
+def _has_port(pod: Pod, port: str | int) -> bool:
+    return port in (pod.ports if isinstance(port, str) else pod.numbers)
+
+
 def selectors(docs: list[Doc]) -> list[str]:
     all_pods = pods(docs)
-    found = []
-    for service in of_kind(docs, "Service"):
-        chosen = _selected(all_pods, service["spec"].get("selector"))
-        if not chosen:
-            found.append(f"{label(service)}: its selector {service['spec'].get('selector')} selects no pod")
-        for port in service["spec"].get("ports", []):
-            target = port.get("targetPort", port["port"])
-            if chosen and not any(target in (pod.ports if isinstance(target, str) else pod.numbers) for pod in chosen):
-                found.append(f"{label(service)}: targetPort {target!r} is not a port of the pods it selects")
+    found = _services(docs, all_pods)
     for policy in of_kind(docs, "NetworkPolicy"):
         found += _policy(policy, all_pods)
+    found += _spread(docs, all_pods)
     for budget in of_kind(docs, "PodDisruptionBudget"):
         if not _selected(all_pods, budget["spec"]["selector"].get("matchLabels")):
             found.append(f"{label(budget)}: its selector selects no pod")
-    for workload, template in templates(docs):
-        own = Pod(label(workload), None, template["metadata"].get("labels", {}))
-        for spread in template["spec"].get("topologySpreadConstraints", []):
-            if not own.matches(spread["labelSelector"].get("matchLabels")):
-                found.append(f"{label(workload)}: a topology spread constraint does not select its own pods")
-    for pool in of_kind(docs, "KafkaNodePool"):
-        own = [pod for pod in all_pods if pod.owner == label(pool)]
-        for spread in pool["spec"].get("template", {}).get("pod", {}).get("topologySpreadConstraints", []):
-            if not _selected(own, spread["labelSelector"].get("matchLabels")):
-                found.append(f"{label(pool)}: a topology spread constraint does not select its own pods")
     for kafka in of_kind(docs, "Kafka"):
         for listener in kafka["spec"]["kafka"].get("listeners", []):
             for peer in listener.get("networkPolicyPeers", []):
@@ -96,6 +83,36 @@ def selectors(docs: list[Doc]) -> list[str]:
         ref = scaler["spec"]["scaleTargetRef"]
         if not [d for d in of_kind(docs, ref["kind"]) if name(d) == ref["name"]]:
             found.append(f"{label(scaler)}: scales {ref['kind']} {ref['name']}, which is not in the tree")
+    return found
+
+
+def _services(docs: list[Doc], all_pods: list[Pod]) -> list[str]:
+    found = []
+    for service in of_kind(docs, "Service"):
+        chosen = _selected(all_pods, service["spec"].get("selector"))
+        if not chosen:
+            found.append(f"{label(service)}: its selector {service['spec'].get('selector')} selects no pod")
+            continue
+        for port in service["spec"].get("ports", []):
+            target = port.get("targetPort", port["port"])
+            if not any(_has_port(pod, target) for pod in chosen):
+                found.append(f"{label(service)}: targetPort {target!r} is not a port of the pods it selects")
+    return found
+
+
+def _spread(docs: list[Doc], all_pods: list[Pod]) -> list[str]:
+    """A topology spread constraint that does not select the pods it is on spreads nothing."""
+    found = []
+    for workload, template in templates(docs):
+        own = Pod(label(workload), None, template["metadata"].get("labels", {}))
+        for spread in template["spec"].get("topologySpreadConstraints", []):
+            if not own.matches(spread["labelSelector"].get("matchLabels")):
+                found.append(f"{label(workload)}: a topology spread constraint does not select its own pods")
+    for pool in of_kind(docs, "KafkaNodePool"):
+        mine = [pod for pod in all_pods if pod.owner == label(pool)]
+        for spread in pool["spec"].get("template", {}).get("pod", {}).get("topologySpreadConstraints", []):
+            if not _selected(mine, spread["labelSelector"].get("matchLabels")):
+                found.append(f"{label(pool)}: a topology spread constraint does not select its own pods")
     return found
 
 
@@ -115,8 +132,7 @@ def _policy(policy: Doc, all_pods: list[Pod]) -> list[str]:
             number = port.get("port")
             if number is None:
                 continue
-            known = [pod for pod in targets if number in (pod.ports if isinstance(number, str) else pod.numbers)]
-            if targets and not known:
+            if targets and not any(_has_port(pod, number) for pod in targets):
                 found.append(f"{label(policy)}: port {number!r} is not a port of the pods it selects")
     return found
 
@@ -141,7 +157,9 @@ def probe_ports(docs: list[Doc]) -> list[str]:
                 port = action.get("port")
                 if port is None:
                     continue
-                if not (port in names if isinstance(port, str) else port in {p["containerPort"] for p in ports}):
+                if not (
+                    port in names if isinstance(port, str) else port in {p["containerPort"] for p in ports}
+                ):
                     found.append(
                         f"{label(workload)}: container {container['name']}: {probe_name} port {port!r} "
                         "is not one of its ports"
@@ -185,7 +203,12 @@ def _walk(value: Any, path: str = "") -> Iterator[tuple[str, str, Doc]]:
 
 def references(docs: list[Doc], template: list[Doc]) -> list[str]:
     config_maps, secrets = _available(docs, template)
-    kinds = {"configMapKeyRef": config_maps, "secretKeyRef": secrets, "configMapRef": config_maps, "secretRef": secrets}
+    kinds = {
+        "configMapKeyRef": config_maps,
+        "secretKeyRef": secrets,
+        "configMapRef": config_maps,
+        "secretRef": secrets,
+    }
     found = []
     for doc in docs:
         for path, key, ref in _walk(doc.get("spec", {}), "spec"):
@@ -219,7 +242,9 @@ def _volumes(
                 continue
             for item in source.get("items", []):
                 if item["key"] not in known[source[field]]:
-                    found.append(f"{owner}: volume {volume['name']}: {source[field]} has no key {item['key']}")
+                    found.append(
+                        f"{owner}: volume {volume['name']}: {source[field]} has no key {item['key']}"
+                    )
         claim = volume.get("persistentVolumeClaim", {}).get("claimName")
         if claim is not None and claim not in claims:
             found.append(f"{owner}: volume {volume['name']}: PersistentVolumeClaim {claim} does not exist")
@@ -240,14 +265,18 @@ def _environment(container: Doc, config_maps: dict[str, set[str]], secrets: dict
     return names
 
 
-def _expansions(owner: str, container: Doc, config_maps: dict[str, set[str]], secrets: dict[str, set[str]]) -> list[str]:
+def _expansions(
+    owner: str, container: Doc, config_maps: dict[str, set[str]], secrets: dict[str, set[str]]
+) -> list[str]:
     """Kubernetes expands $(VAR) only from variables defined before: a typo stays as text."""
     defined = _environment(container, config_maps, secrets)
     found = []
     for item in container.get("env", []):
         for var in re.findall(r"\$\((\w+)\)", item.get("value", "")):
             if var not in defined:
-                found.append(f"{owner}: container {container['name']}: {item['name']} uses $({var}), not defined before it")
+                found.append(
+                    f"{owner}: container {container['name']}: {item['name']} uses $({var}), undefined above"
+                )
         defined.add(item["name"])
     return found
 
@@ -279,7 +308,9 @@ def mounted_paths(docs: list[Doc]) -> list[str]:
                     continue
                 problem = _on_a_volume(PurePosixPath(value), mounts, volumes)
                 if problem:
-                    found.append(f"{label(workload)}: container {container['name']}: {variable}={value}: {problem}")
+                    found.append(
+                        f"{label(workload)}: container {container['name']}: {variable}={value}: {problem}"
+                    )
             if container["name"] == "grafana":
                 found += _grafana_paths(label(workload), mounts, volumes, data)
     return found
@@ -300,7 +331,9 @@ def _on_a_volume(path: PurePosixPath, mounts: list[Doc], volumes: dict[str, Doc]
     return "on no volume of the container (its root filesystem is read-only)"
 
 
-def _grafana_paths(owner: str, mounts: list[Doc], volumes: dict[str, Doc], data: dict[str, dict]) -> list[str]:
+def _grafana_paths(
+    owner: str, mounts: list[Doc], volumes: dict[str, Doc], data: dict[str, dict]
+) -> list[str]:
     """The dashboard provider's directory is a mounted ConfigMap holding the dashboards."""
     by_path = {m["mountPath"]: volumes.get(m["name"], {}) for m in mounts}
     providers = by_path.get("/etc/grafana/provisioning/dashboards", {}).get("configMap")
@@ -312,7 +345,9 @@ def _grafana_paths(owner: str, mounts: list[Doc], volumes: dict[str, Doc], data:
             directory = provider.get("options", {}).get("path")
             source = by_path.get(directory, {}).get("configMap")
             if source is None:
-                found.append(f"{owner}: dashboard provider {provider['name']} reads {directory}, where nothing is mounted")
+                found.append(
+                    f"{owner}: dashboard provider {provider['name']} reads {directory}: nothing mounted"
+                )
             elif not any(key.endswith(".json") for key in data.get(source["name"], {})):
                 found.append(f"{owner}: {directory} holds no dashboard (ConfigMap {source['name']})")
     return found
@@ -335,39 +370,67 @@ def topics_fit(docs: list[Doc]) -> list[str]:
     for kafka in of_kind(docs, "Kafka"):
         brokers = _brokers(docs, name(kafka))
         config = kafka["spec"]["kafka"].get("config", {})
-        for key in ("default.replication.factor", "offsets.topic.replication.factor", "transaction.state.log.replication.factor"):
-            if int(config.get(key, 1)) > brokers:
-                found.append(f"{label(kafka)}: {key} {config[key]} > {brokers} brokers")
-        if int(config.get("min.insync.replicas", 1)) > int(config.get("default.replication.factor", 1)):
-            found.append(f"{label(kafka)}: min.insync.replicas above default.replication.factor")
-        if int(config.get("transaction.state.log.min.isr", 1)) > int(config.get("transaction.state.log.replication.factor", 1)):
-            found.append(f"{label(kafka)}: transaction.state.log.min.isr above its replication factor")
+        found += _cluster_defaults(kafka, config, brokers)
         for topic in of_kind(docs, "KafkaTopic"):
-            if topic["metadata"].get("labels", {}).get("strimzi.io/cluster") != name(kafka):
-                continue
-            replicas = int(topic["spec"].get("replicas", config.get("default.replication.factor", 1)))
-            isr = int(topic["spec"].get("config", {}).get("min.insync.replicas", config.get("min.insync.replicas", 1)))
-            if replicas > brokers:
-                found.append(f"{label(topic)}: {replicas} replicas > {brokers} brokers")
-            if isr > replicas:
-                found.append(f"{label(topic)}: min.insync.replicas {isr} > {replicas} replicas: every acks=all write fails")
+            if topic["metadata"].get("labels", {}).get("strimzi.io/cluster") == name(kafka):
+                found += _topic(topic, config, brokers)
         for config_map in of_kind(docs, "ConfigMap"):
             factor = config_map.get("data", {}).get("SADA_KAFKA_REPLICATION_FACTOR")
             if factor is not None and int(factor) > brokers:
-                found.append(f"{label(config_map)}: SADA_KAFKA_REPLICATION_FACTOR {factor} > {brokers} brokers")
+                found.append(
+                    f"{label(config_map)}: SADA_KAFKA_REPLICATION_FACTOR {factor} > {brokers} brokers"
+                )
     if of_kind(docs, "KafkaTopic") and not of_kind(docs, "Kafka"):
         found.append("KafkaTopics but no Kafka in the tree")
     return found
 
 
+def _cluster_defaults(kafka: Doc, config: dict[str, Any], brokers: int) -> list[str]:
+    found = []
+    for key in (
+        "default.replication.factor",
+        "offsets.topic.replication.factor",
+        "transaction.state.log.replication.factor",
+    ):
+        if int(config.get(key, 1)) > brokers:
+            found.append(f"{label(kafka)}: {key} {config[key]} > {brokers} brokers")
+    for isr, factor in (
+        ("min.insync.replicas", "default.replication.factor"),
+        ("transaction.state.log.min.isr", "transaction.state.log.replication.factor"),
+    ):
+        if int(config.get(isr, 1)) > int(config.get(factor, 1)):
+            found.append(f"{label(kafka)}: {isr} above {factor}")
+    return found
+
+
+def _topic(topic: Doc, config: dict[str, Any], brokers: int) -> list[str]:
+    found = []
+    replicas = int(topic["spec"].get("replicas", config.get("default.replication.factor", 1)))
+    isr = int(
+        topic["spec"].get("config", {}).get("min.insync.replicas", config.get("min.insync.replicas", 1))
+    )
+    if replicas > brokers:
+        found.append(f"{label(topic)}: {replicas} replicas > {brokers} brokers")
+    if isr > replicas:
+        found.append(f"{label(topic)}: min.insync.replicas {isr} > {replicas} replicas: acks=all writes fail")
+    return found
+
+
 def keeper(docs: list[Doc]) -> list[str]:
-    services = {f"keeper-{name(chk)}": keeper_client_port(chk) for chk in of_kind(docs, "ClickHouseKeeperInstallation")}
+    services = {
+        f"keeper-{name(chk)}": keeper_client_port(chk)
+        for chk in of_kind(docs, "ClickHouseKeeperInstallation")
+    }
     found = []
     for chi in of_kind(docs, "ClickHouseInstallation"):
         for node in chi["spec"].get("configuration", {}).get("zookeeper", {}).get("nodes", []):
             host, port = node["host"], int(node.get("port", 2181))
             if host not in services:
-                found.append(f"{label(chi)}: ZooKeeper node {host} is not a Keeper installation's service ({sorted(services)})")
+                found.append(
+                    f"{label(chi)}: ZooKeeper node {host} is not a Keeper service ({sorted(services)})"
+                )
             elif port != services[host]:
-                found.append(f"{label(chi)}: ZooKeeper node {host}:{port}, but that Keeper listens on {services[host]}")
+                found.append(
+                    f"{label(chi)}: ZooKeeper node {host}:{port}, but that Keeper listens on {services[host]}"
+                )
     return found

@@ -31,7 +31,9 @@ class Breakage:
     caught_by: str  # a fragment of the problem line that must report it
 
     def apply(self, docs: list[Doc]) -> None:
-        [doc] = [d for d in docs if d.get("kind") == self.kind and d["metadata"]["name"].startswith(self.name)]
+        [doc] = [
+            d for d in docs if d.get("kind") == self.kind and d["metadata"]["name"].startswith(self.name)
+        ]
         parent = doc
         for step in self.path[:-1]:
             parent = _step(parent, step)

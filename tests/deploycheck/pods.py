@@ -65,7 +65,9 @@ def containers(pod_spec: Doc) -> list[Doc]:
 
 def _workload_pods(docs: list[Doc]) -> Iterator[Pod]:
     for workload, template in templates(docs):
-        pod = Pod(label(workload), workload["metadata"].get("namespace"), template["metadata"].get("labels", {}))
+        pod = Pod(
+            label(workload), workload["metadata"].get("namespace"), template["metadata"].get("labels", {})
+        )
         for container in containers(template["spec"]):
             for port in container.get("ports", []):
                 pod.numbers.add(port["containerPort"])

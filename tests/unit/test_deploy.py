@@ -62,9 +62,7 @@ def _config(docs) -> dict[str, str]:
 def _settings(docs) -> Settings:
     """Settings from the ConfigMap's SADA_* values (validated like the pods would)."""
     known = {f"SADA_{f.upper()}" for f in Settings.model_fields}
-    return Settings(
-        **{k.removeprefix("SADA_").lower(): v for k, v in _config(docs).items() if k in known}
-    )
+    return Settings(**{k.removeprefix("SADA_").lower(): v for k, v in _config(docs).items() if k in known})
 
 
 def _sada(docs) -> dict[str, tuple[dict, dict]]:
@@ -145,7 +143,10 @@ def test_kafka_clients_authenticate_as_their_own_kafka_user(docs):
         env = {item["name"]: item for item in container["env"]}
         user = env["SADA_KAFKA_SASL_USERNAME"]["value"]
         assert user in users
-        assert env["SADA_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": user, "key": "password"}
+        assert env["SADA_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": user,
+            "key": "password",
+        }
     for command in ("reporter", "migrate"):
         env = {item["name"] for item in _sada(docs)[command][1].get("env", [])}
         assert "SADA_KAFKA_SASL_PASSWORD" not in env, f"{command} does not use Kafka"
@@ -167,7 +168,11 @@ def test_acls_let_only_the_collector_and_pollers_write_and_the_aggregator_read(d
     assert _acl_topics(users["sada-pollers"], "Write") == records | {settings.topic("pollers")}
     assert _acl_topics(users["sada-aggregator"], "Write") == set()
     assert _acl_topics(users["sada-aggregator"], "Read") == set(topic_names(settings))
-    groups = [a for a in users["sada-aggregator"]["spec"]["authorization"]["acls"] if a["resource"]["type"] == "group"]
+    groups = [
+        a
+        for a in users["sada-aggregator"]["spec"]["authorization"]["acls"]
+        if a["resource"]["type"] == "group"
+    ]
     assert [g["resource"]["name"] for g in groups] == [settings.consumer_group]
     for user in users.values():  # ensure_topics asks to create every topic at start
         assert _acl_topics(user, "Create") == set(topic_names(settings))
@@ -203,7 +208,9 @@ def test_availability(docs):
         resource = _one(docs, kind, "sada")
         assert all(c["pdbMaxUnavailable"] == 1 for c in resource["spec"]["configuration"]["clusters"])
         for template in resource["spec"]["templates"]["podTemplates"]:
-            assert {"type": "ClickHouseAntiAffinity", "scope": "ClickHouseInstallation"} in template["podDistribution"]
+            assert {"type": "ClickHouseAntiAffinity", "scope": "ClickHouseInstallation"} in template[
+                "podDistribution"
+            ]
 
 
 def test_everyone_uses_the_clickhouse_clusters_load_balanced_service(docs):
@@ -230,7 +237,9 @@ def test_grafana_gets_the_pinned_plugin_and_every_provisioning_file(docs):
     grafana = _one(docs, "Deployment", "grafana")
     [container] = grafana["spec"]["template"]["spec"]["containers"]
     env = {item["name"]: item for item in container["env"]}
-    assert re.fullmatch(r"grafana-clickhouse-datasource@\d+\.\d+\.\d+", env["GF_PLUGINS_PREINSTALL_SYNC"]["value"])
+    assert re.fullmatch(
+        r"grafana-clickhouse-datasource@\d+\.\d+\.\d+", env["GF_PLUGINS_PREINSTALL_SYNC"]["value"]
+    )
     mounted = {m["mountPath"] for m in container["volumeMounts"]}
     assert {f"/etc/grafana/provisioning/{d}" for d in ("datasources", "dashboards", "alerting")} <= mounted
     alerting = _one(docs, "ConfigMap", "grafana-alerting")["data"]

@@ -23,7 +23,13 @@ def docs():
 
 
 def test_the_tree_renders_with_everything_issue_14_asks_for(docs):
-    kinds = {(d["kind"], d["metadata"]["name"].rsplit("-", 1)[0] if d["kind"] == "ConfigMap" else d["metadata"]["name"]) for d in docs}
+    kinds = {
+        (
+            d["kind"],
+            d["metadata"]["name"].rsplit("-", 1)[0] if d["kind"] == "ConfigMap" else d["metadata"]["name"],
+        )
+        for d in docs
+    }
     for wanted in [
         ("Job", "sada-migrate"),
         ("Deployment", "sada-pollers"),
@@ -102,7 +108,16 @@ BREAKAGES = [
         "a probe port typo",
         "Deployment",
         "sada-collector",
-        ("spec", "template", "spec", "containers", ("name", "collector"), "readinessProbe", "httpGet", "port"),
+        (
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            ("name", "collector"),
+            "readinessProbe",
+            "httpGet",
+            "port",
+        ),
         "htpp",
         "readinessProbe port 'htpp'",
     ),
@@ -142,7 +157,16 @@ BREAKAGES = [
         "a mount path",
         "Deployment",
         "sada-pollers",
-        ("spec", "template", "spec", "containers", ("name", "pollers"), "volumeMounts", ("name", "state"), "mountPath"),
+        (
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            ("name", "pollers"),
+            "volumeMounts",
+            ("name", "state"),
+            "mountPath",
+        ),
         "/var/lib/sada/poller",
         "SADA_POLL_STATE_DIR=/var/lib/sada/pollers: on no volume",
     ),

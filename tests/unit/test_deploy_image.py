@@ -34,9 +34,13 @@ def _pins() -> dict[str, tuple[str, list[str]]]:
 def _wanted() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     build = [
-        line for line in (ROOT / "deploy" / "build.in").read_text("utf-8").splitlines() if line and line[0] != "#"
+        line
+        for line in (ROOT / "deploy" / "build.in").read_text("utf-8").splitlines()
+        if line and line[0] != "#"
     ]
-    return [Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["pdf"], *build]]
+    return [
+        Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["pdf"], *build]
+    ]
 
 
 def test_the_lock_pins_and_hashes_every_dependency_of_the_image():
@@ -67,7 +71,9 @@ def test_dockerfile_installs_the_lock_before_the_code_on_a_pinned_base():
     steps = [line for line in lines if re.match(r"^(COPY|RUN) ", line)]
     lock_copy = next(i for i, s in enumerate(steps) if s.startswith("COPY deploy/requirements.lock"))
     lock_install = next(i for i, s in enumerate(steps) if "--require-hashes" in s)
-    code = min(i for i, s in enumerate(steps) if s.startswith("COPY") and re.search(r"\b(shared|services)\b", s))
+    code = min(
+        i for i, s in enumerate(steps) if s.startswith("COPY") and re.search(r"\b(shared|services)\b", s)
+    )
     assert lock_copy < lock_install < code, "dependencies in their own layer, before the code"
     assert "-r /tmp/requirements.lock" in steps[lock_install]
     [code_install] = [s for s in steps if "/src" in s and s.startswith("RUN pip install")]
