@@ -32,6 +32,7 @@ from shared.metrics import RATE_FORMULAS, RATES, TOTAL_KEYS
 # Units that print a figure in full, with the decimals each takes.
 COUNT, RATE = "locale", "percentunit"
 DECIMALS = {COUNT: 0, RATE: 2}
+CLOCK = "time:HH:mm"  # Grafana's custom date format unit
 # A stat's colour when nothing is wrong: the theme's text colour (readable on light and dark).
 NEUTRAL = "text"
 
@@ -133,26 +134,19 @@ class Panels:
             .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         )
 
-    def text_stat(
-        self, title: str, sql: str, description: str, field: str, width: int = 4, height: int = 5
-    ) -> StatPanel:
-        """A stat that shows the text of ``field`` (like a time ``14:32``) in the theme's colour."""
+    def clock(self, title: str, sql: str, description: str, width: int = 4, height: int = 5) -> StatPanel:
+        """A moment written ``hh:mm`` in the dashboard's time zone: the query's one number, in
+        milliseconds since the epoch."""
         return (
             self._framed(stat.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
-            .unit(COUNT)
-            .decimals(0)
+            .unit(CLOCK)
             .thresholds(thresholds((None, NEUTRAL)))
             .color_mode(common.BigValueColorMode.VALUE)
             .graph_mode(common.BigValueGraphMode.NONE)
             .text_mode(common.BigValueTextMode.VALUE)
             .no_value("—")
-            .reduce_options(
-                common_builders.ReduceDataOptions()
-                .values(False)
-                .calcs(["lastNotNull"])
-                .fields(f"/^{field}$/")
-            )
+            .reduce_options(common_builders.ReduceDataOptions().values(False).calcs(["lastNotNull"]))
         )
 
     def states(

@@ -167,11 +167,10 @@ WHERE platform = '' OR {q.platform_filter()}
 ORDER BY time"""
 
 
-def last_update(registry: Registry) -> str:
-    """``queries/last_update.sql`` for the selected event, in that event's time zone."""
-    zones = {slug: event.timezone for slug, event in sorted(registry.events.items())}
-    zone = q.choice(q.EVENT, zones, default="UTC")  # an event the registry does not know: UTC
-    return q.panel_query("last_update", event=q.Raw(q.EVENT), at=q.Raw("$__toTime"), zone=q.Raw(zone))
+def last_update() -> str:
+    """``queries/last_update.sql`` for the selected event (ClickHouse's own time zone data can
+    disagree with the browser's, e.g. on Morocco's UTC+1, so Grafana writes the time)."""
+    return q.panel_query("last_update", event=q.Raw(q.EVENT), at=q.Raw("$__toTime"))
 
 
 def connector_states(lang: str) -> str:
@@ -235,9 +234,7 @@ def build(
             ("by_impressions", RATE),
         )
     ]
-    updated = panels.text_stat(
-        t("live.updated", lang), last_update(registry), t("desc.updated", lang), "updated", width=4, height=5
-    )
+    updated = panels.clock(t("live.updated", lang), last_update(), t("desc.updated", lang), width=4, height=5)
     words = {code: (t(key, lang), colour) for code, (key, colour) in enumerate(CONNECTOR_STATES.values(), 1)}
     collection = panels.states(
         t("live.collection", lang),

@@ -1,8 +1,8 @@
 -- When the store last received a record of {event} up to {at}: the collector's receive time
 -- (stored as ``version``, in nanoseconds) of its latest post, metrics snapshot, interaction or
--- mention, written hh:mm in the event's time zone {zone}; NULL when nothing arrived.
-SELECT if(arrived = 0, NULL, formatDateTime(fromUnixTimestamp64Nano(toInt64(arrived), 'UTC'), '%H:%i', {zone:String}))
-           AS updated
+-- mention, in milliseconds since the epoch (the panel writes it hh:mm in the dashboard's time
+-- zone); NULL when nothing had arrived.
+SELECT if(arrived = 0, NULL, intDiv(toInt64(arrived), 1000000)) AS updated
 FROM
 (
     SELECT max(version) AS arrived
