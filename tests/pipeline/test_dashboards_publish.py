@@ -270,8 +270,9 @@ def test_publishing_twice_changes_nothing_the_second_time(grafana):
         ("datasource", "sada-clickhouse"),
         ("datasource", "sada-prometheus"),
         *(("dashboard", uid) for uid in UIDS),
-        *(("alert-rule", f"sada-spike-{e}") for e in ("ausim-2024", "spike")),  # running, or undated
-        ("alert-rule", "sada-stall-ausim-2024"),  # registry events running (or soon) only
+        # every event's rules (each answers only in its event's window)
+        *(("alert-rule", f"sada-spike-{e}") for e in ("ausim-2022", "ausim-2024", "spike")),
+        *(("alert-rule", f"sada-stall-{e}") for e in ("ausim-2022", "ausim-2024")),
     }
     clickhouse = grafana.datasources["sada-clickhouse"]
     assert clickhouse["type"] == "grafana-clickhouse-datasource" and clickhouse["jsonData"] == {

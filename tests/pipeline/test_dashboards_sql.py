@@ -535,9 +535,10 @@ def test_spike_alert_rules_run_as_provisioned(filled, exported):
         (exported / "provisioning" / "alerting" / "sada-spikes.yaml").read_text("utf-8")
     )
     rules = document["groups"][0]["rules"]
-    # ausim-2024 is two years away on NOW: no rule for it; "spike" is not in the registry (undated).
-    assert {r["uid"] for r in rules} == {"sada-spike-ausim-2022", "sada-spike-spike"}
+    # Every event has its rule; each answers only in its event's window ("spike" is undated).
+    assert {r["uid"] for r in rules} == {"sada-spike-ausim-2022", "sada-spike-ausim-2024", "sada-spike-spike"}
     store = Store(filled)
+    later = datetime(2024, 10, 24, 12, tzinfo=UTC)  # during ausim-2024, two years after the burst
     for rule in rules:
         query = next(d for d in rule["data"] if d["refId"] == "A")
         window = timedelta(seconds=query["relativeTimeRange"]["from"])
@@ -546,6 +547,11 @@ def test_spike_alert_rules_run_as_provisioned(filled, exported):
         if rule["uid"] == f"sada-spike-{EVENT}":
             assert {(r[0], r[1]) for r in rows} >= {("all", "posts"), ("all", "engagements")}
             assert {(r[0], r[1]): r[2] for r in rows}[("tiktok", "posts")] == 1.0
+            # the same rule two years later, outside its event's window: no answer, never a page
+            _, _, rows = store.run(expand(query["model"]["rawSql"], {}, later - window, later))
+            assert rows == []
+        elif rule["uid"] == "sada-spike-ausim-2024":
+            assert rows == []  # on NOW, ausim-2024 is two years away: silent
         assert (
             rule["condition"] == "B"
             and next(d for d in rule["data"] if d["refId"] == "B")["model"]["type"] == "threshold"

@@ -243,8 +243,13 @@ def test_grafana_gets_the_pinned_plugin_and_every_provisioning_file(docs):
     mounted = {m["mountPath"] for m in container["volumeMounts"]}
     assert {f"/etc/grafana/provisioning/{d}" for d in ("datasources", "dashboards", "alerting")} <= mounted
     alerting = _one(docs, "ConfigMap", "grafana-alerting")["data"]
-    rules = [r for text in alerting.values() for g in yaml.safe_load(text)["groups"] for r in g["rules"]]
+    documents = [yaml.safe_load(text) for text in alerting.values()]
+    rules = [r for doc in documents for g in doc.get("groups", []) for r in g["rules"]]
     assert any(r["uid"].startswith("sada-stall-") for r in rules), "the collection-stalled alert"
+    contact = [c for doc in documents for c in doc.get("contactPoints", [])]
+    assert [c["name"] for c in contact] == ["sada"], "the contact point the rules are routed to"
+    for var in re.findall(r"\$\{(\w+)\}", " ".join(alerting.values())):
+        assert var in env, f"${{{var}}} is not in Grafana's env"
     datasources = next(iter(_one(docs, "ConfigMap", "grafana-datasources")["data"].values()))
     for var in re.findall(r"\$\{(\w+)\}", datasources):
         assert var in env, f"${{{var}}} is not in Grafana's env"

@@ -5,13 +5,15 @@ do, with the evaluation time (``$__toTime``) as ``{at}``; it answers one row per
 (``all`` for the whole event) and metric with ``spike`` = 1 or 0, which Grafana turns into one
 alert instance per row (the text columns become labels). Expression B fires for ``spike > 0``
 held for :data:`SPIKE_FOR` (a single busy minute is not a spike a team should be paged for).
-Made only for the events running at export time or starting within :data:`SOON` (the
-registry's dates): a rule for last year's edition would only ever be noise. An event the
-registry does not date gets one too (sada cannot tell when it runs).
+Every event gets its rule, which answers only while the event runs or starts within
+:data:`SOON` (the registry's dates, in the query: ``queries/spikes_in_window.sql``): last year's
+edition never pages anyone, and no export is needed when an event starts. An event the registry
+does not date is always in its window (sada cannot tell when it runs).
 
-Collection stalled (group ``sada-collection``, registry events running or soon: it needs their
-start and end): query A runs ``collection_stalled.sql`` at ``$__toTime``, one row per connector
-polling the event with ``stalled`` = 1 when it had no successful pass for
+Collection stalled (group ``sada-collection``, every registry event: its query needs their
+start and end, and answers stalled only while the event runs): query A runs
+``collection_stalled.sql`` at ``$__toTime``, one row per connector polling the event with
+``stalled`` = 1 when it had no successful pass for
 ``SADA_POLL_STALLED_AFTER`` polling intervals while the event runs, plus a row ``none`` when no
 connector has recorded a pass while the event runs (``queries/stalled_or_silent.sql``); B fires
 for ``stalled > 0`` held for :data:`STALL_FOR`. Missing data alerts (``noDataState:
@@ -46,7 +48,7 @@ SPIKE_FOR = "3m"  # a spike must hold this long
 STALL_FOR = "5m"  # a stall must last this long (a pass or two late is not one)
 SOON = timedelta(days=7)  # an event starting within this gets its rules when exported
 CONTACT_POINT = "sada"
-CONTACT_EMAILS_ENV = "SADA_GRAFANA_ALERT_EMAILS"
+CONTACT_EMAILS_ENV = "GRAFANA_ALERT_EMAILS"
 EXPRESSIONS = common.DataSourceRef(type_val="__expr__", uid="__expr__")
 # "While the event runs" for an event without a start or an end.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -59,19 +61,11 @@ def rule_uid(event: str, prefix: str = "sada-spike") -> str:
     return uid if len(uid) <= 40 else f"{prefix}-{hashlib.sha1(event.encode()).hexdigest()[:16]}"
 
 
-def running_or_soon(event: Event, now: datetime) -> bool:
-    """The event runs at ``now`` or starts within :data:`SOON`; undated events always count."""
-    if event.start is None and event.end is None:
-        return True
-    start, end = event.start or EARLIEST, event.end or LATEST
-    return start - SOON <= now <= end
-
-
-def spike_sql(event: str) -> str:
-    trends = at_the_wall("trends", event, min_count=MIN_COUNT)
-    return f"""SELECT if(platform = '', 'all', platform) AS platform, metric,
-       toFloat64(ifNull(spike, 0)) AS spike
-FROM ({trends})"""
+def spike_sql(event: Event) -> str:
+    start, end = event.start or EARLIEST + SOON, event.end or LATEST
+    trends = at_the_wall("trends", event.slug, min_count=MIN_COUNT)
+    window = {"at": q.Raw("$__toTime"), "from": start - SOON, "end": end}
+    return q.panel_query("spikes_in_window", trends=q.Raw(trends), **window)
 
 
 def stalled_sql(event: Event, stalled_after: int) -> str:
@@ -144,7 +138,7 @@ def spike_rule(event: Event, folder_uid: str, lang: str, panel_id: int) -> alert
         rule_uid(event.slug),
         RULE_GROUP,
         folder_uid,
-        spike_sql(event.slug),
+        spike_sql(event),
         WINDOW_S + BASELINE_S,
         SPIKE_FOR,
         "OK",  # no minute of activity: nothing to compare, no spike
@@ -190,14 +184,11 @@ def rules(
     folder_uid: str,
     stalled_after: int = 3,
     lang: str = "en",
-    now: datetime | None = None,
 ) -> list[alerting_model.Rule]:
-    """The spike rule of every event running or soon, then the stall rule of every registry
-    event running or soon."""
-    now = now or datetime.now(UTC)
+    """The spike rule of every event, then the stall rule of every registry event (each
+    answers only in its event's window)."""
     panel_id = live.ENGAGEMENTS_PANEL_ID
     current = [registry.get(slug) for slug in sorted(set(events) | set(registry.events))]
-    current = [event for event in current if running_or_soon(event, now)]
     out = [spike_rule(event, folder_uid, lang, panel_id) for event in current]
     out += [
         stall_rule(event, folder_uid, stalled_after, lang)
@@ -213,10 +204,9 @@ def rule_payloads(
     folder_uid: str,
     stalled_after: int = 3,
     lang: str = "en",
-    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The rules as the alerting provisioning API takes them."""
-    return [to_data(rule) for rule in rules(registry, events, folder_uid, stalled_after, lang, now)]
+    return [to_data(rule) for rule in rules(registry, events, folder_uid, stalled_after, lang)]
 
 
 def file_provisioning(
@@ -227,13 +217,12 @@ def file_provisioning(
     group: str = RULE_GROUP,
     stalled_after: int = 3,
     lang: str = "en",
-    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The rules of ``group`` for Grafana's alerting file provisioning
     (``provisioning/alerting/<group>.yaml``), each routed to :data:`CONTACT_POINT`."""
     payloads = [
         rule
-        for rule in rule_payloads(registry, events, folder_uid, stalled_after, lang, now)
+        for rule in rule_payloads(registry, events, folder_uid, stalled_after, lang)
         if rule["ruleGroup"] == group
     ]
     keys = (
@@ -268,7 +257,7 @@ def file_provisioning(
 
 def contact_points() -> dict[str, Any]:
     """The contact point every provisioned rule notifies: e-mail to the addresses in Grafana's
-    own environment variable ``SADA_GRAFANA_ALERT_EMAILS`` (comma-separated; Grafana expands it
+    own environment variable ``GRAFANA_ALERT_EMAILS`` (comma-separated; Grafana expands it
     when it reads the file, as it does the ClickHouse password), one message per alert group."""
     return {
         "apiVersion": 1,

@@ -80,7 +80,7 @@ def export(
         "alerting/sada-contact-points.yaml": alerts.contact_points(),
         **{
             f"alerting/{group}.yaml": alerts.file_provisioning(
-                registry, events, *folder, group=group, stalled_after=stalled_after, lang=lang, now=now
+                registry, events, *folder, group=group, stalled_after=stalled_after, lang=lang
             )
             for group in (alerts.RULE_GROUP, alerts.STALL_GROUP)
         },

@@ -204,7 +204,6 @@ class Publisher:
                 self.folder,
                 self.settings.polling.stalled_after,
                 self.lang,
-                self.now,
             )
         ]
         return changes
