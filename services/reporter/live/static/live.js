@@ -90,7 +90,13 @@
 
   function chart(minutes) {
     const width = 1000, height = 440, left = 56, right = 12, top = 12, bottom = 28;
-    const box = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": w("page.per_minute") });
+    // direction ltr: text-anchor then means the same on both pages; the mirroring is done by x()
+    const box = svg("svg", {
+      viewBox: `0 0 ${width} ${height}`,
+      role: "img",
+      "aria-label": w("page.per_minute"),
+      direction: "ltr",
+    });
     const count = minutes.labels.length;
     const peak = Math.max(1, ...minutes.platforms.flatMap((p) => p.values));
     const x = (i) => {
@@ -108,7 +114,9 @@
     }
     minutes.labels.forEach((text, i) => {
       if (i % 15 !== 0 && i !== count - 1) return;
-      const label = svg("text", { x: x(i), y: height - 6, "text-anchor": "middle" });
+      // the last minute's label ends at the chart's edge rather than past it
+      const edge = i === count - 1 ? (rtl ? "start" : "end") : "middle";
+      const label = svg("text", { x: x(i), y: height - 6, "text-anchor": edge });
       label.textContent = text;
       box.append(label);
     });
