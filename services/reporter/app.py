@@ -5,7 +5,8 @@ Query parameters are checked before any query runs (``params``); a wrong one get
 naming it. Times in and out are RFC 3339; ``lang`` picks the language of names. Every
 route under ``/v1/events/{event}`` is one answer in :data:`ROUTES`, served by one
 :func:`endpoint` wrapper. With ``SADA_REPORTER_TOKENS`` set, a middleware (``auth``) asks
-for a read token; PDF renders take turns (``renders``).
+for a read token; PDF renders take turns (``renders``). The live page (``/live/``, ``live/``) is a
+shell whose script reads ``/v1/events/{event}/live``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from services.reporter import analytics, params
 from services.reporter.auth import read_tokens
+from services.reporter.live.model import live_figures
+from services.reporter.live.page import add_live_routes
 from services.reporter.params import BadParameter
 from services.reporter.renders import RenderSlots
 from services.reporter.series import BUCKETS, EVER, series
@@ -193,6 +196,7 @@ ROUTES: tuple[tuple[str, str, Answer], ...] = (
     ("/trends", "trends", event_trends),
     ("/compare", "compare", event_compare),
     ("/report.pdf", "report.pdf", event_report),
+    ("/live", "live", live_figures),
 )
 
 
@@ -254,6 +258,7 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     for path, name, answer in ROUTES:
         turn = renders.slot if answer is event_report else nullcontext
         app.router.add_get(f"/v1/events/{{event}}{path}", endpoint(reporter, answer, latency, name, turn))
+    add_live_routes(app, reporter.registry)
     add_service_routes(app, "reporter", metrics, readiness, "services.reporter")
     if (
         settings.grafana_url

@@ -273,3 +273,48 @@ def module_pipeline(
     """A pipeline a whole test module shares (``with module_pipeline(…) as running: yield running``
     in a module-scoped fixture), isolated under ``name``."""
     return RunningPipeline(pipeline_settings(broker, chdb_dir, name), registry)
+
+
+class KeptDemo:
+    """``sada demo --keep-running`` in a child process: started, read until it says it is still
+    up (``page``: the live page's URL it printed), stopped with SIGTERM on leaving."""
+
+    def __init__(self, *args: str, env: dict[str, str], timeout_s: float = 600):
+        import re
+        import signal
+
+        self.signal = signal.SIGTERM
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "demo", "--keep-running", *args],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stderr: list[str] = []
+        deadline = time.monotonic() + timeout_s
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr.append(line)
+            if match := re.search(r"still up.*The event live: (\S+)", line):
+                self.page = match.group(1)
+                break
+            if time.monotonic() > deadline:
+                break
+        if not getattr(self, "page", None):
+            self.process.kill()
+            raise AssertionError(f"sada demo --keep-running did not say it is up: {''.join(self.stderr)}")
+
+    def stop(self) -> tuple[int, str, str]:
+        """SIGTERM; the exit code, stdout and the rest of stderr."""
+        self.process.send_signal(self.signal)
+        out, err = self.process.communicate(timeout=120)
+        return self.process.returncode, out, "".join(self.stderr) + err
+
+    def __enter__(self) -> KeptDemo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
