@@ -31,10 +31,11 @@ from services.reporter.auth import read_tokens
 from services.reporter.live.model import live_figures
 from services.reporter.live.page import add_live_routes
 from services.reporter.params import BadParameter
+from services.reporter.provenance import UnknownPost, event_sources, post_provenance
 from services.reporter.renders import RenderSlots
 from services.reporter.series import BUCKETS, EVER, series
 from services.reporter.summary import list_events, summary
-from shared.events import EVENT_SLUG
+from shared.events import EVENT_SLUG, PLATFORMS
 from shared.extras import MissingExtra
 from shared.http import add_service_routes, error
 from shared.metrics import RATE_FORMULAS
@@ -168,6 +169,19 @@ def event_compare(r: Reporter, request: web.Request, event: Event) -> dict[str, 
     return analytics.compare(r.store, event, r.registry.get(other))
 
 
+def event_record_sources(r: Reporter, _: web.Request, event: Event) -> dict[str, Any]:
+    """Which sources fed the event's figures (services/reporter/provenance)."""
+    return {"event": event.slug, "sources": [s.as_json() for s in event_sources(r.store, event.slug)]}
+
+
+def event_post(r: Reporter, request: web.Request, event: Event) -> dict[str, Any]:
+    """One post's fields and figures, each with where and when it came from."""
+    platform = request.match_info["platform"]
+    if platform not in PLATFORMS:
+        raise BadParameter("platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
+    return post_provenance(r.store, event.slug, platform, request.match_info["post_id"])
+
+
 def event_report(r: Reporter, request: web.Request, event: Event) -> web.Response:
     """The PDF campaign report (services/reporter/pdf): ``?lang=ar|fr|en&digits=latin|arabic``."""
     from services.reporter.pdf import render_report
@@ -195,6 +209,8 @@ ROUTES: tuple[tuple[str, str, Answer], ...] = (
     ("/mentions/{dimension}", "mentions", event_mentions),
     ("/trends", "trends", event_trends),
     ("/compare", "compare", event_compare),
+    ("/sources", "sources", event_record_sources),
+    ("/posts/{platform}/{post_id}", "post", event_post),
     ("/report.pdf", "report.pdf", event_report),
     ("/live", "live", live_figures),
 )
@@ -220,6 +236,8 @@ def endpoint(
                 body = await asyncio.to_thread(answer, reporter, request, reporter.registry.get(slug))
         except BadParameter as exc:
             return error(400, str(exc))
+        except UnknownPost as exc:
+            return error(404, str(exc))
         except ClickHouseError as exc:
             return error(503, f"the store cannot answer now: {exc}")
         except MissingExtra as exc:

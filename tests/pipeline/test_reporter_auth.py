@@ -29,6 +29,8 @@ DATA = (
     f"/v1/events/{EVENT}/mentions/outlet",
     f"/v1/events/{EVENT}/trends",
     f"/v1/events/{EVENT}/compare?with=other",
+    f"/v1/events/{EVENT}/sources",
+    f"/v1/events/{EVENT}/posts/linkedin/urn%3Ali%3Ashare%3A1",
     f"/v1/events/{EVENT}/report.pdf",
     "/v1/nowhere",
 )

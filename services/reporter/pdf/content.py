@@ -7,12 +7,13 @@ here is language-specific except that agenda sessions keep all their titles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from services.reporter.analytics import breakdown, mention_breakdown, top_posts
 from services.reporter.figures import Figures, breakdown_rows, data_window, event_figures
+from services.reporter.provenance import Source, event_sources
 from services.reporter.series import series
 from services.reporter.sql import QUERIES
 from shared.registry import Event, Session
@@ -103,6 +104,8 @@ class ReportContent:
     press: Press
     comparison: Comparison | None
     rejected: int
+    # the sources that fed the records, by kind and name (the API's /sources: services/reporter/provenance)
+    record_sources: list[Source] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:
@@ -224,4 +227,5 @@ def gather(
         press=press,
         comparison=comparison,
         rejected=rejected,
+        record_sources=event_sources(store, event.slug),
     )
