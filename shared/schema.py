@@ -114,14 +114,20 @@ def dry_run(cluster: str = "") -> str:
     lines = []
     for name, sent in _steps(target, lambda _: None, done=frozenset()):
         lines.append(f"-- {name}")
-        lines.extend(f"{statement};\n" if "\n" in statement or not statement.startswith("-- ") else statement for statement in sent)
+        lines.extend(s if _comment(s) else f"{s};\n" for s in sent)
     return "\n".join(lines)
+
+
+def _comment(line: str) -> bool:
+    return line.startswith("-- ") and "\n" not in line
 
 
 def _apply(target: Target, progress: Progress) -> list[str]:
     target.command(VERSIONS_TABLE)
     client = cast(Client, target.client)
-    done = frozenset(row[0] for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows)
+    done = frozenset(
+        row[0] for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows
+    )
     applied = []
     for name, _ in _steps(target, progress, done):
         if name.split("_", 1)[0].isdigit():

@@ -20,7 +20,9 @@ from shared.settings import Settings
 from shared.store import connect, migrate
 
 PATH = "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
-CREATED = re.compile(r"^CREATE (?:OR REPLACE )?(?:TABLE|VIEW|MATERIALIZED VIEW)(?: IF NOT EXISTS)? (\w+)", re.M)
+CREATED = re.compile(
+    r"^CREATE (?:OR REPLACE )?(?:TABLE|VIEW|MATERIALIZED VIEW)(?: IF NOT EXISTS)? (\w+)", re.M
+)
 
 
 def _sent(cluster: str) -> list[str]:
@@ -39,13 +41,17 @@ def local_tables(chdb_dir):
 
 
 def test_replacing_merge_tree_becomes_the_replicated_engine_with_its_keeper_path():
-    statement = "CREATE TABLE IF NOT EXISTS t (a UInt8, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY a"
+    statement = (
+        "CREATE TABLE IF NOT EXISTS t (a UInt8, version UInt64) "
+        "ENGINE = ReplacingMergeTree(version) ORDER BY a"
+    )
     assert on_cluster(statement, "sada") == (
         "CREATE TABLE IF NOT EXISTS t ON CLUSTER 'sada' (a UInt8, version UInt64) "
         f"ENGINE = ReplicatedReplacingMergeTree({PATH}, version) ORDER BY a"
     )
     assert on_cluster("CREATE TABLE t (a UInt8) ENGINE = SummingMergeTree((a, b)) ORDER BY a", "c") == (
-        f"CREATE TABLE t ON CLUSTER 'c' (a UInt8) ENGINE = ReplicatedSummingMergeTree({PATH}, (a, b)) ORDER BY a"
+        "CREATE TABLE t ON CLUSTER 'c' (a UInt8) "
+        f"ENGINE = ReplicatedSummingMergeTree({PATH}, (a, b)) ORDER BY a"
     )
     assert on_cluster(statement, "") == statement
 
@@ -95,14 +101,14 @@ def test_every_table_of_every_migration_becomes_replicated_on_cluster(local_tabl
 
 def test_clickhouses_parser_reads_every_cluster_statement(local_tables):
     _, client = local_tables
-    engines = dict(
-        client.query("SELECT name, supports_replication FROM system.table_engines").result_rows
-    )
+    engines = dict(client.query("SELECT name, supports_replication FROM system.table_engines").result_rows)
     assert client.query(
         "SELECT count() FROM system.merge_tree_settings WHERE name = 'replicated_deduplication_window'"
     ).result_rows == [(1,)]
     for statement in _sent("sada"):
-        [(formatted,)] = client.query("SELECT formatQuery({q:String})", parameters={"q": statement}).result_rows
+        [(formatted,)] = client.query(
+            "SELECT formatQuery({q:String})", parameters={"q": statement}
+        ).result_rows
         if not statement.startswith("INSERT"):
             assert " ON CLUSTER sada" in formatted.splitlines()[0], formatted
         for engine in re.findall(r"ENGINE = (\w+)", formatted):
