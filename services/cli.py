@@ -15,6 +15,7 @@ from shared.extras import MissingExtra
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
+from shared.store import SchemaBehind
 
 
 def _announce_pollers(settings: Settings, collector: str) -> None:
@@ -131,6 +132,34 @@ async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
     return await serve(settings, args.command)
 
 
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply (or ``--dry-run``: print) the schema for the configured target; in distributed mode
+    the only thing that migrates (shared/schema.py; the lock: shared/schema_lock.py)."""
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+
+    from shared.cluster import NoClusterForm
+    from shared.schema import dry_run
+    from shared.store import migrate_target
+
+    cluster = settings.clickhouse_cluster
+    try:
+        if args.dry_run:
+            print(dry_run(cluster), end="")
+            return 0
+        target = f"cluster {cluster!r}" if cluster else "one server"
+        say(f"sada migrate: database {settings.clickhouse_database!r} on {target}")
+        applied = await asyncio.to_thread(migrate_target, settings)
+    except NoClusterForm as exc:
+        say(f"sada migrate: {exc}")
+        return 2
+    except ClickHouseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        say(f"sada migrate: ClickHouse failed: {first[:300]}; fix that and run it again (the Job retries)")
+        return 1
+    say(f"sada migrate: applied {', '.join(applied)}" if applied else "sada migrate: nothing to apply")
+    return 0
+
+
 async def cmd_dashboards(settings: Settings, args: argparse.Namespace) -> int:
     """``dashboards export|publish`` (services/reporter/dashboards/cli.py)."""
     from services.reporter.dashboards.cli import run
@@ -219,6 +248,14 @@ def parser() -> argparse.ArgumentParser:
     for name in ("collector", "aggregator", "reporter"):
         commands.add_parser(name, help=f"run the {name} alone (distributed mode)")
 
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply the ClickHouse schema (ON CLUSTER, Replicated*, with SADA_CLICKHOUSE_CLUSTER set)",
+    )
+    migrate.add_argument(
+        "--dry-run", action="store_true", help="print the statements a fresh database gets; connect nowhere"
+    )
+
     report = commands.add_parser("report", help="read a report from a running reporter or the store")
     # Not required: `sada report` alone names the choices (services/report.py) instead of argparse's
     # "the following arguments are required: kind".
@@ -275,6 +312,7 @@ COMMANDS = {
     "collector": cmd_service,
     "aggregator": cmd_service,
     "reporter": cmd_service,
+    "migrate": cmd_migrate,
     "report": cmd_report,
     "events": cmd_events,
     "dashboards": cmd_dashboards,
@@ -293,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except (RegistryError, MissingExtra) as exc:
+    except (RegistryError, MissingExtra, SchemaBehind) as exc:
         say(f"sada: {exc}")
         return 2
     except KeyboardInterrupt:

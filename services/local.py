@@ -92,7 +92,7 @@ class LocalMode:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
-        self._reporter_store = open_store(settings)
+        self._reporter_store = open_store(settings, migrating=True)  # local mode migrates at start
         # The embedded broker keeps nothing across a crash, so a 2xx waits for the store.
         gate = StoredGate(settings.local_stored_wait_s) if self.broker is not None else None
         self._publisher = Publisher(settings, gate)

@@ -209,6 +209,16 @@ class Settings(BaseSettings):
     # ClickHouse. Empty URL = embedded chDB under data_dir.
     clickhouse_url: str = ""
     clickhouse_database: str = "sada"
+    # A cluster name (remote_servers): `sada migrate` creates every table ON CLUSTER with a
+    # Replicated* engine (shared/cluster.py). Empty: one server (or chDB), plain engines.
+    clickhouse_cluster: str = Field("", pattern=r"^[\w.-]*$")
+    # Distributed mode: a service waiting for the schema `sada migrate` applies checks this
+    # often, and logs which versions it waits for this often.
+    clickhouse_schema_poll_s: float = Field(2.0, gt=0)
+    clickhouse_schema_log_s: float = Field(30.0, gt=0)
+    # `sada migrate`'s lock: taken for this long and renewed while it runs, so a crashed
+    # migrate holds it at most this long (shared/schema_lock.py).
+    clickhouse_migrate_lock_s: float = Field(120.0, gt=0)
 
     # Collector HTTP. Port 0 = pick a free port.
     collector_host: str = "127.0.0.1"

@@ -7,6 +7,12 @@ route under ``/v1/events/{event}`` is one answer in :data:`ROUTES`, served by on
 :func:`endpoint` wrapper. With ``SADA_REPORTER_TOKENS`` set, a middleware (``auth``) asks
 for a read token; PDF renders take turns (``renders``). The live page (``/live/``, ``live/``) is a
 shell whose script reads ``/v1/events/{event}/live``.
+
+In distributed mode the reporter starts before the schema may be there: with a ``schema``
+gate (``shared/schema_gate.py``) every route answers 503 naming ``sada migrate`` until it
+is, and ``/readyz`` says ``"schema": false``. ``/readyz`` asks ClickHouse on a client and a
+thread of its own (``shared.store.Ping``, ``shared/http.py``), so it never queues behind the
+report queries, which share the store's client and the loop's default executor.
 """
 
 from __future__ import annotations
@@ -40,8 +46,9 @@ from shared.extras import MissingExtra
 from shared.http import add_service_routes, error
 from shared.metrics import RATE_FORMULAS
 from shared.registry import LANGS, Event, Registry
+from shared.schema_gate import SchemaGate
 from shared.settings import Settings
-from shared.store import Store
+from shared.store import Ping, Store, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,13 @@ class Reporter:
     settings: Settings
     store: Store
     registry: Registry
+    schema: SchemaGate | None = None
+
+    def not_ready(self) -> web.Response | None:
+        """The 503 answered while the schema is not there yet (distributed mode)."""
+        if self.schema is None or self.schema.ready:
+            return None
+        return error(503, self.schema.waiting())
 
     @cached_property
     def zones(self) -> frozenset[str]:
@@ -230,6 +244,8 @@ def endpoint(
         slug = request.match_info["event"]
         if not re.fullmatch(EVENT_SLUG, slug):
             return error(400, f"{slug!r} is not an event slug ([a-z0-9-]{{1,64}})")
+        if (waiting := reporter.not_ready()) is not None:
+            return waiting
         started = time.perf_counter()
         try:
             async with turn():
@@ -238,7 +254,7 @@ def endpoint(
             return error(400, str(exc))
         except UnknownPost as exc:
             return error(404, str(exc))
-        except ClickHouseError as exc:
+        except (ClickHouseError, StoreUnavailable) as exc:
             return error(503, f"the store cannot answer now: {exc}")
         except MissingExtra as exc:
             return error(501, str(exc))
@@ -248,8 +264,10 @@ def endpoint(
     return handle
 
 
-def create_app(settings: Settings, store: Store, registry: Registry | None = None) -> web.Application:
-    reporter = Reporter(settings, store, registry or Registry())
+def create_app(
+    settings: Settings, store: Store, registry: Registry | None = None, schema: SchemaGate | None = None
+) -> web.Application:
+    reporter = Reporter(settings, store, registry or Registry(), schema)
     authenticate = read_tokens(settings.reporter_tokens)
     app = web.Application(middlewares=[authenticate] if authenticate else [])
     metrics = CollectorRegistry()
@@ -259,18 +277,19 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     renders = RenderSlots(settings.max_pdf_renders, metrics)
 
     async def events(_: web.Request) -> web.Response:
+        if (waiting := reporter.not_ready()) is not None:
+            return waiting
         try:
             stored = await asyncio.to_thread(list_events, store)
-        except ClickHouseError as exc:
+        except (ClickHouseError, StoreUnavailable) as exc:
             return error(503, f"the store cannot answer now: {exc}")
         return web.json_response({"events": sorted(set(stored) | set(reporter.registry.events))})
 
+    ping = Ping(settings)
+
     def readiness() -> dict[str, bool]:
-        try:
-            store.query("SELECT 1")
-            return {"store": True}
-        except ClickHouseError:
-            return {"store": False}
+        checks = {"store": ping()}
+        return checks if schema is None else {"schema": schema.ready, **checks}
 
     app.router.add_get("/v1/events", events)
     for path, name, answer in ROUTES:
@@ -283,5 +302,7 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     ):  # dashboards and spike alerts into Grafana at start (services/reporter/dashboards)
         from services.reporter.dashboards.publish import publish_in_background
 
-        app.on_startup.append(publish_in_background(settings, store, reporter.registry))
+        # distributed mode starts before the schema may be there: the registry's events only
+        readable = store if schema is None else None
+        app.on_startup.append(publish_in_background(settings, readable, reporter.registry))
     return app

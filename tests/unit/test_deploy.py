@@ -20,17 +20,16 @@ from shared.settings import Group, Settings
 
 SERVICES = {"collector", "aggregator", "reporter"}
 
-# Issue 14 names these before the code has them: Kafka TLS/SASL settings (shared/settings.py) and
-# `sada migrate` with SADA_CLICKHOUSE_CLUSTER. Drop each from here once the code reads it.
+# Issue 14 names these before the code has them: Kafka TLS/SASL settings (shared/settings.py).
+# Drop each from here once the code reads it.
 NOT_YET_IN_THE_CODE = {
     "SADA_KAFKA_SECURITY_PROTOCOL",
     "SADA_KAFKA_SASL_MECHANISM",
     "SADA_KAFKA_SASL_USERNAME",
     "SADA_KAFKA_SASL_PASSWORD",
     "SADA_KAFKA_SSL_CAFILE",
-    "SADA_CLICKHOUSE_CLUSTER",
 }
-SUBCOMMANDS_NOT_YET_IN_THE_CODE = {"migrate"}
+SUBCOMMANDS_NOT_YET_IN_THE_CODE: set[str] = set()
 
 
 def env_names() -> set[str]:
