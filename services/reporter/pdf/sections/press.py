@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from services.reporter.pdf import charts
-from services.reporter.pdf.document import Column
+from services.reporter.pdf.document import MUTED, Column
 from services.reporter.pdf.report import Report
 from services.reporter.pdf.words import LRM, NOT_REPORTED
 
 
 def press(r: Report) -> None:
+    """The press cards, articles per day, every country by name (in two columns) and the main
+    outlets."""
     pdf, t, c = r.pdf, r.t, r.c
     press = c.press
-    countries = top_rows(r, press.by_country, t.country)
-    outlets = top_rows(r, press.by_outlet, lambda k: k or t("not_given"))
-    row_h = pdf.text_height("0", 20, 9) + 2.4
-    tables_h = (max(len(countries), len(outlets)) + 1) * row_h + 12
-    # the cards and both tables on one page: side-by-side tables cannot break
-    if not r.section("press", "no_press", press.articles, keep=tables_h + 28 if press.articles else 20):
+    countries = [[t.country(key), r.n(n)] for key, n in press.by_country]
+    per_column = -(-len(countries) // 2)
+    outlets = top_rows(r, press.by_outlet, lambda k: k or t("not_given"), limit=max(8, per_column - 1))
+    row_h = pdf.row_height()
+    tables_h = (max(per_column, len(outlets)) + 1) * row_h + 12
+    side_by_side = tables_h < pdf.page_break_trigger - pdf.t_margin - 60
+    # side by side, the tables cannot break: they go on one page; a longer list of countries
+    # flows on its own, full width. The heading is kept with the cards and the chart.
+    chart_h = pdf.width * 2.2 / 7.0
+    keep = 28 + (
+        chart_h + 10 if press.by_day else tables_h if side_by_side else pdf.table_keep(len(countries))
+    )
+    if not r.section("press", "no_press", press.articles, keep=keep if press.articles else 20):
         return
     pdf.cards(
         [
@@ -26,34 +35,49 @@ def press(r: Report) -> None:
         ],
         height=19,
     )
-    half = (pdf.width - 6) / 2
-    pdf.ensure(tables_h)
-    y = pdf.get_y()
-    pdf.para(t("by_country"), size=11, style="B", x=pdf.x_of(0, half), w=half, gap=0)
-    pdf.set_y(y)
-    pdf.para(t("by_outlet"), size=11, style="B", x=pdf.x_of(half + 6, half), w=half, gap=0)
-    top = pdf.get_y() + 1
-    pdf.set_y(top)
-    pdf.data_table(
-        [Column(t("country"), half - 24, content=True), Column(t("articles"), 24, True)],
-        countries,
-        x0=pdf.x_of(0, half),
-    )
-    left_end = pdf.get_y()
-    pdf.set_y(top)
-    pdf.data_table(
-        [Column(t("outlet"), half - 24, content=True), Column(t("articles"), 24, True)],
-        outlets,
-        x0=pdf.x_of(half + 6, half),
-    )
-    pdf.set_y(max(left_end, pdf.get_y()))
     if press.by_day:
-        pdf.subheading(t("press_chart"), keep=pdf.width * 2.2 / 7.0)
+        pdf.subheading(t("press_chart"), keep=chart_h)
         event = c.event
         span = (r.local(event.start).date(), r.local(event.end).date()) if event.start and event.end else None
         png = charts.articles_by_day(t, press.by_day, span)
         pdf.image_block(png, pdf.width)
         pdf.note(t("press_note", tz=event.timezone))
+    gap = 5.0
+    third = (pdf.width - 2 * gap) / 3
+    if side_by_side:
+        pdf.ensure(tables_h)
+        y = pdf.get_y()
+        pdf.start_section(t("by_country"), level=1, strict=False)
+        pdf.para(
+            t("by_country"), size=11, style="B", x=pdf.x_of(0, 2 * third + gap), w=2 * third + gap, gap=0
+        )
+        pdf.set_y(y)
+        pdf.para(t("by_outlet"), size=11, style="B", x=pdf.x_of(2 * (third + gap), third), w=third, gap=0)
+        top = pdf.get_y() + 1
+        ends = []
+        for index, (x, rows, name) in enumerate(
+            (
+                (0.0, countries[:per_column], "country"),
+                (third + gap, countries[per_column:], "country"),
+                (2 * (third + gap), outlets, "outlet"),
+            )
+        ):
+            if not rows:
+                continue
+            pdf.set_y(top)
+            pdf.data_table(
+                [Column(t(name), third - 17, content=True), Column(t("articles"), 17, True)],
+                rows,
+                x0=pdf.x_of(x, third),
+                size=8.5 if index < 2 else 9,
+            )
+            ends.append(pdf.get_y())
+        pdf.set_y(max(ends))
+    else:
+        pdf.subheading(t("by_country"), keep=pdf.table_keep(len(countries)))
+        pdf.data_table([Column(t("country"), 120, content=True), Column(t("articles"), 30, True)], countries)
+        pdf.subheading(t("by_outlet"), keep=pdf.table_keep(len(outlets)))
+        pdf.data_table([Column(t("outlet"), 120, content=True), Column(t("articles"), 30, True)], outlets)
 
 
 def top_rows(r: Report, counts: list[tuple[str, int]], name, limit: int = 8) -> list[list[str]]:
@@ -67,17 +91,20 @@ def top_rows(r: Report, counts: list[tuple[str, int]], name, limit: int = 8) -> 
 def comparison(r: Report) -> None:
     pdf, t, c = r.pdf, r.t, r.c
     comparison = c.comparison
-    if comparison is None or not c.has_data:  # nothing of this edition to compare
+    if not c.has_data:  # nothing of this edition to compare
         return
-    pdf.heading(t("comparison"))
-    previous = comparison.previous.name(t.lang)
+    pdf.heading(t("comparison"), keep=pdf.table_keep(7, at_least=7) if comparison else 12)
+    if comparison is None:
+        pdf.para(t("no_previous"), colour=MUTED)
+        return
+    previous = r.marked(comparison.previous.name(t.lang), comparison.previous.name_lang(t.lang))
     if not comparison.has_data:
         pdf.para(t("previous_no_data", name=previous))
         return
     now, before = c.figures, comparison.before
     columns = [
         Column(t("indicator"), 52),
-        Column(r.name, 44, True, content=True),
+        Column(r.title, 44, True, content=True),
         Column(previous, 44, True, content=True),
         Column(t("change"), 38, True),
     ]
