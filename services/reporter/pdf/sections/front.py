@@ -29,7 +29,9 @@ def cover(r: Report) -> None:
             log.warning("report logo %s left out: %s", r.logo, exc)
     pdf.set_y(56)
     pdf.para(t("report"), size=14, style="B", colour=ACCENT, gap=2)
-    pdf.para(r.title, size=26, style="B", kind="content", align=pdf.start(None), gap=3)
+    # a name marked as in another language is a phrase of the report's: drawn in its direction
+    kind = "content" if r.title == r.name else "label"
+    pdf.para(r.title, size=26, style="B", kind=kind, align=pdf.start(None), gap=3)
     pdf.para(t("subtitle"), size=13, colour=MUTED, gap=8)
     rows = []
     if event.start and event.end:

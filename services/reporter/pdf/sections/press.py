@@ -9,22 +9,14 @@ from services.reporter.pdf.words import LRM, NOT_REPORTED
 
 
 def press(r: Report) -> None:
-    """The press cards, articles per day, every country by name (in two columns) and the main
-    outlets."""
+    """The press cards, articles per day, every country by name and the main outlets: each list
+    a table of three (name, articles) pairs a row, read down each pair's column first."""
     pdf, t, c = r.pdf, r.t, r.c
     press = c.press
-    countries = [[t.country(key), r.n(n)] for key, n in press.by_country]
-    per_column = -(-len(countries) // 2)
-    outlets = top_rows(r, press.by_outlet, lambda k: k or t("not_given"), limit=max(8, per_column - 1))
-    row_h = pdf.row_height()
-    tables_h = (max(per_column, len(outlets)) + 1) * row_h + 12
-    side_by_side = tables_h < pdf.page_break_trigger - pdf.t_margin - 60
-    # side by side, the tables cannot break: they go on one page; a longer list of countries
-    # flows on its own, full width. The heading is kept with the cards and the chart.
+    countries = [(t.country(key), r.n(n)) for key, n in press.by_country]
+    outlets = [(name, n) for name, n in top_rows(r, press.by_outlet, lambda k: k or t("not_given"), limit=11)]
     chart_h = pdf.width * 2.2 / 7.0
-    keep = 28 + (
-        chart_h + 10 if press.by_day else tables_h if side_by_side else pdf.table_keep(len(countries))
-    )
+    keep = 28 + (chart_h + 10 if press.by_day else pdf.table_keep(-(-len(countries) // 3)))
     if not r.section("press", "no_press", press.articles, keep=keep if press.articles else 20):
         return
     pdf.cards(
@@ -42,49 +34,31 @@ def press(r: Report) -> None:
         png = charts.articles_by_day(t, press.by_day, span)
         pdf.image_block(png, pdf.width)
         pdf.note(t("press_note", tz=event.timezone))
-    gap = 5.0
-    third = (pdf.width - 2 * gap) / 3
-    if side_by_side:
-        pdf.ensure(tables_h)
-        y = pdf.get_y()
-        pdf.start_section(t("by_country"), level=1, strict=False)
-        pdf.para(
-            t("by_country"), size=11, style="B", x=pdf.x_of(0, 2 * third + gap), w=2 * third + gap, gap=0
-        )
-        pdf.set_y(y)
-        pdf.para(t("by_outlet"), size=11, style="B", x=pdf.x_of(2 * (third + gap), third), w=third, gap=0)
-        top = pdf.get_y() + 1
-        ends = []
-        for index, (x, rows, name) in enumerate(
-            (
-                (0.0, countries[:per_column], "country"),
-                (third + gap, countries[per_column:], "country"),
-                (2 * (third + gap), outlets, "outlet"),
-            )
-        ):
-            if not rows:
-                continue
-            pdf.set_y(top)
-            pdf.data_table(
-                [Column(t(name), third - 17, content=True), Column(t("articles"), 17, True)],
-                rows,
-                x0=pdf.x_of(x, third),
-                size=8.5 if index < 2 else 9,
-            )
-            ends.append(pdf.get_y())
-        pdf.set_y(max(ends))
-    else:
-        pdf.subheading(t("by_country"), keep=pdf.table_keep(len(countries)))
-        pdf.data_table([Column(t("country"), 120, content=True), Column(t("articles"), 30, True)], countries)
-        pdf.subheading(t("by_outlet"), keep=pdf.table_keep(len(outlets)))
-        pdf.data_table([Column(t("outlet"), 120, content=True), Column(t("articles"), 30, True)], outlets)
+    for title, name, items in (("by_country", "country", countries), ("by_outlet", "outlet", outlets)):
+        if not items:
+            continue
+        rows = three_across(items)
+        pdf.subheading(t(title), keep=pdf.table_keep(len(rows), 8.5, at_least=4))
+        pair = [Column(t(name), 41.3, content=True), Column(t("articles"), 18, True)]
+        pdf.data_table(pair * 3, rows, size=8.5)
 
 
-def top_rows(r: Report, counts: list[tuple[str, int]], name, limit: int = 8) -> list[list[str]]:
-    rows = [[name(key), r.n(n)] for key, n in counts[:limit]]
+def three_across(items: list[tuple[str, str]]) -> list[list[str]]:
+    """``items`` in three (name, figure) pairs a row, down the first pair's column, then the
+    second's, then the third's; empty cells fill the last rows."""
+    per_column = -(-len(items) // 3)
+    columns = [items[i * per_column : (i + 1) * per_column] for i in range(3)]
+    return [
+        [cell for column in columns for cell in (column[row] if row < len(column) else ("", ""))]
+        for row in range(per_column)
+    ]
+
+
+def top_rows(r: Report, counts: list[tuple[str, int]], name, limit: int = 8) -> list[tuple[str, str]]:
+    rows = [(name(key), r.n(n)) for key, n in counts[:limit]]
     rest = counts[limit:]
     if rest:
-        rows.append([r.t("others", n=r.t.digits(str(len(rest)))), r.n(sum(n for _, n in rest))])
+        rows.append((r.t("others", n=r.t.digits(str(len(rest)))), r.n(sum(n for _, n in rest))))
     return rows
 
 

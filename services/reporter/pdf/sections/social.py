@@ -57,11 +57,11 @@ def sessions(r: Report) -> None:
         pdf.para(t("no_session_posts"), colour=MUTED)
         return
     columns = [
-        Column(t("session"), 58, content=True),
-        Column(t("time"), 36),
-        Column(t("room"), 32, content=True),
-        Column(t("posts"), 24, True),
-        Column(t("engagements"), 28, True),
+        Column(t("session"), 54, content=True),
+        Column(t("time"), 48),
+        Column(t("room"), 30, content=True),
+        Column(t("posts"), 20, True),
+        Column(t("engagements"), 26, True),
     ]
     rows = []
     for entry in c.sessions:
@@ -177,7 +177,7 @@ def post_date(r: Report, post: TopPost) -> str:
     if post.created_at is None:
         return ""
     local = r.local(post.created_at)
-    return f"{r.t.date(local, short=True)} {r.t.time(local)}"
+    return f"{r.t.date(local, year=False, short=True)} {r.t.time(local)}"
 
 
 def post_meta(r: Report, x: float, y: float, w: float, post: TopPost) -> float:
