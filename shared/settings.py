@@ -283,6 +283,13 @@ class Settings(BaseSettings):
 
     # PDF campaign reports (services/reporter/pdf): an image (PNG or JPEG) for the cover's logo slot.
     report_logo: Path | None = None
+    # The top posts' pictures (their media_url), fetched once into <data_dir>/media; false: never
+    # fetched, the report shows none.
+    report_pictures: bool = True
+
+    def pictures_dir(self) -> Path | None:
+        """Where the report keeps the pictures it fetched; None when it may not fetch any."""
+        return self.data_dir / "media" if self.report_pictures else None
 
     # Grafana (services/reporter/dashboards). With a URL set, the reporter publishes the
     # dashboards and spike alert rules at start; `sada dashboards publish` does it on demand.

@@ -204,7 +204,13 @@ def event_report(r: Reporter, request: web.Request, event: Event) -> web.Respons
     digits = params.choice(request, "digits", "latin", ("latin", "arabic"))
     previous = r.registry.get(event.previous) if event.previous else None
     pdf = render_report(
-        r.store, event, lang, previous, logo=r.settings.report_logo, arabic_digits=digits == "arabic"
+        r.store,
+        event,
+        lang,
+        previous,
+        logo=r.settings.report_logo,
+        arabic_digits=digits == "arabic",
+        pictures=r.settings.pictures_dir(),
     )
     return web.Response(
         body=pdf,

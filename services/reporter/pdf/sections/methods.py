@@ -35,9 +35,9 @@ def methods(r: Report) -> None:
     pdf.subheading(t("formulas"))
     parts = " + ".join(t(f"counter.{name}") for name in ENGAGEMENT_COUNTERS)
     pdf.para(t("engagements_are", parts=parts), size=10, gap=2)
-    for name, denominator in RATES.items():
+    for name in r.rates_shown:  # the rates this report shows, and only those
         pdf.para(r.rate_label(name), size=10, style="B", gap=0)
-        pdf.para(t("formula", den=t(f"denominator.{denominator}")), size=10, gap=2)
+        pdf.para(t("formula", den=t(f"denominator.{RATES[name]}")), size=10, gap=2)
     pdf.note(t("weighted"))
     pdf.subheading(t("counting"))
     pdf.para(t("counting_text"), size=10)
