@@ -12,7 +12,9 @@ from pathlib import Path
 import aiohttp
 
 from services.reporter.pdf.outputs import parse_langs
+from shared.bus import KafkaRefused
 from shared.extras import MissingExtra
+from shared.kafka_security import KafkaConfigError
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
@@ -338,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except (RegistryError, MissingExtra) as exc:
+    except (RegistryError, MissingExtra, KafkaConfigError, KafkaRefused) as exc:
         say(f"sada: {exc}")
         return 2
     except KeyboardInterrupt:

@@ -56,6 +56,9 @@ class KafkaRefused(KafkaError):
 
     retriable = False
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "Kafka refused the connection"
+
 
 C = TypeVar("C")
 
