@@ -18,8 +18,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,7 +30,6 @@ from shared.extras import require
 from shared.kafka_probe import refusal
 from shared.kafka_security import client_config
 from shared.settings import Settings
-
 
 log = logging.getLogger("sada.bus")
 
@@ -76,7 +74,6 @@ def connected(settings: Settings, build: Callable[[], C]) -> C:
     except KafkaTimeoutError as exc:
         reason = refusal(settings, settings.kafka_request_timeout_ms / 1000)
         if reason is not None:
-            log.error("%s", reason)
             raise KafkaRefused(reason) from exc
         raise
 

@@ -30,13 +30,17 @@ from kafka.net.sasl.scram import ScramClient
 from shared.kafka_security import client_config, uses_sasl, uses_tls
 from shared.settings import Settings
 
-SASL_HANDSHAKE, SASL_AUTHENTICATE, METADATA = 17, 36, 3
-SASL_FAILED = 58
+SASL_HANDSHAKE, SASL_AUTHENTICATE, METADATA, API_VERSIONS = 17, 36, 3, 18
+UNSUPPORTED_SASL_MECHANISM = 33
 CLIENT_ID = b"sada-probe"
 
 
 class Refused(Exception):
     """The broker turned the connection down at the step the message names."""
+
+
+class _Hung(Exception):
+    """The broker took too long to answer: it may be busy or stopped, which is not a refusal."""
 
 
 def refusal(settings: Settings, timeout_s: float = 5.0) -> str | None:
@@ -54,6 +58,8 @@ def refusal(settings: Settings, timeout_s: float = 5.0) -> str | None:
             _handshake(raw, host.strip("[]"), settings)
         except Refused as exc:
             return f"Kafka at {server.strip()} {exc}"
+        except _Hung:
+            return None
         finally:
             raw.close()
         return None
@@ -67,6 +73,8 @@ def _handshake(raw: socket.socket, host: str, settings: Settings) -> None:
     if uses_tls(security):
         try:
             conn = config["ssl_context"].wrap_socket(raw, server_hostname=host)
+        except TimeoutError:
+            raise _Hung from None
         except ssl.SSLCertVerificationError as exc:
             raise Refused(
                 f"presented a certificate sada does not trust ({exc.verify_message}): check "
@@ -79,6 +87,22 @@ def _handshake(raw: socket.socket, host: str, settings: Settings) -> None:
                 f"{security.env('ssl_certfile')} and {security.env('ssl_keyfile')}"
             ) from None
     wire = _Wire(conn)
+    try:  # every broker answers ApiVersions before any login: past it, a closed connection is a refusal
+        wire.call(API_VERSIONS, 0, b"")
+    except ssl.SSLError as exc:
+        raise Refused(f"ended the TLS session ({_why(exc)}): {_client_certificate(settings)}") from None
+    except OSError:
+        if uses_tls(security):
+            raise Refused(
+                f"closed the connection after the TLS handshake: it may want a client certificate; "
+                f"{_client_certificate(settings)}"
+            ) from None
+        if _speaks_tls(raw.getpeername()[:2], raw.gettimeout()):
+            raise Refused(
+                f"speaks TLS: set {security.env('security_protocol')} to SSL or SASL_SSL "
+                f"(and {security.env('ssl_cafile')} to the CA of its certificate)"
+            ) from None
+        return  # closed with nothing said: going down, not refusing
     if uses_sasl(security):
         _sasl(wire, settings, config)
     else:
@@ -103,7 +127,7 @@ def _sasl(wire: _Wire, settings: Settings, config: dict) -> None:
             "(does this listener use SASL? does it want TLS?)"
         ) from None
     error, offered = _handshake_answer(body)
-    if error:
+    if error and error != UNSUPPORTED_SASL_MECHANISM:
         raise Refused(
             f"answered the SASL handshake with error {error}: check {protocol} "
             "(is SASL enabled on this listener?)"
@@ -137,6 +161,26 @@ def _sasl(wire: _Wire, settings: Settings, config: dict) -> None:
         scram.process_server_final_message(send(scram.final_message()))
     except (ValueError, KeyError) as exc:
         raise Refused(f"{refused} (an unexpected SCRAM answer: {exc}): {credentials}") from None
+
+
+def _client_certificate(settings: Settings) -> str:
+    security = settings.kafka_security
+    return f"check {security.env('ssl_certfile')} and {security.env('ssl_keyfile')} (mTLS)"
+
+
+def _speaks_tls(address: tuple[str, int], timeout_s: float | None) -> bool:
+    """Whether a TLS handshake (certificate unchecked: only the protocol is in question) succeeds."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection(address, timeout=timeout_s) as raw,
+            context.wrap_socket(raw, server_hostname=address[0]),
+        ):
+            return True
+    except OSError:
+        return False
 
 
 def _why(exc: BaseException) -> str:
@@ -184,9 +228,12 @@ class _Wire:
     def call(self, api_key: int, version: int, body: bytes) -> bytes:
         self.correlation += 1
         header = struct.pack(">hhih", api_key, version, self.correlation, len(CLIENT_ID)) + CLIENT_ID
-        self.conn.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
-        (size,) = struct.unpack(">i", self._read(4))
-        answer = self._read(size)
+        try:
+            self.conn.sendall(struct.pack(">i", len(header) + len(body)) + header + body)
+            (size,) = struct.unpack(">i", self._read(4))
+            answer = self._read(size)
+        except TimeoutError:
+            raise _Hung from None
         return answer[4:]  # after the correlation id
 
     def _read(self, n: int) -> bytes:

@@ -79,8 +79,9 @@ def _unused(security: KafkaSecurity, fields: tuple[str, ...], name: str, what: s
 def _sasl(security: KafkaSecurity, name: str) -> dict[str, Any]:
     mechanism = security.sasl_mechanism.strip().upper()
     if mechanism not in MECHANISMS:
+        variable = security.env("sasl_mechanism")
         raise KafkaConfigError(
-            f"{security.env('sasl_mechanism')}={security.sasl_mechanism!r} is not one of {', '.join(MECHANISMS)}"
+            f"{variable}={security.sasl_mechanism!r} is not one of {', '.join(MECHANISMS)}"
         )
     for field in ("sasl_username", "sasl_password"):
         if not (revealed(security.sasl_password) if field == "sasl_password" else security.sasl_username):

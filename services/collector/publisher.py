@@ -105,6 +105,8 @@ class Publisher:
                 try:
                     self._producer = bus.make_producer(self.settings)
                 except bus.KafkaRefused as exc:
+                    if self.refused != str(exc):
+                        log.error("%s", exc)
                     self.available, self.refused = False, str(exc)
                     raise KafkaUnavailable(str(exc)) from exc
                 except KafkaError as exc:

@@ -13,7 +13,7 @@ import ipaddress
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 DAYS = 2  # a session's files; nothing outlives the run
@@ -150,7 +150,7 @@ def _with_cryptography(certs: Certs) -> None:
     def name(common: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def builder(subject: str, issuer: x509.Name, public_key) -> x509.CertificateBuilder:
         return (

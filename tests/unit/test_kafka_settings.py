@@ -132,9 +132,8 @@ def test_the_cli_says_the_mistake_in_one_line_and_exits_2(monkeypatch, capsys):
     assert main(["aggregator"]) == 2
     err = capsys.readouterr()
     said = (err.out + err.err).strip().splitlines()
-    assert said == [
-        "sada: SADA_KAFKA_SECURITY_PROTOCOL=SASL_SSL needs SADA_KAFKA_SASL_PASSWORD (the KafkaUser's password)"
-    ]
+    needs = "SADA_KAFKA_SECURITY_PROTOCOL=SASL_SSL needs SADA_KAFKA_SASL_PASSWORD (the KafkaUser's password)"
+    assert said == [f"sada: {needs}"]
 
 
 def test_local_modes_own_broker_ignores_the_environments_security(monkeypatch, certs):
