@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean tools
+.PHONY: demo test test-secure bench lint clean tools
 
 # pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests.
 tools:
@@ -23,8 +23,14 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(VENV)/bin/sada demo
 
+# The secure smoke tests (tests/pipeline/test_kafka_security.py: TLS and SCRAM end to end, a wrong
+# password, a client without TLS) run in every `make test`, whatever the broker.
 test: $(INSTALLED) tools lint
 	$(PY) -m pytest -q
+
+# The pipeline tests (failure tests included) against a broker that wants TLS and SCRAM-SHA-512.
+test-secure: $(INSTALLED) tools
+	SADA_TEST_BROKER=scram-tls $(PY) -m pytest -q tests/pipeline
 
 bench: $(INSTALLED)
 	$(PY) -m bench
