@@ -213,7 +213,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 class LocalBroker:
     """A Tansu broker as a child process, in memory: the durable copy is ClickHouse."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", advertised: str = "", *options: str):
+    def __init__(
+        self, port: int = 0, host: str = "127.0.0.1", advertised: str = "", options: tuple[str, ...] = ()
+    ):
         self.host = host
         self.port = port or free_port(host)
         # what the broker tells clients to connect to (host:port): itself, unless something

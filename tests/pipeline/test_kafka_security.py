@@ -146,7 +146,7 @@ def test_the_shipped_tansu_refuses_every_scram_user_and_sada_says_so(chdb_dir):
     """Tansu with --authentication on its memory storage keeps no SCRAM credentials (dynostore),
     so it refuses every user with ``e=unknown-user``: kafka-python only times out, sada's probe
     reports the refusal. Once this fails, Tansu's own SCRAM can replace the front's."""
-    tansu = bus.LocalBroker(0, "127.0.0.1", "", "--authentication").start()
+    tansu = bus.LocalBroker(options=("--authentication",)).start()
     try:
         settings = Settings(
             kafka_bootstrap=tansu.bootstrap,
