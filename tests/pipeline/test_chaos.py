@@ -10,6 +10,7 @@ import time
 import pytest
 from harness import RunningPipeline, ndjson, pipeline_settings, post, wait_for
 
+from shared import bus
 from shared.settings import Settings
 
 EVENT = "chaos"
@@ -69,7 +70,7 @@ def test_a_2xx_in_local_mode_means_stored_and_a_killed_broker_is_restarted(broke
         assert len(_stored(pipeline)) == 20
         # the aggregator holds the re-created topics' partitions, not the dead broker's assignment
         consumer = pipeline.local.aggregator.consumer
-        assert len(consumer.assignment()) == 5 * pipeline.local.settings.kafka_partitions
+        assert len(consumer.assignment()) == len(bus.ALL_TOPICS) * pipeline.local.settings.kafka_partitions
     finally:
         pipeline.close()
 
