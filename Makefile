@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean tools lock grafana-provisioning screenshots
+.PHONY: demo test test-secure bench lint clean tools lock grafana-provisioning screenshots
 
 # pdftotext/pdftoppm (Debian's poppler-utils) read the PDF reports back in the tests; headless
 # Chromium (Debian's chromium) renders the live page in them (tests/harness/browser.py). The deploy
@@ -28,6 +28,8 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(VENV)/bin/sada demo
 
+# The secure smoke tests (tests/pipeline/test_kafka_security.py: TLS and SCRAM end to end, a wrong
+# password, a client without TLS) run in every `make test`, whatever the broker.
 test: $(INSTALLED) tools lint
 	$(PY) -m pytest -q
 
@@ -51,6 +53,10 @@ grafana-provisioning: $(INSTALLED)
 # from a demo run (tests/harness/screenshots.py).
 screenshots: $(INSTALLED) tools
 	PYTHONPATH=tests $(PY) -m harness.screenshots docs/images
+
+# The pipeline tests (failure tests included) against a broker that wants TLS and SCRAM-SHA-512.
+test-secure: $(INSTALLED) tools
+	SADA_TEST_BROKER=scram-tls $(PY) -m pytest -q tests/pipeline
 
 bench: $(INSTALLED)
 	$(PY) -m bench

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from services.report import cmd_report
 from services.reporter.pdf.outputs import parse_langs
+from shared.bus import KafkaRefused
 from shared.extras import MissingExtra
+from shared.kafka_security import KafkaConfigError
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
@@ -331,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except (RegistryError, MissingExtra, SchemaBehind) as exc:
+    except (RegistryError, MissingExtra, SchemaBehind, KafkaConfigError, KafkaRefused) as exc:
         say(f"sada: {exc}")
         return 2
     except KeyboardInterrupt:

@@ -34,7 +34,7 @@ from shared import bus
 from shared.http import start_site
 from shared.progress import Progress, say
 from shared.registry import Registry
-from shared.settings import Settings
+from shared.settings import KafkaSecurity, Settings
 from shared.store import Store, connect, open_store
 
 T = TypeVar("T")
@@ -82,7 +82,10 @@ class LocalMode:
                 ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
             )
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)
-            settings = settings.model_copy(update={"kafka_bootstrap": self.broker.bootstrap})
+            # its own broker is plaintext on 127.0.0.1, whatever SADA_KAFKA_SECURITY_* say
+            settings = settings.model_copy(
+                update={"kafka_bootstrap": self.broker.bootstrap, "kafka_security": KafkaSecurity.plaintext()}
+            )
         self.token_generated = not settings.ingest_tokens
         if self.token_generated:
             self.token = secrets.token_urlsafe(24)

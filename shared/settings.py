@@ -176,6 +176,35 @@ class WebhookSettings(Group):
     tolerance_s: int = Field(300, ge=1)
 
 
+class KafkaSecurity(Group):
+    """How sada's Kafka clients reach a secured listener: TLS (a private CA, a client certificate
+    for mTLS) and SASL (SCRAM as Strimzi's ``KafkaUser`` issues it). Checked when a client is
+    built (shared/bus.py, :func:`shared.bus.client_config`), so a mistake is one line naming its
+    variable rather than a pydantic report."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_KAFKA_")
+
+    security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+    sasl_mechanism: str = "SCRAM-SHA-512"  # SCRAM-SHA-256 and PLAIN accepted too
+    sasl_username: str = ""
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None  # the CA that signed the brokers' certificates (PEM)
+    ssl_certfile: Path | None = None  # mTLS: the client certificate (PEM)
+    ssl_keyfile: Path | None = None  # mTLS: its private key (PEM, unencrypted)
+
+    @classmethod
+    def plaintext(cls) -> KafkaSecurity:
+        """No TLS, no SASL, whatever the environment says (local mode's own broker)."""
+        return cls(
+            security_protocol="PLAINTEXT",
+            sasl_username="",
+            sasl_password=None,
+            ssl_cafile=None,
+            ssl_certfile=None,
+            ssl_keyfile=None,
+        )
+
+
 class Settings(BaseSettings):
     """Every knob of sada. Defaults give a working local mode."""
 
@@ -201,6 +230,9 @@ class Settings(BaseSettings):
     # How often producers and consumers refresh the cluster's metadata (partitions, leaders),
     # so a topic re-created or a leader moved is seen within this time.
     kafka_metadata_max_age_ms: int = Field(10_000, ge=100)
+    # TLS and SASL (SADA_KAFKA_SECURITY_PROTOCOL, SADA_KAFKA_SASL_*, SADA_KAFKA_SSL_*): the class
+    # above. Local mode's own broker ignores them (plaintext on 127.0.0.1).
+    kafka_security: KafkaSecurity = Field(default_factory=KafkaSecurity)
     # Local mode: how often the supervisor checks the embedded broker, and how long a POST waits
     # for the aggregator to store its records before answering 503 (the 2xx means "stored").
     local_broker_check_ms: int = Field(200, ge=10)
