@@ -160,8 +160,9 @@ def test_the_page_shows_the_summarys_figures(pipeline, browser, lang):
         "rate": words.percent(told["engagement_rate"]["by_impressions"]),
         "articles": words.number(told["mentions"]["articles"]),
     }
-    # Full numbers, as the report writes them: never "314 K".
-    assert figures["views"] == {"ar": "314,000", "fr": "314\u202f000", "en": "314,000"}[lang]
+    # Full numbers, as the report writes them (Arabic with its own thousands separator, U+066C,
+    # docs/decisions.md, "Arabic numbers use the Arabic separators"): never "314 K".
+    assert figures["views"] == {"ar": "314\u066c000", "fr": "314\u202f000", "en": "314,000"}[lang]
     assert figures["posts"] == "3" and figures["articles"] == "3"
 
     # On X: 80 likes in the last 15 minutes, 40 in the 15 before.
