@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from reference import reference_summary
 
 from services.reporter.app import create_app
+from services.reporter.colours import colour
 from services.reporter.pdf.words import Words
 from shared.events import validate_object
 from shared.passes import PollerPass
@@ -167,11 +168,12 @@ def test_the_page_shows_the_summarys_figures(pipeline, browser, lang):
 
     # On X: 80 likes in the last 15 minutes, 40 in the 15 before.
     assert shown(browser, "[data-now]", "now") == {"engagements": "80", "posts": "0"}
-    # The per-minute chart has one line per platform that moved in the last hour, in its colour.
+    # The per-minute chart has one line per platform that moved in the last hour, in its colour:
+    # the one the PDF and Grafana use (services/reporter/colours.py).
     lines = browser.evaluate(
         "[...document.querySelectorAll('polyline')].map(l => [l.dataset.platform, l.getAttribute('stroke')])"
     )
-    assert sorted(lines) == [["linkedin", "#0a66c2"], ["x", "#333333"], ["youtube", "#e62117"]]
+    assert sorted(lines) == [[p, colour(p)] for p in ("linkedin", "x", "youtube")]
     # Top posts, most engagements first, each with its full count.
     counts = browser.evaluate("[...document.querySelectorAll('[data-post]')].map(e => e.textContent)")
     assert counts == [words.number(51_200), words.number(9_000), words.number(120)]

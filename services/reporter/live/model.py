@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from services.reporter import analytics, params
+from services.reporter.colours import colour
 from services.reporter.figures import rfc3339
 from services.reporter.labels import t
 from services.reporter.pdf.words import Words
@@ -40,19 +41,6 @@ SPIKE_BASELINE = timedelta(hours=3)  # as the trends route's default and the Gra
 TOP = 5
 HEADLINE = ("posts", "views", "engagements")
 RATE = "by_impressions"  # the report's headline rate (DESIGN §4)
-
-# The PDF report's platform palette (services/reporter/pdf/charts.py); kept here too because the
-# reporter serves this page without the pdf extra (matplotlib) installed.
-PLATFORM_COLOURS = {
-    "linkedin": "#0a66c2",
-    "facebook": "#4267b2",
-    "x": "#333333",
-    "instagram": "#c13584",
-    "youtube": "#e62117",
-    "tiktok": "#25a89f",
-    "web": "#8a6d3b",
-}
-OTHER_COLOUR = "#1f6f8b"
 
 
 def hhmm(moment: datetime, event: Event) -> str:
@@ -86,7 +74,7 @@ def _platform(name: str, lang: str) -> dict[str, str]:
     return {
         "platform": name,
         "label": t(f"platform.{name}", lang),
-        "colour": PLATFORM_COLOURS.get(name, OTHER_COLOUR),
+        "colour": colour(name),
     }
 
 
