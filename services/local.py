@@ -216,6 +216,7 @@ class LocalMode:
                 log.error("the local Kafka broker did not restart: %s; trying again", exc)
                 broker.stop()
                 continue
+            self.publisher.topics_ready()
             self.aggregator.broker_restarted(generation)
             log.warning("the local Kafka broker is back on %s", broker.bootstrap)
 

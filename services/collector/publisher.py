@@ -98,9 +98,14 @@ class Publisher:
         # Why the broker refuses this collector (TLS, SASL), while it does: /healthz reports it,
         # since retrying cannot help until a setting or the KafkaUser changes.
         self.refused: str | None = None
+        # The local broker restarted and its topics are not re-created yet: a record sent now
+        # would make the broker create its topic with its own partition count, not sada's.
+        self._restarting = False
 
     def _get_producer(self) -> KafkaProducer:
         with self._lock:
+            if self._restarting:
+                raise KafkaUnavailable("the local Kafka broker is restarting; its topics are not back yet")
             if self._producer is None:
                 try:
                     self._producer = bus.make_producer(self.settings)
@@ -207,10 +212,17 @@ class Publisher:
             self.gate.wait(generation, marks)
 
     def broker_restarted(self) -> None:
-        """The (local) broker restarted empty: its offsets start again, forget the marks."""
+        """The (local) broker restarted empty: its offsets start again, forget the marks, and
+        send nothing until :meth:`topics_ready` (the supervisor re-creates the topics first)."""
         with self._lock:
             self._marks.clear()
+            self._restarting = True
         self._drop_producer()
+
+    def topics_ready(self) -> None:
+        """The restarted broker has sada's topics again: records may go."""
+        with self._lock:
+            self._restarting = False
 
     def produced(self) -> bus.Offsets:
         """The offset after the last record acknowledged on each partition."""

@@ -11,6 +11,8 @@ import pytest
 from harness import RunningPipeline, ndjson, pipeline_settings, post, wait_for
 from harness.secure import new_broker
 
+from services.collector.intake import now_ns, validate_body
+from services.collector.publisher import KafkaUnavailable, Publisher
 from shared import bus
 
 
@@ -89,3 +91,27 @@ def test_a_record_as_large_as_the_record_limit_is_produced_and_stored(settings):
         assert rows == [{"n": 1_500_000}]
     finally:
         pipeline.close()
+
+
+def test_after_a_broker_restart_nothing_is_sent_before_the_topics_are_back(settings):
+    """A record sent to a restarted (empty) broker before the supervisor re-creates sada's topics
+    would make the broker create the topic with its own partition count; the publisher refuses
+    (503) until it is told the topics are back."""
+    fresh = settings.model_copy(update={"kafka_topic_prefix": "restarting."})
+    publisher = Publisher(fresh)
+    intake = validate_body(ndjson([_record(1)]), "application/x-ndjson", now_ns())
+    try:
+        publisher.broker_restarted()
+        with pytest.raises(KafkaUnavailable, match="restarting"):
+            publisher.publish(intake, "http:test")
+        admin = bus.admin_client(fresh)
+        try:
+            assert not [t for t in admin.list_topics() if t.startswith("restarting.")]
+        finally:
+            admin.close()
+        bus.ensure_topics(fresh)
+        publisher.topics_ready()
+        publisher.publish(intake, "http:test")
+        assert publisher.produced().lag({}) == 1
+    finally:
+        publisher.close()
