@@ -150,6 +150,7 @@ def metrics_rows(count: int, event: str = EVENT) -> list[list[Any]]:
                 views // 50,
                 views // 20,
                 views // 100,
+                "http:bench",
                 1_700_000_000_000_000_000 + n,
             ]
         )
