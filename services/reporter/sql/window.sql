@@ -1,10 +1,10 @@
 -- The data window: the earliest and latest timestamp of the event's records
--- (the latest version of each), from post_totals (shared/rollups.py) and the
--- mentions.
-SELECT count(first_at) AS records, min(first_at) AS first, max(last_at) AS last
+-- (the latest version of each): the rollups' moments still held by a record
+-- (shared/rollups.py), and the mentions.
+SELECT count() AS records, min(at) AS first, max(at) AS last
 FROM
 (
-    SELECT first_at, last_at FROM post_totals FINAL WHERE event = {event:String}
+    SELECT at FROM rollups FINAL WHERE event = {event:String} AND grain = 'moment' AND pieces > 0
     UNION ALL
-    SELECT published_at, published_at FROM mentions FINAL WHERE event = {event:String}
+    SELECT published_at FROM mentions FINAL WHERE event = {event:String}
 )
