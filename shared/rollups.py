@@ -184,6 +184,12 @@ def _anchors(
     return anchors
 
 
+def rebuild_event(client: Client, event: str) -> None:
+    """Compute the rollups of one event that has none yet from the raw tables (its records written
+    behind the aggregator's back, as the bench fills a store)."""
+    client.command(sql(SQL, "rebuild_event"), parameters={"event": event})
+
+
 def rebuild(client: Client, progress: Progress = lambda line: None) -> int:
     """Compute the rollups of every event from the raw tables, replacing what they held (a store
     filled by other means than the aggregator, or migrated from the recomputed rollups);
@@ -191,6 +197,6 @@ def rebuild(client: Client, progress: Progress = lambda line: None) -> int:
     events = sorted(row[0] for row in client.query(sql(SQL, "events")).result_rows)
     client.command("TRUNCATE TABLE rollups")
     for done, event in enumerate(events, start=1):
-        client.command(sql(SQL, "rebuild_event"), parameters={"event": event})
+        rebuild_event(client, event)
         progress(f"  rollups: {done:,}/{len(events):,} events computed ({event})")
     return len(events)

@@ -23,11 +23,10 @@ from reference import reference_post_figures, reference_series
 from services.aggregator.batch import Batch
 from services.aggregator.step import MessageRejected
 from services.aggregator.write import Write
+from services.reporter.figures import EDGE_ROWS, data_window
 from services.reporter.series import BUCKETS, series
-from services.reporter.sql import QUERIES
 from shared.events import COUNTERS, Record, validate_object
 from shared.records import TABLES, record_row
-from shared.sqlfiles import sql
 from shared.store import Store, connect, migrate, open_store
 
 EVENT = "rollups"
@@ -199,12 +198,12 @@ def test_post_figures_and_series_equal_the_reference_for_random_batches(store, s
             arrived += records
             assert stored_figures(store) == expected_figures(arrived)
             # the data window spans the records as stored: the latest version of each
-            window = store.query(sql(QUERIES, "window"), {"event": EVENT})[0]
+            window = data_window(store, EVENT)
             latest = {
                 (type(r), r.platform, getattr(r, "interaction_id", None) or r.observed_at): r for r in arrived
             }
             moments = [getattr(r, "occurred_at", None) or r.observed_at for r in latest.values()]
-            assert (aware(window["first"]), aware(window["last"])) == (min(moments), max(moments))
+            assert window == (min(moments), max(moments))
             # the hour rows serve Casablanca's hour and day buckets, the minute rows Kolkata's (+05:30)
             for bucket in BUCKETS:
                 assert series(store, EVENT, bucket, zone) == reference_series(arrived, EVENT, bucket, zone)
@@ -237,6 +236,14 @@ def test_an_out_of_order_snapshot_changes_the_next_snapshots_change(store, setti
     write(store, settings, sent([snapshot("a", 10, likes=25)]))
     rows = series(store, EVENT, "minute", ZoneInfo("UTC"))
     assert [(r["bucket"][11:16], r["likes"]) for r in rows] == [("09:00", 10), ("09:10", 15), ("09:20", 5)]
+
+
+def test_the_data_window_skips_the_moments_records_moved_away_from_however_many(store, settings):
+    early = [interaction("a", n, "like", n) for n in range(EDGE_ROWS + 50)]  # more than read at an end
+    write(store, settings, sent(early + [interaction("a", 999, "like", 700)]))
+    moved = [interaction("a", n, "like", 300 + n % 7) for n in range(EDGE_ROWS + 50)]
+    write(store, settings, sent(moved))
+    assert data_window(store, EVENT) == (BASE + timedelta(minutes=300), BASE + timedelta(minutes=700))
 
 
 def test_an_interaction_re_sent_on_another_post_leaves_the_first(store, settings):

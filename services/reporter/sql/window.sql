@@ -1,10 +1,5 @@
--- The data window: the earliest and latest timestamp of the event's records
--- (the latest version of each): the rollups' moments still held by a record
--- (shared/rollups.py), and the mentions.
-SELECT count() AS records, min(at) AS first, max(at) AS last
-FROM
-(
-    SELECT at FROM rollups FINAL WHERE event = {event:String} AND grain = 'moment' AND pieces > 0
-    UNION ALL
-    SELECT published_at FROM mentions FINAL WHERE event = {event:String}
-)
+-- The data window's mentions: how many, the first and the last published_at. The records about
+-- posts give theirs through the rollups' moments (moments_first.sql, moments_last.sql).
+SELECT count() AS records, min(published_at) AS first, max(published_at) AS last
+FROM mentions FINAL
+WHERE event = {event:String}

@@ -1,0 +1,9 @@
+-- The earliest moment rows of an event (shared/rollups.py: per record timestamp, +1 for each
+-- record stored with it, -1 when a record moved away), in the sort key's order: the first whose
+-- sum is > 0 is the earliest timestamp of the event's records. Read without FINAL, so only the
+-- first {limit} rows are read, whatever the event's size (figures.py sums them).
+SELECT at, pieces
+FROM rollups
+WHERE event = {event:String} AND grain = 'moment'
+ORDER BY at
+LIMIT {limit:UInt32}
