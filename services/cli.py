@@ -9,13 +9,15 @@ import logging
 import sys
 from pathlib import Path
 
-import aiohttp
-
+from services.report import cmd_report
 from services.reporter.pdf.outputs import parse_langs
+from shared.bus import KafkaRefused
 from shared.extras import MissingExtra
+from shared.kafka_security import KafkaConfigError
 from shared.progress import say, throttled
 from shared.registry import RegistryError, load_registry
 from shared.settings import Settings
+from shared.store import SchemaBehind
 
 
 def _announce_pollers(settings: Settings, collector: str) -> None:
@@ -132,49 +134,31 @@ async def cmd_service(settings: Settings, args: argparse.Namespace) -> int:
     return await serve(settings, args.command)
 
 
-async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Ask a running reporter (``--url``) or open the store directly; same JSON either way."""
-    if args.kind == "pdf":
-        from services.reporter.pdf.outputs import report_pdf_command
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply (or ``--dry-run``: print) the schema for the configured target; in distributed mode
+    the only thing that migrates (shared/schema.py; the lock: shared/schema_lock.py)."""
+    from clickhouse_connect.driver.exceptions import ClickHouseError
 
-        return await report_pdf_command(settings, args)
-    if args.url:
-        from services.reporter.auth import token_headers
+    from shared.cluster import NoClusterForm
+    from shared.schema import dry_run
+    from shared.store import migrate_target
 
-        query = (
-            {"bucket": args.bucket, "platform": args.platform, "tz": args.tz} if args.kind == "series" else {}
-        )
-        async with (
-            aiohttp.ClientSession(headers=token_headers(settings, args.token)) as session,
-            session.get(
-                f"{args.url}/v1/events/{args.event}/{args.kind}", params={k: v for k, v in query.items() if v}
-            ) as response,
-        ):
-            body = await response.json(content_type=None)
-        if response.status != 200:
-            say(f"sada report: HTTP {response.status}: {body.get('error')}")
-            return 1
-        if args.kind == "series":
-            body = body["series"]
-    else:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from services.reporter.series import series
-        from services.reporter.summary import summary
-        from shared.store import open_store
-
-        store = open_store(settings)
-        if args.kind == "summary":
-            body = summary(store, args.event, settings.top_posts)
-        else:
-            event = load_registry(settings.events_file).get(args.event)
-            try:
-                zone = ZoneInfo(args.tz or event.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                say(f"sada report series: unknown IANA time zone {args.tz!r} (like Africa/Casablanca)")
-                return 2
-            body = series(store, args.event, args.bucket, zone, args.platform)
-    print(json.dumps(body, ensure_ascii=False, indent=2))
+    cluster = settings.clickhouse_cluster
+    try:
+        if args.dry_run:
+            print(dry_run(cluster), end="")
+            return 0
+        target = f"cluster {cluster!r}" if cluster else "one server"
+        say(f"sada migrate: database {settings.clickhouse_database!r} on {target}")
+        applied = await asyncio.to_thread(migrate_target, settings)
+    except NoClusterForm as exc:
+        say(f"sada migrate: {exc}")
+        return 2
+    except ClickHouseError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        say(f"sada migrate: ClickHouse failed: {first[:300]}; fix that and run it again (the Job retries)")
+        return 1
+    say(f"sada migrate: applied {', '.join(applied)}" if applied else "sada migrate: nothing to apply")
     return 0
 
 
@@ -266,8 +250,18 @@ def parser() -> argparse.ArgumentParser:
     for name in ("collector", "aggregator", "reporter"):
         commands.add_parser(name, help=f"run the {name} alone (distributed mode)")
 
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply the ClickHouse schema (ON CLUSTER, Replicated*, with SADA_CLICKHOUSE_CLUSTER set)",
+    )
+    migrate.add_argument(
+        "--dry-run", action="store_true", help="print the statements a fresh database gets; connect nowhere"
+    )
+
     report = commands.add_parser("report", help="read a report from a running reporter or the store")
-    kinds = report.add_subparsers(dest="kind", required=True)
+    # Not required: `sada report` alone names the choices (services/report.py) instead of argparse's
+    # "the following arguments are required: kind".
+    kinds = report.add_subparsers(dest="kind", metavar="{summary,series,pdf}")
     summary = kinds.add_parser("summary", help="the event summary as JSON")
     series = kinds.add_parser("series", help="engagement over time as JSON")
     series.add_argument("--bucket", choices=("minute", "hour", "day"), default="hour")
@@ -301,7 +295,7 @@ def parser() -> argparse.ArgumentParser:
     add_collect_parser(commands)
 
     events = commands.add_parser("events", help="the event registry (SADA_EVENTS_FILE)")
-    actions = events.add_subparsers(dest="action", required=True)
+    actions = events.add_subparsers(dest="action", required=True, metavar="{list,show,check}")
     actions.add_parser("list", help="one line per event").add_argument(
         "--lang", default="en", choices=("ar", "fr", "en")
     )
@@ -320,6 +314,7 @@ COMMANDS = {
     "collector": cmd_service,
     "aggregator": cmd_service,
     "reporter": cmd_service,
+    "migrate": cmd_migrate,
     "report": cmd_report,
     "events": cmd_events,
     "dashboards": cmd_dashboards,
@@ -338,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     try:
         return asyncio.run(COMMANDS[args.command](settings, args))
-    except (RegistryError, MissingExtra) as exc:
+    except (RegistryError, MissingExtra, SchemaBehind, KafkaConfigError, KafkaRefused) as exc:
         say(f"sada: {exc}")
         return 2
     except KeyboardInterrupt:

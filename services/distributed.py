@@ -1,6 +1,10 @@
 """Distributed mode: one service per process (``sada collector|aggregator|reporter``), on a Kafka
 cluster and a ClickHouse server named by the settings. Local mode (``services/local.py``) runs the
-same applications together in one process."""
+same applications together in one process.
+
+Here the services never migrate: ``sada migrate`` does, once (a Kubernetes Job). The aggregator
+and the reporter serve their probes at once and wait for the schema versions they need
+(``shared/schema_gate.py``); then they connect, and the aggregator starts consuming."""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from services.signals import until_interrupted
 from shared.http import start_site
 from shared.progress import say
 from shared.registry import load_registry
+from shared.schema_gate import SchemaGate
 from shared.settings import Settings
-from shared.store import open_store
+from shared.store import Store, connect
 
 Site = tuple[web.Application, str, int]  # the application, its host and its port
 
@@ -33,8 +38,15 @@ def _collector(settings: Settings) -> Site:
 def _aggregator(settings: Settings) -> Site:
     from services.aggregator.service import Aggregator, create_app
 
-    aggregator = Aggregator(settings, open_store(settings)).start()
-    app = create_app(aggregator)
+    store, schema = Store(), SchemaGate(settings, "aggregator")
+    aggregator = Aggregator(settings, store)
+    app = create_app(aggregator, schema)
+
+    def start() -> None:
+        store.attach(connect(settings, create=False))
+        aggregator.start()
+
+    schema.attach(app, start)
     app.on_cleanup.append(lambda _: asyncio.to_thread(aggregator.close))
     return app, settings.aggregator_host, settings.aggregator_port
 
@@ -42,7 +54,9 @@ def _aggregator(settings: Settings) -> Site:
 def _reporter(settings: Settings) -> Site:
     from services.reporter.app import create_app
 
-    app = create_app(settings, open_store(settings), load_registry(settings.events_file))
+    store, schema = Store(), SchemaGate(settings, "reporter")
+    app = create_app(settings, store, load_registry(settings.events_file), schema)
+    schema.attach(app, lambda: store.attach(connect(settings, create=False)))
     return app, settings.reporter_host, settings.reporter_port
 
 

@@ -34,7 +34,7 @@ from shared import bus
 from shared.http import start_site
 from shared.progress import Progress, say
 from shared.registry import Registry
-from shared.settings import Settings
+from shared.settings import KafkaSecurity, Settings
 from shared.store import Store, connect, open_store
 
 T = TypeVar("T")
@@ -82,7 +82,10 @@ class LocalMode:
                 ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
             )
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)
-            settings = settings.model_copy(update={"kafka_bootstrap": self.broker.bootstrap})
+            # its own broker is plaintext on 127.0.0.1, whatever SADA_KAFKA_SECURITY_* say
+            settings = settings.model_copy(
+                update={"kafka_bootstrap": self.broker.bootstrap, "kafka_security": KafkaSecurity.plaintext()}
+            )
         self.token_generated = not settings.ingest_tokens
         if self.token_generated:
             self.token = secrets.token_urlsafe(24)
@@ -92,7 +95,7 @@ class LocalMode:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
-        self._reporter_store = open_store(settings)
+        self._reporter_store = open_store(settings, migrating=True)  # local mode migrates at start
         # The embedded broker keeps nothing across a crash, so a 2xx waits for the store.
         gate = StoredGate(settings.local_stored_wait_s) if self.broker is not None else None
         self._publisher = Publisher(settings, gate)
@@ -149,6 +152,8 @@ class LocalMode:
         """The services' URLs and where the ingest token comes from, for people."""
         for name, url in self.urls.items():
             say(f"  {name:<10} {url}")
+        if "reporter" in self.urls:
+            say(f"  live page  {self.urls['reporter']}/live/ (one page per event, no Grafana needed)")
         if self.token_generated:
             say(
                 f"  ingest token (generated for this run; set SADA_INGEST_TOKENS to choose one): {self.token}"

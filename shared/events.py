@@ -184,6 +184,8 @@ class Post(_OnPost):
     hashtags: list[String] | None = None
     url: String | None = None
     media: Literal["text", "image", "video", "link", "carousel", "live"] | None = None
+    # The post's picture or video thumbnail (http/https): the PDF report shows it by its top posts.
+    media_url: String | None = None
     followers: NonNegativeInt | None = None
     # "day": the source knew only the date (an export's date cell), created_at is its midnight;
     # absent: created_at is exact. A day-precise time never replaces an exact one (shared/merge.py).

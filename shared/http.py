@@ -5,6 +5,10 @@ service is ready when all of them are true, and ``/readyz`` says which are not.
 A service with a thread of its own (the aggregator's consumer) passes a
 ``liveness`` callable too: the reason it is not alive, or None; ``/healthz``
 then answers 503 with that reason, so the orchestrator restarts it.
+
+``/readyz`` runs its checks on a thread of its own, not on the loop's default executor:
+a reporter busy with long report queries fills that executor, and a probe queued behind
+them would turn the pod unready for being busy. ``/healthz`` answers from the loop itself.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 from aiohttp import web
@@ -36,6 +41,12 @@ def add_service_routes(
     liveness: Liveness | None = None,
 ) -> None:
     spec = json.loads(resources.files(openapi_package).joinpath("openapi.json").read_text("utf-8"))
+    probes = ThreadPoolExecutor(1, thread_name_prefix=f"sada-{service}-readyz")
+
+    async def stop_probes(_: web.Application) -> None:
+        probes.shutdown(wait=False, cancel_futures=True)
+
+    app.on_cleanup.append(stop_probes)
 
     async def healthz(_: web.Request) -> web.Response:
         reason = liveness() if liveness is not None else None
@@ -44,7 +55,7 @@ def add_service_routes(
         return web.json_response({"status": "ok", "service": service})
 
     async def readyz(_: web.Request) -> web.Response:
-        checks = await asyncio.to_thread(readiness)
+        checks = await asyncio.get_running_loop().run_in_executor(probes, readiness)
         ready = all(checks.values())
         return web.json_response(
             {"ready": ready, "service": service, "checks": checks}, status=200 if ready else 503

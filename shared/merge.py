@@ -39,6 +39,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "hashtags": ("hashtags", "hashtag_keys"),
     "url": ("url",),
     "media": ("media",),
+    "media_url": ("media_url",),
     "followers": ("followers",),
     "source": ("source",),
 }

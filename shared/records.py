@@ -112,7 +112,7 @@ POSTS = Table(
     (
         *_columns("event", "platform", "post_id", "created_at", "account", "author", "text", "lang"),
         Columns(("hashtags", "hashtag_keys"), _tags),
-        *_columns("url", "media", "followers"),
+        *_columns("url", "media", "media_url", "followers"),
         _or_empty("created_precision"),
         SOURCE,
         Column("provenance", _no_provenance),

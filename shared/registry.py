@@ -51,12 +51,21 @@ class Session(BaseModel):
     def title(self, lang: str) -> str:
         return self.titles.get(cast(Lang, lang)) or next(iter(self.titles.values()))
 
+    def title_lang(self, lang: str) -> str:
+        """The language :meth:`title` is written in."""
+        return lang if lang in self.titles else next(iter(self.titles))
+
 
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(pattern=EVENT_SLUG)
     names: dict[Lang, str] = Field(default_factory=dict)
+    # Where it takes place ("Casablanca, Morocco"), per language like ``names``.
+    places: dict[Lang, str] = Field(default_factory=dict)
+    # The organiser's logo (PNG or JPEG) for the report's cover; a relative path is read from
+    # the registry file's folder. Without one, the report takes SADA_REPORT_LOGO's, if set.
+    logo: Path | None = None
     timezone: str = "UTC"
     start: datetime | None = None
     end: datetime | None = None
@@ -104,6 +113,17 @@ class Event(BaseModel):
 
     def name(self, lang: str) -> str:
         return self.names.get(cast(Lang, lang)) or self.names.get("en") or self.slug
+
+    def name_lang(self, lang: str) -> str | None:
+        """The language :meth:`name` is written in (``None``: the slug, no language)."""
+        return lang if lang in self.names else "en" if "en" in self.names else None
+
+    def place(self, lang: str) -> tuple[str, str] | None:
+        """Where the event takes place, in ``lang`` or else another language, with that language."""
+        for code in (lang, "en", *self.places):
+            if code in self.places:
+                return self.places[cast(Lang, code)], code
+        return None
 
 
 def _with_offset(value: object) -> object:
@@ -154,6 +174,7 @@ def load_registry(path: Path | None) -> Registry:
                     line = agenda_lines[position]
             message = first["msg"].removeprefix("Value error, ")
             raise RegistryError(f"{path}:{line}: events[{index}]{where}: {message}") from None
+        event = _logo_beside(event, path)
         if event.previous == event.slug:
             raise RegistryError(f"{path}:{line}: event {event.slug!r} names itself as its previous edition")
         if event.slug in events:
@@ -167,6 +188,13 @@ def load_registry(path: Path | None) -> Registry:
                 "which the registry does not declare"
             )
     return Registry(events=events)
+
+
+def _logo_beside(event: Event, path: Path) -> Event:
+    """A relative ``logo`` is read from the registry file's folder, wherever the command runs."""
+    if event.logo is not None and not event.logo.is_absolute():
+        return event.model_copy(update={"logo": path.parent / event.logo})
+    return event
 
 
 def _table_lines(text: str) -> dict[str, list[int]]:

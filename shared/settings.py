@@ -176,6 +176,35 @@ class WebhookSettings(Group):
     tolerance_s: int = Field(300, ge=1)
 
 
+class KafkaSecurity(Group):
+    """How sada's Kafka clients reach a secured listener: TLS (a private CA, a client certificate
+    for mTLS) and SASL (SCRAM as Strimzi's ``KafkaUser`` issues it). Checked when a client is
+    built (shared/bus.py, :func:`shared.bus.client_config`), so a mistake is one line naming its
+    variable rather than a pydantic report."""
+
+    model_config = SettingsConfigDict(env_prefix="SADA_KAFKA_")
+
+    security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
+    sasl_mechanism: str = "SCRAM-SHA-512"  # SCRAM-SHA-256 and PLAIN accepted too
+    sasl_username: str = ""
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None  # the CA that signed the brokers' certificates (PEM)
+    ssl_certfile: Path | None = None  # mTLS: the client certificate (PEM)
+    ssl_keyfile: Path | None = None  # mTLS: its private key (PEM, unencrypted)
+
+    @classmethod
+    def plaintext(cls) -> KafkaSecurity:
+        """No TLS, no SASL, whatever the environment says (local mode's own broker)."""
+        return cls(
+            security_protocol="PLAINTEXT",
+            sasl_username="",
+            sasl_password=None,
+            ssl_cafile=None,
+            ssl_certfile=None,
+            ssl_keyfile=None,
+        )
+
+
 class Settings(BaseSettings):
     """Every knob of sada. Defaults give a working local mode."""
 
@@ -201,6 +230,9 @@ class Settings(BaseSettings):
     # How often producers and consumers refresh the cluster's metadata (partitions, leaders),
     # so a topic re-created or a leader moved is seen within this time.
     kafka_metadata_max_age_ms: int = Field(10_000, ge=100)
+    # TLS and SASL (SADA_KAFKA_SECURITY_PROTOCOL, SADA_KAFKA_SASL_*, SADA_KAFKA_SSL_*): the class
+    # above. Local mode's own broker ignores them (plaintext on 127.0.0.1).
+    kafka_security: KafkaSecurity = Field(default_factory=KafkaSecurity)
     # Local mode: how often the supervisor checks the embedded broker, and how long a POST waits
     # for the aggregator to store its records before answering 503 (the 2xx means "stored").
     local_broker_check_ms: int = Field(200, ge=10)
@@ -209,6 +241,16 @@ class Settings(BaseSettings):
     # ClickHouse. Empty URL = embedded chDB under data_dir.
     clickhouse_url: str = ""
     clickhouse_database: str = "sada"
+    # A cluster name (remote_servers): `sada migrate` creates every table ON CLUSTER with a
+    # Replicated* engine (shared/cluster.py). Empty: one server (or chDB), plain engines.
+    clickhouse_cluster: str = Field("", pattern=r"^[\w.-]*$")
+    # Distributed mode: a service waiting for the schema `sada migrate` applies checks this
+    # often, and logs which versions it waits for this often.
+    clickhouse_schema_poll_s: float = Field(2.0, gt=0)
+    clickhouse_schema_log_s: float = Field(30.0, gt=0)
+    # `sada migrate`'s lock: taken for this long and renewed while it runs, so a crashed
+    # migrate holds it at most this long (shared/schema_lock.py).
+    clickhouse_migrate_lock_s: float = Field(120.0, gt=0)
 
     # Collector HTTP. Port 0 = pick a free port.
     collector_host: str = "127.0.0.1"
@@ -273,6 +315,13 @@ class Settings(BaseSettings):
 
     # PDF campaign reports (services/reporter/pdf): an image (PNG or JPEG) for the cover's logo slot.
     report_logo: Path | None = None
+    # The top posts' pictures (their media_url), fetched once into <data_dir>/media; false: never
+    # fetched, the report shows none.
+    report_pictures: bool = True
+
+    def pictures_dir(self) -> Path | None:
+        """Where the report keeps the pictures it fetched; None when it may not fetch any."""
+        return self.data_dir / "media" if self.report_pictures else None
 
     # Grafana (services/reporter/dashboards). With a URL set, the reporter publishes the
     # dashboards and spike alert rules at start; `sada dashboards publish` does it on demand.

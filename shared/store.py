@@ -1,18 +1,17 @@
-"""ClickHouse access: one client factory, the migrations, and the write buffer's insert.
+"""ClickHouse access: one client factory, the write buffer's insert, and who migrates.
 
 The same SQL runs on embedded chDB (``chdb:///path``, local mode) and on a
-ClickHouse server (``http(s)://…``, distributed mode).
+ClickHouse server or cluster (``http(s)://…``, distributed mode). The migrations runner is
+``shared/schema.py``; here, :func:`open_store` (local mode and the commands: migrate at
+start, in-process) and :func:`migrate_target` (``sada migrate``: under the lock).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from importlib import resources
-from importlib.resources.abc import Traversable
 from typing import Any
 
 import clickhouse_connect
@@ -23,29 +22,46 @@ from shared import rollups
 from shared.chunks import chunked
 from shared.extras import require
 from shared.merge import merged_rows
-from shared.progress import Progress, throttled
+from shared.progress import Progress, say, throttled
 from shared.records import POSTS, TABLES, Row
+from shared.schema import migrate, required
+from shared.schema_lock import MigrateLock
 from shared.settings import Settings
-from shared.sqlfiles import expand, sql
+from shared.sqlfiles import sql
 
-MIGRATIONS = "shared.migrations"
-VIEWS = "shared.views"
-_VERSION = re.compile(r"^(\d+)_\w*\.(sql|py)$")
+__all__ = ["Store", "StoreUnavailable", "SchemaBehind", "connect", "migrate", "migrate_target", "open_store"]
 
 
 class StoreUnavailable(RuntimeError):
     """ClickHouse refused or failed a write; the caller keeps its batch and retries."""
 
 
-def connect(settings: Settings, database: str | None = None) -> Client:
-    """A client bound to the sada database (created when missing)."""
-    database = database or settings.clickhouse_database
+class SchemaBehind(RuntimeError):
+    """The store lacks migrations this code needs, and this command does not apply them."""
+
+
+def _dsn(settings: Settings) -> str:
     dsn = settings.clickhouse_dsn()
     if dsn.startswith("chdb:"):
         require("local", "chdb")
-    bootstrap = clickhouse_connect.get_client(dsn=dsn)
-    bootstrap.command(f"CREATE DATABASE IF NOT EXISTS {_identifier(database)}")
-    return clickhouse_connect.get_client(dsn=dsn, database=database)
+    return dsn
+
+
+def server(settings: Settings) -> Client:
+    """A client on the configured ClickHouse without a database (which may not exist yet)."""
+    return clickhouse_connect.get_client(dsn=_dsn(settings))
+
+
+def connect(settings: Settings, database: str | None = None, create: bool = True) -> Client:
+    """A client bound to the sada database; ``create`` makes it when missing (ON CLUSTER
+    with a cluster configured). Only whoever migrates creates it."""
+    database = _identifier(database or settings.clickhouse_database)
+    if create:
+        statement = f"CREATE DATABASE IF NOT EXISTS {database}"
+        if settings.clickhouse_cluster:
+            statement += f" ON CLUSTER '{settings.clickhouse_cluster}'"
+        server(settings).command(statement)
+    return clickhouse_connect.get_client(dsn=_dsn(settings), database=database)
 
 
 def _identifier(name: str) -> str:
@@ -54,69 +70,38 @@ def _identifier(name: str) -> str:
     return name
 
 
-def _statements(sql: str) -> list[str]:
-    """Split a migration file into statements; comments are dropped first."""
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [statement.strip() for statement in body.split(";") if statement.strip()]
-
-
-def migrate(client: Client, progress: Progress | None = None, until: int | None = None) -> list[str]:
-    """Apply the numbered migrations not yet applied, in order; return their file names.
-
-    A ``.sql`` migration is a list of statements; a ``.py`` one is a module whose
-    ``apply(client, progress)`` does the work (a data backfill, or SQL made from a
-    definition in Python). Then every view of ``shared/views`` is re-created: views hold
-    no data, so the file in the tree is always the definition in force. ``until`` stops after
-    that number, views left as they are (a test builds a store as an older version left it).
-    """
-    progress = progress or throttled(5.0)
-    client.command(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
-        "applied_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree ORDER BY version"
+def migrate_target(settings: Settings, progress: Progress = say) -> list[str]:
+    """What ``sada migrate`` does: under the lock, apply the pending migrations to the
+    configured target (ON CLUSTER with Replicated* engines when a cluster is set)."""
+    client = connect(settings)
+    lock = MigrateLock(
+        connect(settings, create=False),
+        settings.clickhouse_cluster,
+        settings.clickhouse_migrate_lock_s,
+        settings.clickhouse_schema_poll_s,
+        settings.clickhouse_schema_log_s,
+        progress,
     )
-    done = {row[0] for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows}
-    applied: list[str] = []
-    for version, file in _numbered(MIGRATIONS):
-        if version in done:
-            continue
-        if until is not None and version > until:
-            return applied
-        if file.name.endswith(".py"):
-            module = importlib.import_module(f"{MIGRATIONS}.{file.name.removesuffix('.py')}")
-            module.apply(client, progress)
-        else:
-            _run(client, file.read_text(encoding="utf-8"))
-        client.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
-        applied.append(file.name)
-    for file in sorted(
-        (f for f in resources.files(VIEWS).iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
-    ):
-        _run(client, expand(file.read_text(encoding="utf-8")))
-    return applied
-
-
-def _numbered(package: str) -> list[tuple[int, Traversable]]:
-    found = []
-    for file in resources.files(package).iterdir():
-        if match := _VERSION.match(file.name):
-            found.append((int(match.group(1)), file))
-    versions = [version for version, _ in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two migrations in {package} share a number: {sorted(versions)}")
-    return sorted(found, key=lambda pair: pair[0])
-
-
-def _run(client: Client, sql: str) -> None:
-    for statement in _statements(sql):
-        client.command(statement)
+    with lock:
+        return migrate(client, throttled(5.0), settings.clickhouse_cluster)
 
 
 class Store:
     """Writes row batches idempotently; safe to share between threads of one process."""
 
-    def __init__(self, client: Client):
-        self.client = client
+    def __init__(self, client: Client | None = None):
+        self._client = client
         self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            raise StoreUnavailable("not connected yet: the service waits for the schema (`sada migrate`)")
+        return self._client
+
+    def attach(self, client: Client) -> None:
+        """Connect a store made before its database was there (distributed mode's wait)."""
+        self._client = client
 
     def insert(self, table: str, rows: Sequence[Sequence[Any]], token: str) -> None:
         """Insert ``rows``; a retry with the same ``token`` is a no-op in ClickHouse. The tables
@@ -220,6 +205,25 @@ class Store:
         return [dict(zip(result.column_names, row, strict=False)) for row in result.result_rows]
 
 
+class Ping:
+    """Whether ClickHouse answers ``SELECT 1``, on a client of its own made at the first call:
+    a readiness probe never waits for the store's lock, which a long report query holds."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client: Client | None = None
+
+    def __call__(self) -> bool:
+        try:
+            if self._client is None:
+                self._client = server(self.settings)
+            self._client.command("SELECT 1")
+            return True
+        except ClickHouseError:
+            self._client = None
+            return False
+
+
 def _token(table: str, marks: Sequence[tuple[str, str]]) -> str:
     """An insert's deduplication token: its table and the records it holds (partition, offset and
     version each), so a retry of the same records is dropped and no other insert shares it."""
@@ -227,9 +231,19 @@ def _token(table: str, marks: Sequence[tuple[str, str]]) -> str:
     return f"{table}:{len(marks)}:{digest[:32]}"
 
 
-def open_store(settings: Settings, database: str | None = None) -> Store:
-    """A store on the configured ClickHouse with the schema brought up to date: what every
-    command and service opens before reading or writing."""
-    client = connect(settings, database)
-    migrate(client)
+def open_store(settings: Settings, database: str | None = None, *, migrating: bool | None = None) -> Store:
+    """A store on the configured ClickHouse with the schema up to date: what the commands and
+    local mode open before reading or writing. ``migrating`` (default: no cluster is set)
+    applies the pending migrations here, in-process, as local mode does at every start;
+    otherwise only ``sada migrate`` migrates, and a store behind is refused."""
+    if migrating if migrating is not None else not settings.clickhouse_cluster:
+        client = connect(settings, database)
+        migrate(client, cluster=settings.clickhouse_cluster)
+        return Store(client)
+    client = connect(settings, database, create=False)
+    done = {row[0] for row in client.query("SELECT DISTINCT version FROM schema_migrations").result_rows}
+    if missing := required() - done:
+        raise SchemaBehind(
+            f"the ClickHouse schema lacks versions {sorted(missing)}: run `sada migrate` first"
+        )
     return Store(client)

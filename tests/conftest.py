@@ -1,4 +1,5 @@
-"""The fixtures every test shares: one Tansu broker and one chDB data directory per test run.
+"""The fixtures every test shares: one Tansu broker (plain, or behind TLS and SCRAM with
+SADA_TEST_BROKER=scram-tls) and one chDB data directory per test run.
 
 The helpers tests import (settings, posting, background loops, stand-in servers)
 are in the ``harness`` package (tests/harness/). This file's folder is on ``sys.path``
@@ -15,18 +16,20 @@ from pathlib import Path
 
 import pytest
 from harness import RunningPipeline, pipeline_settings
+from harness.secure import Broker, new_broker
 
-from shared import bus
 from shared.settings import Settings
 
 _ids = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[bus.LocalBroker]:
-    local = bus.LocalBroker().start()
-    yield local
-    local.stop()
+def broker() -> Iterator[Broker]:
+    """The session's broker: plaintext Tansu, or with SADA_TEST_BROKER=scram-tls Tansu behind TLS
+    and SCRAM (tests/harness/secure.py)."""
+    started = new_broker().start()
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +38,7 @@ def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(broker: bus.LocalBroker, chdb_dir: Path) -> Settings:
+def settings(broker: Broker, chdb_dir: Path) -> Settings:
     """Settings of a fresh, isolated pipeline on the shared broker and store."""
     n = f"{os.getpid()}x{next(_ids)}"
     return pipeline_settings(broker, chdb_dir, f"t{n}", consumer_group=f"g{n}", clickhouse_database=f"db{n}")

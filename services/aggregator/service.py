@@ -4,6 +4,10 @@ The loop (processor.py) feeds the chain of steps (chain.py): decode, batch by
 size or age, write (retrying while ClickHouse fails, the partitions paused) and
 only then commit. This module wires them, counts what they do, and serves
 ``/v1/status``, ``/healthz`` (the loop's liveness) and ``/readyz``.
+
+In distributed mode the consumer starts once the schema is there (``shared/schema_gate.py``);
+until then ``/healthz`` answers alive (a restart would not bring the schema) and ``/readyz``
+not ready. After that, ``/healthz`` follows the consumer: its thread alive, its loop turning.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from services.aggregator.chain import build_chain
 from services.aggregator.processor import StreamProcessor
 from shared import bus
 from shared.http import add_service_routes
+from shared.schema_gate import SchemaGate
 from shared.settings import Settings
 from shared.store import Store
 
@@ -220,8 +225,17 @@ def without_paths(message: str) -> str:
     return FILE_PATH.sub("<path>", message)
 
 
-def create_app(aggregator: Aggregator) -> web.Application:
+def create_app(aggregator: Aggregator, schema: SchemaGate | None = None) -> web.Application:
+    """The aggregator's HTTP side; with ``schema`` (distributed mode) its probes say whether
+    the schema is there, and the consumer is started by whoever waits on it."""
     app = web.Application()
+
+    def liveness() -> str | None:
+        return None if schema is not None and not schema.ready else aggregator.liveness()
+
+    def readiness() -> dict[str, bool]:
+        checks = aggregator.readiness()
+        return checks if schema is None else {"schema": schema.ready, **checks}
 
     async def status(_: web.Request) -> web.Response:
         return web.json_response(
@@ -237,8 +251,8 @@ def create_app(aggregator: Aggregator) -> web.Application:
         app,
         "aggregator",
         aggregator.metrics.registry,
-        aggregator.readiness,
+        readiness,
         "services.aggregator",
-        liveness=aggregator.liveness,
+        liveness=liveness,
     )
     return app

@@ -133,5 +133,6 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
         metrics.registry,
         lambda: {"kafka": publisher.available or publisher.check()},
         "services.collector",
+        liveness=publisher.liveness,
     )
     return app

@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 from services.collector.intake import Intake
 from shared import bus
 from shared.events import reject_id
+from shared.kafka_probe import refusal
 from shared.passes import PollerPass
 from shared.settings import Settings
 
@@ -94,17 +95,26 @@ class Publisher:
         self._lock = threading.Lock()
         self._marks: dict[TopicPartition, int] = {}
         self.available = False
+        # Why the broker refuses this collector (TLS, SASL), while it does: /healthz reports it,
+        # since retrying cannot help until a setting or the KafkaUser changes.
+        self.refused: str | None = None
 
     def _get_producer(self) -> KafkaProducer:
         with self._lock:
             if self._producer is None:
                 try:
                     self._producer = bus.make_producer(self.settings)
+                except bus.KafkaRefused as exc:
+                    if self.refused != str(exc):
+                        log.error("%s", exc)
+                    self.available, self.refused = False, str(exc)
+                    raise KafkaUnavailable(str(exc)) from exc
                 except KafkaError as exc:
                     self.available = False
                     raise KafkaUnavailable(
                         f"cannot reach Kafka at {self.settings.kafka_bootstrap}: {exc}"
                     ) from exc
+                self.refused = None
             return self._producer
 
     def _drop_producer(self) -> None:
@@ -208,9 +218,16 @@ class Publisher:
             return bus.Offsets(dict(self._marks))
 
     def check(self) -> bool:
-        """Readiness: does a bootstrap broker accept connections right now?"""
-        self.available = bus.reachable(self.settings.kafka_bootstrap)
+        """Readiness: does a bootstrap broker accept connections right now (and, after a refusal,
+        sada's TLS and SASL settings too)?"""
+        if self.refused is not None:
+            self.refused = refusal(self.settings)
+        self.available = self.refused is None and bus.reachable(self.settings.kafka_bootstrap)
         return self.available
+
+    def liveness(self) -> str | None:
+        """/healthz: the broker's refusal, if it refuses this collector."""
+        return self.refused
 
     def close(self) -> None:
         self._drop_producer()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -30,6 +32,8 @@ async def run_demo(
     registry = load_registry(settings.events_file or DEMO_REGISTRY)
     async with local_mode(settings, registry, one_shot="demo", data=data) as local:
         local.announce()
+        page = live_url(local.urls["reporter"], records)
+        say(f"  the event live: {page}")
         await replay(local, records, seconds)
         await local.drain(progress=throttled())
         written = await asyncio.to_thread(
@@ -40,9 +44,26 @@ async def run_demo(
         # the summary just written (summary-<event>.json), not asked of the store a second time
         print((out / f"summary-{EVENT}.json").read_text("utf-8"), end="")
         if keep_running:
-            say("sada demo: still up, Ctrl-C stops it.")
+            say(f"sada demo: still up, Ctrl-C stops it. The event live: {page}")
             await until_interrupted()
     return 0
+
+
+TIMES = ("created_at", "observed_at", "occurred_at", "published_at")
+
+
+def live_url(reporter: str, records: list[dict]) -> str:
+    """The replayed event's live page as of the end of its busiest quarter hour (``?at=``): its
+    records are from 2022, and the page's "last 15 minutes" would otherwise be the real clock's."""
+    quarters = Counter(
+        datetime.fromisoformat(r[key]).astimezone(UTC).replace(second=0, microsecond=0)
+        - timedelta(minutes=datetime.fromisoformat(r[key]).minute % 15)
+        for r in records
+        for key in TIMES
+        if key in r
+    )
+    busiest = max(quarters, key=lambda quarter: (quarters[quarter], quarter))
+    return f"{reporter}/live/{EVENT}?at={(busiest + timedelta(minutes=15)):%Y-%m-%dT%H:%M:00Z}"
 
 
 async def replay(local: LocalMode, records: list[dict], seconds: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.reporter.figures import Figures, breakdown_rows, event_figures
+from services.reporter.figures import Figures, breakdown_rows, event_figures, rfc3339
 from services.reporter.series import series
 from services.reporter.sql import QUERIES
 from shared.metrics import RATE_FORMULAS, RATES, TOTAL_KEYS
@@ -86,6 +86,7 @@ def top_posts(
             "text": row["text"],
             "account": row["account"],
             "lang": row["lang"],
+            "created_at": rfc3339(row["created_at"]) if row["declared"] else None,
             "impressions": int(row["impressions"]),
             "views": int(row["views"]),
             "engagements": int(row["engagements"]),
@@ -93,6 +94,14 @@ def top_posts(
         }
         for row in rows
     ]
+
+
+def post_media(store: Store, event: str, posts: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The ``media_url`` of each (platform, post_id) of ``posts`` that has one."""
+    if not posts:
+        return {}
+    rows = store.query(sql(QUERIES, "post_media"), {"event": event, "posts": posts})
+    return {(row["platform"], row["post_id"]): row["media_url"] for row in rows}
 
 
 def mention_breakdown(store: Store, event: str, dimension: str, limit: int = 100) -> list[dict[str, Any]]:

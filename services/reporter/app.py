@@ -5,7 +5,14 @@ Query parameters are checked before any query runs (``params``); a wrong one get
 naming it. Times in and out are RFC 3339; ``lang`` picks the language of names. Every
 route under ``/v1/events/{event}`` is one answer in :data:`ROUTES`, served by one
 :func:`endpoint` wrapper. With ``SADA_REPORTER_TOKENS`` set, a middleware (``auth``) asks
-for a read token; PDF renders take turns (``renders``).
+for a read token; PDF renders take turns (``renders``). The live page (``/live/``, ``live/``) is a
+shell whose script reads ``/v1/events/{event}/live``.
+
+In distributed mode the reporter starts before the schema may be there: with a ``schema``
+gate (``shared/schema_gate.py``) every route answers 503 naming ``sada migrate`` until it
+is, and ``/readyz`` says ``"schema": false``. ``/readyz`` asks ClickHouse on a client and a
+thread of its own (``shared.store.Ping``, ``shared/http.py``), so it never queues behind the
+report queries, which share the store's client and the loop's default executor.
 """
 
 from __future__ import annotations
@@ -27,17 +34,21 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from services.reporter import analytics, params
 from services.reporter.auth import read_tokens
+from services.reporter.live.model import live_figures
+from services.reporter.live.page import add_live_routes
 from services.reporter.params import BadParameter
+from services.reporter.provenance import UnknownPost, event_sources, post_provenance
 from services.reporter.renders import RenderSlots
 from services.reporter.series import BUCKETS, EVER, series
 from services.reporter.summary import list_events, summary
-from shared.events import EVENT_SLUG
+from shared.events import EVENT_SLUG, PLATFORMS
 from shared.extras import MissingExtra
 from shared.http import add_service_routes, error
 from shared.metrics import RATE_FORMULAS
 from shared.registry import LANGS, Event, Registry
+from shared.schema_gate import SchemaGate
 from shared.settings import Settings
-from shared.store import Store
+from shared.store import Ping, Store, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,13 @@ class Reporter:
     settings: Settings
     store: Store
     registry: Registry
+    schema: SchemaGate | None = None
+
+    def not_ready(self) -> web.Response | None:
+        """The 503 answered while the schema is not there yet (distributed mode)."""
+        if self.schema is None or self.schema.ready:
+            return None
+        return error(503, self.schema.waiting())
 
     @cached_property
     def zones(self) -> frozenset[str]:
@@ -165,6 +183,19 @@ def event_compare(r: Reporter, request: web.Request, event: Event) -> dict[str, 
     return analytics.compare(r.store, event, r.registry.get(other))
 
 
+def event_record_sources(r: Reporter, _: web.Request, event: Event) -> dict[str, Any]:
+    """Which sources fed the event's figures (services/reporter/provenance)."""
+    return {"event": event.slug, "sources": [s.as_json() for s in event_sources(r.store, event.slug)]}
+
+
+def event_post(r: Reporter, request: web.Request, event: Event) -> dict[str, Any]:
+    """One post's fields and figures, each with where and when it came from."""
+    platform = request.match_info["platform"]
+    if platform not in PLATFORMS:
+        raise BadParameter("platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
+    return post_provenance(r.store, event.slug, platform, request.match_info["post_id"])
+
+
 def event_report(r: Reporter, request: web.Request, event: Event) -> web.Response:
     """The PDF campaign report (services/reporter/pdf): ``?lang=ar|fr|en&digits=latin|arabic``."""
     from services.reporter.pdf import render_report
@@ -173,7 +204,13 @@ def event_report(r: Reporter, request: web.Request, event: Event) -> web.Respons
     digits = params.choice(request, "digits", "latin", ("latin", "arabic"))
     previous = r.registry.get(event.previous) if event.previous else None
     pdf = render_report(
-        r.store, event, lang, previous, logo=r.settings.report_logo, arabic_digits=digits == "arabic"
+        r.store,
+        event,
+        lang,
+        previous,
+        logo=r.settings.report_logo,
+        arabic_digits=digits == "arabic",
+        pictures=r.settings.pictures_dir(),
     )
     return web.Response(
         body=pdf,
@@ -192,7 +229,10 @@ ROUTES: tuple[tuple[str, str, Answer], ...] = (
     ("/mentions/{dimension}", "mentions", event_mentions),
     ("/trends", "trends", event_trends),
     ("/compare", "compare", event_compare),
+    ("/sources", "sources", event_record_sources),
+    ("/posts/{platform}/{post_id}", "post", event_post),
     ("/report.pdf", "report.pdf", event_report),
+    ("/live", "live", live_figures),
 )
 
 
@@ -210,13 +250,17 @@ def endpoint(
         slug = request.match_info["event"]
         if not re.fullmatch(EVENT_SLUG, slug):
             return error(400, f"{slug!r} is not an event slug ([a-z0-9-]{{1,64}})")
+        if (waiting := reporter.not_ready()) is not None:
+            return waiting
         started = time.perf_counter()
         try:
             async with turn():
                 body = await asyncio.to_thread(answer, reporter, request, reporter.registry.get(slug))
         except BadParameter as exc:
             return error(400, str(exc))
-        except ClickHouseError as exc:
+        except UnknownPost as exc:
+            return error(404, str(exc))
+        except (ClickHouseError, StoreUnavailable) as exc:
             return error(503, f"the store cannot answer now: {exc}")
         except MissingExtra as exc:
             return error(501, str(exc))
@@ -226,8 +270,10 @@ def endpoint(
     return handle
 
 
-def create_app(settings: Settings, store: Store, registry: Registry | None = None) -> web.Application:
-    reporter = Reporter(settings, store, registry or Registry())
+def create_app(
+    settings: Settings, store: Store, registry: Registry | None = None, schema: SchemaGate | None = None
+) -> web.Application:
+    reporter = Reporter(settings, store, registry or Registry(), schema)
     authenticate = read_tokens(settings.reporter_tokens)
     app = web.Application(middlewares=[authenticate] if authenticate else [])
     metrics = CollectorRegistry()
@@ -237,28 +283,32 @@ def create_app(settings: Settings, store: Store, registry: Registry | None = Non
     renders = RenderSlots(settings.max_pdf_renders, metrics)
 
     async def events(_: web.Request) -> web.Response:
+        if (waiting := reporter.not_ready()) is not None:
+            return waiting
         try:
             stored = await asyncio.to_thread(list_events, store)
-        except ClickHouseError as exc:
+        except (ClickHouseError, StoreUnavailable) as exc:
             return error(503, f"the store cannot answer now: {exc}")
         return web.json_response({"events": sorted(set(stored) | set(reporter.registry.events))})
 
+    ping = Ping(settings)
+
     def readiness() -> dict[str, bool]:
-        try:
-            store.query("SELECT 1")
-            return {"store": True}
-        except ClickHouseError:
-            return {"store": False}
+        checks = {"store": ping()}
+        return checks if schema is None else {"schema": schema.ready, **checks}
 
     app.router.add_get("/v1/events", events)
     for path, name, answer in ROUTES:
         turn = renders.slot if answer is event_report else nullcontext
         app.router.add_get(f"/v1/events/{{event}}{path}", endpoint(reporter, answer, latency, name, turn))
+    add_live_routes(app, reporter.registry)
     add_service_routes(app, "reporter", metrics, readiness, "services.reporter")
     if (
         settings.grafana_url
     ):  # dashboards and spike alerts into Grafana at start (services/reporter/dashboards)
         from services.reporter.dashboards.publish import publish_in_background
 
-        app.on_startup.append(publish_in_background(settings, store, reporter.registry))
+        # distributed mode starts before the schema may be there: the registry's events only
+        readable = store if schema is None else None
+        app.on_startup.append(publish_in_background(settings, readable, reporter.registry))
     return app

@@ -1,6 +1,7 @@
 """Read tokens for the reporter (``SADA_REPORTER_TOKENS``): when set, one middleware asks
 every request for ``Authorization: Bearer <token>``, except the service routes an
-orchestrator or Prometheus reads (:data:`OPEN`); unset, the reporter is open.
+orchestrator or Prometheus reads (:data:`OPEN`) and the live page's shell and assets
+(:data:`OPEN_PREFIXES`, no figure in them); unset, the reporter is open.
 
 Grafana reads ClickHouse directly, never the reporter, so its dashboards need no token.
 """
@@ -19,6 +20,9 @@ from shared.settings import Settings
 
 # Health, readiness, latency metrics and the API's description: no event data in them.
 OPEN = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
+# The live page's shell and assets (services/reporter/live/page.py): words and code, no figure;
+# its script asks the JSON with the token the user gave it (``#token=``).
+OPEN_PREFIXES = ("/live/",)
 
 
 def _known(presented: str, tokens: list[bytes]) -> bool:
@@ -37,7 +41,7 @@ def read_tokens(tokens: list[SecretStr]) -> Middleware | None:
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path in OPEN:
+        if request.path in OPEN or request.path.startswith(OPEN_PREFIXES) or request.path == "/live":
             return await handler(request)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and _known(token.strip(), known):

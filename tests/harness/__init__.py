@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
+from harness.secure import Broker, client_security, security_env
 from services.aggregator.batch import Batch
 from services.aggregator.step import MessageRejected
-from shared import bus
 from shared.http import start_site
 from shared.registry import Registry
 from shared.settings import Settings
@@ -37,11 +37,13 @@ B = TypeVar("B", bound="Background")
 TOKEN = "test-token"
 
 
-def pipeline_settings(broker: bus.LocalBroker, chdb_dir: Path, name: str, **overrides: Any) -> Settings:
-    """Settings of an isolated pipeline called ``name`` on the shared broker and store."""
+def pipeline_settings(broker: Broker, chdb_dir: Path, name: str, **overrides: Any) -> Settings:
+    """Settings of an isolated pipeline called ``name`` on the shared broker and store (with the
+    broker's TLS and SCRAM client side when it is a secure one: SADA_TEST_BROKER)."""
     values: dict[str, Any] = {
         "data_dir": chdb_dir,
         "kafka_bootstrap": broker.bootstrap,
+        "kafka_security": client_security(broker),
         "kafka_topic_prefix": f"{name}.",
         "consumer_group": name,
         "clickhouse_database": name,
@@ -103,6 +105,7 @@ def env_of(settings: Settings, **overrides: str) -> dict[str, str]:
         "SADA_CONSUMER_SESSION_TIMEOUT_MS": str(settings.consumer_session_timeout_ms),
         "SADA_CONSUMER_HEARTBEAT_INTERVAL_MS": str(settings.consumer_heartbeat_interval_ms),
         "SADA_BATCH_MAX_AGE_MS": str(settings.batch_max_age_ms),
+        **security_env(settings.kafka_security),
     }
     values.update(overrides)
     return values
@@ -268,8 +271,53 @@ class RunningPipeline(Background):
 
 
 def module_pipeline(
-    broker: bus.LocalBroker, chdb_dir: Path, name: str, registry: Registry | None = None
+    broker: Broker, chdb_dir: Path, name: str, registry: Registry | None = None
 ) -> RunningPipeline:
     """A pipeline a whole test module shares (``with module_pipeline(…) as running: yield running``
     in a module-scoped fixture), isolated under ``name``."""
     return RunningPipeline(pipeline_settings(broker, chdb_dir, name), registry)
+
+
+class KeptDemo:
+    """``sada demo --keep-running`` in a child process: started, read until it says it is still
+    up (``page``: the live page's URL it printed), stopped with SIGTERM on leaving."""
+
+    def __init__(self, *args: str, env: dict[str, str], timeout_s: float = 600):
+        import re
+        import signal
+
+        self.signal = signal.SIGTERM
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "demo", "--keep-running", *args],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stderr: list[str] = []
+        deadline = time.monotonic() + timeout_s
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr.append(line)
+            if match := re.search(r"still up.*The event live: (\S+)", line):
+                self.page = match.group(1)
+                break
+            if time.monotonic() > deadline:
+                break
+        if not getattr(self, "page", None):
+            self.process.kill()
+            raise AssertionError(f"sada demo --keep-running did not say it is up: {''.join(self.stderr)}")
+
+    def stop(self) -> tuple[int, str, str]:
+        """SIGTERM; the exit code, stdout and the rest of stderr."""
+        self.process.send_signal(self.signal)
+        out, err = self.process.communicate(timeout=120)
+        return self.process.returncode, out, "".join(self.stderr) + err
+
+    def __enter__(self) -> KeptDemo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

@@ -9,6 +9,7 @@ import asyncio
 import copy
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from services.cli import main
 from services.reporter.dashboards.build import DEMO_REGISTRY, build_dashboards
 from services.reporter.dashboards.model import to_data
 from services.reporter.dashboards.publish import PublishError, publish
-from shared.registry import load_registry
+from shared.registry import Event, Registry, load_registry
 from shared.settings import Settings
 
 ADMIN, VIEWER = "admin-token", "viewer-token"
@@ -240,6 +241,7 @@ def grafana():
 
 
 REGISTRY = load_registry(DEMO_REGISTRY)
+DURING_2024 = datetime(2024, 10, 24, 10, tzinfo=UTC)  # ausim-2024 runs; ausim-2022 is long over
 
 
 def grafana_settings(**overrides: Any) -> Settings:
@@ -255,6 +257,7 @@ def grafana_settings(**overrides: Any) -> Settings:
 
 def run(grafana: FakeGrafana, **options: Any):
     options.setdefault("backoff_s", 0.001)
+    options.setdefault("now", DURING_2024)
     return publish(
         options.pop("settings", grafana_settings()), REGISTRY, grafana.url, "fr", ["spike"], **options
     )
@@ -267,8 +270,9 @@ def test_publishing_twice_changes_nothing_the_second_time(grafana):
         ("datasource", "sada-clickhouse"),
         ("datasource", "sada-prometheus"),
         *(("dashboard", uid) for uid in UIDS),
+        # every event's rules (each answers only in its event's window)
         *(("alert-rule", f"sada-spike-{e}") for e in ("ausim-2022", "ausim-2024", "spike")),
-        *(("alert-rule", f"sada-stall-{e}") for e in ("ausim-2022", "ausim-2024")),  # registry events
+        *(("alert-rule", f"sada-stall-{e}") for e in ("ausim-2022", "ausim-2024")),
     }
     clickhouse = grafana.datasources["sada-clickhouse"]
     assert clickhouse["type"] == "grafana-clickhouse-datasource" and clickhouse["jsonData"] == {
@@ -280,12 +284,15 @@ def test_publishing_twice_changes_nothing_the_second_time(grafana):
         "defaultDatabase": "sada",
     }
     assert clickhouse["secureJsonData"] == {"password": "s3cret"}
-    expected = {b.uid: to_data(b) for b in build_dashboards(REGISTRY, "fr", ["spike"])}
+    expected = {b.uid: to_data(b) for b in build_dashboards(REGISTRY, "fr", ["spike"], now=DURING_2024)}
     for uid, stored in grafana.dashboards.items():
         assert stored["folderUid"] == "sada" and stored["dashboard"]["version"] == 1
         assert {k: v for k, v in stored["dashboard"].items() if k not in ("id", "version")} == expected[uid]
         assert stored["messages"][0].startswith("Published by sada")
-    rule = grafana.rules["sada-spike-ausim-2022"]
+    rule = grafana.rules["sada-spike-ausim-2024"]
+    assert rule["title"] == "Pic d'activité : Congrès AUSIM 2024" and rule["for"] == "3m"
+    assert rule["annotations"]["__dashboardUid__"] == "sada-live"
+    assert grafana.rules["sada-stall-ausim-2024"]["noDataState"] == "Alerting"
     assert rule["folderUID"] == "sada" and rule["ruleGroup"] == "sada-spikes" and rule["condition"] == "B"
     assert (
         rule["data"][0]["datasourceUid"] == "sada-clickhouse"
@@ -384,17 +391,21 @@ def test_the_reporter_publishes_at_start(grafana, settings):
         update={"grafana_url": grafana.url, "grafana_token": grafana_settings().grafana_token}
     )
     store = open_store(configured)
+    now = datetime.now(UTC)  # the reporter publishes as of its start: an event running today
+    today = Registry(
+        events={"today": Event(slug="today", start=now - timedelta(hours=1), end=now + timedelta(days=1))}
+    )
 
     async def start_and_stop() -> None:
-        runner, _ = await start_site(create_app(configured, store, REGISTRY), "127.0.0.1", 0)
+        runner, _ = await start_site(create_app(configured, store, today), "127.0.0.1", 0)
         await runner.cleanup()
 
     asyncio.run(start_and_stop())
     deadline = time.monotonic() + 30
 
     def published() -> bool:  # the dashboards go first, the alert rules after them
-        return set(grafana.dashboards) == UIDS and "sada-spike-ausim-2022" in grafana.rules
+        return set(grafana.dashboards) == UIDS and "sada-stall-today" in grafana.rules
 
     while not published() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert set(grafana.dashboards) == UIDS and "sada-spike-ausim-2022" in grafana.rules
+    assert set(grafana.dashboards) == UIDS and {"sada-spike-today", "sada-stall-today"} <= set(grafana.rules)

@@ -160,6 +160,23 @@ def expand(
 # --- the store and the exported dashboards ------------------------------------------------------
 
 
+def burst() -> list[dict]:
+    """Twelve TikTok posts in the clock-aligned 15 minutes before NOW and none before: a spike
+    (new activity) the wall marks and the spike rule fires for."""
+    return [
+        {
+            "type": "post",
+            "event": EVENT,
+            "platform": "tiktok",
+            "post_id": f"burst-{n}",
+            "created_at": (NOW - timedelta(minutes=14) + timedelta(minutes=n)).isoformat(),
+            "lang": "fr",
+            "text": "En direct",
+        }
+        for n in range(12)
+    ]
+
+
 def tagged_posts() -> list[dict]:
     """Posts with hashtags around NOW: three in the latest window, one in the baseline."""
     posts = []
@@ -201,7 +218,7 @@ BAD = [
 @pytest.fixture(scope="module")
 def filled(broker, chdb_dir):
     with module_pipeline(broker, chdb_dir, "dash", load_registry(DEMO_REGISTRY)) as pipeline:
-        records = seed_event() + tagged_posts()
+        records = seed_event() + tagged_posts() + burst()
         pipeline.post_all(records)
         status, answer, _ = pipeline.post(ndjson([*BAD, records[0]]))
         assert status == 200 and len(answer["rejected"]) == 2
@@ -212,7 +229,7 @@ def filled(broker, chdb_dir):
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, filled) -> Path:
     out = tmp_path_factory.mktemp("grafana")
-    export(out, Settings(), load_registry(DEMO_REGISTRY), "fr", [EVENT, "spike"])
+    export(out, Settings(), load_registry(DEMO_REGISTRY), "fr", [EVENT, "spike"], now=NOW)
     return out
 
 
@@ -289,10 +306,16 @@ def check_timeseries(panel, columns, types, rows):
 
 
 def check_stat(panel, columns, types, rows):
+    reduce = panel["options"]["reduceOptions"]
+    if reduce.get("values"):  # one figure per row, named by the row's text
+        check_reduced(panel, columns, types, rows)
+        return
     assert any(NUMBER_TYPES.match(t) for t in types), (columns, types)
     if panel["options"].get("showPercentChange"):
         check_timeseries(panel, columns, types, rows)
-        assert len(rows) == 2, f"a change needs the value an hour before and now: {rows}"
+        times = [row[columns.index("time")] for row in rows]
+        assert len(times) == 13 and times == sorted(times), f"a sparkline every 5 min over the hour: {rows}"
+        assert (times[-1] - times[0]).total_seconds() == 3600, "the change is over the last hour"
 
 
 def check_table(panel, columns, types, rows):
@@ -385,6 +408,19 @@ def test_every_panel_and_variable_runs_and_fits_its_panel(filled, exported):
     assert set(empty) == {(reach, "['$__all']"), (reach, "['linkedin']"), (saves, "['linkedin']")}, empty
 
 
+def test_every_annotation_query_runs(filled, exported):
+    """The marks on the time series (the live wall's spikes): the columns Grafana reads."""
+    store, marks = Store(filled), 0
+    for uid, board in dashboards(exported).items():
+        start, end = time_range(uid)
+        for mark in board.get("annotations", {}).get("list", []):
+            for state in variable_states(store, board, start, end):
+                columns, types, _ = store.run(expand(mark["target"]["rawSql"], state, start, end))
+                assert columns[:3] == ["time", "timeEnd", "text"] and TIME_TYPES.match(types[0]), columns
+                marks += 1
+    assert marks == 2  # the live wall's spikes, with every variable on All and narrowed
+
+
 def expand_all(sql: str, start: datetime = START, end: datetime = AFTER, **selected) -> str:
     variables = {
         "event": Variable("event", EVENT),
@@ -465,13 +501,44 @@ def test_wall_screen_shows_the_session_in_progress_and_what_trends(filled, expor
     assert trending["#SalleComble"]["latest_posts"] == 3 and trending["#SalleComble"]["baseline_posts"] == 1
 
 
+def test_the_wall_marks_spikes_and_shows_its_freshness_and_collection(filled, exported):
+    store, boards = Store(filled), dashboards(exported)
+    mark = boards["sada-live"]["annotations"]["list"][0]["target"]["rawSql"]
+    columns, _, rows = store.run(expand_all(mark, start=NOW - timedelta(hours=6), end=NOW))
+    marks = [dict(zip(columns, row, strict=True)) for row in rows]
+    burst = [m for m in marks if m["tags"] == "tiktok"]
+    assert len(burst) == 1 and burst[0]["text"] == "Pic · TikTok · Publications · nouvelle activité"
+    assert (burst[0]["time"], burst[0]["timeEnd"]) == (
+        (NOW - timedelta(minutes=15)).replace(tzinfo=None),
+        NOW.replace(tzinfo=None),
+    )
+    columns, _, rows = store.run(expand_all(mark, start=NOW - timedelta(hours=6), end=NOW, platform=["x"]))
+    assert "tiktok" not in {row[columns.index("tags")] for row in rows}, "the platform variable applies"
+    states = panel(boards, "sada-live", "Collecte par connecteur")
+    columns, _, rows = store.run(expand_all(states["targets"][0]["rawSql"], end=NOW))
+    words = states["fieldConfig"]["defaults"]["mappings"][0]["options"]
+    shown = {row[0]: words[str(row[1])]["text"] for row in rows}
+    assert shown == dict.fromkeys(
+        ["X", "YouTube", "Facebook", "Instagram", "LinkedIn", "TikTok", "Presse et blogs"], "aucune collecte"
+    )
+    updated = panel(boards, "sada-live", "Mis à jour à")["targets"][0]["rawSql"]
+    now = datetime.now(UTC)
+    _, _, rows = store.run(expand_all(updated, end=now + timedelta(minutes=1)))
+    arrived = datetime.fromtimestamp(rows[0][0] / 1000, UTC)
+    assert now - timedelta(minutes=30) < arrived <= now, "the latest record arrived during this test module"
+    _, _, rows = store.run(expand_all(updated, end=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert rows == [(None,)], "nothing had arrived then"
+
+
 def test_spike_alert_rules_run_as_provisioned(filled, exported):
     document = yaml.safe_load(
         (exported / "provisioning" / "alerting" / "sada-spikes.yaml").read_text("utf-8")
     )
     rules = document["groups"][0]["rules"]
+    # Every event has its rule; each answers only in its event's window ("spike" is undated).
     assert {r["uid"] for r in rules} == {"sada-spike-ausim-2022", "sada-spike-ausim-2024", "sada-spike-spike"}
     store = Store(filled)
+    later = datetime(2024, 10, 24, 12, tzinfo=UTC)  # during ausim-2024, two years after the burst
     for rule in rules:
         query = next(d for d in rule["data"] if d["refId"] == "A")
         window = timedelta(seconds=query["relativeTimeRange"]["from"])
@@ -479,6 +546,12 @@ def test_spike_alert_rules_run_as_provisioned(filled, exported):
         assert columns == ["platform", "metric", "spike"] and types[2] == "Float64"
         if rule["uid"] == f"sada-spike-{EVENT}":
             assert {(r[0], r[1]) for r in rows} >= {("all", "posts"), ("all", "engagements")}
+            assert {(r[0], r[1]): r[2] for r in rows}[("tiktok", "posts")] == 1.0
+            # the same rule two years later, outside its event's window: no answer, never a page
+            _, _, rows = store.run(expand(query["model"]["rawSql"], {}, later - window, later))
+            assert rows == []
+        elif rule["uid"] == "sada-spike-ausim-2024":
+            assert rows == []  # on NOW, ausim-2024 is two years away: silent
         assert (
             rule["condition"] == "B"
             and next(d for d in rule["data"] if d["refId"] == "B")["model"]["type"] == "threshold"

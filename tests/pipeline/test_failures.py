@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from harness import TOKEN, Collector, RunningPipeline, env_of, ndjson, sada, wait_for
+from harness.secure import client_security, new_broker
 from reference import reference_summary
 
 from services.demo.simulator import seed_event
@@ -23,7 +24,11 @@ REFERENCE_KEYS = ("event", "totals", "engagement_rate", "platforms", "mentions",
 
 
 def start_aggregator(settings: Settings, data_dir: Path, **env: str) -> subprocess.Popen[str]:
+    """``sada aggregator`` as distributed mode runs it: ``sada migrate`` first (the services only
+    wait for the schema), then the service, on its own chDB data directory."""
     environment = {**os.environ, **env_of(settings, SADA_DATA_DIR=str(data_dir), **env)}
+    migrated = sada("migrate", env=env_of(settings, SADA_DATA_DIR=str(data_dir)))
+    assert migrated.returncode == 0, migrated.stderr
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", "-v", "aggregator"],
         env=environment,
@@ -110,10 +115,11 @@ def test_a_killed_aggregator_loses_nothing_and_counts_nothing_twice(settings, tm
 
 @pytest.mark.slow
 def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
-    broker = bus.LocalBroker().start()
+    broker = new_broker().start()  # the session's kind: plain, or behind TLS and SCRAM
     settings = Settings(
         data_dir=chdb_dir,
         kafka_bootstrap=broker.bootstrap,
+        kafka_security=client_security(broker),
         ingest_tokens=[TOKEN],
         kafka_request_timeout_ms=1_000,
         kafka_delivery_timeout_ms=3_000,
@@ -142,7 +148,7 @@ def test_without_kafka_the_collector_answers_503_then_accepts_again(chdb_dir):
         ready = collector.get(f"{collector.url}/readyz")
         assert ready[0] == 503 and ready[1]["checks"] == {"kafka": False}
 
-        broker = bus.LocalBroker(port=broker.port).start()  # the same address, an empty broker
+        broker.start()  # the same address, an empty broker
         status = wait_for(
             lambda: (s := send()[0]) == 200 and s,
             60,

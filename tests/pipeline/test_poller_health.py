@@ -180,7 +180,10 @@ def test_passes_land_in_the_store_and_the_panel_and_alert_follow_the_poller(pipe
         assert stalled(NOW + timedelta(minutes=3)) == {"press": 0.0}  # 2 minutes since the success
         assert stalled(NOW + timedelta(minutes=4, seconds=1)) == {"press": 1.0}
         assert stalled(EVENT.end + timedelta(minutes=1)) == {"press": 0.0}  # the event is over
-        assert stalled(NOW) == {}  # before its first pass, the poller did not exist
+        # Before its first pass, nothing collected the running event: the rule says so (one row
+        # "none") rather than answering no data; before the event starts that is no stall.
+        assert stalled(NOW) == {"none": 1.0}
+        assert stalled(EVENT.start - timedelta(minutes=1)) == {"none": 0.0}
 
         # A stop a person must lift: blocked, why and what to do, on the panel too.
         feed.status = 401

@@ -490,6 +490,11 @@ def test_linkedin_sunset_version_stops_linkedin_alone(pipeline, tmp_path):
         assert "LinkedIn version 202507 is sunset (HTTP 426)" in first["linkedin"]["last_error"]
         assert "set SADA_LINKEDIN_VERSION to a current YYYYMM" in first["linkedin"]["last_error"]
         assert set(linkedin.versions) == {"202507"} and linkedin.served == {}
+        # /v1/pollers says it: blocked, why, and what to do; TikTok's state is its own
+        assert first["linkedin"]["state"] == "blocked"
+        assert first["linkedin"]["why"] == "LinkedIn version 202507 is sunset (HTTP 426)"
+        assert "SADA_LINKEDIN_VERSION" in first["linkedin"]["remedy"]
+        assert first["tiktok"]["state"] == "idle" and first["tiktok"]["last_success"] is not None
         assert first["tiktok"]["errors"] == 0 and len(recorder.of("post")) == 4
 
         snapshots = len(recorder.of("metrics"))

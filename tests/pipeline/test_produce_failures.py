@@ -9,6 +9,7 @@ import signal
 
 import pytest
 from harness import RunningPipeline, ndjson, pipeline_settings, post, wait_for
+from harness.secure import new_broker
 
 from shared import bus
 
@@ -43,7 +44,7 @@ def _only_2xx_or_503(answers: list[tuple[int, dict, dict]]) -> list[int]:
 
 @pytest.mark.slow
 def test_a_hung_then_dead_broker_answers_503_with_retry_after_and_the_publisher_recovers(chdb_dir):
-    broker = bus.LocalBroker().start()
+    broker = new_broker().start()  # the session's kind: plain, or behind TLS and SCRAM
     settings = pipeline_settings(
         broker,
         chdb_dir,

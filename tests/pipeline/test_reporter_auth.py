@@ -12,10 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from harness import RunningPipeline, env_of, pipeline_settings, sada
+from harness.secure import Broker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from shared import bus
 
 TOKENS = ("read-one", "read-two")
 EVENT = "auth"
@@ -29,6 +28,8 @@ DATA = (
     f"/v1/events/{EVENT}/mentions/outlet",
     f"/v1/events/{EVENT}/trends",
     f"/v1/events/{EVENT}/compare?with=other",
+    f"/v1/events/{EVENT}/sources",
+    f"/v1/events/{EVENT}/posts/linkedin/urn%3Ali%3Ashare%3A1",
     f"/v1/events/{EVENT}/report.pdf",
     "/v1/nowhere",
 )
@@ -36,7 +37,7 @@ SERVICE = ("/healthz", "/readyz", "/metrics", "/openapi.json")
 
 
 @pytest.fixture(scope="module")
-def guarded(broker: bus.LocalBroker, chdb_dir: Path) -> Iterator[RunningPipeline]:
+def guarded(broker: Broker, chdb_dir: Path) -> Iterator[RunningPipeline]:
     running = RunningPipeline(pipeline_settings(broker, chdb_dir, "tauth", reporter_tokens=list(TOKENS)))
     yield running
     running.close()

@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pytest
 from harness import RunningPipeline, pipeline_settings
+from harness.secure import Broker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from shared import bus
 
 EVENT = "params-fuzz"
 ROUTES = ("series", "breakdown/platform", "trends", "top-posts")
 
 
 @pytest.fixture(scope="module")
-def reporter(broker: bus.LocalBroker, chdb_dir: Path) -> Iterator[RunningPipeline]:
+def reporter(broker: Broker, chdb_dir: Path) -> Iterator[RunningPipeline]:
     running = RunningPipeline(pipeline_settings(broker, chdb_dir, "tparams"))
     running.post_all(
         [

@@ -18,11 +18,11 @@ import pytest
 import requests
 import schemathesis
 from harness import TOKEN, RunningPipeline, pipeline_settings
+from harness.secure import Broker
 from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from shared import bus
 from shared.settings import LinkedInSettings, MetaSettings, TikTokSettings, XSettings
 
 EXAMPLES = 25  # per operation and generation mode (inputs that fit the document, and not)
@@ -30,7 +30,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
-def running(broker: bus.LocalBroker, chdb_dir: Path) -> Iterator[RunningPipeline]:
+def running(broker: Broker, chdb_dir: Path) -> Iterator[RunningPipeline]:
     secret = SecretStr
     settings = pipeline_settings(
         broker,

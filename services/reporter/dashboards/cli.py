@@ -43,23 +43,41 @@ def add_parser(commands) -> None:
         action="store_true",
         help="fail (412) rather than replace a dashboard changed in Grafana meanwhile",
     )
-    for action in (export, publish):
-        action.add_argument(
-            "--lang",
-            choices=LANG_CHOICES,
-            help="language of the dashboards (default: $SADA_GRAFANA_LANG or en)",
+    export.add_argument(
+        "--lang",
+        type=languages,
+        metavar="ar,fr,en",
+        help="language(s) of the dashboards and alert rules, comma-separated; several go to "
+        "DIR/<lang>/ (default: $SADA_GRAFANA_LANG or en)",
+    )
+    publish.add_argument(
+        "--lang",
+        choices=LANG_CHOICES,
+        help="language of the dashboards and alert rules (default: $SADA_GRAFANA_LANG or en)",
+    )
+
+
+def languages(text: str) -> list[str]:
+    """``--lang ar,fr,en``: the languages, each one of :data:`LANG_CHOICES`."""
+    langs = [part.strip() for part in text.split(",") if part.strip()]
+    wrong = [lang for lang in langs if lang not in LANG_CHOICES]
+    if not langs or wrong:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(wrong) or 'nothing'}: choose among {', '.join(LANG_CHOICES)} (like ar,fr,en)"
         )
+    return langs
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    from services.reporter.dashboards.build import export, registry_of
+    from services.reporter.dashboards.build import export_languages, registry_of
 
     registry = registry_of(settings)
-    lang = args.lang or settings.grafana_lang
     if args.action == "export":
-        for path in await asyncio.to_thread(export, args.out, settings, registry, lang):
+        langs = args.lang or [settings.grafana_lang]
+        for path in await asyncio.to_thread(export_languages, args.out, settings, registry, langs):
             print(path)
         return 0
+    lang = args.lang or settings.grafana_lang
     from services.reporter.dashboards.publish import PublishError, publish
 
     url = args.grafana_url or settings.grafana_url

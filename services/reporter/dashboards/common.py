@@ -16,6 +16,7 @@ from grafana_foundation_sdk.builders import bargauge, geomap, piechart, stat, ta
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.builders import prometheus as prometheus_builders
+from grafana_foundation_sdk.builders.stat import Panel as StatPanel  # Panels.stat hides the module
 from grafana_foundation_sdk.builders.timeseries import (
     Panel as TimeseriesPanel,  # Panels.timeseries hides the module
 )
@@ -23,9 +24,17 @@ from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 from grafana_foundation_sdk.models import piechart as piechart_model
 
+from services.reporter.colours import PLATFORM_COLOURS
 from services.reporter.dashboards.model import CLICKHOUSE, PROMETHEUS, SQL
 from services.reporter.labels import t
 from shared.metrics import RATE_FORMULAS, RATES, TOTAL_KEYS
+
+# Units that print a figure in full, with the decimals each takes.
+COUNT, RATE = "locale", "percentunit"
+DECIMALS = {COUNT: 0, RATE: 2}
+CLOCK = "time:HH:mm"  # Grafana's custom date format unit
+# A stat's colour when nothing is wrong: the theme's text colour (readable on light and dark).
+NEUTRAL = "text"
 
 # Columns headed by a figure's own label; any other column ``x`` is headed ``col.x``.
 FIGURE_COLUMNS = frozenset({*TOTAL_KEYS, "followers", *RATES})
@@ -57,6 +66,31 @@ def describe_figure(name: str, lang: str) -> str:
     return t("desc.counter", lang, figure=t(name, lang))
 
 
+def thresholds(*steps: tuple[float | None, str]) -> dashboard_builders.ThresholdsConfig:
+    """Absolute thresholds: (from value, colour), the first from -∞ (``None``)."""
+    return (
+        dashboard_builders.ThresholdsConfig()
+        .mode(dashboard_model.ThresholdsMode.ABSOLUTE)
+        .steps([dashboard_model.Threshold(value=value, color=colour) for value, colour in steps])
+    )
+
+
+def value_words(words: dict[int, tuple[str, str]]) -> list[dashboard_model.ValueMapping]:
+    """Value mappings: a code → (word, colour)."""
+    return [
+        dashboard_model.ValueMap(
+            options={
+                str(code): dashboard_model.ValueMappingResult(text=word, color=colour, index=index)
+                for index, (code, (word, colour)) in enumerate(words.items())
+            }
+        )
+    ]
+
+
+def _config(id_val: str, value: object) -> dashboard_model.DynamicConfigValue:
+    return dashboard_model.DynamicConfigValue(id_val=id_val, value=value)
+
+
 def _links(url: str, title: str) -> dashboard_model.DynamicConfigValue:
     return dashboard_model.DynamicConfigValue(
         id_val="links", value=[{"title": title, "url": url, "targetBlank": url.startswith("${__value")}]
@@ -79,24 +113,69 @@ class Panels:
         title: str,
         sql: str,
         description: str,
-        unit: str = "short",
-        decimals: int | None = None,
+        unit: str = COUNT,
         width: int = 6,
         height: int = 5,
         percent_change: bool = False,
+        colour: str = NEUTRAL,
     ) -> stat.Panel:
-        panel = (
+        """One figure in full; with ``percent_change`` the query is a time series whose first and
+        last points are compared, and drawn as a sparkline behind the figure."""
+        return (
             self._framed(stat.Panel(), title, description, width, height)
             .with_target(SQL(sql, "timeseries" if percent_change else "table"))
             .unit(unit)
-            .graph_mode(common.BigValueGraphMode.NONE)
+            .decimals(DECIMALS[unit])
+            .thresholds(thresholds((None, colour)))
+            .color_mode(common.BigValueColorMode.VALUE)
+            .graph_mode(common.BigValueGraphMode.AREA if percent_change else common.BigValueGraphMode.NONE)
             .text_mode(common.BigValueTextMode.VALUE)
             .show_percent_change(percent_change)
             .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         )
-        if decimals is not None:
-            panel.decimals(decimals)
-        return panel
+
+    def clock(self, title: str, sql: str, description: str, width: int = 4, height: int = 5) -> StatPanel:
+        """A moment written ``hh:mm`` in the dashboard's time zone: the query's one number, in
+        milliseconds since the epoch."""
+        return (
+            self._framed(stat.Panel(), title, description, width, height)
+            .with_target(SQL(sql, "table"))
+            .unit(CLOCK)
+            .thresholds(thresholds((None, NEUTRAL)))
+            .color_mode(common.BigValueColorMode.VALUE)
+            .graph_mode(common.BigValueGraphMode.NONE)
+            .text_mode(common.BigValueTextMode.VALUE)
+            .no_value("—")
+            .reduce_options(common_builders.ReduceDataOptions().values(False).calcs(["lastNotNull"]))
+        )
+
+    def states(
+        self,
+        title: str,
+        sql: str,
+        description: str,
+        field: str,
+        words: dict[int, tuple[str, str]],
+        width: int = 24,
+        height: int = 3,
+    ) -> StatPanel:
+        """One small figure per row: the code in ``field`` shown as its word and colour
+        (``words``), titled by the row's text column."""
+        return (
+            self._framed(stat.Panel(), title, description, width, height)
+            .with_target(SQL(sql, "table"))
+            .unit(COUNT)
+            .decimals(0)
+            .thresholds(thresholds((None, NEUTRAL)))
+            .mappings(value_words(words))
+            .color_mode(common.BigValueColorMode.BACKGROUND)
+            .graph_mode(common.BigValueGraphMode.NONE)
+            .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
+            .orientation(common.VizOrientation.VERTICAL)
+            .reduce_options(
+                common_builders.ReduceDataOptions().values(True).calcs(["lastNotNull"]).fields(f"/^{field}$/")
+            )
+        )
 
     def timeseries(
         self,
@@ -125,10 +204,29 @@ class Panels:
                 .placement(common.LegendPlacement.BOTTOM)
             )
         )
-        if series_name:
+        if series_name == "platform":
+            self.platform_colours(panel)
+        elif series_name:
             panel.display_name(f"${{__field.labels.{series_name}}}")
         if stack:
             panel.stacking(common_builders.StackingConfig().mode(common.StackingMode.NORMAL))
+        return panel
+
+    def platform_colours(self, panel: TimeseriesPanel) -> TimeseriesPanel:
+        """Each platform's series named by its ``platform`` label, then titled and coloured."""
+        panel.with_transformation(
+            dashboard_model.DataTransformerConfig(
+                id_val="labelsToFields", options={"mode": "columns", "valueLabel": "platform"}
+            )
+        )
+        for platform, hex_colour in PLATFORM_COLOURS.items():
+            panel.override_by_name(
+                platform,
+                [
+                    _config("displayName", t(f"platform.{platform}", self.lang)),
+                    _config("color", {"mode": "fixed", "fixedColor": hex_colour}),
+                ],
+            )
         return panel
 
     def table(
@@ -143,10 +241,12 @@ class Panels:
         units: dict[str, str] | None = None,
     ) -> table.Panel:
         """``columns``: the SQL columns shown, in order, each headed by :func:`column_label`;
-        ``links``: column → (url, title); ``units``: column → unit."""
+        ``links``: column → (url, title); ``units``: column → unit (numbers print in full
+        otherwise; a rate's column is a percentage with two decimals)."""
         panel = (
             self._framed(table.Panel(), title, description, width, height)
             .with_target(SQL(sql, "table"))
+            .unit(COUNT)
             .filterable(True)
             .with_transformation(
                 dashboard_model.DataTransformerConfig(
@@ -161,8 +261,11 @@ class Panels:
         )
         for column, (url, link_title) in (links or {}).items():
             panel.override_by_name(column, [_links(url, link_title)])
-        for column, unit in (units or {}).items():
-            panel.override_by_name(column, [dashboard_model.DynamicConfigValue(id_val="unit", value=unit)])
+        for column, unit in ({r: RATE for r in RATES if r in columns} | (units or {})).items():
+            properties = [_config("unit", unit)]
+            if unit in DECIMALS or unit.startswith("suffix:"):
+                properties.append(_config("decimals", DECIMALS.get(unit, 1)))
+            panel.override_by_name(column, properties)
         return panel
 
     def url_link(self) -> dict[str, tuple[str, str]]:
@@ -178,7 +281,10 @@ class Panels:
         size: str,
         width: int = 12,
         height: int = 10,
+        label: str | None = None,
     ) -> geomap.Panel:
+        """Markers placed by the ISO country code in ``lookup``, sized by ``size`` and labelled
+        with the ``label`` column (the size's figure without one)."""
         layer = (
             common_builders.MapLayerOptions()
             .type("markers")
@@ -197,7 +303,7 @@ class Panels:
                         "size": {"field": size, "fixed": 5, "min": 4, "max": 30},
                         "color": {"fixed": "dark-green"},
                         "opacity": 0.6,
-                        "text": {"field": size, "fixed": "", "mode": "field"},
+                        "text": {"field": label or size, "fixed": "", "mode": "field"},
                         "textConfig": {
                             "fontSize": 10,
                             "offsetY": -12,
@@ -228,7 +334,12 @@ class Panels:
     ) -> bargauge.Panel:
         """One bar per row: the row's first text column names it, ``value`` is its length."""
         bars = self._one_per_row(bargauge.Panel(), title, sql, description, value, width, height)
-        return bars.unit("short").orientation(common.VizOrientation.HORIZONTAL)
+        return (
+            bars.unit(COUNT)
+            .decimals(0)
+            .thresholds(thresholds((None, "blue")))
+            .orientation(common.VizOrientation.HORIZONTAL)
+        )
 
     def prometheus(
         self,

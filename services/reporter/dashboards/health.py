@@ -92,11 +92,14 @@ def poller_panels(panels: Panels, lang: str, stalled_after: int) -> list:
     ]
 
 
-def build(lang: str, stalled_after: int = 3) -> dashboard_builders.Dashboard:
+def build(lang: str, stalled_after: int = 3, timezone: str = "utc") -> dashboard_builders.Dashboard:
     """``stalled_after``: the stall alert's intervals (``SADA_POLL_STALLED_AFTER``), named in the
-    connectors' panel descriptions."""
+    connectors' panel descriptions; ``timezone``: the zone of the event the other dashboards
+    open on (the team reads one clock)."""
     panels = Panels(lang)
-    board = dashboard(UID, t("dash.health", lang), lang, refresh="30s", time_from="now-6h").variables([])
+    board = dashboard(
+        UID, t("dash.health", lang), lang, refresh="30s", time_from="now-6h", timezone=timezone
+    ).variables([])
     rejects, ingest, scraped = t("desc.rejects", lang), t("desc.ingest", lang), t("desc.prometheus", lang)
     return laid_out(
         board,

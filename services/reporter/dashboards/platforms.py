@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.builders import timeseries
 
@@ -9,7 +11,6 @@ from services.reporter.dashboards import sql as q
 from services.reporter.dashboards.board import filtered_dashboard, laid_out
 from services.reporter.dashboards.common import Panels, describe_figure, figure_label
 from services.reporter.labels import t
-from services.reporter.series import EVER
 from shared.events import COUNTERS
 from shared.metrics import ENGAGEMENT_COUNTERS, RATES, TOTAL_KEYS
 from shared.registry import Registry
@@ -72,24 +73,12 @@ ORDER BY time, platform"""
 
 
 def totals() -> str:
-    """``breakdown.sql`` by platform over the whole event — the summary's ``platforms`` block —
-    keeping the platforms the variable selects."""
-    breakdown = q.reporter(
-        "breakdown",
-        event=q.Raw(q.EVENT),
-        dimension="platform",
-        platform="",
-        windowed=0,
-        **{"from": EVER[0], "to": EVER[1]},
-        limit=1000,
-        session_ids=[],
-        session_starts=[],
-        session_ends=[],
-    )
-    return f"""SELECT key AS platform, posts, impressions, reach, views, likes, comments, shares, clicks,
-       saves, engagements, by_impressions, by_reach, by_views, by_followers
-FROM ({breakdown})
-WHERE {q.platform_filter("key")}
+    """``queries/platform_totals.sql``: the whole event by platform — the summary's ``platforms``
+    block — keeping the platforms the variable selects. (Its own query, not ``breakdown.sql``
+    with every other dimension's arguments written in as dead literals.)"""
+    return f"""SELECT *
+FROM ({q.panel_query("platform_totals", event=q.Raw(q.EVENT))})
+WHERE {q.platform_filter("platform")}
 ORDER BY engagements DESC, platform"""
 
 
@@ -106,16 +95,20 @@ def over_time(panels: Panels, name: str) -> timeseries.Panel:
         rate_series(name) if rate else counter_series(name),
         f"{describe_figure(name, lang)} {t('desc.rate_bucket' if rate else 'desc.series', lang)}",
         unit="percentunit" if rate else "short",
-        width=12 if rate else 8,
+        width=12 if rate else 24 if name == "engagements" else 8,
         height=8,
         min_interval="1h" if rate else "5m",
     )
 
 
-def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
+def build(
+    registry: Registry, lang: str, events: list[str], now: datetime | None = None
+) -> dashboard_builders.Dashboard:
+    """Nine counters three to a band, engagements across the width, the four rates two to a
+    band, and the totals."""
     panels = Panels(lang)
     board = filtered_dashboard(
-        UID, t("dash.platforms", lang), lang, registry, events, refresh="1m", time_from="now-24h"
+        UID, t("dash.platforms", lang), lang, registry, events, refresh="1m", time_from="now-24h", now=now
     )
     series = [over_time(panels, name) for name in (*TOTAL_KEYS, *RATES)]
     description = " ".join(
@@ -128,6 +121,5 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
         ["platform", "posts", *COUNTERS, "engagements", *RATES],
         width=24,
         height=8,
-        units={r: "percentunit" for r in RATES},
     )
     return laid_out(board, [*series, totals_table])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.models import dashboard as dashboard_model
 
@@ -81,10 +83,12 @@ def post_variable(lang: str) -> dashboard_builders.QueryVariable:
     ).allow_custom_value(True)
 
 
-def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
+def build(
+    registry: Registry, lang: str, events: list[str], now: datetime | None = None
+) -> dashboard_builders.Dashboard:
     panels = Panels(lang)
     board = filtered_dashboard(
-        UID, t("dash.posts", lang), lang, registry, events, refresh="1m", time_from="now-7d"
+        UID, t("dash.posts", lang), lang, registry, events, refresh="1m", time_from="now-7d", now=now
     ).with_variable(post_variable(lang))
     described = " ".join(describe_figure(figure, lang) for figure in ("engagements", *RATES))
     select_post = (

@@ -1,13 +1,17 @@
-"""Press coverage: articles over time, on a map by country, by outlet and by language."""
+"""Press coverage: articles over time, on a map by country (each marker named in the
+dashboard's language, from the label catalogue's ``country.<ISO code>``), by outlet and by
+language."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 
 from services.reporter.dashboards import sql as q
-from services.reporter.dashboards.board import dashboard, event_variable, laid_out
+from services.reporter.dashboards.board import dashboard, event_variable, laid_out, opening_event, zone_of
 from services.reporter.dashboards.common import Panels
-from services.reporter.labels import t
+from services.reporter.labels import CATALOGUE, t
 from shared.registry import Registry
 
 UID = "sada-press"
@@ -27,6 +31,19 @@ WHERE key != ''
 ORDER BY articles DESC, {column}"""
 
 
+def by_country(lang: str) -> str:
+    """Articles by country: the ISO code the map places, and the country's name in ``lang``
+    (a code the catalogue lacks stays a code)."""
+    names = {
+        key.removeprefix("country."): t(key, lang)
+        for key in sorted(CATALOGUE["en"])
+        if key.startswith("country.")
+    }
+    return f"""SELECT country, {q.choice("country", names)} AS name, articles, audience
+FROM ({by("country", "country")})
+ORDER BY articles DESC, country"""
+
+
 OVER_TIME = f"""SELECT $__timeInterval(published_at) AS time, count() AS articles
 FROM mentions FINAL
 WHERE event = {q.EVENT} AND $__timeFilter(published_at)
@@ -34,11 +51,15 @@ GROUP BY time
 ORDER BY time"""
 
 
-def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builders.Dashboard:
+def build(
+    registry: Registry, lang: str, events: list[str], now: datetime | None = None
+) -> dashboard_builders.Dashboard:
+    now = now or datetime.now(UTC)
+    zone = zone_of(registry, opening_event(registry, events, now))
+    board = dashboard(
+        UID, t("dash.press", lang), lang, refresh="1m", time_from="now-30d", timezone=zone
+    ).with_variable(event_variable(registry, lang, events, now))
     panels = Panels(lang)
-    board = dashboard(UID, t("dash.press", lang), lang, refresh="1m", time_from="now-30d").with_variable(
-        event_variable(registry, lang, events)
-    )
     described = t("desc.press", lang)
     figures = [
         panels.stat(t(f"press.{figure}", lang), mentions_figure(figure), described, width=8, height=5)
@@ -58,10 +79,11 @@ def build(registry: Registry, lang: str, events: list[str]) -> dashboard_builder
             ),
             panels.geomap(
                 t("press.map", lang),
-                by("country", "country"),
+                by_country(lang),
                 described,
                 lookup="country",
                 size="articles",
+                label="name",
                 height=12,
             ),
             panels.table(

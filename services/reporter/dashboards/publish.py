@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, TypeVar
 
@@ -116,7 +117,10 @@ class Publisher:
         backoff_s: float = 0.5,
         timeout_s: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
+        now: datetime | None = None,
     ):
+        """``now``: the moment that picks the event the dashboards open on and the events that
+        get a spike rule (running or soon); the current time by default."""
         if not url:
             raise PublishError("no Grafana URL: pass --grafana-url or set SADA_GRAFANA_URL")
         token = (
@@ -137,6 +141,7 @@ class Publisher:
             sleep,
         )
         self.folder = settings.grafana_folder_uid
+        self.now = now or datetime.now(UTC)
         self.message = f"Published by sada {_sada_version()} (dashboards as code, {self.lang})"
 
     # -- one call, retried ---------------------------------------------------------------------
@@ -188,13 +193,17 @@ class Publisher:
         changes += [
             self._dashboard(to_data(board))
             for board in build_dashboards(
-                self.registry, self.lang, self.events, self.settings.polling.stalled_after
+                self.registry, self.lang, self.events, self.settings.polling.stalled_after, self.now
             )
         ]
         changes += [
             self._rule(rule)
             for rule in alerts.rule_payloads(
-                self.registry, self.events, self.folder, self.settings.polling.stalled_after
+                self.registry,
+                self.events,
+                self.folder,
+                self.settings.polling.stalled_after,
+                self.lang,
             )
         ]
         return changes

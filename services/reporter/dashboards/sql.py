@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.reporter.dashboards.queries import PANELS
 from services.reporter.sql import QUERIES
 from shared.metrics import ENGAGEMENT_COUNTERS
 from shared.registry import Registry
@@ -82,6 +83,11 @@ def reporter(name: str, **values: object) -> str:
     return inline(sql(QUERIES, name), **values)
 
 
+def panel_query(name: str, **values: object) -> str:
+    """One of the dashboards' own queries (``services/reporter/dashboards/queries/<name>.sql``)."""
+    return inline(sql(PANELS, name), **values)
+
+
 def platform_filter(column: str = "platform") -> str:
     return f"$__conditionalAll({column} IN (${{platform:singlequote}}), $platform)"
 
@@ -105,13 +111,15 @@ def change_filter(alias: str) -> str:
     return f"{platform_filter(f'{alias}.platform')} AND $__conditionalAll({by_lang}, $lang)"
 
 
-def choice(column: str, mapping: dict[str, str]) -> str:
-    """``column`` mapped through ``mapping`` (unknown values are kept): ``transform`` with literals."""
+def choice(column: str, mapping: dict[str, str], default: str | None = None) -> str:
+    """``column`` mapped through ``mapping`` (``transform`` with literals); other values are
+    kept, or become the string ``default``."""
+    otherwise = column if default is None else string(default)
     if not mapping:
-        return column
+        return otherwise
     keys = ", ".join(string(k) for k in mapping)
     names = ", ".join(string(v) for v in mapping.values())
-    return f"transform({column}, [{keys}], [{names}], {column})"
+    return f"transform({column}, [{keys}], [{names}], {otherwise})"
 
 
 AGENDA_TYPE = "Array(Tuple(String, String, String, String, String, Int64, Int64))"

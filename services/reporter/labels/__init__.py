@@ -10,6 +10,7 @@ Families of keys:
 - ``qualifier.<rate>`` ("by impressions", after "Engagement rate" in a report)
   and ``rate.<rate>`` (a dashboard's full title of a rate);
 - ``denominator.<counter>``, ``counter.<counter>``: the words of the formulas;
+- ``sources.``: the methods page's lines about the sources that fed the records;
 - ``dash.``, ``var.``, ``col.``, ``desc.``, ``live.``, ``word.``…: the dashboards';
   the keys without a prefix are the report's.
 """

@@ -26,17 +26,20 @@ def render_report(
     *,
     logo: Path | None = None,
     arabic_digits: bool = False,
+    pictures: Path | None = None,
 ) -> bytes:
     """The campaign report of ``event`` in ``lang`` (``ar``, ``fr``, ``en``), as PDF bytes.
 
-    ``previous`` adds a comparison with that edition. ``arabic_digits`` writes an
-    Arabic report with Arabic-Indic digits (Western digits by default).
+    ``previous`` adds a comparison with that edition. ``logo`` is the cover's logo when the
+    registry gives the event none. ``arabic_digits`` writes an Arabic report with Arabic-Indic
+    digits (Western digits by default). ``pictures``, a cache folder, lets the top posts show
+    their pictures (``images.py``); None leaves them out without fetching anything.
     """
     require("pdf")
     from services.reporter.pdf.content import gather
     from services.reporter.pdf.layout import draw
 
-    return draw(gather(store, event, previous), lang, logo, arabic_digits)
+    return draw(gather(store, event, previous, pictures=pictures), lang, logo, arabic_digits)
 
 
 def render_reports(
@@ -47,11 +50,12 @@ def render_reports(
     *,
     logo: Path | None = None,
     arabic_digits: bool = False,
+    pictures: Path | None = None,
 ) -> dict[str, bytes]:
     """One report per language from a single reading of the store."""
     require("pdf")
     from services.reporter.pdf.content import gather
     from services.reporter.pdf.layout import draw
 
-    content = gather(store, event, previous)
+    content = gather(store, event, previous, pictures=pictures)
     return {lang: draw(content, lang, logo, arabic_digits) for lang in langs}

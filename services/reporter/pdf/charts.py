@@ -3,6 +3,8 @@
 matplotlib ≥ 3.11 shapes Arabic itself (its wheel carries libraqm), so Arabic
 labels go in as plain logical-order strings. For ``ar`` the chart is mirrored
 like the page: the first day on the right, the value axis on the right.
+Each platform has its one colour (``services/reporter/colours.py``, shared with
+the Grafana dashboards); the press is the ``web`` colour.
 """
 
 from __future__ import annotations
@@ -19,20 +21,13 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from services.reporter.colours import colour
 from services.reporter.pdf.fonts import FONT_FILES
 from services.reporter.pdf.words import Words
 
-PLATFORM_COLOURS = {
-    "linkedin": "#0a66c2",
-    "facebook": "#4267b2",
-    "x": "#333333",
-    "instagram": "#c13584",
-    "youtube": "#e62117",
-    "tiktok": "#25a89f",
-    "web": "#8a6d3b",
-}
-ACCENT = "#1f6f8b"
 INK = "#222222"
+PRESS = colour("web")
+PRESS_OUTSIDE = "#d6d6ad"  # the press colour, lighter: days outside the event
 _registered = threading.Lock()
 _families: dict[str, str] = {}
 
@@ -100,7 +95,7 @@ def engagement_by_day(
             heights,
             bottom=bottoms,
             width=0.7,
-            color=PLATFORM_COLOURS.get(platform, ACCENT),
+            color=colour(platform),
             label=words.platform(platform),
         )
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=False)]
@@ -122,9 +117,12 @@ def engagement_by_day(
 def articles_by_day(
     words: Words, days: list[tuple[date, int]], event_days: tuple[date, date] | None
 ) -> bytes:
-    """Bars: press articles per day of publication; the event's days in the accent colour."""
+    """Bars: press articles per day of publication; the event's days in the press colour, the
+    others lighter."""
     figure, axes, family = _axes(words, 7.0, 2.2)
-    colours = [ACCENT if event_days and event_days[0] <= d <= event_days[1] else "#9bbccb" for d, _ in days]
+    colours = [
+        PRESS if event_days and event_days[0] <= d <= event_days[1] else PRESS_OUTSIDE for d, _ in days
+    ]
     axes.bar(range(len(days)), [n for _, n in days], width=0.7, color=colours)
     _ticks(axes, words, family, [d for d, _ in days])
     axes.set_ylim(0, max([n for _, n in days] or [1]) * 1.15)

@@ -7,12 +7,14 @@ here is language-specific except that agenda sessions keep all their titles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from services.reporter.analytics import breakdown, mention_breakdown, top_posts
+from services.reporter.analytics import breakdown, mention_breakdown, post_media, top_posts
 from services.reporter.figures import Figures, breakdown_rows, data_window, event_figures
+from services.reporter.provenance import Source, event_sources
 from services.reporter.series import series
 from services.reporter.sql import QUERIES
 from shared.registry import Event, Session
@@ -55,10 +57,12 @@ class TopPost:
     text: str | None
     account: str | None
     lang: str | None
+    created_at: datetime | None  # None: known only from metrics or interactions
     engagements: int
     views: int
     impressions: int
-    rate_by_impressions: float | None
+    rates: dict[str, float | None]  # the post's own rates; None where its denominator is 0
+    picture: bytes | None = None  # JPEG of its media_url, when known and fetchable (images.py)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class ReportContent:
     press: Press
     comparison: Comparison | None
     rejected: int
+    # the sources that fed the records, by kind and name (the API's /sources: services/reporter/provenance)
+    record_sources: list[Source] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:
@@ -166,10 +172,44 @@ def _comparison(store: Store, previous: Event) -> Comparison:
     return Comparison(previous=previous, has_data=has_data, before=before, before_press=before_press)
 
 
+def _posts(store: Store, event: Event, pictures: Path | None) -> list[TopPost]:
+    """The top posts, each with its picture when ``pictures`` (the cache folder) is given and its
+    media URL can be had (``images.py``)."""
+    found = top_posts(store, event.slug, "engagements", TOP_POSTS)
+    media = post_media(store, event.slug, [(p["platform"], p["post_id"]) for p in found])
+    fetched: dict[str, bytes] = {}
+    if pictures is not None and media:
+        from services.reporter.pdf.images import fetch_pictures
+
+        fetched = fetch_pictures(pictures, list(media.values()))
+    return [
+        TopPost(
+            platform=p["platform"],
+            post_id=p["post_id"],
+            url=p["url"],
+            text=p["text"],
+            account=p["account"],
+            lang=p["lang"],
+            created_at=datetime.fromisoformat(p["created_at"]) if p["created_at"] else None,
+            engagements=p["engagements"],
+            views=p["views"],
+            impressions=p["impressions"],
+            rates=dict(p["engagement_rate"]),
+            picture=fetched.get(media.get((p["platform"], p["post_id"]), "")),
+        )
+        for p in found
+    ]
+
+
 def gather(
-    store: Store, event: Event, previous: Event | None = None, now: datetime | None = None
+    store: Store,
+    event: Event,
+    previous: Event | None = None,
+    now: datetime | None = None,
+    pictures: Path | None = None,
 ) -> ReportContent:
-    """Read every figure of the report of ``event`` (and of ``previous``, to compare)."""
+    """Read every figure of the report of ``event`` (and of ``previous``, to compare); with
+    ``pictures`` (a cache folder), fetch the top posts' pictures into it."""
     window = data_window(store, event.slug)
     figures = event_figures(store, event.slug)
     with_data = [PlatformFigures(name, found) for name, found in figures.platforms.items()]
@@ -188,21 +228,7 @@ def gather(
             SessionFigures(by_id[row["key"]], Figures.of_row(row))
             for row in breakdown_rows(store, event, "session", TOP_SESSIONS)
         ]
-    posts = [
-        TopPost(
-            platform=p["platform"],
-            post_id=p["post_id"],
-            url=p["url"],
-            text=p["text"],
-            account=p["account"],
-            lang=p["lang"],
-            engagements=p["engagements"],
-            views=p["views"],
-            impressions=p["impressions"],
-            rate_by_impressions=p["engagement_rate"]["by_impressions"],
-        )
-        for p in top_posts(store, event.slug, "engagements", TOP_POSTS)
-    ]
+    posts = _posts(store, event, pictures)
     hashtags = [
         Hashtag(row["display"], row["totals"]["posts"], row["totals"]["engagements"])
         for row in breakdown(store, event, "hashtag", limit=TOP_HASHTAGS)
@@ -224,4 +250,5 @@ def gather(
         press=press,
         comparison=comparison,
         rejected=rejected,
+        record_sources=event_sources(store, event.slug),
     )

@@ -8,6 +8,15 @@ character, URLs are always left-to-right. fpdf2 runs the Unicode bidi
 algorithm inside each string, so digits and Latin words sit correctly inside
 Arabic lines. For ``ar`` the layout is mirrored: text aligned right, table
 columns and cards ordered from the right, charts mirrored (see ``charts.py``).
+Alignment is the report's, whatever a text's own direction: a French post in
+an Arabic report is shaped left-to-right but aligned right like the lines
+around it (one edge per card and per column). Numeric columns are aligned
+right in every language, so that units sit under units (digits run
+left-to-right in Arabic too).
+
+Every heading is a PDF bookmark (the outline): level 0 for a section, level 1
+for a subsection. A heading is kept on one page with what follows it (its
+``keep``: the chart or the first rows of its table).
 Nothing here knows what a report says: the sections (``sections/``) do.
 """
 
@@ -122,7 +131,7 @@ class Document(FPDF):
         text = self.marked(text, direction) if kind == "content" else text
         self.set_text_shaping(True, direction=direction)
         if align is None:
-            align = ("R" if direction == "rtl" else "L") if kind != "label" else self.start(None)
+            align = self.start(None)
         return text, line, align
 
     def para(
@@ -214,10 +223,20 @@ class Document(FPDF):
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
 
+    def row_height(self, size: float = 9) -> float:
+        """The height of a one-line table row at ``size`` pt (see :meth:`data_table`)."""
+        return size * self.scale * MM_PER_PT * (1.75 if self.words.rtl else 1.45) + 2 * 1.2
+
+    def table_keep(self, rows: int, size: float = 9, at_least: int = 3) -> float:
+        """What a heading keeps with its table: the header and ``at_least`` rows (the whole table
+        when it has no more)."""
+        return (min(rows, at_least) + 1) * self.row_height(size) + 2
+
     def heading(self, text: str, size: float = 15, keep: float = 40) -> None:
-        """A section title, kept on one page with the ``keep`` mm that follow it."""
+        """A section title and bookmark, kept on one page with the ``keep`` mm that follow it."""
         self.ensure(keep + 16)
         self.ln(2)
+        self.start_section(text, level=0, strict=False)
         self.para(text, size=size, style="B", colour=ACCENT, gap=0.5)
         y = self.get_y()
         self.set_draw_color(*ACCENT)
@@ -226,9 +245,10 @@ class Document(FPDF):
         self.ln(3)
 
     def subheading(self, text: str, keep: float = 20) -> None:
-        """A second-level title, kept on one page with the ``keep`` mm that follow it."""
+        """A second-level title and bookmark, kept on one page with the ``keep`` mm that follow it."""
         self.ensure(keep + 10)
         self.ln(1)
+        self.start_section(text, level=1, strict=False)
         self.para(text, size=11.5, style="B", colour=INK, gap=1)
 
     def note(self, text: str) -> None:
@@ -288,10 +308,8 @@ class Document(FPDF):
                 column = columns[i]
                 text = cell.text if isinstance(cell, Span) else cell
                 x = self.x_of(offsets[i], widths[i], x0, total if x0 is not None else None)
-                if column.numeric and not isinstance(cell, Span):
-                    align = self.start("end")
-                else:
-                    align = self.start(None)
+                # numbers aligned right, in Arabic too: place values line up
+                align = "R" if column.numeric and not isinstance(cell, Span) else self.start(None)
                 colour = MUTED if isinstance(cell, Span) else (ACCENT if header else INK)
                 self.box_text(
                     x + pad,

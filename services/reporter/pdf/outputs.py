@@ -53,6 +53,7 @@ def write_reports(
             _previous(registry, event),
             logo=settings.report_logo,
             arabic_digits=arabic_digits,
+            pictures=settings.pictures_dir(),
         )
         for lang, pdf in reports.items():
             path = out / f"report-{slug}-{lang}.pdf"

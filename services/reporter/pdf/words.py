@@ -3,8 +3,17 @@ numbers and dates as each language writes them. Numbers:
 
 - ``en``: 314,000 · 9.84% · 26 October 2022
 - ``fr``: 314 000 (narrow no-break space U+202F) · 9,84 % · 26 octobre 2022
-- ``ar``: 314,000 · 9.84% (Western digits, the default) or, with ``arabic_digits``,
-  ٣١٤٬٠٠٠ · ٩٫٨٤٪ (Arabic-Indic digits, Arabic separators)
+- ``ar``: 314٬000 · 9٫84% (Western digits, the default) or, with ``arabic_digits``,
+  ٣١٤٬٠٠٠ · ٩٫٨٤٪ (Arabic-Indic digits); Arabic separators with either
+
+The Arabic report separates with U+066C (٬, thousands) and U+066B (٫, decimal) whatever its
+digits: Amiri, its face, draws the full stop as a heavy round dot at mid height ("9.84%" read
+as "9•84%"), and draws ٫ like a low comma, which beside a Latin thousands comma ("123,000")
+would read as one; ٬ is a raised comma, so the two stay apart. They are the separators Arabic
+readers know (CLDR's ``ar`` with Arabic-Indic digits), and a copy of the text keeps each as one
+character. Ranges are written in words in Arabic ("من
+15:00 إلى 17:00"): a dash between two times is reordered by the bidi algorithm and read
+backwards.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ NBSP = "\u00a0"
 LRM = "\u200e"  # left-to-right mark
 RLM = "\u200f"  # right-to-left mark
 ALM = "\u061c"  # Arabic letter mark
+ARABIC_DECIMAL = "\u066b"  # ٫
+ARABIC_THOUSANDS = "\u066c"  # ٬
 BIDI_MARKS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 NOT_REPORTED = "—"
 
@@ -44,26 +55,26 @@ class Words:
         return text.translate(_ARABIC_INDIC) if self.arabic_digits else text
 
     def number(self, value: int | None) -> str:
-        """314,000 (en, ar) · 314 000 (fr) · ٣١٤٬٠٠٠ (ar with Arabic digits)."""
+        """314,000 (en) · 314 000 (fr) · 314٬000 (ar) · ٣١٤٬٠٠٠ (ar with Arabic digits)."""
         if value is None:
             return NOT_REPORTED
         text = f"{value:,}"
         if self.lang == "fr":
             return text.replace(",", NNBSP)
-        if self.arabic_digits:
-            return self.digits(text.replace(",", "٬"))
+        if self.lang == "ar":
+            return self.digits(text.replace(",", ARABIC_THOUSANDS))
         return text
 
     def decimal(self, value: float, places: int = 2) -> str:
         text = f"{value:,.{places}f}"
         if self.lang == "fr":
             return text.replace(",", NNBSP).replace(".", ",")
-        if self.arabic_digits:
-            return self.digits(text.replace(",", "٬").replace(".", "٫"))
+        if self.lang == "ar":
+            return self.digits(text.replace(",", ARABIC_THOUSANDS).replace(".", ARABIC_DECIMAL))
         return text
 
     def percent(self, fraction: float | None, places: int = 2, signed: bool = False) -> str:
-        """9.84% (en) · 9,84 % (fr) · 9.84% (ar) or ٩٫٨٤٪ (ar with Arabic digits); — when unknown.
+        """9.84% (en) · 9,84 % (fr) · 9٫84% (ar) or ٩٫٨٤٪ (ar with Arabic digits); — when unknown.
 
         In Arabic text Western digits after Arabic letters are Arabic numbers to the
         bidi algorithm, which would put a plain % on their left; as in CLDR's ``ar``
@@ -102,6 +113,14 @@ class Words:
 
     def time(self, moment: dt.datetime) -> str:
         return self.digits(moment.strftime("%H:%M"))
+
+    def time_range(self, start: dt.datetime, end: dt.datetime) -> str:
+        """15:00–17:00 · de 15:00 à 17:00 · من 15:00 إلى 17:00"""
+        return self("time_range", start=self.time(start), end=self.time(end))
+
+    def language(self, code: str) -> str:
+        """The marker of a text shown in another language than the report's: "(in French)"."""
+        return self(f"in_lang.{code}")
 
     def moment(self, moment: dt.datetime) -> str:
         return f"{self.date(moment)} {self.time(moment)}"

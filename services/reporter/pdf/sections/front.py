@@ -1,4 +1,4 @@
-"""The cover, the headline figures and the figures by platform."""
+"""The cover (with the executive summary), the headline figures and the figures by platform."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ import logging
 from fpdf import FPDFException
 
 from services.reporter.figures import Figures
-from services.reporter.pdf.document import ACCENT, INK, MUTED, Column, Span
+from services.reporter.pdf.document import ACCENT, INK, LIGHT, MUTED, Column, Span
 from services.reporter.pdf.report import Report
-from services.reporter.pdf.words import NOT_REPORTED
+from services.reporter.pdf.words import LRM, NOT_REPORTED, RLM, strong_direction
 
 log = logging.getLogger("sada.reporter.pdf")
 
 
 def cover(r: Report) -> None:
+    """The event's name, dates, place and hashtags, its logo, and the report in three lines."""
     pdf, t, event = r.pdf, r.t, r.c.event
     pdf.add_page()
+    pdf.start_section(r.name, level=0, strict=False)
     pdf.set_fill_color(*ACCENT)
     pdf.rect(0, 0, pdf.w, 9, "F")
     if r.logo is not None:
@@ -25,32 +27,31 @@ def cover(r: Report) -> None:
             pdf.image(str(r.logo), x=pdf.x_of(0, box_w), y=18, w=box_w, h=box_h, keep_aspect_ratio=True)
         except (OSError, ValueError, FPDFException) as exc:  # a broken logo must not cost the report
             log.warning("report logo %s left out: %s", r.logo, exc)
-    pdf.set_y(80)
+    pdf.set_y(56)
     pdf.para(t("report"), size=14, style="B", colour=ACCENT, gap=2)
-    pdf.para(r.name, size=26, style="B", kind="content", align=pdf.start(None), gap=3)
-    pdf.para(t("subtitle"), size=13, colour=MUTED, gap=10)
+    # a name marked as in another language is a phrase of the report's: drawn in its direction
+    kind = "content" if r.title == r.name else "label"
+    pdf.para(r.title, size=26, style="B", kind=kind, align=pdf.start(None), gap=3)
+    pdf.para(t("subtitle"), size=13, colour=MUTED, gap=8)
     rows = []
     if event.start and event.end:
         rows.append((t("dates"), t.date_range(r.local(event.start).date(), r.local(event.end).date())))
     else:
         rows.append((t("dates"), t("dates_unknown")))
+    place = event.place(t.lang)
+    if place:
+        rows.append((t("place"), r.marked(*place)))
     rows.append((t("timezone"), event.timezone))
+    if event.hashtags:
+        # each tag led by the mark of its own direction: its # stays on its side in any line
+        tags = [(RLM if strong_direction(tag) == "rtl" else LRM) + tag for tag in event.hashtags]
+        rows.append((t("hashtags"), "   ".join(tags)))
     rows.append((t("generated"), t.date(r.local(r.c.generated_at))))
     for label, value in rows:
         y = pdf.get_y()
         pdf.box_text(pdf.x_of(0, 45), y, 45, label, 10, "B", MUTED)
-        pdf.box_text(
-            pdf.x_of(48, 120),
-            y,
-            120,
-            value,
-            11,
-            "",
-            INK,
-            kind="content" if label == t("timezone") else "label",
-            align=pdf.start(None),
-        )
-        pdf.set_y(y + 8)
+        used = pdf.box_text(pdf.x_of(48, pdf.width - 48), y, pdf.width - 48, value, 11, "", INK)
+        pdf.set_y(y + max(used, 6) + 2)
     if not r.c.has_data:
         pdf.ln(8)
         y = pdf.get_y()
@@ -58,19 +59,79 @@ def cover(r: Report) -> None:
         height = pdf.text_height(t("no_data"), pdf.width - 10, 12, "B") + 8
         pdf.rect(pdf.l_margin, y, pdf.width, height, "F")
         pdf.box_text(pdf.l_margin + 5, y + 4, pdf.width - 10, t("no_data"), 12, "B", (140, 80, 0))
+        return
+    summary(r)
+
+
+def summary(r: Report) -> None:
+    """The executive summary: the headline figures, the best day (and session), the strongest
+    platform; one paragraph each, in a shaded box."""
+    pdf, t = r.pdf, r.t
+    lines = [line for line in (in_words(r), best_day(r), strongest(r)) if line]
+    if not lines:
+        return
+    pdf.ln(8)
+    pdf.start_section(t("summary"), level=1, strict=False)
+    inner = pdf.width - 14
+    height = sum(pdf.text_height(line, inner, 11.5) + 2.5 for line in lines)
+    title_h = pdf.text_height(t("summary"), inner, 12.5, "B") + 2
+    y = pdf.get_y()
+    pdf.set_fill_color(*LIGHT)
+    pdf.rect(pdf.l_margin, y, pdf.width, height + title_h + 10, "F")
+    pdf.set_fill_color(*ACCENT)
+    pdf.rect(pdf.x_of(0, 1.5), y, 1.5, height + title_h + 10, "F")
+    x = pdf.x_of(7, inner)
+    at = y + 5 + pdf.box_text(x, y + 5, inner, t("summary"), 12.5, "B", ACCENT) + 2
+    for line in lines:
+        at += pdf.box_text(x, at, inner, line, 11.5, "", INK) + 2.5
+    pdf.set_y(y + height + title_h + 10)
+
+
+def best_day(r: Report) -> str:
+    """The day with most engagements, and the agenda session with most, when there is one."""
+    t, c = r.t, r.c
+    if not c.days or not any(d.engagements for d in c.days):
+        return ""
+    day = max(c.days, key=lambda d: d.engagements)
+    name = t.date(day.date)
+    if day.in_event and day.number:
+        name = f"{name} ({t('day_n', n=t.digits(str(day.number)))})"
+    if not c.sessions:
+        return t("summary_day", day=name, n=r.n(day.engagements))
+    session = c.sessions[0].session
+    start, end = r.local(session.start), r.local(session.end)
+    when = f"{t.date(start, year=False)}{'،' if t.rtl else ','} {t.time_range(start, end)}"
+    return t(
+        "summary_day_session", day=name, n=r.n(day.engagements), session=r.session_title(session), when=when
+    )
+
+
+def strongest(r: Report) -> str:
+    """The platform with most engagements, its share of the total and its rate by impressions."""
+    t, c = r.t, r.c
+    found = [p for p in c.platforms if p.figures is not None and p.figures.totals["engagements"]]
+    total = c.figures.totals["engagements"]
+    if not found or not total:
+        return ""
+    top = max(found, key=lambda p: p.figures.totals["engagements"] if p.figures else 0)
+    assert top.figures is not None
+    n = top.figures.totals["engagements"]
+    values = {"platform": t.platform(top.platform), "n": r.n(n), "share": t.percent(n / total, 0)}
+    rate = top.figures.rates["by_impressions"]
+    if rate is None:
+        return t("summary_platform", **values)
+    r.shown_rates.add("by_impressions")
+    return t("summary_platform_rate", **values, rate=r.pct(rate))
 
 
 def headline(r: Report) -> None:
     pdf, t, c = r.pdf, r.t, r.c
-    totals, rates = c.figures.totals, c.figures.rates
+    totals = c.figures.totals
     pdf.heading(t("headline"))
     if c.best_rate:
         platform, best = c.best_rate
-        rate_card = (
-            r.pct(best),
-            t("rate_on", platform=t.platform(platform)),
-            t("all_platforms", rate=r.pct(rates["by_impressions"])),
-        )
+        r.shown_rates.add("by_impressions")
+        rate_card = (r.pct(best), t("rate_on", platform=t.platform(platform)), all_platforms(r))
     else:
         rate_card = (NOT_REPORTED, r.rate_label("by_impressions"), "")
     outlets = f"{t('outlets')}: {r.n(c.press.outlets)}" if c.press.outlets else ""
@@ -84,9 +145,18 @@ def headline(r: Report) -> None:
             card(r, c.press.countries, "countries", outlets),
         ]
     )
-    words = in_words(r)
-    if words:
-        pdf.para(words, size=11, gap=3)
+
+
+def all_platforms(r: Report) -> str:
+    """The rate by impressions of every platform that reports impressions, named: "All
+    platforms" only when that is every platform with data."""
+    t, c = r.t, r.c
+    rate = r.pct(c.figures.rates["by_impressions"])
+    with_data = [p for p in c.platforms if p.figures is not None]
+    counted = [p.platform for p in with_data if p.figures and p.figures.weights["by_impressions"][1]]
+    if len(counted) == len(with_data):
+        return t("all_platforms", rate=rate)
+    return t("all_platforms_of", platforms=t.join([t.platform(p) for p in counted]), rate=rate)
 
 
 def card(r: Report, value: int, label: str, note: str = "") -> tuple[str, str, str]:
@@ -133,8 +203,8 @@ def platforms(r: Report) -> None:
         Column(t("impressions"), 27, True),
         Column(t("views"), 25, True),
         Column(t("engagements"), 26, True),
-        Column(f"{t('rate_short')} {t('qualifier.by_impressions')}", 22, True),
-        Column(f"{t('rate_short')} {t('qualifier.by_followers')}", 22, True),
+        Column(r.rate_short("by_impressions"), 22, True),
+        Column(r.rate_short("by_followers"), 22, True),
     ]
     rows: list[list] = []
     for entry in c.platforms:

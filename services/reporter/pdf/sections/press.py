@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from services.reporter.pdf import charts
-from services.reporter.pdf.document import Column
+from services.reporter.pdf.document import MUTED, Column
 from services.reporter.pdf.report import Report
 from services.reporter.pdf.words import LRM, NOT_REPORTED
 
 
 def press(r: Report) -> None:
+    """The press cards, articles per day, every country by name and the main outlets: each list
+    a table of three (name, articles) pairs a row, read down each pair's column first."""
     pdf, t, c = r.pdf, r.t, r.c
     press = c.press
-    countries = top_rows(r, press.by_country, t.country)
-    outlets = top_rows(r, press.by_outlet, lambda k: k or t("not_given"))
-    row_h = pdf.text_height("0", 20, 9) + 2.4
-    tables_h = (max(len(countries), len(outlets)) + 1) * row_h + 12
-    # the cards and both tables on one page: side-by-side tables cannot break
-    if not r.section("press", "no_press", press.articles, keep=tables_h + 28 if press.articles else 20):
+    countries = [(t.country(key), r.n(n)) for key, n in press.by_country]
+    outlets = [(name, n) for name, n in top_rows(r, press.by_outlet, lambda k: k or t("not_given"), limit=11)]
+    chart_h = pdf.width * 2.2 / 7.0
+    keep = 28 + (chart_h + 10 if press.by_day else pdf.table_keep(-(-len(countries) // 3)))
+    if not r.section("press", "no_press", press.articles, keep=keep if press.articles else 20):
         return
     pdf.cards(
         [
@@ -26,58 +27,58 @@ def press(r: Report) -> None:
         ],
         height=19,
     )
-    half = (pdf.width - 6) / 2
-    pdf.ensure(tables_h)
-    y = pdf.get_y()
-    pdf.para(t("by_country"), size=11, style="B", x=pdf.x_of(0, half), w=half, gap=0)
-    pdf.set_y(y)
-    pdf.para(t("by_outlet"), size=11, style="B", x=pdf.x_of(half + 6, half), w=half, gap=0)
-    top = pdf.get_y() + 1
-    pdf.set_y(top)
-    pdf.data_table(
-        [Column(t("country"), half - 24, content=True), Column(t("articles"), 24, True)],
-        countries,
-        x0=pdf.x_of(0, half),
-    )
-    left_end = pdf.get_y()
-    pdf.set_y(top)
-    pdf.data_table(
-        [Column(t("outlet"), half - 24, content=True), Column(t("articles"), 24, True)],
-        outlets,
-        x0=pdf.x_of(half + 6, half),
-    )
-    pdf.set_y(max(left_end, pdf.get_y()))
     if press.by_day:
-        pdf.subheading(t("press_chart"), keep=pdf.width * 2.2 / 7.0)
+        pdf.subheading(t("press_chart"), keep=chart_h)
         event = c.event
         span = (r.local(event.start).date(), r.local(event.end).date()) if event.start and event.end else None
         png = charts.articles_by_day(t, press.by_day, span)
         pdf.image_block(png, pdf.width)
         pdf.note(t("press_note", tz=event.timezone))
+    for title, name, items in (("by_country", "country", countries), ("by_outlet", "outlet", outlets)):
+        if not items:
+            continue
+        rows = three_across(items)
+        pdf.subheading(t(title), keep=pdf.table_keep(len(rows), 8.5, at_least=4))
+        pair = [Column(t(name), 41.3, content=True), Column(t("articles"), 18, True)]
+        pdf.data_table(pair * 3, rows, size=8.5)
 
 
-def top_rows(r: Report, counts: list[tuple[str, int]], name, limit: int = 8) -> list[list[str]]:
-    rows = [[name(key), r.n(n)] for key, n in counts[:limit]]
+def three_across(items: list[tuple[str, str]]) -> list[list[str]]:
+    """``items`` in three (name, figure) pairs a row, down the first pair's column, then the
+    second's, then the third's; empty cells fill the last rows."""
+    per_column = -(-len(items) // 3)
+    columns = [items[i * per_column : (i + 1) * per_column] for i in range(3)]
+    return [
+        [cell for column in columns for cell in (column[row] if row < len(column) else ("", ""))]
+        for row in range(per_column)
+    ]
+
+
+def top_rows(r: Report, counts: list[tuple[str, int]], name, limit: int = 8) -> list[tuple[str, str]]:
+    rows = [(name(key), r.n(n)) for key, n in counts[:limit]]
     rest = counts[limit:]
     if rest:
-        rows.append([r.t("others", n=r.t.digits(str(len(rest)))), r.n(sum(n for _, n in rest))])
+        rows.append((r.t("others", n=r.t.digits(str(len(rest)))), r.n(sum(n for _, n in rest))))
     return rows
 
 
 def comparison(r: Report) -> None:
     pdf, t, c = r.pdf, r.t, r.c
     comparison = c.comparison
-    if comparison is None or not c.has_data:  # nothing of this edition to compare
+    if not c.has_data:  # nothing of this edition to compare
         return
-    pdf.heading(t("comparison"))
-    previous = comparison.previous.name(t.lang)
+    pdf.heading(t("comparison"), keep=pdf.table_keep(7, at_least=7) if comparison else 12)
+    if comparison is None:
+        pdf.para(t("no_previous"), colour=MUTED)
+        return
+    previous = r.marked(comparison.previous.name(t.lang), comparison.previous.name_lang(t.lang))
     if not comparison.has_data:
         pdf.para(t("previous_no_data", name=previous))
         return
     now, before = c.figures, comparison.before
     columns = [
         Column(t("indicator"), 52),
-        Column(r.name, 44, True, content=True),
+        Column(r.title, 44, True, content=True),
         Column(previous, 44, True, content=True),
         Column(t("change"), 38, True),
     ]
