@@ -17,6 +17,7 @@ from harness import sada
 from shared.cluster import NoClusterForm, on_cluster
 from shared.schema import VERSIONS_TABLE, dry_run, numbered, statements, views
 from shared.settings import Settings
+from shared.sqlfiles import expand
 from shared.store import connect, migrate
 
 PATH = "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
@@ -125,7 +126,7 @@ def test_without_a_cluster_the_dry_run_is_the_files_statements_exactly():
         elif file.name == "010_rollups_backfill.py":
             expected.append("TRUNCATE TABLE rollups")  # rollups.rebuild starts from an empty table
     for view in views():
-        expected.extend(statements(view.read_text("utf-8")))
+        expected.extend(statements(expand(view.read_text("utf-8"))))
     assert _sent("") == expected
     assert "ON CLUSTER" not in dry_run("") and "Replicated" not in dry_run("")
 
