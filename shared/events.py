@@ -218,6 +218,13 @@ class Interaction(_OnPost):
     text: String | None = None
     source: Source = None
 
+    @property
+    def key(self) -> bytes:
+        """Keyed by its own identity: its rollups' delta compares it with its earlier versions,
+        which one consumer must then read in order, wherever its post is (docs/decisions.md,
+        "Rollups by delta")."""
+        return f"{self.platform}:{self.interaction_id}".encode()
+
 
 class Mention(_Record):
     type: Literal["mention"] = "mention"

@@ -1,109 +1,202 @@
-"""Rollups kept at write time, so that reading a large event stays fast.
+"""Rollups kept by deltas: a batch costs what the batch holds, not what its posts already have.
 
-``post_minutes`` holds each post's changes per UTC minute (DESIGN §4, the
-rules in ``rollup_sql/refresh_post_minutes.sql``), ``post_hours`` their sums
-per hour and ``post_totals`` the sums of those over all time. After every batch the
-aggregator writes, the posts it touched are recomputed from the raw tables.
-Recomputing instead of adding keeps the rollups exact: a re-sent record, a
-retried batch, or a batch read again after a crash leaves the same figures,
-because the raw tables keep one version per identity and the recomputation
-reads them.
+The ``rollups`` table (migration 009) holds, per post, its changes per UTC minute and hour and
+its sums over all time, and the data window's moments; every column is summed. For each batch,
+:func:`deltas_for` reads the prior state of only the identities the batch carries (the stored
+version of each interaction id, the stored row of each post, the stored snapshots of each post
+from the batch's earliest one on), through the raw tables' sort keys, and
+:mod:`shared.deltas` turns old and new into the rows to add.
+
+Exactly once: the deltas of a batch and a *mark* per record they cover are one insert, so
+they land together or not at all, and the raw rows are inserted after them. A record whose mark
+is found (a retried batch, a batch read again after a crash, in any other cut) is not counted
+again; its raw row is inserted first, so what the rest of the batch is compared with is the
+state the marked deltas assumed. docs/decisions.md, "Rollups by delta", has the proof.
 """
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
+from shared import deltas as d
 from shared.chunks import chunked
+from shared.events import COUNTERS
 from shared.progress import Progress
-from shared.records import INTERACTIONS, TABLES
+from shared.records import INTERACTIONS, METRICS, POSTS, TABLES, Row
 from shared.sqlfiles import sql
 
-Post = tuple[str, str]  # (platform, post_id)
-REFRESH_CHUNK = 2_000  # posts per recomputation: bounds the size of the IN sets
-POST_TABLES = ("posts", "metrics", "interactions")  # the raw tables whose rows name a post
 SQL = "shared.rollup_sql"
+LOOKUP_CHUNK = 2_000  # identities per lookup: bounds the size of the IN sets
+APPLIED = "~applied"  # the marks' event: no event slug can take it ([a-z0-9-])
+ROLLUP_TABLES = (POSTS.name, METRICS.name, INTERACTIONS.name)  # the raw tables whose records count
+Origin = tuple[str, int, int]  # (topic, partition, offset) of the message a row came from
+# One insert must be one part (all or nothing): no splitting below these (ClickHouse's defaults).
+ONE_PART = {"max_insert_block_size": 1_048_449, "min_insert_block_size_rows": 1_048_449, "async_insert": 0}
 
 
-def touched(client: Client, table: str, rows: Sequence[Sequence[Any]]) -> dict[str, set[Post]]:
-    """The posts, per event, whose figures an insert of ``rows`` into ``table`` may change."""
-    posts: dict[str, set[Post]] = defaultdict(set)
-    if table not in POST_TABLES:
-        return posts
-    post_of = TABLES[table].reader("event", "platform", "post_id")
-    for row in rows:
-        # an interaction's own post too: a later row of the batch may replace it before it is stored
-        event, platform, post_id = post_of(row)
-        posts[event].add((platform, post_id))
-    if table == INTERACTIONS.name:
-        interaction_of = INTERACTIONS.reader("event", "platform", "interaction_id")
-        ids: dict[str, set[tuple[str, str]]] = defaultdict(set)
+def mark(origin: Origin, version: int) -> tuple[str, str]:
+    topic, partition, offset = origin
+    return (f"{topic}:{partition}", f"{offset:020d}/{version}")
+
+
+def mark_rows(marks: Sequence[tuple[str, str]]) -> list[list[Any]]:
+    blank = [0] * len(d.VALUES)
+    blank[0] = 1  # pieces
+    return [[APPLIED, "applied", platform, post_id, d.EPOCH, *blank] for platform, post_id in marks]
+
+
+def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The marks among ``marks`` the rollups hold."""
+    found: set[tuple[str, str]] = set()
+    for chunk in chunked(sorted(set(marks)), LOOKUP_CHUNK):
+        result = client.query(sql(SQL, "applied"), parameters={"marks": chunk})
+        found.update((platform, post_id) for platform, post_id in result.result_rows)
+    return found
+
+
+def insert(client: Client, rows: list[list[Any]], token: str) -> None:
+    client.insert(
+        "rollups",
+        rows,
+        column_names=list(d.COLUMNS),
+        settings={**ONE_PART, "insert_deduplication_token": token},
+    )
+
+
+def deltas_for(
+    client: Client,
+    tables: Mapping[str, Sequence[Row]],
+    stored_posts: Sequence[Mapping[str, Any]],
+    merged_posts: Sequence[Row],
+) -> d.Deltas:
+    """The changes ``tables`` (raw rows per table, not yet stored) make to the rollups;
+    ``stored_posts`` and ``merged_posts`` are the batch's posts before and after it."""
+    deltas = d.Deltas()
+    for table, rows in tables.items():  # a post is listed once any record names it
+        of = TABLES[table].reader("event", "platform", "post_id")
         for row in rows:
-            event, platform, interaction_id = interaction_of(row)
-            ids[event].add((platform, interaction_id))
-        for event, keys in ids.items():
-            for chunk in chunked(sorted(keys), REFRESH_CHUNK):
-                found = client.query(
-                    sql(SQL, "touched_by_interactions"), parameters={"event": event, "interactions": chunk}
-                )
-                posts[event].update((platform, post_id) for platform, post_id in found.result_rows)
-    return posts
+            deltas.total(of(row), +1, pieces=1)
+    _posts(deltas, stored_posts, merged_posts)
+    _interactions(client, deltas, tables.get(INTERACTIONS.name, ()))
+    _snapshots(client, deltas, tables.get(METRICS.name, ()))
+    return deltas
 
 
-REFRESHES = ("refresh_post_minutes", "refresh_post_hours", "refresh_post_totals")  # in this order
+def _posts(deltas: d.Deltas, stored: Sequence[Mapping[str, Any]], merged: Sequence[Row]) -> None:
+    before = {(r["event"], r["platform"], r["post_id"]): r["created_at"] for r in stored}
+    of = POSTS.reader("event", "platform", "post_id", "created_at")
+    for row in merged:
+        event, platform, post_id, created_at = of(row)
+        post = (event, platform, post_id)
+        d.post_pieces(deltas, post, before.get(post), -1)
+        d.post_pieces(deltas, post, created_at, +1)
 
 
-def refresh(client: Client, event: str, posts: Iterable[Post]) -> None:
-    """Recompute the rollups of ``posts`` of ``event`` from the raw tables."""
-    for chunk in chunked(sorted(posts), REFRESH_CHUNK):
-        # the version is taken before reading, so a recomputation that read later wins
-        parameters = {"event": event, "version": time.time_ns(), "posts": chunk}
-        for name in REFRESHES:
-            client.command(sql(SQL, name), parameters=parameters)
+def _interactions(client: Client, deltas: d.Deltas, rows: Sequence[Row]) -> None:
+    of = INTERACTIONS.reader(
+        "event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "version"
+    )
+    arriving: dict[str, dict[tuple[str, str], list[d.Placed]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        event, platform, interaction_id, post_id, kind, occurred_at, version = of(row)
+        arriving[event][(platform, interaction_id)].append(d.Placed(post_id, kind, occurred_at, version))
+    for event, ids in arriving.items():
+        stored: dict[tuple[str, str], d.Placed] = {}
+        for chunk in chunked(sorted(ids), LOOKUP_CHUNK):
+            result = client.query(sql(SQL, "stored_interactions"), parameters={"event": event, "ids": chunk})
+            for platform, interaction_id, post_id, kind, occurred_at, version in result.result_rows:
+                stored[(platform, interaction_id)] = d.Placed(post_id, kind, occurred_at, int(version))
+        for (platform, interaction_id), placed in ids.items():
+            old = stored.get((platform, interaction_id))
+            new = d.latest(old, placed)
+            if new != old:
+                d.interaction_pieces(deltas, event, platform, old, -1)
+                d.interaction_pieces(deltas, event, platform, new, +1)
 
 
-def after_insert(client: Client, written: Mapping[str, Sequence[Sequence[Any]]]) -> None:
-    """Bring the rollups up to date with rows just inserted (per table): one recomputation
-    per event for all the posts the tables' rows touch."""
-    posts: dict[str, set[Post]] = defaultdict(set)
-    for table, rows in written.items():
-        for event, keys in touched(client, table, rows).items():
-            posts[event] |= keys
-    for event, keys in posts.items():
-        refresh(client, event, keys)
+def _snapshots(client: Client, deltas: d.Deltas, rows: Sequence[Row]) -> None:
+    of = METRICS.reader("event", "platform", "post_id", "observed_at", *COUNTERS, "version")
+    arriving: dict[str, dict[tuple[str, str], list[d.Snapshot]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        event, platform, post_id, observed_at, *values, version = of(row)
+        arriving[event][(platform, post_id)].append(d.Snapshot(d.utc(observed_at), tuple(values), version))
+    for event, posts in arriving.items():
+        for chunk in chunked(sorted(posts), LOOKUP_CHUNK):
+            _snapshot_chunk(client, deltas, event, {post: posts[post] for post in chunk})
+
+
+def _snapshot_chunk(
+    client: Client, deltas: d.Deltas, event: str, posts: dict[tuple[str, str], list[d.Snapshot]]
+) -> None:
+    keys = list(posts)
+    since = [min(s.observed_at for s in posts[key]) for key in keys]
+    parameters = {"event": event, "posts": keys, "since": since}
+    stored: dict[tuple[str, str], list[d.Snapshot]] = defaultdict(list)
+    for platform, post_id, observed_at, *values, version in client.query(
+        sql(SQL, "stored_snapshots"), parameters=parameters
+    ).result_rows:
+        stored[(platform, post_id)].append(d.Snapshot(d.utc(observed_at), tuple(values), int(version)))
+    anchors = _anchors(client, event, keys, since, stored)
+    for key in keys:
+        d.snapshot_changes(deltas, (event, *key), stored[key], posts[key], anchors[key])
+
+
+def _anchors(
+    client: Client,
+    event: str,
+    keys: list[tuple[str, str]],
+    since: list[datetime],
+    stored: Mapping[tuple[str, str], list[d.Snapshot]],
+) -> dict[tuple[str, str], list[d.Anchor]]:
+    """Per post and counter, the latest stored snapshot reporting it before the batch's earliest.
+    When no stored snapshot from there on reports the counter, that is the latest of all, which
+    the post's rollup row holds (one row); otherwise (out of order) the raw table is asked."""
+    known: dict[tuple[str, str], list[d.Anchor]] = {}
+    n = len(COUNTERS)
+    for platform, post_id, *sums in client.query(
+        sql(SQL, "latest_reported"), parameters={"event": event, "posts": keys}
+    ).result_rows:
+        reported, stamps, values = sums[:n], sums[n : 2 * n], sums[2 * n :]
+        known[(platform, post_id)] = [
+            (int(stamps[i]), int(values[i])) if reported[i] > 0 else None for i in range(n)
+        ]
+    anchors: dict[tuple[str, str], list[d.Anchor]] = {}
+    late: list[int] = []  # positions in keys of posts with a stored snapshot reporting after `since`
+    for position, key in enumerate(keys):
+        anchors[key] = list(known.get(key, [None] * n))
+        reporting = [any(s.values[i] is not None for s in stored[key]) for i in range(n)]
+        if any(reporting):
+            late.append(position)
+            anchors[key] = [None if reporting[i] else anchors[key][i] for i in range(n)]
+    if late:
+        parameters = {"event": event, "posts": [keys[p] for p in late], "since": [since[p] for p in late]}
+        for platform, post_id, counter, value, observed_at in client.query(
+            sql(SQL, "reported_before"), parameters=parameters
+        ).result_rows:
+            index = COUNTERS.index(counter)
+            if any(s.values[index] is not None for s in stored[(platform, post_id)]):
+                anchors[(platform, post_id)][index] = (d.micros(observed_at), int(value))
+    return anchors
+
+
+def rebuild_event(client: Client, event: str) -> None:
+    """Compute the rollups of one event that has none yet from the raw tables (its records written
+    behind the aggregator's back, as the bench fills a store)."""
+    client.command(sql(SQL, "rebuild_event"), parameters={"event": event})
 
 
 def rebuild(client: Client, progress: Progress = lambda line: None) -> int:
-    """Recompute the rollups of every post of every event (after filling raw tables by other
-    means than the store); returns the number of posts."""
-    return _recompute(client, _every_post(client), progress)
-
-
-def backfill(client: Client, progress: Progress = lambda line: None) -> int:
-    """Compute the rollups of the posts that have none yet (a store from before the rollups,
-    or a backfill interrupted half-way); returns the number of posts computed. The rollups of a
-    post are complete once its ``post_totals`` row exists: that row is written last."""
-    done = set(client.query("SELECT DISTINCT event, platform, post_id FROM post_totals").result_rows)
-    return _recompute(client, [post for post in _every_post(client) if post not in done], progress)
-
-
-def _every_post(client: Client) -> list[tuple[str, str, str]]:
-    return [tuple(row) for row in client.query(sql(SQL, "every_post")).result_rows]
-
-
-def _recompute(client: Client, found: Sequence[tuple[str, str, str]], progress: Progress) -> int:
-    per_event: dict[str, list[Post]] = defaultdict(list)
-    for event, platform, post_id in found:
-        per_event[event].append((platform, post_id))
-    done = 0
-    for event, posts in sorted(per_event.items()):
-        for chunk in chunked(sorted(posts), REFRESH_CHUNK):
-            refresh(client, event, chunk)
-            done += len(chunk)
-            progress(f"  rollups: {done:,}/{len(found):,} posts recomputed")
-    return len(found)
+    """Compute the rollups of every event from the raw tables, replacing what they held (a store
+    filled by other means than the aggregator, or migrated from the recomputed rollups);
+    returns the number of events. Safe to run again after an interruption."""
+    events = sorted(row[0] for row in client.query(sql(SQL, "events")).result_rows)
+    client.command("TRUNCATE TABLE rollups")
+    for done, event in enumerate(events, start=1):
+        rebuild_event(client, event)
+        progress(f"  rollups: {done:,}/{len(events):,} events computed ({event})")
+    return len(events)

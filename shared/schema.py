@@ -29,6 +29,7 @@ from clickhouse_connect.driver.client import Client
 
 from shared.cluster import on_cluster
 from shared.progress import Progress, throttled
+from shared.sqlfiles import expand
 
 MIGRATIONS = "shared.migrations"
 VIEWS = "shared.views"
@@ -102,9 +103,13 @@ class Target:
         return None if self.client is None else self.client.insert(*args, **kwargs)
 
 
-def migrate(client: Client, progress: Progress | None = None, cluster: str = "") -> list[str]:
-    """Apply the numbered migrations not yet applied, in order; return their file names."""
-    return _apply(Target(client, cluster), progress or throttled(5.0))
+def migrate(
+    client: Client, progress: Progress | None = None, cluster: str = "", until: int | None = None
+) -> list[str]:
+    """Apply the numbered migrations not yet applied, in order; return their file names.
+    ``until`` stops after that number, views left as they are (a test builds a store as an older
+    version left it)."""
+    return _apply(Target(client, cluster), progress or throttled(5.0), until)
 
 
 def dry_run(cluster: str = "") -> str:
@@ -122,27 +127,32 @@ def _comment(line: str) -> bool:
     return line.startswith("-- ") and "\n" not in line
 
 
-def _apply(target: Target, progress: Progress) -> list[str]:
+def _apply(target: Target, progress: Progress, until: int | None = None) -> list[str]:
     target.command(VERSIONS_TABLE)
     client = cast(Client, target.client)
     done = frozenset(
         row[0] for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows
     )
     applied = []
-    for name, _ in _steps(target, progress, done):
+    for name, _ in _steps(target, progress, done, until):
         if name.split("_", 1)[0].isdigit():
             applied.append(name)
     return applied
 
 
-def _steps(target: Target, progress: Progress, done: frozenset[int]) -> Iterator[tuple[str, list[str]]]:
-    """Run each pending migration, then the views; yield (name, statements sent) after each."""
+def _steps(
+    target: Target, progress: Progress, done: frozenset[int], until: int | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """Run each pending migration (up to ``until``), then the views; yield (name, statements
+    sent) after each."""
     if target.client is None:
         target.command(VERSIONS_TABLE)
         yield "schema_migrations (the versions applied)", _drain(target)
     for version, file in numbered():
         if version in done:
             continue
+        if until is not None and version > until:
+            return
         progress(f"  migration {file.name}")
         if file.name.endswith(".py"):
             module = importlib.import_module(f"{MIGRATIONS}.{file.name.removesuffix('.py')}")
@@ -156,7 +166,7 @@ def _steps(target: Target, progress: Progress, done: frozenset[int]) -> Iterator
         target.insert("schema_migrations", [[version, file.name]], column_names=["version", "name"])
         yield file.name, _drain(target)
     for view in views():
-        for statement in statements(view.read_text(encoding="utf-8")):
+        for statement in statements(expand(view.read_text(encoding="utf-8"))):
             target.command(statement)
         yield f"view {view.name}", _drain(target)
 

@@ -8,6 +8,7 @@ start, in-process) and :func:`migrate_target` (``sada migrate``: under the lock)
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -20,8 +21,9 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from shared import rollups
 from shared.chunks import chunked
 from shared.extras import require
+from shared.merge import merged_rows
 from shared.progress import Progress, say, throttled
-from shared.records import POSTS, TABLES
+from shared.records import POSTS, TABLES, Row
 from shared.schema import migrate, required
 from shared.schema_lock import MigrateLock
 from shared.settings import Settings
@@ -102,8 +104,8 @@ class Store:
         self._client = client
 
     def insert(self, table: str, rows: Sequence[Sequence[Any]], token: str) -> None:
-        """Insert ``rows``; a retry with the same ``token`` is a no-op in ClickHouse.
-        The rollups are brought up to date apart, once per batch: :meth:`update_rollups`."""
+        """Insert ``rows``; a retry with the same ``token`` is a no-op in ClickHouse. The tables
+        with rollups are written by :meth:`write_records`."""
         spec = TABLES[table]
         try:
             with self._lock:
@@ -118,35 +120,84 @@ class Store:
 
     def stored_posts(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """The stored row (``FINAL``) of each post the ``posts`` ``rows`` name, by column name."""
+        try:
+            with self._lock:
+                return self._stored_posts(rows)
+        except ClickHouseError as exc:
+            raise StoreUnavailable(f"reading the stored posts failed: {exc}") from exc
+
+    def _stored_posts(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         keys: dict[str, set[tuple[str, str]]] = {}
         post_of = POSTS.reader("event", "platform", "post_id")
         for row in rows:
             event, platform, post_id = post_of(row)
             keys.setdefault(event, set()).add((platform, post_id))
         found: list[dict[str, Any]] = []
-        try:
-            for event, posts in sorted(keys.items()):
-                for chunk in chunked(sorted(posts), rollups.REFRESH_CHUNK):
-                    with self._lock:
-                        result = self.client.query(
-                            sql("shared.merge_sql", "stored_posts"),
-                            parameters={"event": event, "posts": chunk},
-                        )
-                    found.extend(
-                        dict(zip(result.column_names, row, strict=True)) for row in result.result_rows
-                    )
-        except ClickHouseError as exc:
-            raise StoreUnavailable(f"reading the stored posts failed: {exc}") from exc
+        for event, posts in sorted(keys.items()):
+            for chunk in chunked(sorted(posts), rollups.LOOKUP_CHUNK):
+                result = self.client.query(
+                    sql("shared.merge_sql", "stored_posts"), parameters={"event": event, "posts": chunk}
+                )
+                found.extend(dict(zip(result.column_names, row, strict=True)) for row in result.result_rows)
         return found
 
-    def update_rollups(self, written: Mapping[str, Sequence[Sequence[Any]]]) -> None:
-        """Recompute the rollups of every post the rows just inserted (per table) touch. Safe to
-        run again: after a failure, the writer retries it before committing anything."""
+    def write_records(
+        self, rows: Mapping[str, Sequence[Row]], origins: Mapping[str, Sequence[rollups.Origin]]
+    ) -> None:
+        """Store a batch's posts, snapshots and interactions (``rows`` per table, ``origins``
+        beside them) with their rollups, exactly once however often it is called for the same
+        records, in whatever batches (shared/rollups.py): the raw rows of records the rollups
+        already hold, then the deltas of the others with their marks (one insert), then their raw
+        rows. A batch's posts are merged with what the store holds of them (shared/merge.py)."""
         try:
             with self._lock:
-                rollups.after_insert(self.client, written)
+                self._write_records(rows, origins)
         except ClickHouseError as exc:
-            raise StoreUnavailable(f"updating the rollups failed: {exc}") from exc
+            raise StoreUnavailable(f"writing the records and their rollups failed: {exc}") from exc
+
+    def _write_records(
+        self, rows: Mapping[str, Sequence[Row]], origins: Mapping[str, Sequence[rollups.Origin]]
+    ) -> None:
+        marks = {
+            table: [rollups.mark(o, r[-1]) for r, o in zip(rows[table], origins[table], strict=True)]
+            for table in rows
+        }
+        found = rollups.applied(self.client, [m for ms in marks.values() for m in ms])
+        done: dict[str, list[Row]] = {}
+        pending: dict[str, list[Row]] = {}
+        pending_marks: list[tuple[str, str]] = []
+        for table, table_rows in rows.items():
+            for row, key in zip(table_rows, marks[table], strict=True):
+                (done if key in found else pending).setdefault(table, []).append(row)
+                if key not in found:
+                    pending_marks.append(key)
+        for table, table_rows in sorted(done.items()):
+            keys = [m for m in marks[table] if m in found]
+            if table == POSTS.name:
+                table_rows = merged_rows(table_rows, self._stored_posts(table_rows))
+            self._insert_raw(table, table_rows, keys)
+        if not pending_marks:
+            return
+        stored = self._stored_posts(pending.get(POSTS.name, []))
+        merged = merged_rows(pending.get(POSTS.name, []), stored)
+        deltas = rollups.deltas_for(self.client, pending, stored, merged)
+        rollups.insert(
+            self.client,
+            deltas.table_rows() + rollups.mark_rows(pending_marks),
+            _token("rollups", pending_marks),
+        )
+        for table, table_rows in sorted(pending.items()):
+            keys = [m for m in marks[table] if m not in found]
+            self._insert_raw(table, merged if table == POSTS.name else table_rows, keys)
+
+    def _insert_raw(self, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]]) -> None:
+        spec = TABLES[table]
+        self.client.insert(
+            spec.name,
+            rows,
+            column_names=list(spec.column_names),
+            settings={"insert_deduplication_token": _token(table, keys), "async_insert": 0},
+        )
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -171,6 +222,13 @@ class Ping:
         except ClickHouseError:
             self._client = None
             return False
+
+
+def _token(table: str, marks: Sequence[tuple[str, str]]) -> str:
+    """An insert's deduplication token: its table and the records it holds (partition, offset and
+    version each), so a retry of the same records is dropped and no other insert shares it."""
+    digest = hashlib.sha256("\n".join(f"{a} {b}" for a, b in sorted(marks)).encode()).hexdigest()
+    return f"{table}:{len(marks)}:{digest[:32]}"
 
 
 def open_store(settings: Settings, database: str | None = None, *, migrating: bool | None = None) -> Store:

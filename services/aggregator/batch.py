@@ -22,9 +22,12 @@ log = logging.getLogger("sada.aggregator")
 
 @dataclass
 class Batch:
-    """Rows per table plus the offset range each partition contributed to each table."""
+    """Rows per table, where each came from, and the offset range each partition contributed to
+    each table."""
 
     rows: dict[str, list[Row]] = field(default_factory=dict)
+    # per table, beside each row: the (topic, partition, offset) it was read from
+    origins: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
     ranges: dict[str, dict[TopicPartition, list[int]]] = field(default_factory=dict)
     started: float = 0.0
     size: int = 0
@@ -35,6 +38,7 @@ class Batch:
             self.started = time.monotonic()
         self.size += 1
         self.rows.setdefault(table, []).append(row)
+        self.origins.setdefault(table, []).append((tp.topic, tp.partition, offset))
         span = self.ranges.setdefault(table, {}).setdefault(tp, [offset, offset])
         span[0], span[1] = min(span[0], offset), max(span[1], offset)
 

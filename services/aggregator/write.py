@@ -1,11 +1,11 @@
-"""Step three: a batch into ClickHouse, then its rollups; retried while the store fails.
+"""Step three: a batch into ClickHouse with its rollups; retried while the store fails.
 
-A batch's posts are merged with what the store holds of them first (shared/merge.py: a
-coarser source never erases what a finer one knew), read again on every attempt. Each
-table's rows go in with a deduplication token made of the batch's offsets,
-so a retry (or the same batch read again after a crash) is stored once; the
-rollups of the posts the batch touched are brought up to date last. A failed
-piece is retried after a capped, doubling delay, and the pieces after it wait.
+Posts, snapshots and interactions go in with their rollups' deltas, exactly once whatever is
+retried or read again (``Store.write_records``, shared/rollups.py); the batch's posts are merged
+with what the store holds of them (shared/merge.py: a coarser source never erases what a finer
+one knew), read again on every attempt. The other tables' rows go in with a deduplication token
+made of the batch's offsets, so a retry (or the same batch read again after a crash) is stored
+once. A failed piece is retried after a capped, doubling delay, and the pieces after it wait.
 The step never sleeps on a failure: it holds the batch, refuses the next one
 (so the consumer pauses and keeps polling), and retries when polled.
 """
@@ -20,8 +20,7 @@ from functools import partial
 
 from services.aggregator.batch import Batch
 from services.aggregator.step import Deadline, MessageRejected, Step
-from shared.merge import merged_rows
-from shared.records import POSTS, Row
+from shared.rollups import ROLLUP_TABLES
 from shared.settings import Settings
 from shared.store import Store, StoreUnavailable
 
@@ -60,14 +59,19 @@ class Write:
             raise MessageRejected
         batch.write_started = time.perf_counter()
         pieces: list[Callable[[], None]] = [
-            partial(
-                self._insert_posts if table == POSTS.name else partial(self.store.insert, table),
-                batch.rows[table],
-                batch.token(table),
-            )
+            partial(self.store.insert, table, batch.rows[table], batch.token(table))
             for table in sorted(batch.rows)
+            if table not in ROLLUP_TABLES
         ]
-        pieces.append(partial(self.store.update_rollups, batch.rows))
+        counted = [table for table in sorted(batch.rows) if table in ROLLUP_TABLES]
+        if counted:
+            pieces.append(
+                partial(
+                    self.store.write_records,
+                    {table: batch.rows[table] for table in counted},
+                    {table: batch.origins[table] for table in counted},
+                )
+            )
         self.held = _Held(batch, pieces, self.initial)
         self._attempt()
 
@@ -88,10 +92,6 @@ class Write:
 
     def close(self) -> None:
         self.next_step.close()
-
-    def _insert_posts(self, rows: list[Row], token: str) -> None:
-        """The batch's posts merged with their stored rows; a retry reads the store again."""
-        self.store.insert(POSTS.name, merged_rows(rows, self.store.stored_posts(rows)), token)
 
     def _attempt(self) -> None:
         held = self.held

@@ -107,10 +107,36 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+EDGE_ROWS = 200  # moment rows read at each end of an event (figures.py, moments_first.sql)
+
+
 def data_window(store: Store, event: str) -> tuple[datetime, datetime] | None:
-    """The first and last timestamp of the event's records (UTC), or None without any."""
-    row = store.query(sql(QUERIES, "window"), {"event": event})[0]
-    return (_utc(row["first"]), _utc(row["last"])) if row["records"] else None
+    """The first and last timestamp of the event's records (UTC), or None without any: the
+    mentions', and the posts' records' from the rollups' moments, read at each end only."""
+    mentions = store.query(sql(QUERIES, "window"), {"event": event})[0]
+    (first, sure_first), (last, sure_last) = _edge(store, event, "first"), _edge(store, event, "last")
+    if not (sure_first and sure_last):  # the rows read at an end cancel out: sum them all
+        exact = store.query(sql(QUERIES, "moments_exact"), {"event": event})[0]
+        first, last = (exact["first"], exact["last"]) if exact["first"] is not None else (None, None)
+    found = [(_utc(first), _utc(last))] if first is not None and last is not None else []
+    if mentions["records"]:
+        found.append((_utc(mentions["first"]), _utc(mentions["last"])))
+    if not found:
+        return None
+    return min(a for a, _ in found), max(b for _, b in found)
+
+
+def _edge(store: Store, event: str, end: str) -> tuple[datetime | None, bool]:
+    """The first (or last) moment whose rows sum to > 0 among the ``EDGE_ROWS`` at that end, and
+    whether that answer is sure: it is not when none is found but more rows may follow (a moment
+    cut by the limit is not trusted either: its rows may go on)."""
+    rows = store.query(sql(QUERIES, f"moments_{end}"), {"event": event, "limit": EDGE_ROWS})
+    sums: dict[datetime, int] = {}
+    for row in rows:
+        sums[row["at"]] = sums.get(row["at"], 0) + int(row["pieces"])
+    cut = rows[-1]["at"] if len(rows) == EDGE_ROWS else None
+    found = next((at for at, total in sums.items() if total > 0 and at != cut), None)
+    return found, found is not None or cut is None
 
 
 def rfc3339(value: datetime) -> str:

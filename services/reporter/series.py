@@ -49,8 +49,7 @@ def series(
             "event": event,
             "bucket": bucket,
             "tz": zone.key,
-            "rollup": f"post_{slot}s",
-            "slot": slot,
+            "grain": slot,
             "rows": "slots" if bucket == slot or not rates else "per_post",
             "platform": platform or "",
             "from": start,
@@ -70,7 +69,7 @@ def series(
 
 def _whole_hours(store: Store, event: str, zone: ZoneInfo, start: datetime, end: datetime) -> bool:
     """Whether every hour and day boundary of ``zone`` between the event's first and last
-    change (within the window) is a UTC hour, so that hourly rollups add up to its buckets.
+    change (within the window) is a UTC hour, so that the rollups' hour rows add up to its buckets.
     True for most zones; not for India (+05:30), Newfoundland (−03:30) or Nepal (+05:45)."""
     found = store.query(sql(QUERIES, "hours_with_changes"), {"event": event})[0]
     first = max(start, found["first"].replace(tzinfo=UTC))

@@ -1,18 +1,13 @@
-"""The rollups of what a store held before ``004_rollups.sql`` created them.
-
-A data backfill, kept apart from the tables it fills: on a fresh store it finds no
-post and takes a moment; on a store with data it computes every post that has no
-rollups yet, with progress. It is safe to interrupt: a post's rollups are complete
-once its ``post_totals`` row exists, so a second run computes only the rest.
-"""
+"""Formerly the backfill of the recomputed rollups (004), which migration 009 replaced by the
+rollups kept by delta; their backfill is ``010_rollups_backfill.py``. Kept, doing nothing, so the
+numbers stay as stores recorded them."""
 
 from __future__ import annotations
 
 from clickhouse_connect.driver.client import Client
 
-from shared import rollups
 from shared.progress import Progress
 
 
 def apply(client: Client, progress: Progress) -> None:
-    rollups.backfill(client, progress)
+    """Nothing: 010 computes the rollups of whatever the store holds."""

@@ -74,16 +74,16 @@ def test_local_mode_starts_a_dead_consumer_again(settings):
     try:
         aggregator = pipeline.local.aggregator
         store = aggregator.store
-        insert = store.insert
+        write_records = store.write_records  # posts, snapshots, interactions and their rollups
         failures: list[str] = []
 
-        def fail_once(table, rows, token):
+        def fail_once(rows, origins):
             if not failures:
-                failures.append(table)
+                failures.append(",".join(rows))
                 raise KeyError("something no one planned for")
-            insert(table, rows, token)
+            write_records(rows, origins)
 
-        store.insert = fail_once
+        store.write_records = fail_once
         pipeline.post_all(good(50, "after"))
         assert failures and stored(pipeline, "after") == {f"after{n}" for n in range(50)}
         assert aggregator.metrics.registry.get_sample_value("sada_aggregator_restarts_total") == 1

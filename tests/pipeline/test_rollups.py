@@ -1,12 +1,15 @@
-"""The rollups (shared/rollups.py) against the reference of DESIGN §4, written by the
-aggregator's own write step (services/aggregator/write.py): in batches, with re-sent
-records, interactions re-sent on another post, and a recomputation that fails after the
-raw insert."""
+"""The rollups kept by delta (shared/rollups.py, shared/deltas.py) against the reference of
+DESIGN §4, written by the aggregator's own write step (services/aggregator/write.py): in
+batches, with re-sent records, interactions re-sent on another post or with another kind,
+snapshots out of order and going down, batches retried, and batches read again after a crash
+(between the rollups' insert and the raw rows', or before the commit) in another cut."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,20 +23,18 @@ from reference import reference_post_figures, reference_series
 from services.aggregator.batch import Batch
 from services.aggregator.step import MessageRejected
 from services.aggregator.write import Write
+from services.reporter.figures import EDGE_ROWS, data_window
 from services.reporter.series import BUCKETS, series
-from services.reporter.sql import QUERIES
-from shared import rollups
 from shared.events import COUNTERS, Record, validate_object
-from shared.records import record_row
-from shared.sqlfiles import sql
-from shared.store import migrate, open_store
+from shared.records import TABLES, record_row
+from shared.store import Store, connect, migrate, open_store
 
 EVENT = "rollups"
 BASE = datetime(2024, 10, 23, 9, 0, tzinfo=UTC)
 KINDS = ("like", "comment", "share", "click", "save", "view")
 _databases = itertools.count()
 _versions = itertools.count(1)
-_partitions = itertools.count()  # one per batch: its tokens are its own
+_partitions = itertools.count()  # one per batch of records sent
 
 
 @pytest.fixture
@@ -41,20 +42,59 @@ def store(settings):
     return open_store(settings, f"rollups{next(_databases)}")
 
 
-def batch_of(records: list[Record], partition: int) -> Batch:
-    """The records as read from one partition (its number makes the batch's tokens); versions
-    follow arrival."""
+@dataclass(frozen=True)
+class Message:
+    """A record as Kafka holds it: where it is and the version the collector stamped."""
+
+    record: Record
+    partition: int
+    offset: int
+    version: int
+
+
+def sent(records: list[Record]) -> list[Message]:
+    """The records sent on one partition, in order; versions follow arrival."""
+    partition = next(_partitions)
+    return [Message(r, partition, offset, next(_versions)) for offset, r in enumerate(records)]
+
+
+def batch_of(messages: list[Message]) -> Batch:
     batch = Batch()
-    for offset, record in enumerate(records):
-        batch.add(TopicPartition("rollups", partition), offset, *record_row(record, next(_versions)))
+    for m in messages:
+        batch.add(TopicPartition("rollups", m.partition), m.offset, *record_row(m.record, m.version))
     return batch
 
 
-def write(store, settings, records: list[Record], partition: int) -> None:
+def write(store, settings, messages: list[Message]) -> None:
     """Write one batch with the aggregator's write step; it hands the batch on once written."""
+    if not messages:
+        return
     written = LastStep()
-    Write(written, store, settings).submit(batch_of(records, partition))
+    Write(written, store, settings).submit(batch_of(messages))
     assert len(written.batches) == 1
+
+
+class Crash(BaseException):
+    """The aggregator killed (a BaseException: nothing in the write step handles it)."""
+
+
+class DiesBeforeTheRawRows(Store):
+    """A store whose process dies right after a batch's rollups insert, before its raw rows: the
+    state a SIGKILL between the two leaves."""
+
+    def _insert_raw(self, table, rows, keys) -> None:
+        raise Crash
+
+
+def crash_before_the_raw_rows(store, settings, messages: list[Message]) -> None:
+    with pytest.raises(Crash):
+        Write(LastStep(), DiesBeforeTheRawRows(store.client), settings).submit(batch_of(messages))
+
+
+def stored_rows(store) -> int:
+    return sum(
+        store.query(f"SELECT count() AS n FROM {t} FINAL")[0]["n"] for t in ("metrics", "interactions")
+    )
 
 
 def stored_figures(store) -> dict[tuple[str, str], dict[str, int]]:
@@ -113,71 +153,116 @@ RECORDS = st.one_of(
 )
 
 
+# How a batch reaches the store: once; retried (the same batch again); after a crash between
+# its rollups and its raw rows, read again cut in two; after a crash before its commit, read
+# again cut in two.
+WAYS = ("once", "retried", "crashed before the raw rows", "crashed before the commit")
+
+
+def deliver(store, settings, messages: list[Message], way: str, cut: int) -> None:
+    if way == "crashed before the raw rows":
+        crash_before_the_raw_rows(store, settings, messages)
+    else:
+        write(store, settings, messages)
+    if way == "retried":
+        write(store, settings, messages)
+    if way.startswith("crashed"):
+        write(store, settings, messages[:cut])
+        write(store, settings, messages[cut:])
+
+
 @pytest.mark.slow
 def test_post_figures_and_series_equal_the_reference_for_random_batches(store, settings):
-    # each example writes up to ten batches (about a second): no shrinking, the
+    # each example writes up to twenty batches (about a second): no shrinking, the
     # failing batches are printed as drawn
     @hsettings(
-        max_examples=20,
+        max_examples=25,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
     @given(
-        batches=st.lists(st.lists(RECORDS, min_size=1, max_size=12), min_size=1, max_size=5),
-        resent=st.booleans(),
+        batches=st.lists(
+            st.tuples(st.lists(RECORDS, min_size=1, max_size=12), st.sampled_from(WAYS), st.integers(0, 12)),
+            min_size=1,
+            max_size=5,
+        ),
         zone=st.sampled_from([ZoneInfo("Africa/Casablanca"), ZoneInfo("Asia/Kolkata")]),
     )
-    def check(batches, resent, zone):
-        for table in (
-            "interactions",
-            "metrics",
-            "interactions_by_post",
-            "post_minutes",
-            "post_hours",
-            "post_totals",
-        ):
+    def check(batches, zone):
+        for table in ("interactions", "metrics", "rollups"):
             store.client.command(f"TRUNCATE TABLE {table}")
         arrived: list[Record] = []
-        for batch in batches:
-            partition = next(_partitions)
-            write(store, settings, batch, partition)
-            arrived += batch
-            if resent:  # the same batch read again after a crash: same token, nothing changes
-                write(store, settings, batch, partition)
-                arrived += batch
+        for records, way, cut in batches:
+            deliver(store, settings, sent(records), way, cut)
+            arrived += records
             assert stored_figures(store) == expected_figures(arrived)
             # the data window spans the records as stored: the latest version of each
-            window = store.query(sql(QUERIES, "window"), {"event": EVENT})[0]
+            window = data_window(store, EVENT)
             latest = {
                 (type(r), r.platform, getattr(r, "interaction_id", None) or r.observed_at): r for r in arrived
             }
             moments = [getattr(r, "occurred_at", None) or r.observed_at for r in latest.values()]
-            assert (aware(window["first"]), aware(window["last"])) == (min(moments), max(moments))
-            # post_hours serves Casablanca's hour and day buckets, post_minutes Kolkata's (+05:30)
+            assert window == (min(moments), max(moments))
+            # the hour rows serve Casablanca's hour and day buckets, the minute rows Kolkata's (+05:30)
             for bucket in BUCKETS:
                 assert series(store, EVENT, bucket, zone) == reference_series(arrived, EVENT, bucket, zone)
 
     check()
 
 
+def test_a_batch_read_again_in_another_cut_after_a_crash_counts_each_record_once(store, settings):
+    first = sent([interaction("a", n, "like", n) for n in range(6)] + [snapshot("b", 1, views=10)])
+    crash_before_the_raw_rows(store, settings, first)
+    assert stored_rows(store) == 0 and stored_figures(store)[("x", "a")]["likes"] == 6  # rollups only
+    # read again from the committed offset, in smaller batches, then with what followed
+    later = sent([interaction("a", 9, "like", 9), interaction("a", 2, "share", 2), snapshot("b", 3, views=4)])
+    write(store, settings, first[:2])
+    write(store, settings, first[2:] + later)
+    records = [m.record for m in first + later]
+    assert stored_rows(store) == 9
+    assert stored_figures(store) == expected_figures(records)
+    assert stored_figures(store)[("x", "a")] | {"b": stored_figures(store)[("x", "b")]["views"]} == {
+        **dict.fromkeys(COUNTERS, 0),
+        "likes": 6,  # 0..5 and 9, less i2 re-sent as a share
+        "shares": 1,
+        "engagements": 7,
+        "b": 4,  # an unlike of views: the latest snapshot says 4
+    }
+
+
+def test_an_out_of_order_snapshot_changes_the_next_snapshots_change(store, settings):
+    write(store, settings, sent([snapshot("a", 0, likes=10), snapshot("a", 20, likes=30)]))
+    write(store, settings, sent([snapshot("a", 10, likes=25)]))
+    rows = series(store, EVENT, "minute", ZoneInfo("UTC"))
+    assert [(r["bucket"][11:16], r["likes"]) for r in rows] == [("09:00", 10), ("09:10", 15), ("09:20", 5)]
+
+
+def test_the_data_window_skips_the_moments_records_moved_away_from_however_many(store, settings):
+    early = [interaction("a", n, "like", n) for n in range(EDGE_ROWS + 50)]  # more than read at an end
+    write(store, settings, sent(early + [interaction("a", 999, "like", 700)]))
+    moved = [interaction("a", n, "like", 300 + n % 7) for n in range(EDGE_ROWS + 50)]
+    write(store, settings, sent(moved))
+    assert data_window(store, EVENT) == (BASE + timedelta(minutes=300), BASE + timedelta(minutes=700))
+
+
 def test_an_interaction_re_sent_on_another_post_leaves_the_first(store, settings):
-    write(store, settings, [interaction("a", 1, "like"), interaction("a", 2, "like")], next(_partitions))
+    write(store, settings, sent([interaction("a", 1, "like"), interaction("a", 2, "like")]))
     assert stored_figures(store)[("x", "a")]["likes"] == 2
-    write(store, settings, [interaction("b", 1, "like")], next(_partitions))
+    write(store, settings, sent([interaction("b", 1, "like")]))
     figures = stored_figures(store)
     assert (figures[("x", "a")]["likes"], figures[("x", "b")]["likes"]) == (1, 1)
 
 
 def test_a_snapshot_replaces_the_counted_interactions_of_its_counter_only(store, settings):
     counted = [interaction("a", n, "like") for n in range(3)] + [interaction("a", 9, "share")]
-    write(store, settings, counted, next(_partitions))
-    write(store, settings, [snapshot("a", 5, likes=40)], next(_partitions))
+    write(store, settings, sent(counted))
+    write(store, settings, sent([snapshot("a", 5, likes=40)]))
     figures = stored_figures(store)[("x", "a")]
     assert (figures["likes"], figures["shares"], figures["engagements"]) == (40, 1, 41)
 
 
-def test_the_write_step_retries_a_failed_recomputation_before_handing_the_batch_on(store, settings):
+def test_the_write_step_retries_a_failed_rollups_write_before_handing_the_batch_on(store, settings):
     statuses: list[tuple[bool, str]] = []
     written = LastStep()
     step = Write(
@@ -186,54 +271,68 @@ def test_the_write_step_retries_a_failed_recomputation_before_handing_the_batch_
         settings.model_copy(update={"store_retry_initial_ms": 50, "store_retry_max_ms": 200}),
         on_status=lambda ok, message: statuses.append((ok, message)),
     )
-    store.client.command("DETACH TABLE post_totals")
-    step.submit(batch_of([interaction("a", 1, "comment"), interaction("a", 2, "comment")], next(_partitions)))
+    store.client.command("DETACH TABLE rollups")
+    step.submit(batch_of(sent([interaction("a", 1, "comment"), interaction("a", 2, "comment")])))
     with pytest.raises(MessageRejected):  # holding a batch, the step takes no other
-        step.submit(batch_of([interaction("a", 3, "comment")], next(_partitions)))
+        step.submit(batch_of(sent([interaction("a", 3, "comment")])))
     wait_for(lambda: step.poll() or len([ok for ok, _ in statuses if not ok]) >= 2, 30, "two failures")
     assert written.batches == [] and "rollups" in statuses[-1][1]
-    assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2  # the raw half landed
-    store.client.command("ATTACH TABLE post_totals")
+    assert stored_rows(store) == 0  # the raw rows go in after their rollups
+    store.client.command("ATTACH TABLE rollups")
     step.join(30)
     assert len(written.batches) == 1 and statuses[-1] == (True, "")
-    assert store.query("SELECT count() AS n FROM interactions")[0]["n"] == 2
+    assert stored_rows(store) == 2
     assert stored_figures(store)[("x", "a")]["comments"] == 2
 
 
-def test_a_store_from_before_the_rollups_gets_them_computed_at_migration(store, settings):
-    records = [interaction("a", n, KINDS[n % 6], n) for n in range(20)] + [
-        snapshot("b", 3, views=70, likes=5),
-        interaction("b", 30, "comment"),
-    ]
-    write(store, settings, records, next(_partitions))
-    for drop in (
-        "DROP VIEW interactions_by_post_feed",
-        "DROP TABLE interactions_by_post",
-        "DROP TABLE post_totals",
-        "DROP TABLE post_minutes",
-        "DROP TABLE post_hours",
-    ):
-        store.client.command(drop)
-    store.client.command(
-        "ALTER TABLE schema_migrations DELETE WHERE version >= 4", settings={"mutations_sync": 2}
-    )
-    applied = migrate(store.client)
-    # the rollups' migrations run again (later ones, idempotent, too)
-    assert [name for name in applied if name < "007"] == [
-        "004_rollups.sql",
-        "005_rollups_backfill.py",
-        "006_engagements.py",
-    ]
-    assert stored_figures(store) == expected_figures(records)
-    assert rollups.backfill(store.client) == 0  # every post has its rollups
-    assert rollups.rebuild(store.client) == 2
+V008 = Path(__file__).parent / "v008"  # the previous version's rollup SQL and post_figures view
 
 
-def test_a_backfill_interrupted_half_way_computes_the_rest(store, settings):
-    records = [interaction("a", 1, "like"), interaction("b", 2, "share"), snapshot("c", 4, likes=3)]
-    write(store, settings, records, next(_partitions))
-    store.client.command(
-        "ALTER TABLE post_totals DELETE WHERE post_id != 'a'", settings={"mutations_sync": 2}
+def _v008(name: str) -> str:
+    return (V008 / f"{name}.sql").read_text("utf-8")
+
+
+def test_a_store_written_by_the_previous_version_upgrades_with_progress_to_the_same_figures(settings):
+    records = (
+        [interaction("a", n, KINDS[n % 6], n) for n in range(20)]
+        + [snapshot("b", 3, views=70, likes=5), snapshot("b", 1, views=90), interaction("b", 30, "comment")]
+        + [interaction("b", 4, "like", 50), snapshot("c", 7, likes=None, impressions=12)]
     )
-    assert rollups.backfill(store.client) == 2
-    assert stored_figures(store) == expected_figures(records)
+    client = connect(settings, f"v008x{next(_databases)}")
+    migrate(client, until=8)
+    store = Store(client)
+    # what the previous version's aggregator did: the raw rows, then each post recomputed
+    for table, rows in _rows(records).items():
+        store.insert(table, rows, f"v008:{table}")
+    for name in ("refresh_post_minutes", "refresh_post_hours", "refresh_post_totals"):
+        store.client.command(
+            _v008(name), parameters={"event": EVENT, "version": 1, "posts": [("x", p) for p in "abc"]}
+        )
+    store.client.command(_v008("post_figures"))
+    before = stored_figures(store)
+    assert before == expected_figures(records)
+
+    said: list[str] = []
+    assert migrate(store.client, said.append) == [
+        "009_rollups_by_delta.sql",
+        "010_rollups_backfill.py",
+        "011_post_media_url.sql",  # main's, after the rollups
+    ]
+    assert any("1 events computed" in line for line in said), said
+    assert stored_figures(store) == before
+    zone = ZoneInfo("Africa/Casablanca")
+    for bucket in BUCKETS:
+        assert series(store, EVENT, bucket, zone) == reference_series(records, EVENT, bucket, zone)
+    # and the aggregator goes on from there by delta
+    more = [interaction("a", 40, "like", 3), snapshot("b", 2, views=80)]
+    write(store, settings, sent(more))
+    assert stored_figures(store) == expected_figures(records + more)
+
+
+def _rows(records: list[Record]) -> dict[str, list[list]]:
+    rows: dict[str, list[list]] = {}
+    for record in records:
+        table, row = record_row(record, next(_versions))
+        rows.setdefault(table, []).append(row)
+    assert set(rows) <= set(TABLES)
+    return rows

@@ -19,6 +19,7 @@ from shared.events import (
     normalise_url,
     parse_record,
     reject_id,
+    validate_object,
 )
 
 ARRIVAL = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -135,3 +136,23 @@ def test_any_bytes_give_a_record_or_a_rejection_never_an_exception(raw):
 def test_a_resent_bad_line_keeps_its_reject_id():
     assert reject_id("file.ndjson", 3, b"{oops") == reject_id("file.ndjson", 3, b"{oops")
     assert reject_id("file.ndjson", 3, b"{oops") != reject_id("file.ndjson", 4, b"{oops")
+
+
+def test_an_interaction_is_keyed_by_its_own_identity_not_its_post():
+    """Every version of one interaction id lands on one partition, read in order by one consumer
+    (its rollups' delta compares it with the version before; docs/decisions.md)."""
+    first, moved = (
+        validate_object(
+            {
+                "type": "interaction",
+                "event": "e",
+                "platform": "twitter",
+                "post_id": post_id,
+                "interaction_id": "i7",
+                "kind": "like",
+                "occurred_at": "2022-10-26T10:30:00Z",
+            }
+        )
+        for post_id in ("1", "2")
+    )
+    assert first.key == moved.key == b"x:i7"

@@ -1,5 +1,5 @@
--- The first and last UTC hour with changes of the event (post_hours): the
--- span over which series.py checks that a zone's offset is whole hours.
-SELECT min(hour) AS first, max(hour) AS last
-FROM post_hours
-WHERE event = {event:String}
+-- The first and last UTC hour with changes of the event (the rollups' hour
+-- rows): the span over which series.py checks that a zone's offset is whole hours.
+SELECT min(at) AS first, max(at) AS last
+FROM rollups
+WHERE event = {event:String} AND grain = 'hour'

@@ -26,12 +26,40 @@ FROM
         ) AS baseline
     FROM
     (
-        SELECT platform, metric, intDiv(toUnixTimestamp(minute), {window_s:UInt32}) AS w, sum(amount) AS latest
-        FROM post_minutes FINAL
-        ARRAY JOIN ['posts', 'engagements'] AS metric, [toInt128(posts), toInt128(engagements)] AS amount
-        WHERE event = {event:String}
-          AND minute >= {from:DateTime64(6)} - toIntervalSecond({window_s:UInt32} * ({baseline_windows:UInt32} + 1))
-          AND minute < {to:DateTime64(6)}
+        SELECT platform, metric, w, sum(amount) AS latest
+        FROM
+        (
+            SELECT c.platform AS platform, c.w AS w, toInt128(c.posts) AS posts,
+                   toInt128(if(f.reported_likes, c.likes, c.i_likes)) AS likes,
+                   toInt128(if(f.reported_comments, c.comments, c.i_comments)) AS comments,
+                   toInt128(if(f.reported_shares, c.shares, c.i_shares)) AS shares,
+                   toInt128(if(f.reported_clicks, c.clicks, c.i_clicks)) AS clicks,
+                   toInt128(if(f.reported_saves, c.saves, c.i_saves)) AS saves
+            FROM
+            (
+                -- the rollups' minute rows summed per post and window, each counter then taken
+                -- from the source post_figures counts it from (as trends.sql)
+                SELECT platform, post_id, intDiv(toUnixTimestamp(at), {window_s:UInt32}) AS w,
+                       sum(posts) AS posts, sum(likes) AS likes, sum(comments) AS comments,
+                       sum(shares) AS shares, sum(clicks) AS clicks, sum(saves) AS saves,
+                       sum(i_likes) AS i_likes, sum(i_comments) AS i_comments, sum(i_shares) AS i_shares,
+                       sum(i_clicks) AS i_clicks, sum(i_saves) AS i_saves
+                FROM rollups FINAL
+                WHERE event = {event:String} AND grain = 'minute'
+                  AND at >= {from:DateTime64(6)} - toIntervalSecond({window_s:UInt32} * ({baseline_windows:UInt32} + 1))
+                  AND at < {to:DateTime64(6)}
+                GROUP BY platform, post_id, w
+            ) AS c
+            INNER JOIN
+            (
+                SELECT platform, post_id, r_likes > 0 AS reported_likes, r_comments > 0 AS reported_comments,
+                       r_shares > 0 AS reported_shares, r_clicks > 0 AS reported_clicks,
+                       r_saves > 0 AS reported_saves
+                FROM rollups FINAL
+                WHERE event = {event:String} AND grain = 'post' AND pieces > 0
+            ) AS f ON f.platform = c.platform AND f.post_id = c.post_id
+        )
+        ARRAY JOIN ['posts', 'engagements'] AS metric, [posts, $engagements] AS amount
         GROUP BY GROUPING SETS ((metric, w, platform), (metric, w))
     )
 )
