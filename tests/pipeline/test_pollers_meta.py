@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -75,8 +75,18 @@ def pipeline(broker, chdb_dir) -> Iterator[RunningPipeline]:
         yield running
 
 
+# Posts are dated from the start of each test, not from the module's import: in a full run a
+# test starts minutes later, and the posts' ages decide which are due for a refresh.
+STARTED = [NOW]
+
+
+@pytest.fixture(autouse=True)
+def _started_now():
+    STARTED[0] = datetime.now(UTC).replace(microsecond=0)
+
+
 def graph_time(minutes_ago: int) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return (STARTED[0] - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 # --- Facebook ----------------------------------------------------------------------------------
@@ -125,7 +135,9 @@ class FacebookFake:
 
     def page_of_posts(self, page: str, after: str, since: int) -> dict:
         """A page of a Page's posts published since ``since``, from the cursor ``after``."""
-        listed = [p for p in self.order if (NOW - timedelta(minutes=self.minutes[p])).timestamp() >= since]
+        listed = [
+            p for p in self.order if (STARTED[0] - timedelta(minutes=self.minutes[p])).timestamp() >= since
+        ]
         start = int(after[1:]) if after else 0
         chunk = listed[start : start + self.PAGE]
         data = []
