@@ -147,6 +147,14 @@ class StreamProcessor:
         if self._from_start and assigned:
             self._from_start = False
             self.consumer.seek_to_beginning(*assigned)
+        # A fresh chain holds nothing, so nothing may stay paused: a partition paused before the
+        # rebalance and given back to this consumer would otherwise never be read again (the
+        # chain resumes only what it paused itself, and it no longer knows about it).
+        still_paused = self.consumer.paused()
+        if still_paused:
+            self.consumer.resume(*still_paused)
+            log.info("resumed %d partitions paused before the rebalance", len(still_paused))
+        self.paused = False
         self.chain = self.build_chain()
 
     def _submit_held(self) -> None:
