@@ -125,13 +125,16 @@ def test_a_dead_clickhouse_server_is_one_line():
     assert "secret" not in line
 
 
-@pytest.mark.parametrize("kind", ["summary", "series"])
-def test_an_address_that_is_not_a_reporter_is_one_line(kind):
+@pytest.mark.parametrize("kind", ["summary", "series", "pdf"])
+def test_an_address_that_is_not_a_reporter_is_one_line(kind, tmp_path):
     async def page(_: web.Request) -> web.Response:
         return web.Response(text="<html>not sada</html>", content_type="text/html")
 
     app = web.Application()
     app.router.add_get("/v1/events/{event}/{kind}", page)
+    out = ["-o", str(tmp_path)] if kind == "pdf" else []
     with Served(app) as served:
-        done = sada("report", kind, "--event", EVENT, "--url", served.url, env={})
-    assert f"{served.url}/v1/events/{EVENT}/{kind} did not answer as a sada reporter" in one_line(done)
+        done = sada("report", kind, "--event", EVENT, "--url", served.url, *out, env={})
+    path = "report.pdf" if kind == "pdf" else kind
+    assert f"{served.url}/v1/events/{EVENT}/{path} did not answer as a sada reporter" in one_line(done)
+    assert done.returncode != 0 and not list(tmp_path.glob("*.pdf"))  # no .pdf holding HTML

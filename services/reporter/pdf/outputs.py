@@ -89,6 +89,13 @@ async def report_pdf_command(settings: Settings, args: argparse.Namespace) -> in
                             file=sys.stderr,
                         )
                         return 1
+                    if not body.startswith(b"%PDF-"):  # a web server, not a reporter: no .pdf of HTML
+                        print(
+                            f"sada report: {response.url.with_query(None)} did not answer as a sada "
+                            f"reporter (it sent {response.content_type}, not a PDF); check --url",
+                            file=sys.stderr,
+                        )
+                        return 1
                 path = out / f"report-{args.event}-{lang}.pdf"
                 path.write_bytes(body)
                 written.append(path)
