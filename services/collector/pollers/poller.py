@@ -211,7 +211,11 @@ class Poller(Requests, PassReports):
         return self.health.is_paused(scope)
 
     def pause(self, stop: Stopped) -> None:
-        """A scoped stop: skip that part until its ``until``; the rest of the pass goes on."""
+        """A scoped stop: skip that part (counted as skipped) until its ``until``; the rest of
+        the pass goes on. An unscoped stop ends the pass: it is raised again."""
+        if not stop.scope:
+            raise stop
+        self.health.parts.skipped += 1
         self.health.pause(stop)
         self.metrics.errors.labels(self.name, stop.scope).inc()
         log.warning(
@@ -237,10 +241,7 @@ class Poller(Requests, PassReports):
         except Blocked:
             raise
         except Stopped as stop:
-            if not stop.scope:
-                raise
             self.pause(stop)
-            self.health.parts.skipped += 1
         except PollError as exc:
             self.fail(stage, f"{what}: {exc}")
         else:
@@ -336,10 +337,7 @@ class Poller(Requests, PassReports):
             except Blocked:
                 raise
             except Stopped as stop:
-                if not stop.scope:
-                    raise
                 self.pause(stop)
-                self.health.parts.skipped += 1
             except PollError as exc:
                 self.fail("refresh", exc)
             else:
@@ -354,10 +352,7 @@ class Poller(Requests, PassReports):
         except Blocked:
             raise
         except Stopped as stop:
-            if not stop.scope:
-                raise
             self.pause(stop)
-            self.health.parts.skipped += 1
         except PollError as exc:
             self.fail("discover", exc)
         else:
