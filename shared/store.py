@@ -181,11 +181,7 @@ class Store:
         stored = self._stored_posts(pending.get(POSTS.name, []))
         merged = merged_rows(pending.get(POSTS.name, []), stored)
         deltas = rollups.deltas_for(self.client, pending, stored, merged)
-        rollups.insert(
-            self.client,
-            deltas.table_rows() + rollups.mark_rows(pending_marks),
-            _token("rollups", pending_marks),
-        )
+        rollups.insert(self.client, deltas, pending_marks, _token("rollups", pending_marks))
         for table, table_rows in sorted(pending.items()):
             keys = [m for m in marks[table] if m not in found]
             self._insert_raw(table, merged if table == POSTS.name else table_rows, keys)
@@ -194,8 +190,9 @@ class Store:
         spec = TABLES[table]
         self.client.insert(
             spec.name,
-            rows,
+            list(zip(*rows, strict=True)),
             column_names=list(spec.column_names),
+            column_oriented=True,
             settings={"insert_deduplication_token": _token(table, keys), "async_insert": 0},
         )
 
