@@ -55,23 +55,31 @@ def mark_columns(marks: Sequence[tuple[str, str]]) -> list[Sequence[Any]]:
 
 
 def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The marks among ``marks`` the rollups hold: one lookup per partition, over the range of
-    offsets the marks have there (binding one value per record cost more than the lookup)."""
+    """The marks among ``marks`` the rollups hold, in one query: per partition, the range of
+    offsets the marks have there (binding one value per record cost more than the lookup), the
+    ranges' lookups joined by ``UNION ALL``, each read through the sort key."""
     ranges: dict[str, tuple[int, int]] = {}
     for partition, placed in marks:
         offset = int(placed[:OFFSET_DIGITS])
         low, high = ranges.get(partition, (offset, offset))
         ranges[partition] = (min(low, offset), max(high, offset))
-    found: set[tuple[str, str]] = set()
-    for partition, (low, high) in sorted(ranges.items()):
-        parameters = {
-            "partition": partition,
-            "low": f"{low:0{OFFSET_DIGITS}d}/",
-            "high": f"{high + 1:0{OFFSET_DIGITS}d}/",
+    if not ranges:
+        return set()
+    lookup = sql(SQL, "applied")
+    queries, parameters = [], {}
+    for n, (partition, (low, high)) in enumerate(sorted(ranges.items())):
+        queries.append(
+            lookup.replace("{partition:", f"{{partition{n}:")
+            .replace("{low:", f"{{low{n}:")
+            .replace("{high:", f"{{high{n}:")
+        )
+        parameters |= {
+            f"partition{n}": partition,
+            f"low{n}": f"{low:0{OFFSET_DIGITS}d}/",
+            f"high{n}": f"{high + 1:0{OFFSET_DIGITS}d}/",
         }
-        result = client.query(sql(SQL, "applied"), parameters=parameters)
-        found.update((platform, post_id) for platform, post_id in result.result_rows)
-    return found.intersection(marks)
+    result = client.query("\nUNION ALL\n".join(queries), parameters=parameters)
+    return {(platform, post_id) for platform, post_id in result.result_rows}.intersection(marks)
 
 
 def insert(client: Client, deltas: d.Deltas, marks: Sequence[tuple[str, str]], token: str) -> None:

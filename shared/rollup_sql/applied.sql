@@ -4,6 +4,8 @@
 -- version tells a record from another at the same offset of a broker started afresh (local
 -- mode's is in memory). Asked per partition for the batch's range of offsets, [{low}, {high}),
 -- through the sort key: the marks of that range only, found without binding one per record.
+-- shared/rollups.py asks for every partition of a batch at once: this query once per range,
+-- its parameters numbered, joined by UNION ALL.
 SELECT platform, post_id
 FROM rollups
 WHERE event = '~applied' AND grain = 'applied'
