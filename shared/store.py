@@ -29,7 +29,16 @@ from shared.schema_lock import MigrateLock
 from shared.settings import Settings
 from shared.sqlfiles import sql
 
-__all__ = ["Store", "StoreUnavailable", "SchemaBehind", "connect", "migrate", "migrate_target", "open_store"]
+__all__ = [
+    "Store",
+    "StoreUnavailable",
+    "SchemaBehind",
+    "connect",
+    "migrate",
+    "migrate_target",
+    "open_store",
+    "write_consistency",
+]
 
 
 class StoreUnavailable(RuntimeError):
@@ -52,16 +61,33 @@ def server(settings: Settings) -> Client:
     return clickhouse_connect.get_client(dsn=_dsn(settings))
 
 
-def connect(settings: Settings, database: str | None = None, create: bool = True) -> Client:
+def connect(
+    settings: Settings, database: str | None = None, create: bool = True, *, writer: bool = False
+) -> Client:
     """A client bound to the sada database; ``create`` makes it when missing (ON CLUSTER
-    with a cluster configured). Only whoever migrates creates it."""
+    with a cluster configured). Only whoever migrates creates it. ``writer``: the aggregator's
+    client, which reads back what it wrote (:func:`write_consistency`)."""
     database = _identifier(database or settings.clickhouse_database)
     if create:
         statement = f"CREATE DATABASE IF NOT EXISTS {database}"
         if settings.clickhouse_cluster:
             statement += f" ON CLUSTER '{settings.clickhouse_cluster}'"
         server(settings).command(statement)
-    return clickhouse_connect.get_client(dsn=_dsn(settings), database=database)
+    session = write_consistency(settings) if writer else {}
+    return clickhouse_connect.get_client(dsn=_dsn(settings), database=database, settings=session)
+
+
+def write_consistency(settings: Settings) -> dict[str, Any]:
+    """The aggregator computes each batch's rollup deltas from the stored state it reads (the
+    posts, interactions, snapshots and marks it wrote before), so on a cluster its reads must see
+    every write that came before, whichever replica the load balancer picks. ClickHouse's
+    recipe (docs: insert_quorum): quorum inserts on a majority of replicas, linearised
+    (``insert_quorum_parallel=0``), and ``select_sequential_consistency=1``, with which a replica
+    that lacks a quorum-written part refuses the read instead of answering without it (the write
+    step retries, as for any store failure). A single server needs none of it."""
+    if not settings.clickhouse_cluster:
+        return {}
+    return {"insert_quorum": "auto", "insert_quorum_parallel": 0, "select_sequential_consistency": 1}
 
 
 def _identifier(name: str) -> str:
