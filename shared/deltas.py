@@ -66,18 +66,19 @@ class Deltas:
     rows: dict[Key, list[int]] = field(default_factory=dict)
 
     def add(self, key: Key, sign: int, **values: int) -> None:
-        row = self._row(key)
+        row = self.row(key)
         for name, value in values.items():
             row[_AT[name]] += sign * value
 
     def add_vector(self, key: Key, vector: Sequence[int]) -> None:
         """Add a whole row of changes (already signed), in :data:`VALUES` order."""
-        row = self._row(key)
+        row = self.row(key)
         for position, value in enumerate(vector):
             if value:
                 row[position] += value
 
-    def _row(self, key: Key) -> list[int]:
+    def row(self, key: Key) -> list[int]:
+        """The changes of one rollup row, to add to in place (made of zeros when new)."""
         row = self.rows.get(key)
         if row is None:
             row = self.rows[key] = [0] * len(VALUES)
@@ -199,29 +200,34 @@ def _snapshot_pieces(
     reports (its value minus the previous reporting snapshot's, the first one's previous being
     the counter's anchor), one piece per reported counter in the snapshot's minute and hour, and
     per counter on the post row the changes, the number of reporting snapshots and the steps of
-    their ``observed_at`` (which sum to the latest one's). One row of changes per snapshot, so a
-    snapshot costs three additions whatever number of counters it reports."""
+    their ``observed_at`` (which sum to the latest one's). The changes are gathered per snapshot
+    and added once to each of its rows, and once per post to the post row."""
     event, platform, post_id = post
     previous = [anchor if anchor is not None else (0, 0) for anchor in anchors]
     total = [0] * len(VALUES)
     for at in sorted(points):
         values = points[at].values
-        bucket = [0] * len(VALUES)
+        changes: list[tuple[int, int]] = []  # (column position, signed change)
         stamp = micros(at)
         for index, value in enumerate(values):
             if value is None:
                 continue
             previous_at, previous_value = previous[index]
             change = sign * (int(value) - previous_value)
-            bucket[_PIECES] += sign
-            bucket[_COUNTER[index]] += change
+            changes.append((_COUNTER[index], change))
             total[_COUNTER[index]] += change
             total[_REPORTED[index]] += sign
             total[_STEP[index]] += sign * (stamp - previous_at)
             previous[index] = (stamp, int(value))
-        if bucket[_PIECES]:
+        if changes:
             minute = at.replace(second=0, microsecond=0)
-            deltas.add_vector((event, "minute", platform, post_id, minute), bucket)
-            deltas.add_vector((event, "hour", platform, post_id, minute.replace(minute=0)), bucket)
+            for key in (
+                (event, "minute", platform, post_id, minute),
+                (event, "hour", platform, post_id, minute.replace(minute=0)),
+            ):
+                row = deltas.row(key)
+                row[_PIECES] += sign * len(changes)
+                for position, change in changes:
+                    row[position] += change
     if any(total):
         deltas.add_vector((event, "post", platform, post_id, EPOCH), total)
