@@ -66,7 +66,8 @@ def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, 
     if not ranges:
         return set()
     lookup = sql(SQL, "applied")
-    queries, parameters = [], {}
+    queries: list[str] = []
+    parameters: dict[str, str] = {}
     for n, (partition, (low, high)) in enumerate(sorted(ranges.items())):
         queries.append(
             lookup.replace("{partition:", f"{{partition{n}:")
