@@ -43,7 +43,7 @@ def _aggregator(settings: Settings) -> Site:
     app = create_app(aggregator, schema)
 
     def start() -> None:
-        store.attach(connect(settings, create=False))
+        store.attach(connect(settings, create=False, writer=True))
         aggregator.start()
 
     schema.attach(app, start)

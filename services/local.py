@@ -186,7 +186,7 @@ class LocalMode:
     def new_aggregator(self) -> Aggregator:
         """The aggregator (not started); in local mode with its own broker it reports what it
         stores to the publisher's gate (a dead consumer is started again by :meth:`_supervise`)."""
-        aggregator = Aggregator(self.settings, Store(connect(self.settings)))
+        aggregator = Aggregator(self.settings, Store(connect(self.settings, writer=True)))
         gate = self.publisher.gate
         if gate is not None:
             aggregator.on_stored = gate.stored

@@ -42,6 +42,10 @@ VALUES = (
 KEYS = ("event", "grain", "platform", "post_id", "at")
 COLUMNS = (*KEYS, *VALUES)
 _AT = {name: position for position, name in enumerate(VALUES)}
+_PIECES = _AT["pieces"]
+_COUNTER = [_AT[c] for c in COUNTERS]  # positions of each counter, of its r_ and a_ columns
+_REPORTED = [_AT[f"r_{c}"] for c in COUNTERS]
+_STEP = [_AT[f"a_{c}"] for c in COUNTERS]
 Key = tuple[str, str, str, str, datetime]  # (event, grain, platform, post_id, at)
 Post = tuple[str, str, str]  # (event, platform, post_id)
 
@@ -62,11 +66,23 @@ class Deltas:
     rows: dict[Key, list[int]] = field(default_factory=dict)
 
     def add(self, key: Key, sign: int, **values: int) -> None:
+        row = self.row(key)
+        for name, value in values.items():
+            row[_AT[name]] += sign * value
+
+    def add_vector(self, key: Key, vector: Sequence[int]) -> None:
+        """Add a whole row of changes (already signed), in :data:`VALUES` order."""
+        row = self.row(key)
+        for position, value in enumerate(vector):
+            if value:
+                row[position] += value
+
+    def row(self, key: Key) -> list[int]:
+        """The changes of one rollup row, to add to in place (made of zeros when new)."""
         row = self.rows.get(key)
         if row is None:
             row = self.rows[key] = [0] * len(VALUES)
-        for name, value in values.items():
-            row[_AT[name]] += sign * value
+        return row
 
     def bucketed(self, post: Post, moment: datetime, sign: int, **values: int) -> None:
         """The same changes in the post's minute and hour of ``moment`` (UTC)."""
@@ -83,8 +99,14 @@ class Deltas:
     def moment(self, event: str, moment: datetime, sign: int) -> None:
         self.add((event, "moment", "", "", utc(moment)), sign, pieces=1)
 
-    def table_rows(self) -> list[list[Any]]:
-        return [[*key, *values] for key, values in self.rows.items() if any(values)]
+    def table_columns(self) -> list[Sequence[Any]]:
+        """The rows to write (those whose changes do not all cancel out), column by column, in
+        :data:`COLUMNS` order: an insert's cheaper shape."""
+        kept = [(key, values) for key, values in self.rows.items() if any(values)]
+        if not kept:
+            return [[] for _ in COLUMNS]
+        keys, values = zip(*kept, strict=True)
+        return [*zip(*keys, strict=True), *zip(*values, strict=True)]
 
 
 # --- posts -------------------------------------------------------------------------------------
@@ -167,21 +189,45 @@ def snapshot_changes(
             new[at] = snapshot
     for at in new.keys() - old.keys():
         deltas.moment(post[0], at, +1)
-    for index, counter in enumerate(COUNTERS):
-        for points, sign in ((old, -1), (new, +1)):
-            reporting = sorted(
-                (at, s.values[index]) for at, s in points.items() if s.values[index] is not None
-            )
-            _counter_pieces(deltas, post, counter, reporting, anchors[index], sign)
+    for points, sign in ((old, -1), (new, +1)):
+        _snapshot_pieces(deltas, post, points, anchors, sign)
 
 
-def _counter_pieces(
-    deltas: Deltas, post: Post, counter: str, reporting: list[tuple[datetime, Any]], anchor: Anchor, sign: int
+def _snapshot_pieces(
+    deltas: Deltas, post: Post, points: dict[datetime, Snapshot], anchors: Sequence[Anchor], sign: int
 ) -> None:
-    previous_at, previous = anchor if anchor is not None else (0, 0)
-    for at, value in reporting:
-        change = int(value) - previous
-        deltas.bucketed(post, at, sign, pieces=1, **{counter: change})
+    """The pieces of one state of a post's snapshots: each snapshot's change of every counter it
+    reports (its value minus the previous reporting snapshot's, the first one's previous being
+    the counter's anchor), one piece per reported counter in the snapshot's minute and hour, and
+    per counter on the post row the changes, the number of reporting snapshots and the steps of
+    their ``observed_at`` (which sum to the latest one's). The changes are gathered per snapshot
+    and added once to each of its rows, and once per post to the post row."""
+    event, platform, post_id = post
+    previous = [anchor if anchor is not None else (0, 0) for anchor in anchors]
+    total = [0] * len(VALUES)
+    for at in sorted(points):
+        values = points[at].values
+        changes: list[tuple[int, int]] = []  # (column position, signed change)
         stamp = micros(at)
-        deltas.total(post, sign, **{counter: change, f"r_{counter}": 1, f"a_{counter}": stamp - previous_at})
-        previous_at, previous = stamp, int(value)
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            previous_at, previous_value = previous[index]
+            change = sign * (int(value) - previous_value)
+            changes.append((_COUNTER[index], change))
+            total[_COUNTER[index]] += change
+            total[_REPORTED[index]] += sign
+            total[_STEP[index]] += sign * (stamp - previous_at)
+            previous[index] = (stamp, int(value))
+        if changes:
+            minute = at.replace(second=0, microsecond=0)
+            for key in (
+                (event, "minute", platform, post_id, minute),
+                (event, "hour", platform, post_id, minute.replace(minute=0)),
+            ):
+                row = deltas.row(key)
+                row[_PIECES] += sign * len(changes)
+                for position, change in changes:
+                    row[position] += change
+    if any(total):
+        deltas.add_vector((event, "post", platform, post_id, EPOCH), total)

@@ -323,6 +323,9 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)  # one for all: json.loads builds one per call
+
+
 def load_json(text: str) -> object:
     """Parse JSON text within sada's bounds: at most :data:`MAX_DEPTH` levels (checked before
     parsing), no NaN or Infinity, integers of at most 4300 digits (Python's limit). Raises
@@ -331,7 +334,7 @@ def load_json(text: str) -> object:
     if depth > MAX_DEPTH:
         raise ValueError(f"nested {depth} levels deep; at most {MAX_DEPTH} are accepted")
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return _DECODER.decode(text)
     except RecursionError:  # a malformed text the scan misread: still a reason, never a crash
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:

@@ -111,7 +111,9 @@ def merge_posts(rows: Iterable[Mapping[str, Any]]) -> PostRow:
             for column in columns:
                 merged[column] = UNKNOWN.get(column)
             continue
-        best = max(candidates, key=lambda row, f=field: _rank(f, row))  # type: ignore[misc]
+        best = (
+            candidates[0] if len(candidates) == 1 else max(candidates, key=lambda row, f=field: _rank(f, row))  # type: ignore[misc]
+        )
         for column in columns:
             merged[column] = best[column]
         provenance[field] = _origin(field, best)

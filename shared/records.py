@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from shared.events import COUNTERS, Interaction, Mention, Metrics, Post, Record
@@ -76,7 +76,10 @@ class Table:
     def reader(self, *names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
         """A function giving the named columns of a row of this table, as a tuple."""
         positions = [self.column_names.index(name) for name in names]
-        return lambda row: tuple(row[position] for position in positions)
+        if len(positions) == 1:  # itemgetter of one position gives the value, not a tuple
+            (position,) = positions
+            return lambda row: (row[position],)
+        return itemgetter(*positions)
 
 
 def _columns(*names: str) -> tuple[Column, ...]:

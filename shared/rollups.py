@@ -34,6 +34,7 @@ SQL = "shared.rollup_sql"
 LOOKUP_CHUNK = 2_000  # identities per lookup: bounds the size of the IN sets
 APPLIED = "~applied"  # the marks' event: no event slug can take it ([a-z0-9-])
 ROLLUP_TABLES = (POSTS.name, METRICS.name, INTERACTIONS.name)  # the raw tables whose records count
+OFFSET_DIGITS = 20  # a mark's offset, zero-padded: text order is offset order (applied.sql)
 Origin = tuple[str, int, int]  # (topic, partition, offset) of the message a row came from
 # One insert must be one part (all or nothing): no splitting below these (ClickHouse's defaults).
 ONE_PART = {"max_insert_block_size": 1_048_449, "min_insert_block_size_rows": 1_048_449, "async_insert": 0}
@@ -41,29 +42,58 @@ ONE_PART = {"max_insert_block_size": 1_048_449, "min_insert_block_size_rows": 1_
 
 def mark(origin: Origin, version: int) -> tuple[str, str]:
     topic, partition, offset = origin
-    return (f"{topic}:{partition}", f"{offset:020d}/{version}")
+    return (f"{topic}:{partition}", f"{offset:0{OFFSET_DIGITS}d}/{version}")
 
 
-def mark_rows(marks: Sequence[tuple[str, str]]) -> list[list[Any]]:
-    blank = [0] * len(d.VALUES)
-    blank[0] = 1  # pieces
-    return [[APPLIED, "applied", platform, post_id, d.EPOCH, *blank] for platform, post_id in marks]
+def mark_columns(marks: Sequence[tuple[str, str]]) -> list[Sequence[Any]]:
+    """The marks' rows of ``rollups``, column by column: pieces 1, every other sum 0."""
+    n = len(marks)
+    partitions = [partition for partition, _ in marks]
+    placed = [offset_version for _, offset_version in marks]
+    values: list[Sequence[Any]] = [[1] * n, *([[0] * n] * (len(d.VALUES) - 1))]
+    return [[APPLIED] * n, ["applied"] * n, partitions, placed, [d.EPOCH] * n, *values]
 
 
 def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The marks among ``marks`` the rollups hold."""
-    found: set[tuple[str, str]] = set()
-    for chunk in chunked(sorted(set(marks)), LOOKUP_CHUNK):
-        result = client.query(sql(SQL, "applied"), parameters={"marks": chunk})
-        found.update((platform, post_id) for platform, post_id in result.result_rows)
-    return found
+    """The marks among ``marks`` the rollups hold, in one query: per partition, the range of
+    offsets the marks have there (binding one value per record cost more than the lookup), the
+    ranges' lookups joined by ``UNION ALL``, each read through the sort key."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for partition, placed in marks:
+        offset = int(placed[:OFFSET_DIGITS])
+        low, high = ranges.get(partition, (offset, offset))
+        ranges[partition] = (min(low, offset), max(high, offset))
+    if not ranges:
+        return set()
+    lookup = sql(SQL, "applied")
+    queries: list[str] = []
+    parameters: dict[str, str] = {}
+    for n, (partition, (low, high)) in enumerate(sorted(ranges.items())):
+        queries.append(
+            lookup.replace("{partition:", f"{{partition{n}:")
+            .replace("{low:", f"{{low{n}:")
+            .replace("{high:", f"{{high{n}:")
+        )
+        parameters |= {
+            f"partition{n}": partition,
+            f"low{n}": f"{low:0{OFFSET_DIGITS}d}/",
+            f"high{n}": f"{high + 1:0{OFFSET_DIGITS}d}/",
+        }
+    result = client.query("\nUNION ALL\n".join(queries), parameters=parameters)
+    return {(platform, post_id) for platform, post_id in result.result_rows}.intersection(marks)
 
 
-def insert(client: Client, rows: list[list[Any]], token: str) -> None:
+def insert(client: Client, deltas: d.Deltas, marks: Sequence[tuple[str, str]], token: str) -> None:
+    """The batch's deltas and the marks of the records they cover, as one insert (one part)."""
+    columns = [
+        [*changed, *marked]
+        for changed, marked in zip(deltas.table_columns(), mark_columns(marks), strict=True)
+    ]
     client.insert(
         "rollups",
-        rows,
+        columns,
         column_names=list(d.COLUMNS),
+        column_oriented=True,
         settings={**ONE_PART, "insert_deduplication_token": token},
     )
 

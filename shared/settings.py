@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -220,6 +220,10 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(1, ge=1)  # for topics sada creates; a cluster wants 3
     kafka_topic_prefix: str = "sada."
     kafka_linger_ms: int = 5
+    # The producer's batch per partition and its compression: measured by `make bench` (raw
+    # produce, docs/benchmarks.md); lz4 with 256 KiB batches sends the most records per second.
+    kafka_batch_bytes: int = Field(262_144, ge=1_024)
+    kafka_compression: Literal["lz4", "gzip", "none"] = "lz4"
     kafka_request_timeout_ms: int = 5_000
     kafka_delivery_timeout_ms: int = 10_000
     kafka_max_block_ms: int = 5_000

@@ -29,7 +29,16 @@ from shared.schema_lock import MigrateLock
 from shared.settings import Settings
 from shared.sqlfiles import sql
 
-__all__ = ["Store", "StoreUnavailable", "SchemaBehind", "connect", "migrate", "migrate_target", "open_store"]
+__all__ = [
+    "Store",
+    "StoreUnavailable",
+    "SchemaBehind",
+    "connect",
+    "migrate",
+    "migrate_target",
+    "open_store",
+    "write_consistency",
+]
 
 
 class StoreUnavailable(RuntimeError):
@@ -52,16 +61,33 @@ def server(settings: Settings) -> Client:
     return clickhouse_connect.get_client(dsn=_dsn(settings))
 
 
-def connect(settings: Settings, database: str | None = None, create: bool = True) -> Client:
+def connect(
+    settings: Settings, database: str | None = None, create: bool = True, *, writer: bool = False
+) -> Client:
     """A client bound to the sada database; ``create`` makes it when missing (ON CLUSTER
-    with a cluster configured). Only whoever migrates creates it."""
+    with a cluster configured). Only whoever migrates creates it. ``writer``: the aggregator's
+    client, which reads back what it wrote (:func:`write_consistency`)."""
     database = _identifier(database or settings.clickhouse_database)
     if create:
         statement = f"CREATE DATABASE IF NOT EXISTS {database}"
         if settings.clickhouse_cluster:
             statement += f" ON CLUSTER '{settings.clickhouse_cluster}'"
         server(settings).command(statement)
-    return clickhouse_connect.get_client(dsn=_dsn(settings), database=database)
+    session = write_consistency(settings) if writer else {}
+    return clickhouse_connect.get_client(dsn=_dsn(settings), database=database, settings=session)
+
+
+def write_consistency(settings: Settings) -> dict[str, Any]:
+    """The aggregator computes each batch's rollup deltas from the stored state it reads (the
+    posts, interactions, snapshots and marks it wrote before), so on a cluster its reads must see
+    every write that came before, whichever replica the load balancer picks. ClickHouse's
+    recipe (docs: insert_quorum): quorum inserts on a majority of replicas, linearised
+    (``insert_quorum_parallel=0``), and ``select_sequential_consistency=1``, with which a replica
+    that lacks a quorum-written part refuses the read instead of answering without it (the write
+    step retries, as for any store failure). A single server needs none of it."""
+    if not settings.clickhouse_cluster:
+        return {}
+    return {"insert_quorum": "auto", "insert_quorum_parallel": 0, "select_sequential_consistency": 1}
 
 
 def _identifier(name: str) -> str:
@@ -181,11 +207,7 @@ class Store:
         stored = self._stored_posts(pending.get(POSTS.name, []))
         merged = merged_rows(pending.get(POSTS.name, []), stored)
         deltas = rollups.deltas_for(self.client, pending, stored, merged)
-        rollups.insert(
-            self.client,
-            deltas.table_rows() + rollups.mark_rows(pending_marks),
-            _token("rollups", pending_marks),
-        )
+        rollups.insert(self.client, deltas, pending_marks, _token("rollups", pending_marks))
         for table, table_rows in sorted(pending.items()):
             keys = [m for m in marks[table] if m not in found]
             self._insert_raw(table, merged if table == POSTS.name else table_rows, keys)
@@ -194,8 +216,9 @@ class Store:
         spec = TABLES[table]
         self.client.insert(
             spec.name,
-            rows,
+            list(zip(*rows, strict=True)),
             column_names=list(spec.column_names),
+            column_oriented=True,
             settings={"insert_deduplication_token": _token(table, keys), "async_insert": 0},
         )
 

@@ -93,6 +93,25 @@ def test_a_record_as_large_as_the_record_limit_is_produced_and_stored(settings):
         pipeline.close()
 
 
+@pytest.mark.parametrize("compression", ["lz4", "gzip", "none"])
+def test_every_producer_compression_is_stored_by_the_aggregator(settings, compression):
+    """SADA_KAFKA_COMPRESSION: whatever the collector compresses with, the aggregator reads it."""
+    chosen = settings.model_copy(
+        update={"kafka_compression": compression, "kafka_topic_prefix": f"compressed-{compression}."}
+    )
+    pipeline = RunningPipeline(chosen)
+    try:
+        status, answer, _ = pipeline.post(ndjson([_record(n, text="sada " * 50) for n in range(40)]))
+        assert status == 200, answer
+        pipeline.drain()
+        rows = pipeline.store.query(
+            "SELECT count() AS n FROM posts FINAL WHERE event = 'outage' AND startsWith(text, 'sada ')"
+        )
+        assert rows == [{"n": 40}]
+    finally:
+        pipeline.close()
+
+
 def test_after_a_broker_restart_nothing_is_sent_before_the_topics_are_back(settings):
     """A record sent to a restarted (empty) broker before the supervisor re-creates sada's topics
     would make the broker create the topic with its own partition count; the publisher refuses

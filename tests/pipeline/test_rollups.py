@@ -25,6 +25,8 @@ from services.aggregator.step import MessageRejected
 from services.aggregator.write import Write
 from services.reporter.figures import EDGE_ROWS, data_window
 from services.reporter.series import BUCKETS, series
+from shared import rollups
+from shared.deltas import Deltas
 from shared.events import COUNTERS, Record, validate_object
 from shared.records import TABLES, record_row
 from shared.store import Store, connect, migrate, open_store
@@ -336,3 +338,18 @@ def _rows(records: list[Record]) -> dict[str, list[list]]:
         rows.setdefault(table, []).append(row)
     assert set(rows) <= set(TABLES)
     return rows
+
+
+def test_the_marks_found_are_those_of_the_records_asked_for_and_no_neighbour(store):
+    """Marks are looked up by a range of offsets per partition (applied.sql): the range's
+    neighbours, another version at the same offset and another partition's same offsets must not
+    be taken for the records asked for, and the range's ends must be found."""
+    held = [
+        rollups.mark(("sada.metrics", 0, offset), version)
+        for offset, version in ((9, 1), (10, 1), (10, 7), (11, 1), (12, 1), (100, 1))
+    ] + [rollups.mark(("sada.metrics", 1, 10), 1), rollups.mark(("sada.posts", 0, 11), 1)]
+    rollups.insert(store.client, Deltas(), held, "marks-held")
+    asked = [rollups.mark(("sada.metrics", 0, offset), 1) for offset in (10, 12)]
+    asked.append(rollups.mark(("sada.posts", 0, 10), 1))
+    found = rollups.applied(store.client, asked)
+    assert found == {rollups.mark(("sada.metrics", 0, 10), 1), rollups.mark(("sada.metrics", 0, 12), 1)}
