@@ -21,16 +21,10 @@ from shared.settings import Settings
 EVENT = "collproc"
 
 
-def _local_settings(broker, chdb_dir, name: str) -> Settings:
+def _local_settings(broker, chdb_dir, name: str, **overrides) -> Settings:
     """Local mode with its own broker, so a 2xx waits for the store (DESIGN §6)."""
-    return pipeline_settings(
-        broker,
-        chdb_dir,
-        name,
-        kafka_bootstrap="",
-        local_stored_wait_s=60,
-        aggregator_restart_initial_s=0.2,
-    )
+    values = {"kafka_bootstrap": "", "local_stored_wait_s": 60, "aggregator_restart_initial_s": 0.2}
+    return pipeline_settings(broker, chdb_dir, name, **{**values, **overrides})
 
 
 def _records(ids: range) -> bytes:
@@ -90,6 +84,33 @@ def test_a_killed_collector_process_answers_no_2xx_and_is_started_again(broker, 
         assert status == 200, answer
         assert _stored(pipeline) == set(range(50))  # no drain: the new process's 2xx came after the store
         assert pipeline.collector == url
+    finally:
+        aggregator.on_stored = reports
+        pipeline.close()
+
+
+def test_a_broker_restart_fails_the_posts_the_collector_process_holds(broker, chdb_dir):
+    """The broker's new generation reaches the child: POSTs whose acks came from the dead broker
+    are answered 503 at once (not after SADA_LOCAL_STORED_WAIT_S), and a resend is stored."""
+    pipeline = RunningPipeline(_local_settings(broker, chdb_dir, "collproc_broker", local_stored_wait_s=600))
+    aggregator = pipeline.local.aggregator
+    reports = aggregator.on_stored
+    try:
+        aggregator.on_stored = lambda generation, offsets: None
+        waiting = [
+            asyncio.run_coroutine_threadsafe(
+                _answer(pipeline.collector, _records(range(n, n + 5))), pipeline.loop
+            )
+            for n in (0, 5)
+        ]
+        wait_for(lambda: len(_stored(pipeline)) == 10, 60, "the records stored while their POSTs wait")
+        aggregator.on_stored = reports
+        local_broker = pipeline.local.broker
+        assert local_broker is not None and local_broker.process is not None
+        local_broker.process.kill()
+        assert [answer.result(120) for answer in waiting] == [503, 503]
+        wait_for(lambda: pipeline.post(_records(range(10, 15)))[0] == 200, 90, "the restarted broker")
+        assert _stored(pipeline) == set(range(15))
     finally:
         aggregator.on_stored = reports
         pipeline.close()
