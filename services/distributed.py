@@ -1,6 +1,6 @@
 """Distributed mode: one service per process (``sada collector|aggregator|reporter``), on a Kafka
 cluster and a ClickHouse server named by the settings. Local mode (``services/local.py``) runs the
-same applications together in one process.
+same applications: the aggregator and the reporter in one process, the collector in a child.
 
 Here the services never migrate: ``sada migrate`` does, once (a Kubernetes Job). The aggregator
 and the reporter serve their probes at once and wait for the schema versions they need

@@ -1,9 +1,11 @@
-"""Local (embedded) mode: a Tansu broker as a child process, the three services
+"""Local (embedded) mode: a Tansu broker as a child process, the collector's HTTP app in a
+child process of its own (:mod:`services.collector.process`), the aggregator and the reporter
 in this process, ClickHouse embedded through chDB.
 
-chDB allows one process per data directory, which is why local mode runs the
-services together; distributed mode runs the same classes one per process.
-:func:`local_mode` is how ``sada up``, ``sada run`` and ``sada demo`` start and stop it.
+chDB allows one process per data directory, which is why the aggregator and the reporter run
+together; the collector needs no store, and in its own process it no longer shares their GIL.
+Distributed mode runs the same classes one per process. :func:`local_mode` is how ``sada up``,
+``sada run`` and ``sada demo`` start and stop it.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import aiohttp
 from aiohttp import web
 from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from services.aggregator.service import Aggregator
 from services.aggregator.service import create_app as aggregator_app
-from services.collector.app import create_app as collector_app
+from services.collector.process import CollectorProcess
 from services.collector.publisher import Publisher, StoredGate
 from services.reporter.app import create_app as reporter_app
 from shared import bus
@@ -40,7 +43,7 @@ from shared.store import Store, connect, open_store
 T = TypeVar("T")
 log = logging.getLogger("sada.local")
 
-SUPERVISE_EVERY_S = 0.5  # how often the supervisor looks at the aggregator's consumer thread
+SUPERVISE_EVERY_S = 0.5  # how often the supervisors look at the consumer thread, the collector
 # Threads for blocking calls: a POST waits in one until its records are stored (StoredGate).
 BLOCKING_THREADS = 64
 
@@ -55,15 +58,23 @@ class LocalMode:
     collect: bool = False  # run the configured platform pollers (services/collector/pollers)
     urls: dict[str, str] = field(default_factory=dict)
     _publisher: Publisher | None = field(default=None, init=False, repr=False)
+    _collector: CollectorProcess | None = field(default=None, init=False, repr=False)
     _aggregator: Aggregator | None = field(default=None, init=False, repr=False)
     _reporter_store: Store | None = field(default=None, init=False, repr=False)
     _runners: list[web.AppRunner] = field(default_factory=list, init=False, repr=False)
     _supervisor: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _collector_watch: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _broker_watch: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @property
     def publisher(self) -> Publisher:
+        """This process's own Publisher, for records produced here (``sada run --collect``'s
+        pass, tests); HTTP clients reach the collector's process (:attr:`collector`)."""
         return _started(self._publisher)
+
+    @property
+    def collector(self) -> CollectorProcess:
+        return _started(self._collector)
 
     @property
     def aggregator(self) -> Aggregator:
@@ -95,21 +106,25 @@ class LocalMode:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(bus.ensure_topics, settings)
-        self._reporter_store = open_store(settings, migrating=True)  # local mode migrates at start
         # The embedded broker keeps nothing across a crash, so a 2xx waits for the store.
         gate = StoredGate(settings.local_stored_wait_s) if self.broker is not None else None
         self._publisher = Publisher(settings, gate)
-        self._aggregator = self.new_aggregator().start()
-        self._supervisor = asyncio.create_task(self._supervise())
-        if gate is not None:
-            self._broker_watch = asyncio.create_task(self._supervise_broker(gate))
-        collector = collector_app(settings, self._publisher)
-        if self.collect:
-            from services.collector.pollers.service import attach_pollers
-
-            attach_pollers(collector, settings, self.registry, self._publisher)
+        # spawned from this (the loop's) thread, which lives as long as local mode; it imports
+        # while this process migrates the store
+        self._collector = CollectorProcess(settings, self.registry, self.collect, gate)
+        self._collector.spawn()
+        try:
+            self._reporter_store = open_store(settings, migrating=True)  # local mode migrates at start
+            self._aggregator = self.new_aggregator().start()
+            self._supervisor = asyncio.create_task(self._supervise())
+            if gate is not None:
+                self._broker_watch = asyncio.create_task(self._supervise_broker(gate))
+            self.urls["collector"] = await self._collector.ready()
+        except BaseException:
+            await self.stop()  # no child process, broker or consumer thread left behind
+            raise
+        self._collector_watch = asyncio.create_task(self._supervise_collector())
         for name, app, host, port in (
-            ("collector", collector, settings.collector_host, settings.collector_port),
             (
                 "aggregator",
                 aggregator_app(self._aggregator),
@@ -131,22 +146,40 @@ class LocalMode:
     async def _supervise(self) -> None:
         """Start the aggregator's consumer again whenever its thread dies (local mode has no
         orchestrator to restart it), after a delay that doubles while it keeps dying soon."""
-        initial = self.settings.aggregator_restart_initial_s
-        ceiling = self.settings.aggregator_restart_max_s
-        delay, restarted_at = initial, 0.0
+        backoff = Backoff(self.settings)
         while True:
             await asyncio.sleep(SUPERVISE_EVERY_S)
             if not self.aggregator.died():
                 continue
-            if time.monotonic() - restarted_at > ceiling:
-                delay = initial  # it ran well for a while: this death is a new one
+            delay = backoff.next()
             log.error("the aggregator's consumer thread died; starting it again in %.1f s", delay)
             await asyncio.sleep(delay)
             try:
                 await asyncio.to_thread(self.aggregator.restart)
             except Exception:  # e.g. the broker is unreachable: logged, tried again after the next delay
                 log.exception("starting the aggregator's consumer again failed")
-            restarted_at, delay = time.monotonic(), min(delay * 2, ceiling)
+            backoff.restarted()
+
+    async def _supervise_collector(self) -> None:
+        """Start the collector's process again, on the same port, whenever it dies (POSTs it held
+        got no answer, so their clients send again), after the aggregator's doubling delays."""
+        backoff, collector = Backoff(self.settings), self.collector
+        while True:
+            await asyncio.sleep(SUPERVISE_EVERY_S)
+            if collector.alive():
+                continue
+            delay = backoff.next()
+            log.error(
+                "the collector process died (exit code %s); starting it again in %.1f s",
+                collector.exitcode(),
+                delay,
+            )
+            await asyncio.sleep(delay)
+            try:
+                await collector.start()
+            except RuntimeError as exc:  # e.g. its port was taken meanwhile: tried again after the next delay
+                log.error("starting the collector process again failed: %s", exc)
+            backoff.restarted()
 
     def announce(self) -> None:
         """The services' URLs and where the ingest token comes from, for people."""
@@ -163,8 +196,8 @@ class LocalMode:
 
     async def drain(self, timeout_s: float = 300.0, progress: Progress = lambda _: None) -> None:
         """Wait until the aggregator has stored and committed everything the collector produced."""
-        target = self.publisher.produced()
         deadline = time.monotonic() + timeout_s
+        target = await self._produced(deadline)
         admin = await asyncio.to_thread(bus.admin_client, self.settings)
         try:
             while True:
@@ -183,13 +216,36 @@ class LocalMode:
         finally:
             admin.close()
 
+    async def _produced(self, deadline: float) -> bus.Offsets:
+        """What the collector's process and this process's publisher had Kafka acknowledge
+        (a collector being restarted is waited for until ``deadline``)."""
+        marks = dict(self.publisher.produced().marks)
+        async with aiohttp.ClientSession() as session:
+            while True:
+                try:
+                    theirs = await self.collector.produced(session)
+                    break
+                except aiohttp.ClientError as exc:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the collector process did not answer: {exc}") from exc
+                    await asyncio.sleep(0.2)
+        for tp, mark in theirs.marks.items():
+            marks[tp] = max(marks.get(tp, 0), mark)
+        return bus.Offsets(marks)
+
     def new_aggregator(self) -> Aggregator:
         """The aggregator (not started); in local mode with its own broker it reports what it
-        stores to the publisher's gate (a dead consumer is started again by :meth:`_supervise`)."""
+        stores to the publisher's gate, which the collector's process mirrors (a dead consumer
+        is started again by :meth:`_supervise`)."""
         aggregator = Aggregator(self.settings, Store(connect(self.settings, writer=True)))
-        gate = self.publisher.gate
+        gate, collector = self.publisher.gate, self.collector
         if gate is not None:
-            aggregator.on_stored = gate.stored
+
+            def stored(generation: int, offsets: dict) -> None:
+                gate.stored(generation, offsets)
+                collector.notify()
+
+            aggregator.on_stored = stored
         return aggregator
 
     async def _supervise_broker(self, gate: StoredGate) -> None:
@@ -204,6 +260,7 @@ class LocalMode:
                 continue
             generation = gate.broker_lost()
             self.publisher.broker_restarted()
+            self.collector.broker_restarted()
             self.aggregator.broker_lost()
             log.warning(
                 "the local Kafka broker died (code %s); restarting it",
@@ -217,13 +274,17 @@ class LocalMode:
                 broker.stop()
                 continue
             self.publisher.topics_ready()
+            self.collector.topics_ready()
             self.aggregator.broker_restarted(generation)
             log.warning("the local Kafka broker is back on %s", broker.bootstrap)
 
     async def stop(self) -> None:
-        for task in (self._supervisor, self._broker_watch):
+        for task in (self._supervisor, self._broker_watch, self._collector_watch):
             if task is not None:
                 task.cancel()
+        if self._collector is not None:
+            # first: POSTs in flight may still need the aggregator to store their records
+            await self._collector.stop()
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
@@ -233,6 +294,27 @@ class LocalMode:
             self._publisher.close()
         if self.broker is not None:
             self.broker.stop()
+
+
+class Backoff:
+    """The supervisors' delays before a restart: the initial one, doubling while the part keeps
+    dying soon after, up to the ceiling; after that long alive, a death starts again from the
+    initial delay (SADA_AGGREGATOR_RESTART_INITIAL_S, SADA_AGGREGATOR_RESTART_MAX_S)."""
+
+    def __init__(self, settings: Settings):
+        self.initial = settings.aggregator_restart_initial_s
+        self.ceiling = settings.aggregator_restart_max_s
+        self.delay, self.restarted_at = self.initial, 0.0
+
+    def next(self) -> float:
+        """The delay before the restart of a part found dead now."""
+        if time.monotonic() - self.restarted_at > self.ceiling:
+            self.delay = self.initial  # it ran well for a while: this death is a new one
+        return self.delay
+
+    def restarted(self) -> None:
+        """The restart was tried (whether it worked or not): the next delay doubles."""
+        self.restarted_at, self.delay = time.monotonic(), min(self.delay * 2, self.ceiling)
 
 
 def _started(part: T | None) -> T:

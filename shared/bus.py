@@ -248,7 +248,7 @@ class LocalBroker:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )  # noqa: PLW1509 - one foreign call, nothing Python-level
         deadline = time.monotonic() + timeout_s
         while not _accepts(self.host, self.port):
@@ -287,10 +287,11 @@ def _load_prctl():
 _PRCTL = _load_prctl()  # loaded here, not in the forked child, where no lock may be taken
 
 
-def _die_with_parent() -> None:
-    """Linux: the broker gets SIGTERM when its parent dies, even by SIGKILL."""
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Linux: this process gets ``sig`` when the thread that started it dies, even by SIGKILL
+    (the broker; local mode's collector process)."""
     if _PRCTL is not None:
-        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        _PRCTL(1, sig)  # PR_SET_PDEATHSIG
 
 
 def _accepts(host: str, port: int) -> bool:

@@ -295,7 +295,8 @@ class Settings(BaseSettings):
     batch_max_age_ms: int = 250
     store_retry_initial_ms: int = 200
     store_retry_max_ms: int = 5_000
-    # Local mode: how long the supervisor waits before starting a dead consumer thread again,
+    # Local mode: how long the supervisor waits before starting a dead consumer thread (or the
+    # collector's process, services/collector/process.py) again,
     # doubling up to the maximum while it keeps dying (distributed mode: /healthz answers 503
     # and the orchestrator restarts the process).
     aggregator_restart_initial_s: float = Field(1.0, ge=0)

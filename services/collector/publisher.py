@@ -61,6 +61,22 @@ class StoredGate:
             self._changed.notify_all()
             return self.generation
 
+    def snapshot(self) -> tuple[int, int, dict[TopicPartition, int]]:
+        """The generation, the generation stored offsets belong to, and those offsets: what a
+        mirror in the collector's process needs (:meth:`follow`)."""
+        with self._changed:
+            return self.generation, self._stored_generation, dict(self._stored)
+
+    def follow(self, generation: int, stored_generation: int, stored: dict[TopicPartition, int]) -> bool:
+        """Take the state of the gate this one mirrors (local mode's collector process follows
+        the aggregator's process). True when the broker's generation changed."""
+        with self._changed:
+            changed = generation != self.generation
+            self.generation, self._stored_generation = generation, stored_generation
+            self._stored = dict(stored)
+            self._changed.notify_all()
+            return changed
+
     def stored(self, generation: int, offsets: dict[TopicPartition, int]) -> None:
         """The aggregator, consuming ``generation``, stored everything before ``offsets``."""
         with self._changed:
