@@ -10,7 +10,10 @@
 --
 -- {cells} names how the rows of one post in one bucket are found:
 --   stored  the bucket is the grain's own minute or hour, so each stored row already is one
---           post in one bucket: read with FINAL (one row per key, cheap on a settled store)
+--           post in one bucket: read with FINAL (one row per key, cheap on a settled store).
+--           Its `at` is the bucket's start: every zone's offset since 2000 is whole minutes,
+--           and series.py reads hour rows for hour buckets only when every hour boundary of
+--           the zone over the data is a UTC hour, so no time zone arithmetic per row
 --   summed  the bucket is coarser than the grain (a day of hours, an hour of minutes): the
 --           rows are summed per post and bucket first, without FINAL — a sum … GROUP BY over
 --           a superset of the sort key gives the summing table's figures exactly, merged or
@@ -58,7 +61,7 @@ WITH
         SETTINGS join_use_nulls = 0
     ),
     stored AS (
-        SELECT toUnixTimestamp(dateTrunc({bucket:String}, at, {tz:String})) AS bucket_start, platform, post_id,
+        SELECT toUnixTimestamp(at) AS bucket_start, platform, post_id,
                pieces, posts, impressions, reach, views, likes, comments, shares, clicks, saves,
                i_views, i_likes, i_comments, i_shares, i_clicks, i_saves
         FROM rollups FINAL
