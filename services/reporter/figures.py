@@ -22,6 +22,7 @@ from shared.sqlfiles import sql
 from shared.store import Store
 
 Window = tuple[datetime, datetime] | None  # created_at from ≤ t < to; None: every post
+ONE_KEY = ("event", "platform")  # dimensions under which a post has exactly one key (breakdown.sql)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def breakdown_rows(
         {
             "event": event.slug,
             "dimension": dimension,
+            "keyed": "one_key" if dimension in ONE_KEY else "keys",
             "platform": platform or "",
             "windowed": int(window is not None),
             "from": (window or EVER)[0],

@@ -31,8 +31,11 @@ def series(
     Buckets start on the clock of ``zone`` (the event's time zone), so a day is
     the event's day even across a daylight-saving change. ``window`` keeps the
     changes at ``from`` ≤ t < ``to``, both taken to the minute (the store locates
-    changes to the minute). ``rates=False`` leaves the rates out: the totals alone add up
-    rows without first summing them per post, which is much faster on a large event.
+    changes to the minute). ``rates=False`` leaves the rates out of the answer.
+
+    When the bucket is the grain's own minute or hour, each stored row is one post in one
+    bucket (``stored``); otherwise the rows are summed per post and bucket first (``summed``),
+    so the post's sources are joined to far fewer rows (``sql/series.sql``).
     """
     if bucket not in BUCKETS:
         raise ValueError(f"unknown bucket {bucket!r}; expected one of {', '.join(BUCKETS)}")
@@ -50,7 +53,7 @@ def series(
             "bucket": bucket,
             "tz": zone.key,
             "grain": slot,
-            "rows": "slots" if bucket == slot or not rates else "per_post",
+            "cells": "stored" if bucket == slot else "summed",
             "platform": platform or "",
             "from": start,
             "to": end,
