@@ -113,6 +113,9 @@ def create_app(settings: Settings, publisher: Publisher) -> web.Application:
     app[SHUTDOWN_TIMEOUT] = settings.shutdown_timeout_s
     metrics = CollectorMetrics()
     app[METRICS_REGISTRY] = metrics.registry
+    gate = publisher.gate
+    if gate is not None:
+        metrics.waiting_for_store.set_function(lambda: gate.waiting)
 
     async def produced(_: web.Request) -> web.Response:
         marks = publisher.produced().marks

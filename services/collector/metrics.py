@@ -20,6 +20,9 @@ HELP = {
     "sada_collector_requests": "Ingest requests, by status",
     "sada_collector_kafka_up": "1 while Kafka acknowledges records",
     "sada_collector_publish_seconds": "Time from request to Kafka's acknowledgement",
+    "sada_collector_waiting_for_store": (
+        "Local mode: requests Kafka acknowledged whose records are not stored yet (their 2xx waits)"
+    ),
     "sada_collector_webhook_deliveries": "Webhook requests, by platform and status",
     "sada_collector_webhook_records": "Delivered items, by platform and outcome (accepted, dead_letter)",
     "sada_collector_import_rows": (
@@ -73,6 +76,7 @@ class CollectorMetrics(Metrics):
         self.requests = self.counter("sada_collector_requests", "status")
         self.kafka_up = self.gauge("sada_collector_kafka_up")
         self.publish_seconds = self.histogram("sada_collector_publish_seconds")
+        self.waiting_for_store = self.gauge("sada_collector_waiting_for_store")
         self.deliveries = self.counter("sada_collector_webhook_deliveries", "platform", "status")
         self.delivered = self.counter("sada_collector_webhook_records", "platform", "outcome")
         self.import_rows = self.counter("sada_collector_import_rows", "format", "outcome")

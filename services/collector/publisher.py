@@ -24,6 +24,10 @@ from shared.passes import PollerPass
 from shared.settings import Settings
 
 log = logging.getLogger("sada.collector")
+# Local mode: a POST's publish waits in a thread of the event loop's default executor until its
+# records are stored (StoredGate), so that executor needs room for every POST in flight
+# (asyncio's default, cores + 4, made POSTs queue behind each other's waits at 10 bodies/s).
+GATE_WAIT_THREADS = 64
 
 
 class KafkaUnavailable(RuntimeError):
@@ -53,6 +57,7 @@ class StoredGate:
         self._stored_generation = 0
         self._stored: dict[TopicPartition, int] = {}
         self._changed = threading.Condition()
+        self.waiting = 0  # publishes in wait() now (the collector's sada_collector_waiting_for_store)
 
     def broker_lost(self) -> int:
         """The broker died: what it acknowledged and was not stored yet is lost. The new generation."""
@@ -90,17 +95,25 @@ class StoredGate:
         """Return once the records before ``marks`` (acknowledged in ``generation``) are stored."""
         deadline = time.monotonic() + self.timeout_s
         with self._changed:
-            while True:
-                if self.generation != generation:
-                    raise KafkaUnavailable("the broker restarted before these records were stored")
-                if self._stored_generation == generation and all(
-                    self._stored.get(tp, 0) >= mark for tp, mark in marks.items()
-                ):
-                    return
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise KafkaUnavailable(f"the records were not stored within {self.timeout_s:g} s")
-                self._changed.wait(left)
+            self.waiting += 1
+            try:
+                self._wait(generation, marks, deadline)
+            finally:
+                self.waiting -= 1
+
+    def _wait(self, generation: int, marks: dict[TopicPartition, int], deadline: float) -> None:
+        """:meth:`wait`'s loop, holding the condition's lock (released while waiting)."""
+        while True:
+            if self.generation != generation:
+                raise KafkaUnavailable("the broker restarted before these records were stored")
+            if self._stored_generation == generation and all(
+                self._stored.get(tp, 0) >= mark for tp, mark in marks.items()
+            ):
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise KafkaUnavailable(f"the records were not stored within {self.timeout_s:g} s")
+            self._changed.wait(left)
 
 
 class Publisher:

@@ -116,6 +116,46 @@ def test_a_broker_restart_fails_the_posts_the_collector_process_holds(broker, ch
         pipeline.close()
 
 
+def _waiting_for_store(url: str) -> float:
+    async def scrape() -> float:
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/metrics") as response:
+            text = await response.text()
+        return next(
+            float(line.split()[1])
+            for line in text.splitlines()
+            if line.startswith("sada_collector_waiting_for_store ")
+        )
+
+    return asyncio.run(scrape())
+
+
+def test_every_post_in_flight_waits_for_the_store_at_once(broker, chdb_dir):
+    """The collector process gives each POST waiting for its records to be stored a thread of its
+    own: forty at once all wait together (with asyncio's default executor, cores + 4 and at most
+    32 threads, the rest queued behind them and answered late), and all are answered once stored."""
+    pipeline = RunningPipeline(_local_settings(broker, chdb_dir, "collproc_waiting"))
+    aggregator = pipeline.local.aggregator
+    reports = aggregator.on_stored
+    try:
+        aggregator.on_stored = lambda generation, offsets: None  # stored, the collector not told yet
+        waiting = [
+            asyncio.run_coroutine_threadsafe(
+                _answer(pipeline.collector, _records(range(n, n + 1))), pipeline.loop
+            )
+            for n in range(40)
+        ]
+        wait_for(lambda: len(_stored(pipeline)) == 40, 60, "the records stored while their POSTs wait")
+        wait_for(lambda: _waiting_for_store(pipeline.collector) == 40, 30, "every POST waiting at once")
+        aggregator.on_stored = reports
+        # new records on every partition: their store reports cover the offsets before them
+        assert pipeline.post(_records(range(40, 100)))[0] == 200
+        assert [answer.result(60) for answer in waiting] == [200] * 40
+        assert _waiting_for_store(pipeline.collector) == 0
+    finally:
+        aggregator.on_stored = reports
+        pipeline.close()
+
+
 def _children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
