@@ -214,7 +214,9 @@ def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> 
         ),
         *viral_figures(pipe["viral"]),
         Figure("peak RSS, bench process", peak_rss_mib(), "MiB"),
-        Figure("peak RSS, largest child (broker or collector)", peak_rss_mib(resource.RUSAGE_CHILDREN), "MiB"),
+        Figure(
+            "peak RSS, largest child (broker or collector)", peak_rss_mib(resource.RUSAGE_CHILDREN), "MiB"
+        ),
     ]
 
 
