@@ -61,6 +61,23 @@ def ndjson(records: Iterable[Any]) -> bytes:
     )
 
 
+CREATED = "2026-10-26T09:00:00Z"
+
+
+def x_posts(event: str, ids: range) -> bytes:
+    """One minimal X post per id, as NDJSON: records whose arrival the tests can count by id."""
+    return ndjson(
+        {
+            "type": "post",
+            "event": event,
+            "platform": "x",
+            "post_id": str(n),
+            "created_at": "2026-10-26T09:00:00Z",
+        }
+        for n in ids
+    )
+
+
 async def post(
     url: str,
     body: bytes,

@@ -8,7 +8,7 @@ import itertools
 import time
 
 import pytest
-from harness import RunningPipeline, ndjson, pipeline_settings, post, wait_for
+from harness import RunningPipeline, pipeline_settings, post, wait_for, x_posts
 
 from shared import bus
 from shared.settings import Settings
@@ -32,16 +32,7 @@ def _local_settings(broker, chdb_dir, name: str) -> Settings:
 
 
 def _records(ids: range) -> bytes:
-    return ndjson(
-        {
-            "type": "post",
-            "event": EVENT,
-            "platform": "x",
-            "post_id": str(n),
-            "created_at": "2026-10-26T09:00:00Z",
-        }
-        for n in ids
-    )
+    return x_posts(EVENT, ids)
 
 
 def _kill_broker(pipeline: RunningPipeline) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from harness import RunningPipeline, ndjson, pipeline_settings, post, wait_for
+from harness import RunningPipeline, pipeline_settings, post, wait_for, x_posts
 
 from shared.settings import Settings
 
@@ -28,16 +28,7 @@ def _local_settings(broker, chdb_dir, name: str, **overrides) -> Settings:
 
 
 def _records(ids: range) -> bytes:
-    return ndjson(
-        {
-            "type": "post",
-            "event": EVENT,
-            "platform": "x",
-            "post_id": str(n),
-            "created_at": "2026-10-26T09:00:00Z",
-        }
-        for n in ids
-    )
+    return x_posts(EVENT, ids)
 
 
 def _stored(pipeline: RunningPipeline) -> set[int]:
