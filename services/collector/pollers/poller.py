@@ -1,5 +1,6 @@
 """The poller: one platform, one event; what every connector shares (the schedule, the
-checkpoint, rate limits and HTTP are in their own modules beside this one).
+checkpoint, rate limits, HTTP, the pass reports and the publishing of pages are in their own
+modules beside this one).
 
 A poller follows one event on one platform. A *pass* (:meth:`Poller.poll_once`) does two things:
 
@@ -39,26 +40,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter as Tally
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import aiohttp
 
-from services.collector.intake import now_ns
-from services.collector.mapping import Item, compact, parse_time, to_intake
+from services.collector.mapping import compact, parse_time
 from services.collector.metrics import PollerMetrics
 from services.collector.pollers.checkpoint import Checkpoint, state_dir
 from services.collector.pollers.entries import Entry
 from services.collector.pollers.health import STATES, Health
 from services.collector.pollers.http import Requests
 from services.collector.pollers.limits import Blocked, PollError, RateLimit, Stopped
-from services.collector.pollers.page import Page
+from services.collector.pollers.publishing import Publishing
 from services.collector.pollers.reporting import PassReports
 from services.collector.pollers.schedule import due_posts, iso, utcnow
 from services.collector.pollers.sink import Sink
 from services.collector.pollers.terms import Terms
-from services.collector.publisher import KafkaUnavailable
 from shared.chunks import chunked
 from shared.passes import PollerPass
 from shared.registry import Event
@@ -72,7 +71,7 @@ ACCOUNT_LEAD = timedelta(days=7)
 FIRST_LOOKBACK = timedelta(days=30)
 
 
-class Poller(Requests, PassReports):
+class Poller(Requests, PassReports, Publishing):
     """One platform, one event. A connector names itself in its class line
     (``class XPoller(Poller, connector="x", options=lambda s: s.x)``: its settings group, how
     often it discovers, how many posts a refresh call takes) and implements :meth:`discover`
@@ -261,57 +260,6 @@ class Poller(Requests, PassReports):
 
     def known(self, post_id: str) -> bool:
         return post_id in self.checkpoint.posts
-
-    # -- publishing -------------------------------------------------------------------------
-
-    async def publish(self, items: list[Item], update: Callable[[], None] = lambda: None) -> None:
-        """Publish ``items`` and wait for Kafka; only then apply ``update`` to the checkpoint and
-        save it. A Kafka failure raises :class:`PollError` with the checkpoint unmoved."""
-        if items:
-            intake = to_intake(items, self.event.slug, now_ns(), numbered=False)
-            try:
-                await self.sink.publish(intake, self.source)
-            except KafkaUnavailable as exc:
-                raise PollError(f"Kafka did not take the records ({exc}); this page is read again") from exc
-            for _, record in intake.accepted:
-                self.published[record.type] += 1
-                self.metrics.records.labels(self.name, record.type).inc()
-            self.health.published(len(intake.accepted))
-            self.dead_letters += len(intake.rejected)
-            self.metrics.dead_letters.labels(self.name).inc(len(intake.rejected))
-        update()
-        self.checkpoint.save()
-        self.metrics.known.labels(self.name, self.event.slug).set(len(self.checkpoint.posts))
-
-    async def take(
-        self, entries: Iterable[Entry], cursors: Mapping[str, Any] | None = None, refreshing: bool = False
-    ) -> None:
-        """Publish what a page found (:class:`Page`), then move the checkpoint and the cursors."""
-        dead = self.checkpoint.data.setdefault("dead", [])
-        page = Page(self.clock(), self.checkpoint.posts, set(dead), self._refreshed, refreshing)
-        for found in entries:
-            page.sort(found)
-
-        def update() -> None:
-            page.apply(self.checkpoint)
-            self._refreshed.update(page.published())
-            self.move(cursors or {})
-
-        await self.publish(page.items, update)
-
-    def move(self, cursors: Mapping[str, Any]) -> None:
-        """Set the cursors a page moved; a ``None`` cursor is dropped (its listing is done)."""
-        for key, value in cursors.items():
-            if value is None:
-                self.checkpoint.cursors.pop(key, None)
-            else:
-                self.checkpoint.cursors[key] = value
-
-    def forget(self, post_ids: Iterable[str]) -> None:
-        """The platform says these posts are gone: stop asking for their figures."""
-        for post_id in post_ids:
-            if post_id in self.checkpoint.posts:
-                self.checkpoint.posts[post_id]["gone"] = True
 
     # -- passes -----------------------------------------------------------------------------
 
