@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from services.aggregator.service import Aggregator
 from services.aggregator.service import create_app as aggregator_app
 from services.collector.process import CollectorProcess
-from services.collector.publisher import GATE_WAIT_THREADS, Publisher, StoredGate
+from services.collector.publisher import Publisher, StoredGate
 from services.reporter.app import create_app as reporter_app
 from shared import bus
 from shared.http import start_site
@@ -41,6 +41,7 @@ from shared.settings import KafkaSecurity, Settings
 from shared.store import Store, connect, open_store
 
 T = TypeVar("T")
+BLOCKING_THREADS = 64  # the reporter's queries, the drain and the broker's start run on them
 log = logging.getLogger("sada.local")
 
 SUPERVISE_EVERY_S = 0.5  # how often the supervisors look at the consumer thread, the collector
@@ -88,7 +89,7 @@ class LocalMode:
             # First: the broker dies with the thread that started it (PR_SET_PDEATHSIG), so it must
             # be started from a thread of the executor that lives as long as local mode.
             asyncio.get_running_loop().set_default_executor(
-                ThreadPoolExecutor(GATE_WAIT_THREADS, thread_name_prefix="sada-blocking")
+                ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="sada-blocking")
             )
             self.broker = await asyncio.to_thread(bus.LocalBroker(settings.local_broker_port).start)
             # its own broker is plaintext on 127.0.0.1, whatever SADA_KAFKA_SECURITY_* say

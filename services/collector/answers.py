@@ -89,7 +89,7 @@ async def publish_acked(
     intake.stamp(source)
     oversized = intake.bound(settings.max_record_bytes)
     try:
-        await asyncio.to_thread(publisher.publish, intake, source)
+        await publisher.publish_waiting(intake, source)
     except KafkaUnavailable as exc:
         raise Refused(
             503,

@@ -33,7 +33,6 @@ import multiprocessing
 import os
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -41,7 +40,7 @@ from typing import Any
 import aiohttp
 from kafka import TopicPartition
 
-from services.collector.publisher import GATE_WAIT_THREADS, Publisher, StoredGate
+from services.collector.publisher import Publisher, StoredGate
 from shared import bus
 from shared.registry import Registry
 from shared.settings import Settings
@@ -310,9 +309,6 @@ async def _serve(conn: Connection, send, start: Start) -> None:
     from shared.http import start_site
 
     settings = start.settings
-    asyncio.get_running_loop().set_default_executor(
-        ThreadPoolExecutor(GATE_WAIT_THREADS, thread_name_prefix="sada-blocking")
-    )
     gate = StoredGate(settings.local_stored_wait_s) if start.state is not None else None
     publisher = Publisher(settings, gate)
     if start.state is not None:

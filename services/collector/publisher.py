@@ -9,9 +9,11 @@ until the aggregator has stored the records in ClickHouse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -24,10 +26,10 @@ from shared.passes import PollerPass
 from shared.settings import Settings
 
 log = logging.getLogger("sada.collector")
-# Local mode: a POST's publish waits in a thread of the event loop's default executor until its
-# records are stored (StoredGate), so that executor needs room for every POST in flight
-# (asyncio's default, cores + 4, made POSTs queue behind each other's waits at 10 bodies/s).
-GATE_WAIT_THREADS = 64
+# A publish waits in a thread until Kafka acknowledges its records, and in local mode until they
+# are stored (StoredGate): room for every request in flight (asyncio's default executor, cores + 4
+# threads, made POSTs queue behind each other's waits at 10 bodies a second).
+WAITING_THREADS = 64
 
 
 class KafkaUnavailable(RuntimeError):
@@ -130,6 +132,11 @@ class Publisher:
         # The local broker restarted and its topics are not re-created yet: a record sent now
         # would make the broker create its topic with its own partition count, not sada's.
         self._restarting = False
+        self._waiting = ThreadPoolExecutor(WAITING_THREADS, thread_name_prefix="sada-publish")
+
+    async def publish_waiting(self, intake: Intake, source: str) -> None:
+        """:meth:`publish` from the event loop, on a thread of the publisher's own."""
+        await asyncio.get_running_loop().run_in_executor(self._waiting, self.publish, intake, source)
 
     def _get_producer(self) -> KafkaProducer:
         with self._lock:
@@ -271,6 +278,7 @@ class Publisher:
         return self.refused
 
     def close(self) -> None:
+        self._waiting.shutdown(wait=False)
         self._drop_producer()
 
 

@@ -28,7 +28,7 @@ class PublisherSink:
 
     async def publish(self, intake: Intake, source: str) -> None:
         intake.bound(self.publisher.settings.max_record_bytes)  # as every intake: too big, rejected
-        await asyncio.to_thread(self.publisher.publish, intake, source)
+        await self.publisher.publish_waiting(intake, source)
 
     async def report(self, passes: list[PollerPass]) -> None:
         await asyncio.to_thread(self.publisher.publish_passes, passes, now_ns())
