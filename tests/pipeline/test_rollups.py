@@ -23,6 +23,7 @@ from reference import reference_post_figures, reference_series
 from services.aggregator.batch import Batch
 from services.aggregator.step import MessageRejected
 from services.aggregator.write import Write
+from services.reporter.analytics import trends
 from services.reporter.figures import EDGE_ROWS, data_window
 from services.reporter.series import BUCKETS, series
 from shared import rollups
@@ -238,6 +239,22 @@ def test_an_out_of_order_snapshot_changes_the_next_snapshots_change(store, setti
     write(store, settings, sent([snapshot("a", 10, likes=25)]))
     rows = series(store, EVENT, "minute", ZoneInfo("UTC"))
     assert [(r["bucket"][11:16], r["likes"]) for r in rows] == [("09:00", 10), ("09:10", 15), ("09:20", 5)]
+
+
+def test_the_series_leaves_out_the_cells_of_a_post_no_record_names(store, settings):
+    # series.sql and trends.sql look each cell's post up in the post rows and takes ANY match: a cell whose
+    # post has no post row (not written by the aggregator, which lists every post a record
+    # names) matches nothing and must be left out, as it is from post_figures
+    write(store, settings, sent([interaction("a", 1, "like")]))
+    stray = Deltas()
+    stray.bucketed((EVENT, "x", "ghost"), BASE + timedelta(minutes=5), +1, i_likes=7)
+    rollups.insert(store.client, stray, [], "a stray cell")
+    for bucket in BUCKETS:
+        rows = series(store, EVENT, bucket, ZoneInfo("UTC"))
+        assert [(r["platform"], r["likes"]) for r in rows] == [("x", 1)], bucket
+    moving = trends(store, EVENT, BASE + timedelta(minutes=10), window_s=600, min_count=1)["trends"]
+    engagements = {(t["platform"], t["latest"]) for t in moving if t["metric"] == "engagements"}
+    assert engagements == {("x", 1), (None, 1)}
 
 
 def test_the_data_window_skips_the_moments_records_moved_away_from_however_many(store, settings):
