@@ -14,6 +14,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from services.signals import until_interrupted
+from shared import heap
 from shared.http import start_site
 from shared.progress import say
 from shared.registry import load_registry
@@ -81,8 +82,10 @@ async def serve(settings: Settings, name: str) -> int:
         return 2
     runner, url = await start_site(*SERVICES[name](settings))
     say(f"sada {name}: serving on {url}")
+    heap.freeze_start_up()
     try:
         await until_interrupted()
     finally:
+        heap.thaw()
         await runner.cleanup()
     return 0

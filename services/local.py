@@ -33,7 +33,7 @@ from services.aggregator.service import create_app as aggregator_app
 from services.collector.process import CollectorProcess
 from services.collector.publisher import Publisher, StoredGate
 from services.reporter.app import create_app as reporter_app
-from shared import bus
+from shared import bus, heap
 from shared.http import start_site
 from shared.progress import Progress, say
 from shared.registry import Registry
@@ -140,6 +140,7 @@ class LocalMode:
             runner, url = await start_site(app, host, port)
             self._runners.append(runner)
             self.urls[name] = url
+        heap.freeze_start_up()
         return self
 
     async def _supervise(self) -> None:
@@ -293,6 +294,7 @@ class LocalMode:
             self._publisher.close()
         if self.broker is not None:
             self.broker.stop()
+        heap.thaw()
 
 
 class Backoff:

@@ -41,7 +41,7 @@ import aiohttp
 from kafka import TopicPartition
 
 from services.collector.publisher import Publisher, StoredGate
-from shared import bus
+from shared import bus, heap
 from shared.registry import Registry
 from shared.settings import Settings
 
@@ -329,9 +329,11 @@ async def _serve(conn: Connection, send, start: Start) -> None:
         target=_listen, args=(conn, publisher, loop, stop), name="sada-collector-listen", daemon=True
     ).start()
     send(("up", url))
+    heap.freeze_start_up()
     try:
         await stop.wait()
     finally:
+        heap.thaw()
         await runner.cleanup()
         publisher.close()
 

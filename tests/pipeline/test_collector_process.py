@@ -5,6 +5,7 @@ again on the same URL, and whichever way local mode ends, no collector process i
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -217,3 +218,15 @@ def test_no_collector_process_outlives_local_mode(tmp_path, ending):
         if up.poll() is None:
             up.kill()
             up.wait()
+
+
+def test_local_mode_keeps_its_start_up_heap_out_of_full_collections_until_it_stops(broker, chdb_dir):
+    # shared/heap.py: the full passes of the cycle collector skip what start-up made (frozen)
+    pipeline = RunningPipeline(_local_settings(broker, chdb_dir, "collproc_heap"))
+    try:
+        assert gc.get_freeze_count() > 0
+        status, answer, _ = pipeline.post(_records(range(3)))
+        assert status == 200 and answer["accepted"] == 3, answer
+    finally:
+        pipeline.close()
+    assert gc.get_freeze_count() == 0  # handed back to the collector once stopped
