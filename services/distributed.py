@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 
 from aiohttp import web
 
@@ -57,7 +58,8 @@ def _reporter(settings: Settings) -> Site:
 
     store, schema = Store(), SchemaGate(settings, "reporter")
     app = create_app(settings, store, load_registry(settings.events_file), schema)
-    schema.attach(app, lambda: store.attach(connect(settings, create=False)))
+    reads = partial(connect, settings, create=False)
+    schema.attach(app, lambda: store.attach(reads(), more_clients=reads))
     return app, settings.reporter_host, settings.reporter_port
 
 

@@ -9,9 +9,11 @@ start, in-process) and :func:`migrate_target` (``sada migrate``: under the lock)
 from __future__ import annotations
 
 import hashlib
+import queue
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import clickhouse_connect
@@ -112,12 +114,21 @@ def migrate_target(settings: Settings, progress: Progress = say) -> list[str]:
         return migrate(client, throttled(5.0), settings.clickhouse_cluster)
 
 
-class Store:
-    """Writes row batches idempotently; safe to share between threads of one process."""
+# The threads :meth:`Store.gather` runs reads on (a read never gathers itself, so they cannot all wait).
+_READS = ThreadPoolExecutor(8, thread_name_prefix="sada-read")
 
-    def __init__(self, client: Client | None = None):
+
+class Store:
+    """Writes row batches idempotently; safe to share between threads of one process.
+
+    ``more_clients`` (the reporter's stores) makes further clients on the same database for
+    :meth:`gather`; a store without it runs gathered reads one after the other."""
+
+    def __init__(self, client: Client | None = None, more_clients: Callable[[], Client] | None = None):
         self._client = client
         self._lock = threading.Lock()
+        self._more_clients = more_clients
+        self._spares: queue.SimpleQueue[Store] = queue.SimpleQueue()
 
     @property
     def client(self) -> Client:
@@ -125,9 +136,10 @@ class Store:
             raise StoreUnavailable("not connected yet: the service waits for the schema (`sada migrate`)")
         return self._client
 
-    def attach(self, client: Client) -> None:
+    def attach(self, client: Client, more_clients: Callable[[], Client] | None = None) -> None:
         """Connect a store made before its database was there (distributed mode's wait)."""
         self._client = client
+        self._more_clients = more_clients
 
     def insert(self, table: str, rows: Sequence[Sequence[Any]], token: str) -> None:
         """Insert ``rows``; a retry with the same ``token`` is a no-op in ClickHouse. The tables
@@ -227,6 +239,30 @@ class Store:
             result = self.client.query(sql, parameters=parameters or {})
         return [dict(zip(result.column_names, row, strict=False)) for row in result.result_rows]
 
+    def gather(self, *reads: Callable[[Store], Any]) -> list[Any]:
+        """The answers of ``reads`` (each called with a store), in order, the reads run at once on
+        clients of their own: a report's queries overlap their planning and their rows' decoding
+        instead of queueing on one client (docs/decisions.md, "A report's reads at once"). The first
+        runs on this store; the others borrow spare stores, made when none is free and kept."""
+        if self._more_clients is None or len(reads) < 2:
+            return [read(self) for read in reads]
+        spares = [self._spare() for _ in reads[1:]]
+        futures = [_READS.submit(read, spare) for read, spare in zip(reads[1:], spares, strict=True)]
+        try:
+            first = reads[0](self)
+            return [first, *(future.result() for future in futures)]
+        finally:
+            wait(futures)  # a failed read leaves the others to finish before their stores go back
+            for spare in spares:
+                self._spares.put(spare)
+
+    def _spare(self) -> Store:
+        try:
+            return self._spares.get_nowait()
+        except queue.Empty:
+            assert self._more_clients is not None
+            return Store(self._more_clients())
+
 
 class Ping:
     """Whether ClickHouse answers ``SELECT 1``, on a client of its own made at the first call:
@@ -262,11 +298,11 @@ def open_store(settings: Settings, database: str | None = None, *, migrating: bo
     if migrating if migrating is not None else not settings.clickhouse_cluster:
         client = connect(settings, database)
         migrate(client, cluster=settings.clickhouse_cluster)
-        return Store(client)
+        return Store(client, more_clients=lambda: connect(settings, database, create=False))
     client = connect(settings, database, create=False)
     done = {row[0] for row in client.query("SELECT DISTINCT version FROM schema_migrations").result_rows}
     if missing := required() - done:
         raise SchemaBehind(
             f"the ClickHouse schema lacks versions {sorted(missing)}: run `sada migrate` first"
         )
-    return Store(client)
+    return Store(client, more_clients=lambda: connect(settings, database, create=False))

@@ -195,7 +195,13 @@ def _event_days(store: Store, event: Event) -> list[dict[str, Any]]:
 
 def compare(store: Store, current: Event, previous: Event) -> dict[str, Any]:
     """Two editions side by side: totals, rates, deltas, and the days aligned by event day."""
-    editions = {event.slug: event_figures(store, event.slug).total.as_json() for event in (current, previous)}
+    now, before, now_days, before_days = store.gather(
+        lambda s: event_figures(s, current.slug),
+        lambda s: event_figures(s, previous.slug),
+        lambda s: _event_days(s, current),
+        lambda s: _event_days(s, previous),
+    )
+    editions = {current.slug: now.total.as_json(), previous.slug: before.total.as_json()}
     a, b = editions[current.slug], editions[previous.slug]
     delta = {}
     for name, value in a["totals"].items():
@@ -210,8 +216,8 @@ def compare(store: Store, current: Event, previous: Event) -> dict[str, Any]:
         for name in RATES
     }
     days: dict[int, dict[str, Any]] = {}
-    for event in (current, previous):
-        for day in _event_days(store, event):
+    for event, event_days in ((current, now_days), (previous, before_days)):
+        for day in event_days:
             days.setdefault(day["day"], {"day": day["day"]})[event.slug] = day
     return {
         "current": current.slug,

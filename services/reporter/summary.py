@@ -22,9 +22,13 @@ def list_events(store: Store) -> list[str]:
 def summary(store: Store, event: str, top: int = 10) -> dict[str, Any]:
     """Totals, rates, per-platform figures, top posts, mentions and rejects of one event."""
     params = {"event": event}
-    figures = event_figures(store, event)
-    window = data_window(store, event)
-    mentions = store.query(sql(QUERIES, "mentions"), params)[0]
+    figures, window, mentions, posts, rejected = store.gather(
+        lambda s: event_figures(s, event),
+        lambda s: data_window(s, event),
+        lambda s: s.query(sql(QUERIES, "mentions"), params)[0],
+        lambda s: top_posts(s, event, "engagements", top),
+        lambda s: s.query(sql(QUERIES, "rejected"), params)[0],
+    )
     return {
         "event": event,
         "from": rfc3339(window[0]) if window else None,
@@ -33,11 +37,8 @@ def summary(store: Store, event: str, top: int = 10) -> dict[str, Any]:
         "formulas": RATE_FORMULAS,
         "platforms": {name: figures.platforms[name].as_json() for name in sorted(figures.platforms)},
         "mentions": {key: int(mentions[key]) for key in ("articles", "outlets", "countries")},
-        "top_posts": [
-            {key: post[key] for key in TOP_POST_FIELDS}
-            for post in top_posts(store, event, "engagements", top)
-        ],
-        "rejected": int(store.query(sql(QUERIES, "rejected"), params)[0]["rejected"]),
+        "top_posts": [{key: post[key] for key in TOP_POST_FIELDS} for post in posts],
+        "rejected": int(rejected["rejected"]),
     }
 
 
