@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any
 
 import clickhouse_connect
@@ -295,14 +296,15 @@ def open_store(settings: Settings, database: str | None = None, *, migrating: bo
     local mode open before reading or writing. ``migrating`` (default: no cluster is set)
     applies the pending migrations here, in-process, as local mode does at every start;
     otherwise only ``sada migrate`` migrates, and a store behind is refused."""
+    more_clients = partial(connect, settings, database, create=False)
     if migrating if migrating is not None else not settings.clickhouse_cluster:
         client = connect(settings, database)
         migrate(client, cluster=settings.clickhouse_cluster)
-        return Store(client, more_clients=lambda: connect(settings, database, create=False))
-    client = connect(settings, database, create=False)
+        return Store(client, more_clients)
+    client = more_clients()
     done = {row[0] for row in client.query("SELECT DISTINCT version FROM schema_migrations").result_rows}
     if missing := required() - done:
         raise SchemaBehind(
             f"the ClickHouse schema lacks versions {sorted(missing)}: run `sada migrate` first"
         )
-    return Store(client, more_clients=lambda: connect(settings, database, create=False))
+    return Store(client, more_clients)

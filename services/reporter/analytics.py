@@ -201,8 +201,8 @@ def compare(store: Store, current: Event, previous: Event) -> dict[str, Any]:
         lambda s: _event_days(s, current),
         lambda s: _event_days(s, previous),
     )
-    editions = {current.slug: now.total.as_json(), previous.slug: before.total.as_json()}
-    a, b = editions[current.slug], editions[previous.slug]
+    a, b = now.total.as_json(), before.total.as_json()
+    editions = {current.slug: a, previous.slug: b}
     delta = {}
     for name, value in a["totals"].items():
         before = b["totals"][name]

@@ -222,6 +222,7 @@ def test_no_collector_process_outlives_local_mode(tmp_path, ending):
 
 def test_local_mode_keeps_its_start_up_heap_out_of_full_collections_until_it_stops(broker, chdb_dir):
     # shared/heap.py: the full passes of the cycle collector skip what start-up made (frozen)
+    assert gc.get_freeze_count() == 0  # nothing frozen by an earlier test: the freeze is this one's
     pipeline = RunningPipeline(_local_settings(broker, chdb_dir, "collproc_heap"))
     try:
         assert gc.get_freeze_count() > 0

@@ -55,14 +55,14 @@ FROM
         LEFT ANY JOIN
         (
             -- one row per post: looked up by one key, ANY match (series.sql says why)
-            SELECT concat(platform, ':', post_id) AS post_key, 1 AS known,
+            SELECT concat(platform, ':', post_id) AS post_key,
                    r_likes > 0 AS reported_likes, r_comments > 0 AS reported_comments,
                    r_shares > 0 AS reported_shares, r_clicks > 0 AS reported_clicks,
                    r_saves > 0 AS reported_saves
             FROM rollups FINAL
             WHERE event = {event:String} AND grain = 'post' AND pieces > 0
         ) AS f ON f.post_key = concat(c.platform, ':', c.post_id)
-        WHERE f.known = 1
+        WHERE f.post_key != ''  -- a cell without sources: no key matched
     )
     ARRAY JOIN ['posts', 'engagements'] AS metric, [posts, $engagements] AS amount
     GROUP BY ROLLUP(metric, platform)
