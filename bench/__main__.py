@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import inputs
 from bench.pdf import measure_pdf
-from bench.pipeline import end_to_end, freshness, warm_local_mode
+from bench.pipeline import EndToEnd, end_to_end, freshness, warm_local_mode
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
 from bench.report import Figure, latency_table, percentile, table, write_json
 from bench.reporter import ReporterResult, measure_reporter, requests_for
@@ -163,11 +163,11 @@ def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> list[Figure]:
+def figures(kafka: dict[str, Any], insert: Rate, pipe: dict[str, Any]) -> list[Figure]:
     """The table. The pipeline does all three raw steps itself, in one process, so besides the
     target's bound (the slowest of consume and insert) it is shown against the slowest of all three
     and against doing the three one after the other (1 / Σ 1/rate: one core, one GIL)."""
-    produce, consume = kafka["produce"].per_s, kafka["consume"].rate.per_s
+    produce, consume, insert_rate = kafka["produce"].per_s, kafka["consume"].rate.per_s, insert.per_s
     e2e, fresh = pipe["e2e"].rate.per_s, pipe["fresh"]
     delays = fresh.delays
     p95 = percentile(delays, 95)
@@ -203,6 +203,7 @@ def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> 
             serial,
             "(info)",
         ),
+        *cpu_figures(kafka, insert, pipe["e2e"], honest),
         Figure("freshness p50", percentile(delays, 50), "s"),
         Figure("freshness p95", p95, "s", target="<= 1 s", passed=bool(p95 <= 1.0)),
         Figure(
@@ -217,6 +218,42 @@ def figures(kafka: dict[str, Any], insert_rate: float, pipe: dict[str, Any]) -> 
         Figure(
             "peak RSS, largest child (broker or collector)", peak_rss_mib(resource.RUSAGE_CHILDREN), "MiB"
         ),
+    ]
+
+
+def cpu_figures(kafka: dict[str, Any], insert: Rate, e2e: EndToEnd, bound: float) -> list[Figure]:
+    """Processor time per record: the pipeline's, against what the machine's cores allow at the
+    end-to-end target (0.8 of the slowest raw bound, every core busy), and the raw clients' own."""
+    raw = {"produce": kafka["produce"], "consume": kafka["consume"].rate, "insert": insert}
+    budget = (os.cpu_count() or 1) * 1e6 / (0.8 * bound)
+    return [
+        Figure(
+            "processor time per record, end-to-end",
+            e2e.cpu.total * 1e6 / e2e.rate.count,
+            "µs",
+            f"{os.cpu_count()} cores at 0.80 x min(raw)",
+            budget,
+            "(info)",
+        ),
+        Figure(
+            "processor time per record, raw produce + consume + insert",
+            sum(rate.cpu.total * 1e6 / rate.count for rate in raw.values() if rate.cpu),
+            "µs",
+        ),
+    ]
+
+
+def cpu_notes(kafka: dict[str, Any], insert: Rate, e2e: EndToEnd) -> list[str]:
+    steps = {
+        "raw produce": kafka["produce"],
+        "raw consume": kafka["consume"].rate,
+        "raw insert": insert,
+        "end-to-end": Rate(e2e.rate.count, e2e.rate.seconds, e2e.cpu),
+    }
+    return [
+        f"processor time, {name}: {rate.cpu.line(rate.count)}."
+        for name, rate in steps.items()
+        if rate.cpu is not None
     ]
 
 
@@ -315,15 +352,15 @@ def details(base: Settings, kafka: dict[str, Any], insert: Rate, pipe: dict[str,
             }
         ),
         "raw": {
-            "produce": vars(kafka["produce"]),
-            "consume": vars(kafka["consume"].rate),
+            "produce": _rate(kafka["produce"]),
+            "consume": _rate(kafka["consume"].rate),
             "consume_join_s": kafka["consume"].join_s,
-            "insert": vars(insert),
+            "insert": _rate(insert),
             "message_bytes_avg": kafka["message_bytes_avg"],
         },
         "rss_before_pipeline_mib": pipe["rss_before_mib"],
         "end_to_end": {
-            **vars(pipe["e2e"].rate),
+            **_rate(Rate(pipe["e2e"].rate.count, pipe["e2e"].rate.seconds, pipe["e2e"].cpu)),
             "acked_s": pipe["e2e"].acked_s,
             "stored": pipe["e2e"].stored,
             "aggregator_batches": pipe["e2e"].aggregator_batches,
@@ -341,6 +378,10 @@ def details(base: Settings, kafka: dict[str, Any], insert: Rate, pipe: dict[str,
             "send_seconds": fresh.send_seconds,
         },
     }
+
+
+def _rate(rate: Rate) -> dict[str, Any]:
+    return {"count": rate.count, "seconds": rate.seconds, "cpu_s": rate.cpu.parts if rate.cpu else None}
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -382,8 +423,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             say(f"      {insert.per_s:,.0f} rows/s")
             pipe = asyncio.run(measure_pipeline(base, records, fresh_seconds, steps, args.scale))
-            rows = figures(kafka, insert.per_s, pipe)  # before the reporter step: its peak RSS is its own
-            notes_ += notes(kafka, pipe, base)
+            rows = figures(kafka, insert, pipe)  # before the reporter step: its peak RSS is its own
+            notes_ += notes(kafka, pipe, base) + cpu_notes(kafka, insert, pipe["e2e"])
             extra.update(details(base, kafka, insert, pipe))
         if "reporter" in parts:
             say(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bench.cpu import CpuTimes, Meter
 from bench.inputs import EVENT, Body, groups, ndjson
 from bench.raw import Rate
 from services.collector.client import post_chunk
@@ -48,6 +49,7 @@ class EndToEnd:
     stored: dict[str, int]
     aggregator_batches: int
     summary_s: float  # one summary() over everything stored: what each freshness poll costs at this size
+    cpu: CpuTimes  # processor time from the first POST until drain(), by process and thread
 
 
 async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, progress: Progress) -> EndToEnd:
@@ -69,11 +71,13 @@ async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, pro
             progress(f"  end-to-end: {sent} records acknowledged by the collector")
 
     async with _session() as session:
+        meter = Meter().start()
         started = time.perf_counter()
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
         acked_s = time.perf_counter() - started
         await local.drain(timeout_s=900, progress=progress)
         seconds = time.perf_counter() - started
+        cpu = meter.stop()
     assert local.reporter_store is not None and local.aggregator is not None
     count = "SELECT count() AS n FROM {} FINAL WHERE event = {{event:String}}"
     stored = {
@@ -88,6 +92,7 @@ async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, pro
         stored,
         local.aggregator.stored_batches,
         time.perf_counter() - began,
+        cpu,
     )
 
 

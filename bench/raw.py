@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from bench.cpu import CpuTimes, Meter
 from shared import bus
 from shared.progress import Progress
 from shared.settings import Settings
@@ -22,6 +23,7 @@ from shared.store import open_store
 class Rate:
     count: int
     seconds: float
+    cpu: CpuTimes | None = None  # processor time over the same span, by process and thread
 
     @property
     def per_s(self) -> float:
@@ -37,6 +39,7 @@ def raw_produce(
     headers = [(bus.RECEIVED_NS, str(time.time_ns()).encode())]
     try:
         producer.partitions_for(topic)  # metadata outside the clock
+        meter = Meter().start()
         started = time.perf_counter()
         futures = []
         for n, (key, value) in enumerate(messages, start=1):
@@ -45,7 +48,7 @@ def raw_produce(
         timeout = settings.kafka_delivery_timeout_ms / 1000 + 1
         for future in futures:
             future.get(timeout=timeout)
-        return Rate(len(messages), time.perf_counter() - started)
+        return Rate(len(messages), time.perf_counter() - started, meter.stop())
     finally:
         producer.close(timeout=5)
 
@@ -71,6 +74,7 @@ def raw_consume(
         consumer.subscribe([topic])
         first = last = 0.0
         seen = before_clock = 0
+        meter = Meter()
         deadline = time.monotonic() + timeout_s
         while seen < expected and time.monotonic() < deadline:
             polled = consumer.poll(timeout_ms=500)
@@ -79,10 +83,12 @@ def raw_consume(
                 seen += sum(len(messages) for messages in polled.values())
                 if not first:
                     first, before_clock = last, seen
+                    meter.start()
                 progress(f"  consume: {seen}/{expected} received")
+        cpu = meter.stop()  # the loop ends at the poll that brought the last message
         if seen < expected:
             raise RuntimeError(f"consumed only {seen} of {expected} messages in {timeout_s:.0f} s")
-        return ConsumeResult(Rate(seen - before_clock, last - first), first - subscribed)
+        return ConsumeResult(Rate(seen - before_clock, last - first, cpu), first - subscribed)
     finally:
         consumer.close(autocommit=False)
 
@@ -93,8 +99,9 @@ def raw_insert(
     """``Store.insert`` (row tuples, dedup token, async_insert=0) into ``metrics`` of its own
     database, in the aggregator's batch size; one batch per call, as the aggregator does."""
     store = open_store(settings, database)
+    meter = Meter().start()
     started = time.perf_counter()
     for first in range(0, len(rows), batch):
         store.insert("metrics", rows[first : first + batch], token=f"bench-raw:{first}")
         progress(f"  insert: {min(first + batch, len(rows))}/{len(rows)} rows")
-    return Rate(len(rows), time.perf_counter() - started)
+    return Rate(len(rows), time.perf_counter() - started, meter.stop())
