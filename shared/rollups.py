@@ -57,7 +57,7 @@ def mark_columns(marks: Sequence[tuple[str, str]]) -> list[Sequence[Any]]:
 def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """The marks among ``marks`` the rollups hold, in one query: per partition, the range of
     offsets the marks have there (binding one value per record cost more than the lookup), the
-    ranges' lookups joined by ``UNION ALL``, each read through the sort key."""
+    ranges joined by ``OR`` and read through the sort key, the marks' rows summed here."""
     ranges: dict[str, tuple[int, int]] = {}
     for partition, placed in marks:
         offset = int(placed[:OFFSET_DIGITS])
@@ -65,11 +65,11 @@ def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, 
         ranges[partition] = (min(low, offset), max(high, offset))
     if not ranges:
         return set()
-    lookup = sql(SQL, "applied")
-    queries: list[str] = []
+    lookup = sql(SQL, "applied_range")
+    conditions: list[str] = []
     parameters: dict[str, str] = {}
     for n, (partition, (low, high)) in enumerate(sorted(ranges.items())):
-        queries.append(
+        conditions.append(
             lookup.replace("{partition:", f"{{partition{n}:")
             .replace("{low:", f"{{low{n}:")
             .replace("{high:", f"{{high{n}:")
@@ -79,8 +79,11 @@ def applied(client: Client, marks: Sequence[tuple[str, str]]) -> set[tuple[str, 
             f"low{n}": f"{low:0{OFFSET_DIGITS}d}/",
             f"high{n}": f"{high + 1:0{OFFSET_DIGITS}d}/",
         }
-    result = client.query("\nUNION ALL\n".join(queries), parameters=parameters)
-    return {(platform, post_id) for platform, post_id in result.result_rows}.intersection(marks)
+    query = sql(SQL, "applied").replace("$ranges", "\n  OR ".join(conditions))
+    pieces: dict[tuple[str, str], int] = defaultdict(int)
+    for platform, post_id, count in client.query(query, parameters=parameters).result_rows:
+        pieces[(platform, post_id)] += count
+    return {key for key, count in pieces.items() if count > 0}.intersection(marks)
 
 
 def insert(client: Client, deltas: d.Deltas, marks: Sequence[tuple[str, str]], token: str) -> None:
