@@ -45,7 +45,8 @@ def _aggregator(settings: Settings) -> Site:
     app = create_app(aggregator, schema)
 
     def start() -> None:
-        store.attach(connect(settings, create=False, writer=True))
+        writer = partial(connect, settings, create=False, writer=True)
+        store.attach(writer(), more_clients=writer)
         aggregator.start()
 
     schema.attach(app, start)

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -237,7 +238,8 @@ class LocalMode:
         """The aggregator (not started); in local mode with its own broker it reports what it
         stores to the publisher's gate, which the collector's process mirrors (a dead consumer
         is started again by :meth:`_supervise`)."""
-        aggregator = Aggregator(self.settings, Store(connect(self.settings, writer=True)))
+        writer = partial(connect, self.settings, create=False, writer=True)
+        aggregator = Aggregator(self.settings, Store(writer(), more_clients=writer))
         gate, collector = self.publisher.gate, self.collector
         if gate is not None:
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
+LOOKUP_CHUNK = 2_000  # identities per lookup by sort key: bounds the size of the IN sets
 
 
 def chunked(values: Sequence[T], size: int) -> Iterator[list[T]]:

@@ -24,7 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from clickhouse_connect.driver.client import Client
+
+from shared.chunks import LOOKUP_CHUNK, chunked
 from shared.records import POSTS, Row
+from shared.sqlfiles import sql
 
 PostRow = dict[str, Any]
 Origin = tuple[str, int]  # (source, version)
@@ -135,3 +139,19 @@ def merged_rows(batch: Sequence[Row], stored: Iterable[Mapping[str, Any]]) -> li
         if key in groups:
             groups[key].append(found)
     return [[merged[name] for name in names] for merged in map(merge_posts, groups.values())]
+
+
+def stored_posts(client: Client, rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """The stored row (``FINAL``) of each post the ``posts`` ``rows`` name, by column name."""
+    keys: dict[str, set[tuple[str, str]]] = {}
+    post_of = POSTS.reader("event", "platform", "post_id")
+    for row in rows:
+        event, platform, post_id = post_of(row)
+        keys.setdefault(event, set()).add((platform, post_id))
+    found: list[dict[str, Any]] = []
+    for event, posts in sorted(keys.items()):
+        for chunk in chunked(sorted(posts), LOOKUP_CHUNK):
+            parameters = {"event": event, "posts": chunk}
+            result = client.query(sql("shared.merge_sql", "stored_posts"), parameters=parameters)
+            found.extend(dict(zip(result.column_names, row, strict=True)) for row in result.result_rows)
+    return found

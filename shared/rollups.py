@@ -2,10 +2,11 @@
 
 The ``rollups`` table (migration 009) holds, per post, its changes per UTC minute and hour and
 its sums over all time, and the data window's moments; every column is summed. For each batch,
-:func:`deltas_for` reads the prior state of only the identities the batch carries (the stored
-version of each interaction id, the stored row of each post, the stored snapshots of each post
-from the batch's earliest one on), through the raw tables' sort keys, and
-:mod:`shared.deltas` turns old and new into the rows to add.
+the store reads the prior state of only the identities the batch carries (the stored version of
+each interaction id, :func:`stored_interactions`; the stored row of each post; the stored
+snapshots of each post from the batch's earliest one on, :func:`stored_snapshots`), through the
+raw tables' sort keys, and :func:`deltas_for` (with :mod:`shared.deltas`) turns old and new into
+the rows to add.
 
 Exactly once: the deltas of a batch and a *mark* per record they cover are one insert, so
 they land together or not at all, and the raw rows are inserted after them. A record whose mark
@@ -24,14 +25,13 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from shared import deltas as d
-from shared.chunks import chunked
+from shared.chunks import LOOKUP_CHUNK, chunked
 from shared.events import COUNTERS
 from shared.progress import Progress
 from shared.records import INTERACTIONS, METRICS, POSTS, TABLES, Row
 from shared.sqlfiles import sql
 
 SQL = "shared.rollup_sql"
-LOOKUP_CHUNK = 2_000  # identities per lookup: bounds the size of the IN sets
 APPLIED = "~applied"  # the marks' event: no event slug can take it ([a-z0-9-])
 ROLLUP_TABLES = (POSTS.name, METRICS.name, INTERACTIONS.name)  # the raw tables whose records count
 OFFSET_DIGITS = 20  # a mark's offset, zero-padded: text order is offset order (applied.sql)
@@ -101,22 +101,40 @@ def insert(client: Client, deltas: d.Deltas, marks: Sequence[tuple[str, str]], t
     )
 
 
+# What a batch is compared with: per (event, platform, interaction_id) the stored version; per post
+# its stored snapshots from the batch's earliest on and, per counter, the anchor before that.
+Interactions = dict[tuple[str, str, str], d.Placed]
+Snapshots = dict[d.Post, tuple[list[d.Snapshot], list[d.Anchor]]]
+
+
 def deltas_for(
-    client: Client,
     tables: Mapping[str, Sequence[Row]],
     stored_posts: Sequence[Mapping[str, Any]],
     merged_posts: Sequence[Row],
+    interactions: Interactions,
+    snapshots: Snapshots,
 ) -> d.Deltas:
-    """The changes ``tables`` (raw rows per table, not yet stored) make to the rollups;
-    ``stored_posts`` and ``merged_posts`` are the batch's posts before and after it."""
+    """The changes ``tables`` (raw rows per table, not yet stored) make to the rollups, from the
+    prior state of what they carry: ``stored_posts`` and ``merged_posts`` are the batch's posts
+    before and after it, ``interactions`` and ``snapshots`` what :func:`stored_interactions` and
+    :func:`stored_snapshots` read of them."""
     deltas = d.Deltas()
     for table, rows in tables.items():  # a post is listed once any record names it
         of = TABLES[table].reader("event", "platform", "post_id")
         for row in rows:
             deltas.total(of(row), +1, pieces=1)
     _posts(deltas, stored_posts, merged_posts)
-    _interactions(client, deltas, tables.get(INTERACTIONS.name, ()))
-    _snapshots(client, deltas, tables.get(METRICS.name, ()))
+    for (event, platform, interaction_id), placed in _arriving_interactions(
+        tables.get(INTERACTIONS.name, ())
+    ).items():
+        old = interactions.get((event, platform, interaction_id))
+        new = d.latest(old, placed)
+        if new != old:
+            d.interaction_pieces(deltas, event, platform, old, -1)
+            d.interaction_pieces(deltas, event, platform, new, +1)
+    for post, arriving in _arriving_snapshots(tables.get(METRICS.name, ())).items():
+        stored, anchors = snapshots[post]
+        d.snapshot_changes(deltas, post, stored, arriving, anchors)
     return deltas
 
 
@@ -130,42 +148,54 @@ def _posts(deltas: d.Deltas, stored: Sequence[Mapping[str, Any]], merged: Sequen
         d.post_pieces(deltas, post, created_at, +1)
 
 
-def _interactions(client: Client, deltas: d.Deltas, rows: Sequence[Row]) -> None:
+def _arriving_interactions(rows: Sequence[Row]) -> dict[tuple[str, str, str], list[d.Placed]]:
     of = INTERACTIONS.reader(
         "event", "platform", "interaction_id", "post_id", "kind", "occurred_at", "version"
     )
-    arriving: dict[str, dict[tuple[str, str], list[d.Placed]]] = defaultdict(lambda: defaultdict(list))
+    arriving: dict[tuple[str, str, str], list[d.Placed]] = defaultdict(list)
     for row in rows:
         event, platform, interaction_id, post_id, kind, occurred_at, version = of(row)
-        arriving[event][(platform, interaction_id)].append(d.Placed(post_id, kind, occurred_at, version))
-    for event, ids in arriving.items():
-        stored: dict[tuple[str, str], d.Placed] = {}
-        for chunk in chunked(sorted(ids), LOOKUP_CHUNK):
+        arriving[(event, platform, interaction_id)].append(d.Placed(post_id, kind, occurred_at, version))
+    return arriving
+
+
+def stored_interactions(client: Client, rows: Sequence[Row]) -> Interactions:
+    """The stored version of each interaction id among the ``interactions`` ``rows``."""
+    ids: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for event, platform, interaction_id in _arriving_interactions(rows):
+        ids[event].append((platform, interaction_id))
+    stored: Interactions = {}
+    for event, keys in ids.items():
+        for chunk in chunked(sorted(keys), LOOKUP_CHUNK):
             result = client.query(sql(SQL, "stored_interactions"), parameters={"event": event, "ids": chunk})
             for platform, interaction_id, post_id, kind, occurred_at, version in result.result_rows:
-                stored[(platform, interaction_id)] = d.Placed(post_id, kind, occurred_at, int(version))
-        for (platform, interaction_id), placed in ids.items():
-            old = stored.get((platform, interaction_id))
-            new = d.latest(old, placed)
-            if new != old:
-                d.interaction_pieces(deltas, event, platform, old, -1)
-                d.interaction_pieces(deltas, event, platform, new, +1)
+                stored[(event, platform, interaction_id)] = d.Placed(post_id, kind, occurred_at, int(version))
+    return stored
 
 
-def _snapshots(client: Client, deltas: d.Deltas, rows: Sequence[Row]) -> None:
+def _arriving_snapshots(rows: Sequence[Row]) -> dict[d.Post, list[d.Snapshot]]:
     of = METRICS.reader("event", "platform", "post_id", "observed_at", *COUNTERS, "version")
-    arriving: dict[str, dict[tuple[str, str], list[d.Snapshot]]] = defaultdict(lambda: defaultdict(list))
+    arriving: dict[d.Post, list[d.Snapshot]] = defaultdict(list)
     for row in rows:
         event, platform, post_id, observed_at, *values, version = of(row)
-        arriving[event][(platform, post_id)].append(d.Snapshot(d.utc(observed_at), tuple(values), version))
-    for event, posts in arriving.items():
-        for chunk in chunked(sorted(posts), LOOKUP_CHUNK):
-            _snapshot_chunk(client, deltas, event, {post: posts[post] for post in chunk})
+        arriving[(event, platform, post_id)].append(d.Snapshot(d.utc(observed_at), tuple(values), version))
+    return arriving
 
 
-def _snapshot_chunk(
-    client: Client, deltas: d.Deltas, event: str, posts: dict[tuple[str, str], list[d.Snapshot]]
-) -> None:
+def stored_snapshots(client: Client, rows: Sequence[Row]) -> Snapshots:
+    """Per post the ``metrics`` ``rows`` name: its stored snapshots from the rows' earliest on,
+    and per counter the latest stored snapshot reporting it before that (:func:`_anchors`)."""
+    posts: dict[str, dict[tuple[str, str], list[d.Snapshot]]] = defaultdict(dict)
+    for (event, platform, post_id), arriving in _arriving_snapshots(rows).items():
+        posts[event][(platform, post_id)] = arriving
+    found: Snapshots = {}
+    for event, of_event in posts.items():
+        for chunk in chunked(sorted(of_event), LOOKUP_CHUNK):
+            found |= _snapshot_chunk(client, event, {post: of_event[post] for post in chunk})
+    return found
+
+
+def _snapshot_chunk(client: Client, event: str, posts: dict[tuple[str, str], list[d.Snapshot]]) -> Snapshots:
     keys = list(posts)
     since = [min(s.observed_at for s in posts[key]) for key in keys]
     parameters = {"event": event, "posts": keys, "since": since}
@@ -175,8 +205,7 @@ def _snapshot_chunk(
     ).result_rows:
         stored[(platform, post_id)].append(d.Snapshot(d.utc(observed_at), tuple(values), int(version)))
     anchors = _anchors(client, event, keys, since, stored)
-    for key in keys:
-        d.snapshot_changes(deltas, (event, *key), stored[key], posts[key], anchors[key])
+    return {(event, *key): (stored[key], anchors[key]) for key in keys}
 
 
 def _anchors(

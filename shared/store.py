@@ -22,15 +22,13 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from shared import rollups
-from shared.chunks import chunked
 from shared.extras import require
-from shared.merge import merged_rows
+from shared.merge import merged_rows, stored_posts
 from shared.progress import Progress, say, throttled
-from shared.records import POSTS, TABLES, Row
+from shared.records import INTERACTIONS, METRICS, POSTS, TABLES, Row
 from shared.schema import migrate, required
 from shared.schema_lock import MigrateLock
 from shared.settings import Settings
-from shared.sqlfiles import sql
 
 __all__ = [
     "Store",
@@ -122,8 +120,8 @@ _READS = ThreadPoolExecutor(8, thread_name_prefix="sada-read")
 class Store:
     """Writes row batches idempotently; safe to share between threads of one process.
 
-    ``more_clients`` (the reporter's stores) makes further clients on the same database for
-    :meth:`gather`; a store without it runs gathered reads one after the other."""
+    ``more_clients`` (the reporter's and the aggregator's stores) makes further clients on the
+    same database for :meth:`gather`; a store without it runs gathered reads one after the other."""
 
     def __init__(self, client: Client | None = None, more_clients: Callable[[], Client] | None = None):
         self._client = client
@@ -157,29 +155,6 @@ class Store:
         except ClickHouseError as exc:
             raise StoreUnavailable(f"insert into {table} failed: {exc}") from exc
 
-    def stored_posts(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-        """The stored row (``FINAL``) of each post the ``posts`` ``rows`` name, by column name."""
-        try:
-            with self._lock:
-                return self._stored_posts(rows)
-        except ClickHouseError as exc:
-            raise StoreUnavailable(f"reading the stored posts failed: {exc}") from exc
-
-    def _stored_posts(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-        keys: dict[str, set[tuple[str, str]]] = {}
-        post_of = POSTS.reader("event", "platform", "post_id")
-        for row in rows:
-            event, platform, post_id = post_of(row)
-            keys.setdefault(event, set()).add((platform, post_id))
-        found: list[dict[str, Any]] = []
-        for event, posts in sorted(keys.items()):
-            for chunk in chunked(sorted(posts), rollups.LOOKUP_CHUNK):
-                result = self.client.query(
-                    sql("shared.merge_sql", "stored_posts"), parameters={"event": event, "posts": chunk}
-                )
-                found.extend(dict(zip(result.column_names, row, strict=True)) for row in result.result_rows)
-        return found
-
     def write_records(
         self, rows: Mapping[str, Sequence[Row]], origins: Mapping[str, Sequence[rollups.Origin]]
     ) -> None:
@@ -187,7 +162,10 @@ class Store:
         beside them) with their rollups, exactly once however often it is called for the same
         records, in whatever batches (shared/rollups.py): the raw rows of records the rollups
         already hold, then the deltas of the others with their marks (one insert), then their raw
-        rows. A batch's posts are merged with what the store holds of them (shared/merge.py)."""
+        rows. A batch's posts are merged with what the store holds of them (shared/merge.py). The
+        marks and the prior state are read at once, and the tables' raw rows inserted at once, each
+        on a client of its own when the store has more (docs/decisions.md, "Where a record's
+        processor time goes")."""
         try:
             with self._lock:
                 self._write_records(rows, origins)
@@ -201,39 +179,57 @@ class Store:
             table: [rollups.mark(o, r[-1]) for r, o in zip(rows[table], origins[table], strict=True)]
             for table in rows
         }
-        found = rollups.applied(self.client, [m for ms in marks.values() for m in ms])
-        done: dict[str, list[Row]] = {}
-        pending: dict[str, list[Row]] = {}
-        pending_marks: list[tuple[str, str]] = []
-        for table, table_rows in rows.items():
-            for row, key in zip(table_rows, marks[table], strict=True):
-                (done if key in found else pending).setdefault(table, []).append(row)
-                if key not in found:
-                    pending_marks.append(key)
-        for table, table_rows in sorted(done.items()):
-            keys = [m for m in marks[table] if m in found]
-            if table == POSTS.name:
-                table_rows = merged_rows(table_rows, self._stored_posts(table_rows))
-            self._insert_raw(table, table_rows, keys)
-        if not pending_marks:
-            return
-        stored = self._stored_posts(pending.get(POSTS.name, []))
+        every_mark = [m for ms in marks.values() for m in ms]
+        # The marks and the prior state of every record are read at once; that state is the one to
+        # compare with only when no record was applied before (step 3 of the proof).
+        found, *prior = self.gather(
+            lambda store: rollups.applied(store.client, every_mark), *_prior_reads(rows)
+        )
+        pending: dict[str, list[Row]] = {table: list(table_rows) for table, table_rows in rows.items()}
+        if found:
+            done: dict[str, list[Row]] = {}
+            pending = {}
+            for table, table_rows in rows.items():
+                for row, key in zip(table_rows, marks[table], strict=True):
+                    (done if key in found else pending).setdefault(table, []).append(row)
+            for table, table_rows in sorted(done.items()):
+                keys = [m for m in marks[table] if m in found]
+                if table == POSTS.name:
+                    table_rows = merged_rows(table_rows, stored_posts(self.client, table_rows))
+                self._insert_raw(self.client, table, table_rows, keys)
+            if not pending:
+                return
+            prior = self.gather(*_prior_reads(pending))  # read again: the applied rows are in now
+        stored, interactions, snapshots = prior
         merged = merged_rows(pending.get(POSTS.name, []), stored)
-        deltas = rollups.deltas_for(self.client, pending, stored, merged)
+        deltas = rollups.deltas_for(pending, stored, merged, interactions, snapshots)
+        pending_marks = [m for table in pending for m in marks[table] if m not in found]
         rollups.insert(self.client, deltas, pending_marks, _token("rollups", pending_marks))
+        inserts = []
         for table, table_rows in sorted(pending.items()):
             keys = [m for m in marks[table] if m not in found]
-            self._insert_raw(table, merged if table == POSTS.name else table_rows, keys)
+            inserts.append(
+                partial(self._insert_raw_on, table, merged if table == POSTS.name else table_rows, keys)
+            )
+        self.gather(*inserts)  # the tables' raw rows at once, after the deltas and marks
 
-    def _insert_raw(self, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]]) -> None:
+    def _insert_raw(
+        self, client: Client, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]]
+    ) -> None:
         spec = TABLES[table]
-        self.client.insert(
+        client.insert(
             spec.name,
             list(zip(*rows, strict=True)),
             column_names=list(spec.column_names),
             column_oriented=True,
             settings={"insert_deduplication_token": _token(table, keys), "async_insert": 0},
         )
+
+    def _insert_raw_on(
+        self, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]], store: Store
+    ) -> None:
+        """:meth:`_insert_raw` on the client of ``store`` (one :meth:`gather` lends)."""
+        self._insert_raw(store.client, table, rows, keys)
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -242,9 +238,10 @@ class Store:
 
     def gather(self, *reads: Callable[[Store], Any]) -> list[Any]:
         """The answers of ``reads`` (each called with a store), in order, the reads run at once on
-        clients of their own: a report's queries overlap their planning and their rows' decoding
-        instead of queueing on one client (docs/decisions.md, "A report's reads at once"). The first
-        runs on this store; the others borrow spare stores, made when none is free and kept."""
+        clients of their own: a report's queries, or a batch's lookups and inserts, overlap their
+        planning and their rows' decoding instead of queueing on one client (docs/decisions.md,
+        "A report's reads at once"). The first runs on this store; the others borrow spare stores,
+        made when none is free and kept."""
         if self._more_clients is None or len(reads) < 2:
             return [read(self) for read in reads]
         spares = [self._spare() for _ in reads[1:]]
@@ -282,6 +279,16 @@ class Ping:
         except ClickHouseError:
             self._client = None
             return False
+
+
+def _prior_reads(rows: Mapping[str, Sequence[Row]]) -> list[Callable[[Store], Any]]:
+    """The reads of what the store holds of the records in ``rows``, before their deltas: the
+    stored posts (for the merge), interactions and snapshots (shared/rollups.py)."""
+    return [
+        lambda store: stored_posts(store.client, rows.get(POSTS.name, ())),
+        lambda store: rollups.stored_interactions(store.client, rows.get(INTERACTIONS.name, ())),
+        lambda store: rollups.stored_snapshots(store.client, rows.get(METRICS.name, ())),
+    ]
 
 
 def _token(table: str, marks: Sequence[tuple[str, str]]) -> str:

@@ -7,6 +7,7 @@ snapshots out of order and going down, batches retried, and batches read again a
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +86,7 @@ class DiesBeforeTheRawRows(Store):
     """A store whose process dies right after a batch's rollups insert, before its raw rows: the
     state a SIGKILL between the two leaves."""
 
-    def _insert_raw(self, table, rows, keys) -> None:
+    def _insert_raw(self, client, table, rows, keys) -> None:
         raise Crash
 
 
@@ -232,6 +233,35 @@ def test_a_batch_read_again_in_another_cut_after_a_crash_counts_each_record_once
         "engagements": 7,
         "b": 4,  # an unlike of views: the latest snapshot says 4
     }
+
+
+def test_a_batchs_marks_and_prior_state_are_read_at_once_on_clients_of_their_own(settings):
+    name = f"rollups{next(_databases)}"
+    plain = open_store(settings, name)
+    together = threading.Barrier(3, timeout=10)  # the marks, the interactions, the snapshots
+
+    class Meets:
+        """A client whose first query waits, once answered, until two others have answered theirs:
+        broken unless the three reads run at the same time."""
+
+        def __init__(self, client) -> None:
+            self.client, self.met = client, False
+
+        def query(self, *args, **kwargs):
+            answer = self.client.query(*args, **kwargs)
+            if not self.met:
+                self.met = True
+                together.wait()
+            return answer
+
+        def __getattr__(self, attribute):
+            return getattr(self.client, attribute)
+
+    store = Store(Meets(plain.client), more_clients=lambda: Meets(connect(settings, name, create=False)))
+    records = [interaction("a", 1, "like"), snapshot("a", 1, likes=3), snapshot("b", 2, views=5)]
+    write(store, settings, sent(records))
+    assert stored_figures(plain) == expected_figures(records)
+    assert stored_rows(plain) == 3
 
 
 def test_an_out_of_order_snapshot_changes_the_next_snapshots_change(store, settings):
