@@ -8,7 +8,9 @@ writes its name and an expiry into it, renews the expiry while it works, and dro
 table (``SYNC``, so the replica's Keeper path is gone before anyone re-creates it) when done.
 
 A migrate that finds the table waits, saying who holds it until when; once the expiry has
-passed (the holder crashed and stopped renewing), it drops the table and takes the lock.
+passed (the holder crashed and stopped renewing), it drops the table and takes the lock. A table
+dropped between a waiter's failed CREATE and its read of the holder is a lock released: the
+waiter creates it again at once.
 Why not a fixed insert-deduplication token in a replicated table: the second insert is
 silently a no-op, so the loser would have to read back what won, from a replica that may
 not have it yet. The residual race: two waiters that both see the same expired lock both
@@ -45,6 +47,11 @@ def _exists(exc: ClickHouseError) -> bool:
     return "TABLE_ALREADY_EXISTS" in message or "Code: 57." in message
 
 
+def _gone(exc: ClickHouseError) -> bool:
+    message = str(exc)
+    return "UNKNOWN_TABLE" in message or "Code: 60." in message
+
+
 class MigrateLock:
     """``with MigrateLock(client, cluster, lease_s):`` — ``client`` is the lock's own (the
     renewing thread uses it while the migration uses another)."""
@@ -76,7 +83,12 @@ class MigrateLock:
             except ClickHouseError as exc:
                 if not _exists(exc):
                     raise
-            holder, expires_ms = self.holder(first_seen)
+            try:
+                holder, expires_ms = self.holder(first_seen)
+            except ClickHouseError as exc:
+                if not _gone(exc):
+                    raise
+                continue  # released between the CREATE and this read: free, take it now
             if expires_ms < _now_ms():
                 self.progress(f"sada migrate: the lock of {holder} expired; taking it over")
                 self._drop()

@@ -67,6 +67,39 @@ def test_two_migrates_at_once_apply_each_migration_once(waiting):
     assert ("schema_lock",) not in connect(waiting).query("SHOW TABLES").result_rows
 
 
+def test_a_lock_released_between_the_waiters_create_and_its_read_is_taken(waiting):
+    """The holder drops the table right after the waiter's CREATE failed and before the waiter
+    reads who holds it (what `make test` once hit with two migrates at once)."""
+    held = MigrateLock(connect(waiting), owner="pod-a", lease_s=30)
+    held.acquire()
+    held._stop.set()  # no renewals: this test releases it by hand
+
+    class ReleasedInBetween:
+        """The waiter's real client; the holder releases once the waiter's CREATE has failed."""
+
+        def __init__(self, client) -> None:
+            self.client, self.released = client, False
+
+        def command(self, statement, *args, **kwargs):
+            try:
+                return self.client.command(statement, *args, **kwargs)
+            except Exception:
+                if statement.startswith("CREATE") and not self.released:
+                    self.released = True
+                    held.release()
+                raise
+
+        def __getattr__(self, attribute):
+            return getattr(self.client, attribute)
+
+    waiter = ReleasedInBetween(connect(waiting))
+    said: list[str] = []
+    with MigrateLock(waiter, owner="pod-b", lease_s=30, progress=said.append) as lock:
+        assert waiter.released
+        assert lock.holder()[0] == "pod-b"
+    assert not any("pod-a" in line for line in said), "it waited on a lock that was gone"
+
+
 def test_a_lock_left_by_a_crashed_migrate_is_taken_over_once_expired(waiting):
     crashed = MigrateLock(connect(waiting), owner="crashed-pod", lease_s=0.3)
     crashed.acquire()
