@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import inputs
 from bench.pdf import measure_pdf
-from bench.pipeline import EndToEnd, end_to_end, freshness, warm_local_mode
+from bench.pipeline import end_to_end, freshness, warm_local_mode
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
 from bench.report import Figure, latency_table, percentile, table, write_json
 from bench.reporter import ReporterResult, measure_reporter, requests_for
@@ -203,7 +203,7 @@ def figures(kafka: dict[str, Any], insert: Rate, pipe: dict[str, Any]) -> list[F
             serial,
             "(info)",
         ),
-        *cpu_figures(kafka, insert, pipe["e2e"], honest),
+        *cpu_figures(kafka, insert, pipe["e2e"].rate, honest),
         Figure("freshness p50", percentile(delays, 50), "s"),
         Figure("freshness p95", p95, "s", target="<= 1 s", passed=bool(p95 <= 1.0)),
         Figure(
@@ -221,7 +221,7 @@ def figures(kafka: dict[str, Any], insert: Rate, pipe: dict[str, Any]) -> list[F
     ]
 
 
-def cpu_figures(kafka: dict[str, Any], insert: Rate, e2e: EndToEnd, bound: float) -> list[Figure]:
+def cpu_figures(kafka: dict[str, Any], insert: Rate, e2e: Rate, bound: float) -> list[Figure]:
     """Processor time per record: the pipeline's, against what the machine's cores allow at the
     end-to-end target (0.8 of the slowest raw bound, every core busy), and the raw clients' own."""
     raw = {"produce": kafka["produce"], "consume": kafka["consume"].rate, "insert": insert}
@@ -229,7 +229,7 @@ def cpu_figures(kafka: dict[str, Any], insert: Rate, e2e: EndToEnd, bound: float
     return [
         Figure(
             "processor time per record, end-to-end",
-            e2e.cpu.total * 1e6 / e2e.rate.count,
+            e2e.cpu.total * 1e6 / e2e.count if e2e.cpu else float("nan"),
             "µs",
             f"{os.cpu_count()} cores at 0.80 x min(raw)",
             budget,
@@ -243,12 +243,12 @@ def cpu_figures(kafka: dict[str, Any], insert: Rate, e2e: EndToEnd, bound: float
     ]
 
 
-def cpu_notes(kafka: dict[str, Any], insert: Rate, e2e: EndToEnd) -> list[str]:
+def cpu_notes(kafka: dict[str, Any], insert: Rate, e2e: Rate) -> list[str]:
     steps = {
         "raw produce": kafka["produce"],
         "raw consume": kafka["consume"].rate,
         "raw insert": insert,
-        "end-to-end": Rate(e2e.rate.count, e2e.rate.seconds, e2e.cpu),
+        "end-to-end": e2e,
     }
     return [
         f"processor time, {name}: {rate.cpu.line(rate.count)}."
@@ -360,7 +360,7 @@ def details(base: Settings, kafka: dict[str, Any], insert: Rate, pipe: dict[str,
         },
         "rss_before_pipeline_mib": pipe["rss_before_mib"],
         "end_to_end": {
-            **_rate(Rate(pipe["e2e"].rate.count, pipe["e2e"].rate.seconds, pipe["e2e"].cpu)),
+            **_rate(pipe["e2e"].rate),
             "acked_s": pipe["e2e"].acked_s,
             "stored": pipe["e2e"].stored,
             "aggregator_batches": pipe["e2e"].aggregator_batches,
@@ -424,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"      {insert.per_s:,.0f} rows/s")
             pipe = asyncio.run(measure_pipeline(base, records, fresh_seconds, steps, args.scale))
             rows = figures(kafka, insert, pipe)  # before the reporter step: its peak RSS is its own
-            notes_ += notes(kafka, pipe, base) + cpu_notes(kafka, insert, pipe["e2e"])
+            notes_ += notes(kafka, pipe, base) + cpu_notes(kafka, insert, pipe["e2e"].rate)
             extra.update(details(base, kafka, insert, pipe))
         if "reporter" in parts:
             say(

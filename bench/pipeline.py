@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench.cpu import CpuTimes, Meter
+from bench.cpu import Meter
 from bench.inputs import EVENT, Body, groups, ndjson
 from bench.raw import Rate
 from services.collector.client import post_chunk
@@ -49,7 +49,6 @@ class EndToEnd:
     stored: dict[str, int]
     aggregator_batches: int
     summary_s: float  # one summary() over everything stored: what each freshness poll costs at this size
-    cpu: CpuTimes  # processor time from the first POST until drain(), by process and thread
 
 
 async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, progress: Progress) -> EndToEnd:
@@ -87,12 +86,11 @@ async def end_to_end(local: LocalMode, bodies: list[Body], concurrency: int, pro
     began = time.perf_counter()
     await asyncio.to_thread(summary, local.reporter_store, EVENT)
     return EndToEnd(
-        Rate(sum(b.records for b in bodies), seconds),
+        Rate(sum(b.records for b in bodies), seconds, cpu),
         acked_s,
         stored,
         local.aggregator.stored_batches,
         time.perf_counter() - began,
-        cpu,
     )
 
 
