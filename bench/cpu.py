@@ -11,6 +11,7 @@ and where.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -59,8 +60,8 @@ def _descendants(root: int) -> dict[int, float]:
 
 def _threads() -> dict[int, tuple[str, float]]:
     """This process's threads: (name, processor seconds) by thread id. A Python thread goes by
-    its name, with a trailing number dropped (pools: ``sada-read_0``…); ClickHouse's by theirs."""
-    python = {t.native_id: t.name.rstrip("0123456789").rstrip("_-") for t in threading.enumerate()}
+    its name, a pool's ``_<n>`` dropped (``sada-read_0``… count as ``sada-read``); ClickHouse's by theirs."""
+    python = {t.native_id: re.sub(r"_\d+$", "", t.name) for t in threading.enumerate()}
     out = {}
     for entry in PROC.joinpath("self", "task").iterdir():
         if (found := _stat(entry)) is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -107,34 +108,49 @@ Interactions = dict[tuple[str, str, str], d.Placed]
 Snapshots = dict[d.Post, tuple[list[d.Snapshot], list[d.Anchor]]]
 
 
+@dataclass(frozen=True)
+class Arriving:
+    """A batch's interactions per (event, platform, interaction_id) and snapshots per post, grouped
+    once per batch: the reads of their prior state and the deltas both go by them."""
+
+    interactions: dict[tuple[str, str, str], list[d.Placed]]
+    snapshots: dict[d.Post, list[d.Snapshot]]
+
+    @classmethod
+    def of(cls, tables: Mapping[str, Sequence[Row]]) -> Arriving:
+        return cls(
+            _arriving_interactions(tables.get(INTERACTIONS.name, ())),
+            _arriving_snapshots(tables.get(METRICS.name, ())),
+        )
+
+
 def deltas_for(
     tables: Mapping[str, Sequence[Row]],
+    arriving: Arriving,
     stored_posts: Sequence[Mapping[str, Any]],
     merged_posts: Sequence[Row],
     interactions: Interactions,
     snapshots: Snapshots,
 ) -> d.Deltas:
-    """The changes ``tables`` (raw rows per table, not yet stored) make to the rollups, from the
-    prior state of what they carry: ``stored_posts`` and ``merged_posts`` are the batch's posts
-    before and after it, ``interactions`` and ``snapshots`` what :func:`stored_interactions` and
-    :func:`stored_snapshots` read of them."""
+    """The changes ``tables`` (raw rows per table, not yet stored; ``arriving``, theirs grouped)
+    make to the rollups, from the prior state of what they carry: ``stored_posts`` and
+    ``merged_posts`` are the batch's posts before and after it, ``interactions`` and
+    ``snapshots`` what :func:`stored_interactions` and :func:`stored_snapshots` read of them."""
     deltas = d.Deltas()
     for table, rows in tables.items():  # a post is listed once any record names it
         of = TABLES[table].reader("event", "platform", "post_id")
         for row in rows:
             deltas.total(of(row), +1, pieces=1)
     _posts(deltas, stored_posts, merged_posts)
-    for (event, platform, interaction_id), placed in _arriving_interactions(
-        tables.get(INTERACTIONS.name, ())
-    ).items():
+    for (event, platform, interaction_id), placed in arriving.interactions.items():
         old = interactions.get((event, platform, interaction_id))
         new = d.latest(old, placed)
         if new != old:
             d.interaction_pieces(deltas, event, platform, old, -1)
             d.interaction_pieces(deltas, event, platform, new, +1)
-    for post, arriving in _arriving_snapshots(tables.get(METRICS.name, ())).items():
+    for post, received in arriving.snapshots.items():
         stored, anchors = snapshots[post]
-        d.snapshot_changes(deltas, post, stored, arriving, anchors)
+        d.snapshot_changes(deltas, post, stored, received, anchors)
     return deltas
 
 
@@ -159,10 +175,10 @@ def _arriving_interactions(rows: Sequence[Row]) -> dict[tuple[str, str, str], li
     return arriving
 
 
-def stored_interactions(client: Client, rows: Sequence[Row]) -> Interactions:
-    """The stored version of each interaction id among the ``interactions`` ``rows``."""
+def stored_interactions(client: Client, arriving: Arriving) -> Interactions:
+    """The stored version of each interaction id among those arriving."""
     ids: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for event, platform, interaction_id in _arriving_interactions(rows):
+    for event, platform, interaction_id in arriving.interactions:
         ids[event].append((platform, interaction_id))
     stored: Interactions = {}
     for event, keys in ids.items():
@@ -182,12 +198,12 @@ def _arriving_snapshots(rows: Sequence[Row]) -> dict[d.Post, list[d.Snapshot]]:
     return arriving
 
 
-def stored_snapshots(client: Client, rows: Sequence[Row]) -> Snapshots:
-    """Per post the ``metrics`` ``rows`` name: its stored snapshots from the rows' earliest on,
-    and per counter the latest stored snapshot reporting it before that (:func:`_anchors`)."""
+def stored_snapshots(client: Client, arriving: Arriving) -> Snapshots:
+    """Per post with snapshots arriving: its stored snapshots from the earliest arriving on, and
+    per counter the latest stored snapshot reporting it before that (:func:`_anchors`)."""
     posts: dict[str, dict[tuple[str, str], list[d.Snapshot]]] = defaultdict(dict)
-    for (event, platform, post_id), arriving in _arriving_snapshots(rows).items():
-        posts[event][(platform, post_id)] = arriving
+    for (event, platform, post_id), snapshots in arriving.snapshots.items():
+        posts[event][(platform, post_id)] = snapshots
     found: Snapshots = {}
     for event, of_event in posts.items():
         for chunk in chunked(sorted(of_event), LOOKUP_CHUNK):

@@ -42,14 +42,10 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _exists(exc: ClickHouseError) -> bool:
+def _is(exc: ClickHouseError, name: str, code: int) -> bool:
+    """Whether ClickHouse refused with this error (by name, or by code where the name is left out)."""
     message = str(exc)
-    return "TABLE_ALREADY_EXISTS" in message or "Code: 57." in message
-
-
-def _gone(exc: ClickHouseError) -> bool:
-    message = str(exc)
-    return "UNKNOWN_TABLE" in message or "Code: 60." in message
+    return name in message or f"Code: {code}." in message
 
 
 class MigrateLock:
@@ -81,12 +77,12 @@ class MigrateLock:
                 self.client.command(on_cluster(CREATE, self.cluster))
                 break
             except ClickHouseError as exc:
-                if not _exists(exc):
+                if not _is(exc, "TABLE_ALREADY_EXISTS", 57):
                     raise
             try:
                 holder, expires_ms = self.holder(first_seen)
             except ClickHouseError as exc:
-                if not _gone(exc):
+                if not _is(exc, "UNKNOWN_TABLE", 60):
                     raise
                 continue  # released between the CREATE and this read: free, take it now
             if expires_ms < _now_ms():

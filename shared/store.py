@@ -25,7 +25,7 @@ from shared import rollups
 from shared.extras import require
 from shared.merge import merged_rows, stored_posts
 from shared.progress import Progress, say, throttled
-from shared.records import INTERACTIONS, METRICS, POSTS, TABLES, Row
+from shared.records import POSTS, TABLES, Row
 from shared.schema import migrate, required
 from shared.schema_lock import MigrateLock
 from shared.settings import Settings
@@ -182,54 +182,53 @@ class Store:
         every_mark = [m for ms in marks.values() for m in ms]
         # The marks and the prior state of every record are read at once; that state is the one to
         # compare with only when no record was applied before (step 3 of the proof).
+        arriving = rollups.Arriving.of(rows)
         found, *prior = self.gather(
-            lambda store: rollups.applied(store.client, every_mark), *_prior_reads(rows)
+            lambda store: rollups.applied(store.client, every_mark), *_prior_reads(rows, arriving)
         )
-        pending: dict[str, list[Row]] = {table: list(table_rows) for table, table_rows in rows.items()}
+        pending: Mapping[str, Sequence[Row]] = rows
         if found:
             done: dict[str, list[Row]] = {}
-            pending = {}
+            left: dict[str, list[Row]] = {}
             for table, table_rows in rows.items():
                 for row, key in zip(table_rows, marks[table], strict=True):
-                    (done if key in found else pending).setdefault(table, []).append(row)
+                    (done if key in found else left).setdefault(table, []).append(row)
             for table, table_rows in sorted(done.items()):
                 keys = [m for m in marks[table] if m in found]
                 if table == POSTS.name:
                     table_rows = merged_rows(table_rows, stored_posts(self.client, table_rows))
-                self._insert_raw(self.client, table, table_rows, keys)
-            if not pending:
+                self._insert_raw(table, table_rows, keys, self)
+            if not left:
                 return
-            prior = self.gather(*_prior_reads(pending))  # read again: the applied rows are in now
+            pending = left
+            arriving = rollups.Arriving.of(pending)  # read again: the applied rows are in now
+            prior = self.gather(*_prior_reads(pending, arriving))
         stored, interactions, snapshots = prior
         merged = merged_rows(pending.get(POSTS.name, []), stored)
-        deltas = rollups.deltas_for(pending, stored, merged, interactions, snapshots)
+        deltas = rollups.deltas_for(pending, arriving, stored, merged, interactions, snapshots)
         pending_marks = [m for table in pending for m in marks[table] if m not in found]
         rollups.insert(self.client, deltas, pending_marks, _token("rollups", pending_marks))
         inserts = []
         for table, table_rows in sorted(pending.items()):
             keys = [m for m in marks[table] if m not in found]
             inserts.append(
-                partial(self._insert_raw_on, table, merged if table == POSTS.name else table_rows, keys)
+                partial(self._insert_raw, table, merged if table == POSTS.name else table_rows, keys)
             )
         self.gather(*inserts)  # the tables' raw rows at once, after the deltas and marks
 
     def _insert_raw(
-        self, client: Client, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]]
+        self, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]], store: Store
     ) -> None:
+        """The raw rows of ``table`` on the client of ``store`` (this one, or one :meth:`gather`
+        lends)."""
         spec = TABLES[table]
-        client.insert(
+        store.client.insert(
             spec.name,
             list(zip(*rows, strict=True)),
             column_names=list(spec.column_names),
             column_oriented=True,
             settings={"insert_deduplication_token": _token(table, keys), "async_insert": 0},
         )
-
-    def _insert_raw_on(
-        self, table: str, rows: Sequence[Row], keys: Sequence[tuple[str, str]], store: Store
-    ) -> None:
-        """:meth:`_insert_raw` on the client of ``store`` (one :meth:`gather` lends)."""
-        self._insert_raw(store.client, table, rows, keys)
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -281,13 +280,15 @@ class Ping:
             return False
 
 
-def _prior_reads(rows: Mapping[str, Sequence[Row]]) -> list[Callable[[Store], Any]]:
-    """The reads of what the store holds of the records in ``rows``, before their deltas: the
-    stored posts (for the merge), interactions and snapshots (shared/rollups.py)."""
+def _prior_reads(
+    rows: Mapping[str, Sequence[Row]], arriving: rollups.Arriving
+) -> list[Callable[[Store], Any]]:
+    """The reads of what the store holds of the records in ``rows`` (``arriving``, grouped), before
+    their deltas: the stored posts (for the merge), interactions and snapshots (shared/rollups.py)."""
     return [
         lambda store: stored_posts(store.client, rows.get(POSTS.name, ())),
-        lambda store: rollups.stored_interactions(store.client, rows.get(INTERACTIONS.name, ())),
-        lambda store: rollups.stored_snapshots(store.client, rows.get(METRICS.name, ())),
+        lambda store: rollups.stored_interactions(store.client, arriving),
+        lambda store: rollups.stored_snapshots(store.client, arriving),
     ]
 
 

@@ -86,7 +86,7 @@ class DiesBeforeTheRawRows(Store):
     """A store whose process dies right after a batch's rollups insert, before its raw rows: the
     state a SIGKILL between the two leaves."""
 
-    def _insert_raw(self, client, table, rows, keys) -> None:
+    def _insert_raw(self, table, rows, keys, store) -> None:
         raise Crash
 
 
