@@ -29,13 +29,14 @@ class Batch:
     # per table, beside each row: the (topic, partition, offset) it was read from
     origins: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
     ranges: dict[str, dict[TopicPartition, list[int]]] = field(default_factory=dict)
-    started: float = 0.0
+    started: float = 0.0  # monotonic() when its oldest record reached Kafka (or the batch)
     size: int = 0
     write_started: float = 0.0  # perf_counter() at its first write attempt
 
-    def add(self, tp: TopicPartition, offset: int, table: str, row: Row) -> None:
-        if not self.size:
-            self.started = time.monotonic()
+    def add(self, tp: TopicPartition, offset: int, table: str, row: Row, waited_s: float) -> None:
+        arrived = time.monotonic() - waited_s
+        if not self.size or arrived < self.started:
+            self.started = arrived
         self.size += 1
         self.rows.setdefault(table, []).append(row)
         self.origins.setdefault(table, []).append((tp.topic, tp.partition, offset))
@@ -61,8 +62,10 @@ class Batch:
 
 
 class BatchStep:
-    """Fills a batch and hands it on when it holds ``max_records`` or is ``max_age_ms`` old.
-    While the next step refuses a closed batch, it refuses messages in turn."""
+    """Fills a batch and hands it on when it holds ``max_records`` or is ``max_age_ms`` old, counted
+    from when its oldest record reached Kafka: records that queued there while the batch before
+    was written have waited already. While the next step refuses a closed batch, it refuses
+    messages in turn."""
 
     def __init__(self, next_step: Step[Batch], max_records: int, max_age_ms: int):
         self.next_step = next_step
@@ -74,7 +77,7 @@ class BatchStep:
     def submit(self, message: Decoded) -> None:
         if self.closed is not None and not self._hand_on():
             raise MessageRejected
-        self.open.add(message.partition, message.offset, message.table, message.row)
+        self.open.add(message.partition, message.offset, message.table, message.row, message.waited_s)
         if self.open.size >= self.max_records:
             self._close()
 

@@ -65,7 +65,8 @@ def sent(records: list[Record]) -> list[Message]:
 def batch_of(messages: list[Message]) -> Batch:
     batch = Batch()
     for m in messages:
-        batch.add(TopicPartition("rollups", m.partition), m.offset, *record_row(m.record, m.version))
+        table, row = record_row(m.record, m.version)
+        batch.add(TopicPartition("rollups", m.partition), m.offset, table, row, 0.0)
     return batch
 
 

@@ -17,8 +17,8 @@ from services.aggregator.step import MessageRejected
 TP = TopicPartition("t.posts", 0)
 
 
-def message(offset: int, table: str = "posts") -> Decoded:
-    return Decoded(TP, offset, table, [offset])
+def message(offset: int, table: str = "posts", waited_s: float = 0.0) -> Decoded:
+    return Decoded(TP, offset, table, [offset], waited_s)
 
 
 def test_a_batch_closes_at_its_size_with_its_offsets_and_token():
@@ -39,6 +39,17 @@ def test_a_batch_closes_at_its_age_when_polled():
     time.sleep(0.01)
     step.poll()
     assert [b.size for b in last.batches] == [1]
+
+
+def test_a_batchs_age_counts_from_when_its_oldest_record_reached_kafka():
+    last = LastStep()
+    step = BatchStep(last, max_records=100, max_age_ms=60_000)
+    step.submit(message(0))
+    step.poll()
+    assert last.batches == []  # one record that just arrived: the batch stays open
+    step.submit(message(1, waited_s=61.0))  # queued in Kafka (the batch before was being written)
+    step.poll()
+    assert [b.rows["posts"] for b in last.batches] == [[[0], [1]]]
 
 
 def test_a_refused_batch_makes_the_step_refuse_messages_until_it_is_taken():

@@ -6,13 +6,14 @@ raises and always gives a row of a declared table; a failure becomes a dead lett
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka.consumer.fetcher import ConsumerRecord
 
-from services.aggregator.decode import Decoder
+from services.aggregator.decode import Decode, Decoded, Decoder
 from shared import bus
 from shared.records import REJECTED, TABLES
 from shared.settings import Settings
@@ -118,3 +119,45 @@ def test_an_unexpected_failure_becomes_a_dead_letter_with_its_reason(monkeypatch
     assert table == "rejected" and letter["raw"] == b"{}" and letter["source"] == f"kafka:{topic}"
     assert letter["reason"] == "could not be decoded: RecursionError: maximum recursion depth exceeded"
     assert failures == [(topic, "RecursionError: maximum recursion depth exceeded")]
+
+
+class _Taken:
+    """A last step that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Decoded] = []
+
+    def submit(self, message: Decoded) -> None:
+        self.messages.append(message)
+
+    def poll(self) -> None:
+        pass
+
+    def join(self, timeout_s: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    timestamp=st.integers(-(2**63), 2**63 - 1)
+    | st.integers(-1, 0)
+    | st.floats(-3_600_000, 3_600_000).map(lambda ms: round(time.time() * 1000 + ms))
+)
+def test_the_decode_step_says_how_long_a_message_waited_in_kafka(timestamp):
+    """How long a record has been in Kafka, from its timestamp (ms); the batch's age counts from it.
+    None (Kafka's -1), 0 or a time in the future: 0."""
+    taken = _Taken()
+    topic = SETTINGS.topic("posts")
+    message = ConsumerRecord(topic, 0, -1, 7, timestamp, 0, None, b"{}", [], None, -1, -1, -1)
+    before = time.time()
+    Decode(taken, SETTINGS).submit(message)
+    after = time.time()
+    (decoded,) = taken.messages
+    stamp = timestamp / 1000
+    if timestamp <= 0 or stamp > after:
+        assert decoded.waited_s == 0.0
+    elif stamp <= before:
+        assert before - stamp - 1e-3 <= decoded.waited_s <= after - stamp + 1e-3
