@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import inputs
+from bench.cpu import speed_probe
 from bench.pdf import measure_pdf
 from bench.pipeline import end_to_end, freshness, warm_local_mode
 from bench.raw import Rate, raw_consume, raw_insert, raw_produce
@@ -284,10 +285,12 @@ def viral_figures(result: Viral) -> list[Figure]:
     ]
 
 
-def machine_note(load: tuple[float, ...]) -> str:
+def machine_note(load: tuple[float, ...], probes: dict[str, float]) -> str:
+    speeds = ", ".join(f"{seconds:.3f} s {when}" for when, seconds in probes.items())
     return (
         f"{os.cpu_count()} CPUs; 1-min load average {load[0]:.2f} at the start, {os.getloadavg()[0]:.2f} "
-        "at the end (anything else running skews every figure)."
+        f"at the end (anything else running skews every figure); a fixed pure-Python loop took {speeds} "
+        "(the machine's speed: compare runs whose loops took about the same)."
     )
 
 
@@ -327,12 +330,13 @@ def notes(kafka: dict[str, Any], pipe: dict[str, Any], base: Settings) -> list[s
     ]
 
 
-def machine(load: tuple[float, ...]) -> dict[str, Any]:
+def machine(load: tuple[float, ...], probes: dict[str, float]) -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "load_average_1m_start_end": [load[0], os.getloadavg()[0]],
+        "speed_probe_s": probes,
     }
 
 
@@ -401,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     fresh_seconds = max(3.0, FRESH_SECONDS * args.scale)
     requests = args.reporter_requests or requests_for(args.scale)
     load = os.getloadavg()
+    probes = {"at the start": speed_probe()}
     data_dir = Path(tempfile.mkdtemp(prefix="sada-bench-"))
     base = bench_settings(data_dir)
     say(
@@ -427,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             notes_ += notes(kafka, pipe, base) + cpu_notes(kafka, insert, pipe["e2e"].rate)
             extra.update(details(base, kafka, insert, pipe))
         if "reporter" in parts:
+            probes["before the reporter part"] = speed_probe()
             say(
                 f"[{steps - ('pdf' in parts)}/{steps}] reporter latency: "
                 "each endpoint over HTTP on a large store"
@@ -443,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
             say(f"data kept in {data_dir}")
         else:
             shutil.rmtree(data_dir, ignore_errors=True)
-    notes_.insert(0, machine_note(load))
+    probes["at the end"] = speed_probe()
+    notes_.insert(0, machine_note(load, probes))
     if rows:
         print(table(rows))
         print()
@@ -455,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     path = write_json(
         RESULTS,
         rows,
-        {"scale": args.scale, "parts": parts, "machine": machine(load), **extra, "notes": notes_},
+        {"scale": args.scale, "parts": parts, "machine": machine(load, probes), **extra, "notes": notes_},
     )
     print(f"\nwritten: {path}")
     return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,21 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PROC = Path("/proc")
 # Names of this process's descendants, by a piece of their command line.
 KNOWN_PROCESSES = {"tansu": "broker process", "multiprocessing.spawn": "collector process"}
+PROBE_LOOPS = 4_000_000  # ~0.1-0.2 s of one core here
+
+
+def speed_probe(repeat: int = 3) -> float:
+    """Seconds a fixed pure-Python loop takes, the best of ``repeat``: how fast the machine is at
+    that moment. A shared machine's speed drifts through a day (the same loop took 1.8x longer at
+    some hours here), so two runs' figures compare only when their probes do."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for n in range(PROBE_LOOPS):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def _stat(path: Path) -> tuple[str, int, float] | None:

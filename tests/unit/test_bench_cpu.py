@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from bench.cpu import TICKS, CpuTimes, Meter
+from bench.__main__ import machine, machine_note
+from bench.cpu import TICKS, CpuTimes, Meter, speed_probe
 
 BURN_S = 0.2
 TOLERANCE_S = 3 / TICKS  # /proc counts whole clock ticks, per thread
@@ -81,3 +82,16 @@ def test_the_line_names_the_larger_parts_and_sums_the_rest() -> None:
         "301 µs of processor time per record (sada-aggregator 200; collector process 100; other 1.0), "
         "0.50 cores busy on average"
     )
+
+
+def test_the_machine_note_and_record_give_the_speed_probe_at_each_point(monkeypatch) -> None:
+    """Two runs' figures compare only when the machine was as fast: each run says how fast it was
+    at its start, before its reporter part and at its end, in the notes and in the JSON."""
+    monkeypatch.setattr("bench.cpu.PROBE_LOOPS", 1_000)
+    probe = speed_probe(repeat=2)
+    assert 0 < probe < 60
+    probes = {"at the start": 0.5, "before the reporter part": 0.75, "at the end": 0.875}
+    note = machine_note((1.5, 1.0, 1.0), probes)
+    assert "a fixed pure-Python loop took 0.500 s at the start, 0.750 s before the reporter part, " in note
+    assert "0.875 s at the end (the machine's speed" in note
+    assert machine((1.5, 1.0, 1.0), probes)["speed_probe_s"] == probes
