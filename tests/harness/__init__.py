@@ -20,13 +20,12 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 from aiohttp import web
 
 from harness.secure import Broker, client_security, security_env
-from services.aggregator.batch import Batch
 from services.aggregator.step import MessageRejected
 from shared.http import start_site
 from shared.registry import Registry
@@ -198,15 +197,16 @@ class Served(Background):
         self.stop()
 
 
-class LastStep:
-    """The last step of an aggregator chain in place of the commit: takes batches while
-    ``open`` (a closed one refuses them as a busy step does) and keeps them."""
+class LastStep(Generic[T]):
+    """The last step of an aggregator chain, or of its first steps, in place of what follows:
+    takes what it is given (batches, decoded messages) while ``open`` (a closed one refuses as a
+    busy step does) and keeps it in ``batches``."""
 
     def __init__(self) -> None:
         self.open = True
-        self.batches: list[Batch] = []
+        self.batches: list[T] = []
 
-    def submit(self, batch: Batch) -> None:
+    def submit(self, batch: T) -> None:
         if not self.open:
             raise MessageRejected
         self.batches.append(batch)

@@ -9,6 +9,7 @@ import json
 import time
 from datetime import datetime
 
+from harness import LastStep
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kafka.consumer.fetcher import ConsumerRecord
@@ -121,25 +122,6 @@ def test_an_unexpected_failure_becomes_a_dead_letter_with_its_reason(monkeypatch
     assert failures == [(topic, "RecursionError: maximum recursion depth exceeded")]
 
 
-class _Taken:
-    """A last step that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[Decoded] = []
-
-    def submit(self, message: Decoded) -> None:
-        self.messages.append(message)
-
-    def poll(self) -> None:
-        pass
-
-    def join(self, timeout_s: float) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     timestamp=st.integers(-(2**63), 2**63 - 1)
@@ -149,13 +131,13 @@ class _Taken:
 def test_the_decode_step_says_how_long_a_message_waited_in_kafka(timestamp):
     """How long a record has been in Kafka, from its timestamp (ms); the batch's age counts from it.
     None (Kafka's -1), 0 or a time in the future: 0."""
-    taken = _Taken()
+    taken: LastStep[Decoded] = LastStep()
     topic = SETTINGS.topic("posts")
     message = ConsumerRecord(topic, 0, -1, 7, timestamp, 0, None, b"{}", [], None, -1, -1, -1)
     before = time.time()
     Decode(taken, SETTINGS).submit(message)
     after = time.time()
-    (decoded,) = taken.messages
+    (decoded,) = taken.batches
     stamp = timestamp / 1000
     if timestamp <= 0 or stamp > after:
         assert decoded.waited_s == 0.0
