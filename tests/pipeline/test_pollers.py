@@ -459,9 +459,15 @@ class YouTubeFake:
     """YouTube Data API v3 search and videos, 2 results a page, counts as strings. Video ids have
     YouTube's 11 characters (shared/identity.py): sadaVideo + v1…v5 (search), c1, c2 (channel)."""
 
-    def __init__(self):
+    def __init__(self, now: datetime):
+        """Videos published 10 to 50 minutes before ``now``, the first pass's clock: young enough to
+        be read again every minute in the passes that follow it (pollers/schedule.py), whatever
+        the time of day the test runs at."""
         published = {
-            f"sadaVideov{n}": (NOW - timedelta(hours=n)).isoformat().replace("+00:00", "Z")
+            f"sadaVideov{n}": (now - timedelta(minutes=10 * n))
+            .astimezone(UTC)
+            .isoformat()
+            .replace("+00:00", "Z")
             for n in range(1, 6)
         }
         self.videos: dict[str, dict] = {
@@ -596,12 +602,12 @@ class YouTubeFake:
 
 def test_youtube_search_quota_spent_figures_go_on(pipeline, tmp_path):
     event = tracked_event("yt-poll", "youtube", "UCsada", days_before=2, keywords=["nation digitale"])
-    fake = YouTubeFake()
-    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "youtube", "/youtube/v3", "yt-key")
     # The first passes run "yesterday", an hour before midnight Pacific time: the search quota
     # they exhaust resets at that midnight, which is already past for the last pass.
     midnight = datetime.combine(NOW.astimezone(PACIFIC).date(), clock_time(0), PACIFIC)
     yesterday = midnight - timedelta(hours=1)
+    fake = YouTubeFake(yesterday)
+    served, recorder, settings = stand_in(pipeline, tmp_path, fake.app(), "youtube", "/youtube/v3", "yt-key")
     with served:
         fake.search_limit = 2  # this project's search bucket is nearly spent: page 3 is refused
         first = one_pass(YouTubePoller, settings, event, recorder, clock=lambda: yesterday).status()
