@@ -126,11 +126,16 @@ class Meter:
         self._times = os.times()
 
     def start(self) -> Meter:
-        self._threads, self._processes, self._times = _threads(), _descendants(os.getpid()), os.times()
+        # The process's clock before its threads' at the start and after them at the stop: a live
+        # thread that runs while /proc is read then counts less, never more, so the ended threads'
+        # share (the process's time less the live threads') is never short of what they used.
+        self._times = os.times()
+        self._threads, self._processes = _threads(), _descendants(os.getpid())
         return self
 
     def stop(self) -> CpuTimes:
-        times, threads, processes = os.times(), _threads(), _descendants(os.getpid())
+        threads, processes = _threads(), _descendants(os.getpid())
+        times = os.times()
         parts: defaultdict[str, float] = defaultdict(float)
         for tid, (name, seconds) in threads.items():
             parts[name] += seconds - self._threads.get(tid, (name, 0.0))[1]
