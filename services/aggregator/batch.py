@@ -29,14 +29,16 @@ class Batch:
     # per table, beside each row: the (topic, partition, offset) it was read from
     origins: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
     ranges: dict[str, dict[TopicPartition, list[int]]] = field(default_factory=dict)
-    started: float = 0.0  # monotonic() when its oldest record reached Kafka (or the batch)
+    started: float = 0.0  # monotonic() at its first record
+    oldest_ms: int = 0  # the earliest Kafka timestamp of its records (ms), 0 while none has one
     size: int = 0
     write_started: float = 0.0  # perf_counter() at its first write attempt
 
-    def add(self, tp: TopicPartition, offset: int, table: str, row: Row, waited_s: float) -> None:
-        arrived = time.monotonic() - waited_s
-        if not self.size or arrived < self.started:
-            self.started = arrived
+    def add(self, tp: TopicPartition, offset: int, table: str, row: Row, timestamp_ms: int) -> None:
+        if not self.size:
+            self.started = time.monotonic()
+        if timestamp_ms and (not self.oldest_ms or timestamp_ms < self.oldest_ms):
+            self.oldest_ms = timestamp_ms
         self.size += 1
         self.rows.setdefault(table, []).append(row)
         self.origins.setdefault(table, []).append((tp.topic, tp.partition, offset))
@@ -44,7 +46,12 @@ class Batch:
         span[0], span[1] = min(span[0], offset), max(span[1], offset)
 
     def age_ms(self) -> float:
-        return (time.monotonic() - self.started) * 1000 if self.size else 0.0
+        """Since its first record came in, or since its oldest reached Kafka if that is longer (a
+        timestamp in the future, from a clock ahead, counts as now)."""
+        if not self.size:
+            return 0.0
+        here = (time.monotonic() - self.started) * 1000
+        return max(here, time.time() * 1000 - self.oldest_ms) if self.oldest_ms else here
 
     def token(self, table: str) -> str:
         """``topic:partition:first-last`` for every partition in the table's rows."""
@@ -77,7 +84,7 @@ class BatchStep:
     def submit(self, message: Decoded) -> None:
         if self.closed is not None and not self._hand_on():
             raise MessageRejected
-        self.open.add(message.partition, message.offset, message.table, message.row, message.waited_s)
+        self.open.add(message.partition, message.offset, message.table, message.row, message.timestamp_ms)
         if self.open.size >= self.max_records:
             self._close()
 

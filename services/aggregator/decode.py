@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,14 +39,14 @@ Undecodable = Callable[[str, str], None]  # (topic, error) for each message that
 
 @dataclass(frozen=True)
 class Decoded:
-    """A message's row, where it was read (for the batch's offsets), and how long it had been in
-    Kafka when it was (by its timestamp; 0 when unknown or in the future)."""
+    """A message's row, where it was read (for the batch's offsets), and its Kafka timestamp (ms,
+    the producer's clock; 0 when it has none) for the batch's age."""
 
     partition: TopicPartition
     offset: int
     table: str
     row: Row
-    waited_s: float
+    timestamp_ms: int
 
 
 def _text(headers: list[tuple[str, bytes]] | None, name: str) -> str:
@@ -173,11 +172,10 @@ class Decoder:
         )
 
 
-def _waited_s(message: ConsumerRecord) -> float:
-    """Seconds since the message's timestamp (ms; the producer's clock): 0 for a timestamp in the
-    future or none (Kafka's -1)."""
+def _timestamp_ms(message: ConsumerRecord) -> int:
+    """The message's timestamp, or 0 for none (Kafka's -1)."""
     stamp = message.timestamp
-    return max(0.0, time.time() - stamp / 1000) if isinstance(stamp, int) and stamp > 0 else 0.0
+    return stamp if isinstance(stamp, int) and stamp > 0 else 0
 
 
 class Decode:
@@ -195,7 +193,7 @@ class Decode:
     def submit(self, message: ConsumerRecord) -> None:
         table, row = self.decoder(message)
         tp = TopicPartition(message.topic, message.partition)
-        self.next_step.submit(Decoded(tp, message.offset, table, row, _waited_s(message)))
+        self.next_step.submit(Decoded(tp, message.offset, table, row, _timestamp_ms(message)))
 
     def poll(self) -> None:
         self.next_step.poll()

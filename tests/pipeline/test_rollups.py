@@ -66,7 +66,7 @@ def batch_of(messages: list[Message]) -> Batch:
     batch = Batch()
     for m in messages:
         table, row = record_row(m.record, m.version)
-        batch.add(TopicPartition("rollups", m.partition), m.offset, table, row, 0.0)
+        batch.add(TopicPartition("rollups", m.partition), m.offset, table, row, 0)
     return batch
 
 

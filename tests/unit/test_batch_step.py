@@ -18,7 +18,8 @@ TP = TopicPartition("t.posts", 0)
 
 
 def message(offset: int, table: str = "posts", waited_s: float = 0.0) -> Decoded:
-    return Decoded(TP, offset, table, [offset], waited_s)
+    """A message that reached Kafka ``waited_s`` ago (by its timestamp)."""
+    return Decoded(TP, offset, table, [offset], round((time.time() - waited_s) * 1000))
 
 
 def test_a_batch_closes_at_its_size_with_its_offsets_and_token():
